@@ -1,0 +1,3 @@
+module github.com/rlvrworld/rlvrworld
+
+go 1.26.8

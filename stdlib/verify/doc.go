@@ -1,0 +1,2 @@
+// Package verify holds the verifiable rewards and metrics of every task.
+package verify
