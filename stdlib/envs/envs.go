@@ -30,7 +30,9 @@ type Example struct {
 	// Prompt is the token sequence the model reads: (history, s, a).
 	Prompt []int
 	// Target is the true response: the tokens of s' (for multi-step video,
-	// the frames with the true action tokens between them).
+	// the frames with the true action tokens between them). It ends with the
+	// task's stop token when the task has one (Decoding.Stop >= 0), so that
+	// MLE learns to stop; Score ignores a trailing stop token.
 	Target []int
 	// Changed reports whether the true next state differs from the current
 	// one; evaluations split their metrics on it.
