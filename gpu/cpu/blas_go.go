@@ -1,0 +1,60 @@
+//go:build !cgo || purego
+
+package cpu
+
+// blasName names the matrix-product path in Backend.Name.
+const blasName = "purego"
+
+// sgemm is the pure-Go fallback used when cgo is off (or with -tags purego):
+// correct, cache-friendly loop orders, and about 10x slower than OpenBLAS.
+// The real path is blas_openblas.go.
+func sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	for i := 0; i < m; i++ {
+		ci := c[i*ldc : i*ldc+n]
+		if beta == 0 {
+			clear(ci)
+		} else if beta != 1 {
+			for j := range ci {
+				ci[j] *= beta
+			}
+		}
+		if !transB {
+			// c_i += alpha * sum_p a_ip * b_p (rows of B are contiguous).
+			for p := 0; p < k; p++ {
+				var aip float32
+				if transA {
+					aip = a[p*lda+i]
+				} else {
+					aip = a[i*lda+p]
+				}
+				aip *= alpha
+				if aip == 0 {
+					continue
+				}
+				bp := b[p*ldb : p*ldb+n]
+				for j, bv := range bp {
+					ci[j] += aip * bv
+				}
+			}
+			continue
+		}
+		// transB: c_ij = alpha * dot(op(A) row i, B row j).
+		var ai []float32
+		if !transA {
+			ai = a[i*lda : i*lda+k]
+		} else {
+			ai = make([]float32, k)
+			for p := range ai {
+				ai[p] = a[p*lda+i]
+			}
+		}
+		for j := 0; j < n; j++ {
+			bj := b[j*ldb : j*ldb+k]
+			var s float32
+			for p, av := range ai {
+				s += av * bj[p]
+			}
+			ci[j] += alpha * s
+		}
+	}
+}

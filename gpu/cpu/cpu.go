@@ -1,0 +1,562 @@
+// Package cpu is the default compute backend: OpenBLAS sgemm through cgo for
+// matrix products (a pure-Go fallback without cgo) and parallel Go loops for
+// everything else. It registers itself as "cpu" with package gpu.
+//
+// Parallelism: OpenBLAS is pinned to one thread and every operation splits
+// its work over GOMAXPROCS goroutines, so one scheduler (Go's) owns the cores.
+package cpu
+
+import (
+	"math"
+	"runtime"
+	"sync"
+
+	"github.com/rlvrworld/rlvrworld/gpu"
+)
+
+func init() {
+	gpu.Register("cpu", func() (gpu.Backend, error) { return New(), nil })
+}
+
+// Backend is the CPU implementation of gpu.Backend. It is safe for
+// concurrent use; its scratch space comes from a pool.
+type Backend struct {
+	workers int
+}
+
+// New returns a CPU backend that uses GOMAXPROCS goroutines per operation.
+func New() *Backend { return &Backend{workers: max(1, runtime.GOMAXPROCS(0))} }
+
+// Name reports the matrix-product path, "cpu/openblas" or "cpu/purego".
+func (be *Backend) Name() string { return "cpu/" + blasName }
+
+// Alloc returns ordinary Go memory.
+func (be *Backend) Alloc(n int) []float32 { return make([]float32, n) }
+
+// Sync is a no-op: every CPU operation is complete when it returns.
+func (be *Backend) Sync() {}
+
+// parallel runs fn over [0,n) split into at most be.workers contiguous
+// ranges; ranges smaller than grain are not split further, because starting
+// a goroutine costs about a microsecond.
+func (be *Backend) parallel(n, grain int, fn func(lo, hi int)) {
+	w := be.workers
+	if grain < 1 {
+		grain = 1
+	}
+	if c := n / grain; c < w {
+		w = c
+	}
+	if w <= 1 {
+		if n > 0 {
+			fn(0, n)
+		}
+		return
+	}
+	var wg sync.WaitGroup
+	per := (n + w - 1) / w
+	for lo := per; lo < n; lo += per {
+		wg.Add(1)
+		go func(lo, hi int) {
+			defer wg.Done()
+			fn(lo, hi)
+		}(lo, min(lo+per, n))
+	}
+	fn(0, min(per, n))
+	wg.Wait()
+}
+
+// Gemm splits C into row (or column) blocks, one single-threaded sgemm each.
+func (be *Backend) Gemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	if m == 0 || n == 0 {
+		return
+	}
+	work := m * n * max(k, 1)
+	const minWork = 1 << 17 // below this the split costs more than it saves
+	if be.workers == 1 || work < minWork {
+		sgemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+		return
+	}
+	if m >= n || m >= 16*be.workers {
+		be.parallel(m, 8, func(lo, hi int) {
+			ao := lo * lda
+			if transA {
+				ao = lo
+			}
+			sgemm(transA, transB, hi-lo, n, k, alpha, a[ao:], lda, b, ldb, beta, c[lo*ldc:], ldc)
+		})
+		return
+	}
+	be.parallel(n, 8, func(lo, hi int) {
+		bo := lo
+		if transB {
+			bo = lo * ldb
+		}
+		sgemm(transA, transB, m, hi-lo, k, alpha, a, lda, b[bo:], ldb, beta, c[lo:], ldc)
+	})
+}
+
+const elemGrain = 1 << 14
+
+// Zero sets x to 0.
+func (be *Backend) Zero(x []float32) {
+	be.parallel(len(x), 1<<16, func(lo, hi int) { clear(x[lo:hi]) })
+}
+
+// Accumulate does dst += src.
+func (be *Backend) Accumulate(dst, src []float32) {
+	src = src[:len(dst)]
+	be.parallel(len(dst), elemGrain, func(lo, hi int) {
+		d, s := dst[lo:hi], src[lo:hi]
+		for i := range d {
+			d[i] += s[i]
+		}
+	})
+}
+
+// Add does out = a + b.
+func (be *Backend) Add(out, a, b []float32) {
+	a, b = a[:len(out)], b[:len(out)]
+	be.parallel(len(out), elemGrain, func(lo, hi int) {
+		o, x, y := out[lo:hi], a[lo:hi], b[lo:hi]
+		for i := range o {
+			o[i] = x[i] + y[i]
+		}
+	})
+}
+
+// Scale does x *= s.
+func (be *Backend) Scale(x []float32, s float32) {
+	be.parallel(len(x), elemGrain, func(lo, hi int) {
+		for i := lo; i < hi; i++ {
+			x[i] *= s
+		}
+	})
+}
+
+// SumSquares returns sum x^2 in float64.
+func (be *Backend) SumSquares(x []float32) float64 {
+	var mu sync.Mutex
+	var total float64
+	be.parallel(len(x), 1<<16, func(lo, hi int) {
+		// float32 partial sums over short runs keep the loop fast; float64
+		// across runs keeps the total accurate for millions of terms.
+		var s float64
+		for i := lo; i < hi; i += 256 {
+			var p float32
+			for _, v := range x[i:min(i+256, hi)] {
+				p += v * v
+			}
+			s += float64(p)
+		}
+		mu.Lock()
+		total += s
+		mu.Unlock()
+	})
+	return total
+}
+
+// EmbedForward: out (B*T,C) = wte[tok] + wpe[t].
+func (be *Backend) EmbedForward(out []float32, tokens []int32, wte, wpe []float32, B, T, C int) {
+	be.parallel(B*T, 64, func(lo, hi int) {
+		for i := lo; i < hi; i++ {
+			t := i % T
+			o := out[i*C : i*C+C]
+			w := wte[int(tokens[i])*C : int(tokens[i])*C+C]
+			p := wpe[t*C : t*C+C]
+			for c := range o {
+				o[c] = w[c] + p[c]
+			}
+		}
+	})
+}
+
+// EmbedBackward splits over channels, so that two rows with the same token
+// never race on the same dwte entry.
+func (be *Backend) EmbedBackward(dwte, dwpe, dout []float32, tokens []int32, B, T, C int) {
+	be.parallel(C, 16, func(lo, hi int) {
+		for i := 0; i < B*T; i++ {
+			t := i % T
+			d := dout[i*C+lo : i*C+hi]
+			w := dwte[int(tokens[i])*C+lo : int(tokens[i])*C+hi]
+			p := dwpe[t*C+lo : t*C+hi]
+			for c, g := range d {
+				w[c] += g
+				p[c] += g
+			}
+		}
+	})
+}
+
+// BiasForward: out (N,OC) += bias.
+func (be *Backend) BiasForward(out, bias []float32, N, OC int) {
+	be.parallel(N, max(1, elemGrain/max(OC, 1)), func(lo, hi int) {
+		for i := lo; i < hi; i++ {
+			o := out[i*OC : i*OC+OC]
+			for j, b := range bias[:OC] {
+				o[j] += b
+			}
+		}
+	})
+}
+
+// BiasBackward: dbias += column sums of dout, split over columns.
+func (be *Backend) BiasBackward(dbias, dout []float32, N, OC int) {
+	be.parallel(OC, 32, func(lo, hi int) {
+		acc := dbias[lo:hi]
+		for i := 0; i < N; i++ {
+			d := dout[i*OC+lo : i*OC+hi]
+			for j, g := range d {
+				acc[j] += g
+			}
+		}
+	})
+}
+
+const lnEps = 1e-5
+
+// LayerNormForward normalises each row of inp (N,C).
+func (be *Backend) LayerNormForward(out, mean, rstd, inp, weight, bias []float32, N, C int) {
+	be.parallel(N, 16, func(lo, hi int) {
+		for i := lo; i < hi; i++ {
+			x := inp[i*C : i*C+C]
+			var m float32
+			for _, v := range x {
+				m += v
+			}
+			m /= float32(C)
+			var va float32
+			for _, v := range x {
+				d := v - m
+				va += d * d
+			}
+			va /= float32(C)
+			s := float32(1 / math.Sqrt(float64(va+lnEps)))
+			o := out[i*C : i*C+C]
+			for c, v := range x {
+				o[c] = (v-m)*s*weight[c] + bias[c]
+			}
+			mean[i], rstd[i] = m, s
+		}
+	})
+}
+
+var scratchPool sync.Pool
+
+// scratch returns a zeroed buffer of n float32s from the pool; give it back
+// with release. In steady state no allocation happens.
+func scratch(n int) *[]float32 {
+	if p, ok := scratchPool.Get().(*[]float32); ok && cap(*p) >= n {
+		*p = (*p)[:n]
+		clear(*p)
+		return p
+	}
+	s := make([]float32, n)
+	return &s
+}
+
+func release(p *[]float32) { scratchPool.Put(p) }
+
+// LayerNormBackward follows llm.c: each worker keeps its own dweight and
+// dbias partial sums, added at the end, so rows can be split freely.
+func (be *Backend) LayerNormBackward(dinp, dweight, dbias, dout, inp, weight, mean, rstd []float32, N, C int) {
+	var mu sync.Mutex
+	be.parallel(N, 16, func(lo, hi int) {
+		ps := scratch(2 * C)
+		defer release(ps)
+		dw, db := (*ps)[:C], (*ps)[C:]
+		for i := lo; i < hi; i++ {
+			x := inp[i*C : i*C+C]
+			g := dout[i*C : i*C+C]
+			m, s := mean[i], rstd[i]
+			var dnMean, dnNormMean float32
+			for c := range x {
+				n := (x[c] - m) * s
+				dn := weight[c] * g[c]
+				dnMean += dn
+				dnNormMean += dn * n
+			}
+			dnMean /= float32(C)
+			dnNormMean /= float32(C)
+			di := dinp[i*C : i*C+C]
+			for c := range x {
+				n := (x[c] - m) * s
+				dn := weight[c] * g[c]
+				db[c] += g[c]
+				dw[c] += n * g[c]
+				di[c] += (dn - dnMean - n*dnNormMean) * s
+			}
+		}
+		mu.Lock()
+		for c := 0; c < C; c++ {
+			dweight[c] += dw[c]
+			dbias[c] += db[c]
+		}
+		mu.Unlock()
+	})
+}
+
+const geluS = 0.7978845608028654 // sqrt(2/pi)
+
+// GeluForward is the tanh approximation of GPT-2.
+func (be *Backend) GeluForward(out, inp []float32) {
+	inp = inp[:len(out)]
+	be.parallel(len(out), elemGrain, func(lo, hi int) {
+		for i := lo; i < hi; i++ {
+			x := inp[i]
+			u := geluS * (x + 0.044715*x*x*x)
+			out[i] = 0.5 * x * (1 + Tanh(u))
+		}
+	})
+}
+
+// GeluBackward: dinp += gelu'(inp) * dout.
+func (be *Backend) GeluBackward(dinp, inp, dout []float32) {
+	inp, dout = inp[:len(dinp)], dout[:len(dinp)]
+	be.parallel(len(dinp), elemGrain, func(lo, hi int) {
+		for i := lo; i < hi; i++ {
+			x := inp[i]
+			u := geluS * (x + 0.044715*x*x*x)
+			th := Tanh(u)
+			d := 0.5*(1+th) + 0.5*x*(1-th*th)*geluS*(1+3*0.044715*x*x)
+			dinp[i] += d * dout[i]
+		}
+	})
+}
+
+// Exp is a float32 e^x accurate to a few ulp (Cody-Waite range reduction
+// and a degree-6 polynomial), several times faster than math.Exp; softmax
+// and GELU spend most of their time here.
+func Exp(x float32) float32 {
+	if x < -87.3 {
+		return 0
+	}
+	if x > 88.0 {
+		x = 88.0
+	}
+	t := x * 1.442695040888963
+	var n int32
+	if t >= 0 {
+		n = int32(t + 0.5)
+	} else {
+		n = int32(t - 0.5)
+	}
+	fn := float32(n)
+	r := x - fn*0.693359375 - fn*(-2.12194440e-4)
+	p := float32(1.9875691500e-4)
+	p = p*r + 1.3981999507e-3
+	p = p*r + 8.3334519073e-3
+	p = p*r + 4.1665795894e-2
+	p = p*r + 1.6666665459e-1
+	p = p*r + 5.0000001201e-1
+	y := p*r*r + r + 1
+	return y * math.Float32frombits(uint32(n+127)<<23)
+}
+
+// Tanh is float32 tanh through Exp.
+func Tanh(u float32) float32 {
+	if u > 9 {
+		return 1
+	}
+	if u < -9 {
+		return -1
+	}
+	if u > -0.0625 && u < 0.0625 {
+		// 1 - 2/(e^2u+1) cancels badly near 0; the series is exact enough.
+		u2 := u * u
+		return u * (1 - u2*(1.0/3-u2*(2.0/15)))
+	}
+	return 1 - 2/(Exp(2*u)+1)
+}
+
+// attnChunk is the row block of the causal attention: rows [r0,r1) only see
+// columns [0,r1), so the products skip most of the masked upper triangle.
+const attnChunk = 64
+
+// AttentionForward runs each (batch, head) pair as small matrix products
+// straight on the strided q, k, v inside qkv (no permutation copies).
+func (be *Backend) AttentionForward(out, att, qkv []float32, B, T, C, NH int) {
+	hs := C / NH
+	scale := float32(1 / math.Sqrt(float64(hs)))
+	C3 := 3 * C
+	be.parallel(B*NH, 1, func(lo, hi int) {
+		for bh := lo; bh < hi; bh++ {
+			b, h := bh/NH, bh%NH
+			q := qkv[b*T*C3+h*hs:]
+			k := qkv[b*T*C3+C+h*hs:]
+			v := qkv[b*T*C3+2*C+h*hs:]
+			a := att[bh*T*T : (bh+1)*T*T]
+			o := out[b*T*C+h*hs:]
+			for r0 := 0; r0 < T; r0 += attnChunk {
+				r1 := min(r0+attnChunk, T)
+				// scores[r0:r1, 0:r1] = scale * q[r0:r1] k[0:r1]^T
+				sgemm(false, true, r1-r0, r1, hs, scale, q[r0*C3:], C3, k, C3, 0, a[r0*T:], T)
+				for t := r0; t < r1; t++ {
+					softmaxCausalRow(a[t*T:t*T+T], t)
+				}
+				// out[r0:r1] = att[r0:r1, 0:r1] v[0:r1]
+				sgemm(false, false, r1-r0, hs, r1, 1, a[r0*T:], T, v, C3, 0, o[r0*C:], C)
+			}
+		}
+	})
+}
+
+// softmaxCausalRow turns row t of the scores into probabilities over
+// columns 0..t and zeroes the rest. The max is subtracted only for
+// numerical stability.
+func softmaxCausalRow(row []float32, t int) {
+	s := row[:t+1]
+	mx := s[0]
+	for _, v := range s {
+		mx = max(mx, v)
+	}
+	var sum float32
+	for j, v := range s {
+		e := Exp(v - mx)
+		s[j] = e
+		sum += e
+	}
+	inv := 1 / sum
+	for j := range s {
+		s[j] *= inv
+	}
+	clear(row[t+1:])
+}
+
+// AttentionBackward recomputes nothing: it uses the saved probabilities, and
+// one T*T scratch per worker for d(scores).
+func (be *Backend) AttentionBackward(dqkv, dout, qkv, att []float32, B, T, C, NH int) {
+	hs := C / NH
+	scale := float32(1 / math.Sqrt(float64(hs)))
+	C3 := 3 * C
+	be.parallel(B*NH, 1, func(lo, hi int) {
+		ps := scratch(T * T)
+		defer release(ps)
+		da := *ps
+		for bh := lo; bh < hi; bh++ {
+			b, h := bh/NH, bh%NH
+			base := b*T*C3 + h*hs
+			q, k, v := qkv[base:], qkv[base+C:], qkv[base+2*C:]
+			dq, dk, dv := dqkv[base:], dqkv[base+C:], dqkv[base+2*C:]
+			a := att[bh*T*T : (bh+1)*T*T]
+			do := dout[b*T*C+h*hs:]
+			for r0 := 0; r0 < T; r0 += attnChunk {
+				r1 := min(r0+attnChunk, T)
+				// datt[r0:r1, 0:r1] = dout[r0:r1] v[0:r1]^T
+				sgemm(false, true, r1-r0, r1, hs, 1, do[r0*C:], C, v, C3, 0, da[r0*T:], T)
+				// dv[0:r1] += att[r0:r1, 0:r1]^T dout[r0:r1]
+				sgemm(true, false, r1, hs, r1-r0, 1, a[r0*T:], T, do[r0*C:], C, 1, dv, C3)
+				// softmax backward: dpre = att * (datt - sum_j att*datt)
+				for t := r0; t < r1; t++ {
+					ar, dr := a[t*T:t*T+t+1], da[t*T:t*T+t+1]
+					var dot float32
+					for j, p := range ar {
+						dot += p * dr[j]
+					}
+					for j, p := range ar {
+						dr[j] = p * (dr[j] - dot)
+					}
+					clear(da[t*T+t+1 : t*T+r1])
+				}
+				// dq[r0:r1] += scale * dpre[r0:r1, 0:r1] k[0:r1]
+				sgemm(false, false, r1-r0, hs, r1, scale, da[r0*T:], T, k, C3, 1, dq[r0*C3:], C3)
+				// dk[0:r1] += scale * dpre[r0:r1, 0:r1]^T q[r0:r1]
+				sgemm(true, false, r1, hs, r1-r0, scale, da[r0*T:], T, q[r0*C3:], C3, 1, dk, C3)
+			}
+		}
+	})
+}
+
+// LogSoftmaxForward: probabilities in place, log p(target) and entropy.
+func (be *Backend) LogSoftmaxForward(logp, entropy, probs []float32, targets []int32, N, V int) {
+	be.parallel(N, 4, func(lo, hi int) {
+		for i := lo; i < hi; i++ {
+			z := probs[i*V : i*V+V]
+			mx := z[0]
+			for _, v := range z {
+				mx = max(mx, v)
+			}
+			var sum float32
+			var zsum float64 // sum_j e_j * z_j, for the entropy
+			tz := float32(0)
+			tgt := int(targets[i])
+			if tgt >= 0 {
+				tz = z[tgt]
+			}
+			for j, v := range z {
+				e := Exp(v - mx)
+				zsum += float64(e * (v - mx))
+				z[j] = e
+				sum += e
+			}
+			lse := float32(math.Log(float64(sum)))
+			inv := 1 / sum
+			for j := range z {
+				z[j] *= inv
+			}
+			// H = -sum p (z - mx - lse) = lse - sum p (z - mx)
+			entropy[i] = lse - float32(zsum)*inv
+			if tgt >= 0 {
+				logp[i] = tz - mx - lse
+			} else {
+				logp[i] = 0
+			}
+		}
+	})
+}
+
+// LogSoftmaxBackward: d logp_t / dz_j = [j==t] - p_j and
+// d H / dz_j = -p_j (log p_j + H).
+func (be *Backend) LogSoftmaxBackward(probs, dlogp, dentropy, entropy []float32, targets []int32, N, V int) {
+	be.parallel(N, 4, func(lo, hi int) {
+		for i := lo; i < hi; i++ {
+			p := probs[i*V : i*V+V]
+			var gl float32
+			tgt := int(targets[i])
+			if tgt >= 0 && dlogp != nil {
+				gl = dlogp[i]
+			}
+			var ge float32
+			if dentropy != nil {
+				ge = dentropy[i]
+			}
+			if ge == 0 {
+				for j, pj := range p {
+					p[j] = -gl * pj
+				}
+			} else {
+				H := entropy[i]
+				for j, pj := range p {
+					g := -gl * pj
+					if pj > 0 {
+						g -= ge * pj * (float32(math.Log(float64(pj))) + H)
+					}
+					p[j] = g
+				}
+			}
+			if tgt >= 0 {
+				p[tgt] += gl
+			}
+		}
+	})
+}
+
+// AdamW is one fused pass over params, grads and both moments.
+func (be *Backend) AdamW(params, grads, m, v []float32, lr, beta1, beta2, eps, wd float32, t int) {
+	c1 := float32(1 - math.Pow(float64(beta1), float64(t)))
+	c2 := float32(1 - math.Pow(float64(beta2), float64(t)))
+	grads, m, v = grads[:len(params)], m[:len(params)], v[:len(params)]
+	be.parallel(len(params), elemGrain, func(lo, hi int) {
+		for i := lo; i < hi; i++ {
+			g := grads[i]
+			mi := beta1*m[i] + (1-beta1)*g
+			vi := beta2*v[i] + (1-beta2)*g*g
+			m[i], v[i] = mi, vi
+			mh := mi / c1
+			vh := vi / c2
+			params[i] -= lr * (mh/(float32(math.Sqrt(float64(vh)))+eps) + wd*params[i])
+		}
+	})
+}
+
+var _ gpu.Backend = (*Backend)(nil)

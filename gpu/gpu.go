@@ -1,0 +1,167 @@
+package gpu
+
+import (
+	"fmt"
+	"os"
+	"sort"
+	"sync"
+)
+
+// Backend is the set of hot operations of a GPT-style decoder. Buffers are
+// float32 slices obtained from Alloc; integer token ids are int32 slices.
+// Operations that "accumulate" add into their output (+=); the others
+// overwrite it. Every method may run asynchronously; Sync waits for all.
+//
+// Methods panic on inconsistent sizes: a shape mismatch is a programming
+// error of the caller, and the model checks user input before it gets here.
+type Backend interface {
+	// Name identifies the backend, e.g. "cpu/openblas".
+	Name() string
+	// Alloc returns a zeroed buffer of n float32s usable by every method.
+	Alloc(n int) []float32
+	// Sync waits until all issued operations are done and their results are
+	// visible to the host.
+	Sync()
+
+	// Gemm computes C = alpha*op(A)*op(B) + beta*C with row-major matrices:
+	// op(A) is (m,k), op(B) is (k,n), C is (m,n); op(X) is X or its transpose.
+	// lda, ldb, ldc are the row strides of A, B, C as stored.
+	Gemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int)
+
+	// Zero sets x to 0.
+	Zero(x []float32)
+	// Accumulate does dst += src.
+	Accumulate(dst, src []float32)
+	// Add does out = a + b (the residual connection).
+	Add(out, a, b []float32)
+	// Scale does x *= s.
+	Scale(x []float32, s float32)
+	// SumSquares returns the sum of x[i]^2, accumulated in float64.
+	SumSquares(x []float32) float64
+
+	// EmbedForward: out (B*T,C) = wte[tok] + wpe[t]; tokens (B*T), wte (V,C), wpe (maxT,C).
+	EmbedForward(out []float32, tokens []int32, wte, wpe []float32, B, T, C int)
+	// EmbedBackward accumulates dwte[tok] += dout and dwpe[t] += dout.
+	EmbedBackward(dwte, dwpe, dout []float32, tokens []int32, B, T, C int)
+
+	// BiasForward does out (N,OC) += bias (OC) on every row.
+	BiasForward(out, bias []float32, N, OC int)
+	// BiasBackward accumulates dbias (OC) += column sums of dout (N,OC).
+	BiasBackward(dbias, dout []float32, N, OC int)
+
+	// LayerNormForward: out (N,C) = (inp-mean)*rstd*weight + bias, and saves
+	// mean (N) and rstd (N) for the backward pass.
+	LayerNormForward(out, mean, rstd, inp, weight, bias []float32, N, C int)
+	// LayerNormBackward accumulates dinp (N,C), dweight (C), dbias (C).
+	LayerNormBackward(dinp, dweight, dbias, dout, inp, weight, mean, rstd []float32, N, C int)
+
+	// GeluForward: out = gelu(inp) with the tanh approximation (GPT-2).
+	GeluForward(out, inp []float32)
+	// GeluBackward accumulates dinp += gelu'(inp) * dout.
+	GeluBackward(dinp, inp, dout []float32)
+
+	// AttentionForward is causal multi-head self-attention.
+	// qkv (B,T,3C) holds q, k, v side by side per position, each (NH,hs) with
+	// hs = C/NH. out (B,T,C) is the heads' outputs concatenated; att
+	// (B,NH,T,T) saves the softmax probabilities (zero above the diagonal).
+	AttentionForward(out, att, qkv []float32, B, T, C, NH int)
+	// AttentionBackward accumulates dqkv (B,T,3C) from dout (B,T,C), using
+	// the saved qkv and att.
+	AttentionBackward(dqkv, dout, qkv, att []float32, B, T, C, NH int)
+
+	// LogSoftmaxForward turns logits (N,V) into probabilities in place and
+	// writes logp[i] = log p(target[i]) and entropy[i] = -sum p log p per
+	// row. Rows whose target is negative get logp 0 (entropy is still set).
+	LogSoftmaxForward(logp, entropy, probs []float32, targets []int32, N, V int)
+	// LogSoftmaxBackward overwrites probs (N,V) with the gradient of
+	// sum_i dlogp[i]*logp[i] + dentropy[i]*entropy[i] with respect to the
+	// logits. dentropy may be nil. Rows with negative targets take no dlogp.
+	LogSoftmaxBackward(probs, dlogp, dentropy, entropy []float32, targets []int32, N, V int)
+
+	// AdamW updates params in place with the decoupled weight decay wd, the
+	// bias corrections for step t (1-based), and grads already scaled by the
+	// caller (clipping). m and v are the moment buffers.
+	AdamW(params, grads, m, v []float32, lr, beta1, beta2, eps, wd float32, t int)
+}
+
+var (
+	mu        sync.Mutex
+	factories = map[string]func() (Backend, error){}
+	current   Backend
+)
+
+// Register makes a backend available under name; backends call it from init.
+func Register(name string, factory func() (Backend, error)) {
+	mu.Lock()
+	defer mu.Unlock()
+	if _, dup := factories[name]; dup {
+		panic("gpu: backend registered twice: " + name)
+	}
+	factories[name] = factory
+}
+
+// Names lists the registered backends.
+func Names() []string {
+	mu.Lock()
+	defer mu.Unlock()
+	var out []string
+	for n := range factories {
+		out = append(out, n)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// Open creates the backend registered under name.
+func Open(name string) (Backend, error) {
+	mu.Lock()
+	f, ok := factories[name]
+	mu.Unlock()
+	if !ok {
+		return nil, fmt.Errorf("gpu: no backend %q (registered: %v)", name, Names())
+	}
+	b, err := f()
+	if err != nil {
+		return nil, fmt.Errorf("gpu: open backend %q: %w", name, err)
+	}
+	return b, nil
+}
+
+// Default returns the process-wide backend, chosen once at first use: the one
+// named by the environment variable RLVR_BACKEND when set, else "cuda" when
+// registered and usable, else "cpu".
+func Default() (Backend, error) {
+	mu.Lock()
+	if current != nil {
+		b := current
+		mu.Unlock()
+		return b, nil
+	}
+	mu.Unlock()
+	var b Backend
+	var err error
+	if name := os.Getenv("RLVR_BACKEND"); name != "" {
+		b, err = Open(name)
+	} else {
+		b, err = Open("cuda")
+		if err != nil {
+			b, err = Open("cpu")
+		}
+	}
+	if err != nil {
+		return nil, err
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if current == nil {
+		current = b
+	}
+	return current, nil
+}
+
+// SetDefault replaces the process-wide backend (tests, benchmarks).
+func SetDefault(b Backend) {
+	mu.Lock()
+	defer mu.Unlock()
+	current = b
+}
