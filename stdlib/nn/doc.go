@@ -1,4 +1,22 @@
-// Package nn is the transformer world model: a GPT-style decoder with explicit
-// forward and backward passes, AdamW, KV-cache sampling and safetensors checkpoints.
-// Notebooks import it as "rlvr/nn".
+// Package nn is the transformer world model: a GPT-2 style decoder with
+// explicit forward and backward passes (in the manner of llm.c's
+// train_gpt2.c), AdamW, batched KV-cache sampling and safetensors
+// checkpoints. Notebooks import it as "rlvr/nn".
+//
+// A training step:
+//
+//	m, _ := nn.New(nn.Config{Vocab: 512, MaxSeq: 256, Layers: 4, Dim: 256, Heads: 4, Seed: 1})
+//	opt := nn.NewAdamW(nn.AdamWConfig{LR: 3e-4})
+//	logp, _ := m.Forward(batch)       // log p(target) per position
+//	m.Backward(dLogp, nil)            // e.g. dLogp[i] = -mask[i]/N for MLE
+//	opt.Step(m)
+//	m.ZeroGrad()
+//
+// What it deliberately is not: a general tensor library. The model is one
+// fixed architecture that can be read top to bottom (model.go), every hot
+// operation runs on a gpu.Backend (gpu/cpu by default), and all buffers are
+// allocated once per batch shape.
+//
+// Dimensions are named as in llm.c: B batch, T time, C channels (Dim),
+// NH heads, hs = C/NH, L layers, V vocabulary, BT = B*T.
 package nn
