@@ -1,0 +1,44 @@
+// build.mjs bundles the browser notebook (static/src) into static/dist with
+// esbuild: app.js (ES module, code-split so that ECharts loads only when a
+// chart is shown), app.css and index.html. The output is committed so that a
+// fresh clone builds the Go binary without Node; mk/ui.mk reruns this when a
+// source is newer than the bundle.
+import * as esbuild from 'esbuild';
+import { copyFileSync, mkdirSync, rmSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const out = join(here, 'dist');
+const watch = process.argv.includes('--watch');
+
+rmSync(out, { recursive: true, force: true });
+mkdirSync(out, { recursive: true });
+copyFileSync(join(here, 'src', 'index.html'), join(out, 'index.html'));
+
+const options = {
+  entryPoints: { app: join(here, 'src', 'main.js') },
+  bundle: true,
+  splitting: true,
+  format: 'esm',
+  target: ['es2020'],
+  outdir: out,
+  entryNames: '[name]',
+  chunkNames: 'chunk-[hash]',
+  minify: !watch,
+  sourcemap: false,
+  legalComments: 'linked',
+  logLevel: 'warning',
+  metafile: true,
+};
+
+if (watch) {
+  const ctx = await esbuild.context(options);
+  await ctx.watch();
+  console.log('watching static/src ...');
+} else {
+  const result = await esbuild.build(options);
+  const sizes = Object.entries(result.metafile.outputs)
+    .map(([f, o]) => `${f.split('/').pop()} ${(o.bytes / 1024).toFixed(0)} KiB`);
+  console.log('static/dist:', sizes.join(', '));
+}

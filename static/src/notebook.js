@@ -1,0 +1,766 @@
+// notebook.js: the notebook page. It loads a notebook through the contents
+// API, starts (or joins) its kernel session, and runs cells over the kernel
+// websocket. Cells are code or Markdown; the keyboard works as in Jupyter:
+// edit mode (in the editor) and command mode (a cell selected).
+import { h, mount } from './vdom.js';
+import { OutputModel, renderOutput, markdownToHTML, pickMime, MIME } from './outputs.js';
+import { updateChart } from './charts.js';
+import { cellsFromNotebook, notebookFromCells, newCellId } from './nbformat.js';
+import { staleness } from './stale.js';
+import { Kernel } from './kernel.js';
+import { contents, sessions, kernels, kernelspecs, ApiError } from './api.js';
+import { createEditor, inspect } from './editor.js';
+
+const AUTOSAVE_MS = 30000;
+
+export class Notebook {
+  constructor(root, path) {
+    this.root = root;
+    this.path = path;
+    this.cells = [];
+    this.metadata = {};
+    this.selected = 0;
+    this.dirty = false;
+    this.kernel = null;
+    this.session = null;
+    this.kernelState = 'starting';
+    this.runSeq = 0;
+    this.restartSeq = 0;
+    this.queue = [];
+    this.running = null;
+    this.lastKey = '';
+    this.lastKeyAt = 0;
+    this.deleted = [];
+    this.saving = null;
+  }
+
+  async open() {
+    this.buildChrome();
+    let model;
+    try {
+      model = await contents.get(this.path);
+    } catch (e) {
+      this.fatal(e.status === 404 ? `No notebook at ${this.path}.` : `Could not open ${this.path}: ${e.message}`);
+      return;
+    }
+    if (model.type !== 'notebook') {
+      this.fatal(`${this.path} is not a notebook.`);
+      return;
+    }
+    let cells;
+    try {
+      cells = cellsFromNotebook(model.content);
+    } catch (e) {
+      this.fatal(`Could not read ${this.path}: ${e.message}`);
+      return;
+    }
+    this.metadata = model.content.metadata || {};
+    this.lastModified = model.last_modified;
+    if (cells.length === 0) cells.push({ id: newCellId(), type: 'code', source: '', outputs: [], execution_count: null, metadata: {} });
+    for (const c of cells) this.addCell(c, this.cells.length, false);
+    this.select(0, false);
+    this.refreshStale();
+    this.setDirty(false);
+    this.startKernel();
+    this.autosave = setInterval(() => { if (this.dirty) this.save(true); }, AUTOSAVE_MS);
+    window.addEventListener('beforeunload', (ev) => {
+      if (this.dirty) {
+        ev.preventDefault();
+        ev.returnValue = '';
+      }
+    });
+  }
+
+  // ---- page chrome -------------------------------------------------------
+
+  buildChrome() {
+    const name = this.path.split('/').pop();
+    document.title = `${name} - RLVR-World`;
+    const btn = (label, text, onclick, extra = {}) => h('button', { type: 'button', 'aria-label': label, title: extra.title || label, onclick, class: extra.class || null }, text);
+    const tree = h('div', { class: 'page notebook-page' },
+      h('header', { class: 'topbar' },
+        h('a', { class: 'brand', href: '/' + (this.path.includes('/') ? 'tree/' + this.path.split('/').slice(0, -1).join('/') : '') }, 'RLVR-World'),
+        h('span', { class: 'crumb-sep', 'aria-hidden': 'true' }, '/'),
+        h('h1', { class: 'nb-name' }, name),
+        h('span', { class: 'dirty-mark', 'aria-live': 'polite' }),
+        h('span', { class: 'save-state', 'aria-live': 'polite' }),
+        h('span', { class: 'spacer' }),
+        h('span', { class: 'mode', 'aria-live': 'polite' }, 'command mode'),
+        h('span', { class: 'kstatus', role: 'status', 'aria-live': 'polite' },
+          h('span', { class: 'kdot', 'aria-hidden': 'true' }), h('span', { class: 'ktext' }, 'Kernel starting'))),
+      h('div', { class: 'toolbar', role: 'toolbar', 'aria-label': 'Notebook' },
+        btn('Run all', '▶▶ Run all', () => this.runAll()),
+        btn('Run cell', '▶ Run', () => this.runSelected('next')),
+        btn('Interrupt', '■ Interrupt', () => this.interrupt()),
+        btn('Restart', '↻ Restart', () => this.restart()),
+        btn('Save', '💾 Save', () => this.save(false), { title: 'Save (Ctrl+S)' }),
+        h('span', { class: 'tb-sep', 'aria-hidden': 'true' }),
+        btn('Insert code cell below', '+ Code', () => this.insert('below', 'code')),
+        btn('Insert Markdown cell below', '+ Markdown', () => this.insert('below', 'markdown')),
+        btn('Move cell up', '↑', () => this.move(-1)),
+        btn('Move cell down', '↓', () => this.move(1)),
+        btn('Delete cell', '✕ Delete', () => this.deleteCell()),
+        h('span', { class: 'tb-sep', 'aria-hidden': 'true' }),
+        h('details', { class: 'help' },
+          h('summary', null, 'Keys'),
+          h('dl', null,
+            ...[['Shift+Enter', 'run, select next'], ['Ctrl+Enter', 'run in place'], ['Alt+Enter', 'run, insert below'],
+              ['Esc / Enter', 'command / edit mode'], ['A / B', 'insert above / below'], ['D D', 'delete cell'], ['Z', 'undo delete'],
+              ['M / Y', 'Markdown / code'], ['↑ ↓ or K J', 'select cell'], ['Ctrl+S', 'save'], ['Shift+Tab', 'docs at cursor'],
+              ['Tab', 'complete'], ['I I', 'interrupt'], ['0 0', 'restart']].flatMap(([k, v]) => [h('dt', null, k), h('dd', null, v)])))),
+      h('div', { class: 'banner', role: 'alert', hidden: true }),
+      h('main', { class: 'cells', 'aria-label': 'Cells' }));
+    this.root.replaceChildren(mount(tree));
+    this.el = {
+      cells: this.root.querySelector('.cells'),
+      banner: this.root.querySelector('.banner'),
+      dirty: this.root.querySelector('.dirty-mark'),
+      saveState: this.root.querySelector('.save-state'),
+      kstatus: this.root.querySelector('.kstatus'),
+      ktext: this.root.querySelector('.ktext'),
+      mode: this.root.querySelector('.mode'),
+    };
+    document.addEventListener('keydown', (ev) => this.onKey(ev));
+    this.el.cells.addEventListener('focusin', (ev) => {
+      const cellEl = ev.target.closest('.cell');
+      if (!cellEl) return;
+      const i = this.cells.findIndex((c) => c.el === cellEl);
+      if (i >= 0 && i !== this.selected) this.select(i, false);
+      this.setMode(ev.target.closest('.cm-editor') ? 'edit' : 'command');
+    });
+  }
+
+  fatal(text) {
+    this.el.cells.replaceChildren(mount(h('p', { class: 'fatal', role: 'alert' }, text, ' ', h('a', { href: '/' }, 'Back to the notebook list'))));
+  }
+
+  banner(text, kind = 'warn') {
+    const b = this.el.banner;
+    if (!text) {
+      b.hidden = true;
+      return;
+    }
+    b.hidden = false;
+    b.className = `banner banner-${kind}`;
+    b.textContent = text;
+  }
+
+  setMode(mode) {
+    this.mode = mode;
+    this.el.mode.textContent = mode === 'edit' ? 'edit mode' : 'command mode';
+    this.root.classList.toggle('edit-mode', mode === 'edit');
+  }
+
+  setDirty(d) {
+    this.dirty = d;
+    this.el.dirty.textContent = d ? '● unsaved changes' : '';
+    const name = this.path.split('/').pop();
+    document.title = `${d ? '● ' : ''}${name} - RLVR-World`;
+  }
+
+  // ---- kernel ------------------------------------------------------------
+
+  async startKernel() {
+    this.setKernelState('starting');
+    try {
+      let name = (this.metadata.kernelspec && this.metadata.kernelspec.name) || '';
+      try {
+        const specs = await kernelspecs();
+        if (!name || !specs.kernelspecs || !specs.kernelspecs[name]) name = specs.default || name;
+      } catch {
+        // Servers without kernelspecs pick their default kernel.
+      }
+      this.session = await sessions.create(this.path, name);
+    } catch (e) {
+      this.setKernelState('dead');
+      this.banner(`Could not start a kernel: ${e.message}`, 'error');
+      return;
+    }
+    this.kernel = new Kernel(this.session.kernel.id);
+    this.kernel.onStatus = (s) => this.onKernelStatus(s);
+    this.kernel.onIopub = (msg) => this.onForeignIopub(msg);
+    this.kernel.onConnection = (s) => {
+      if (s === 'disconnected') {
+        this.setKernelState('disconnected');
+        this.banner('Lost the connection to the server; reconnecting…', 'error');
+      } else if (s === 'connected') {
+        if (this.kernelState === 'disconnected') this.banner('');
+        this.kernel.request('kernel_info_request', {}, { timeoutMs: 10000 })
+          .then(() => { if (this.kernelState !== 'busy') this.setKernelState('idle'); })
+          .catch(() => {});
+      }
+    };
+    try {
+      await this.kernel.connect();
+    } catch (e) {
+      this.banner(`Could not connect to the kernel: ${e.message}`, 'error');
+    }
+  }
+
+  setKernelState(s) {
+    this.kernelState = s;
+    const text = {
+      idle: 'Kernel idle', busy: 'Kernel busy', starting: 'Kernel starting', restarting: 'Kernel restarting',
+      dead: 'Kernel dead', disconnected: 'Disconnected',
+    }[s] || `Kernel ${s}`;
+    this.el.ktext.textContent = text;
+    this.el.kstatus.dataset.state = s;
+  }
+
+  onKernelStatus(s) {
+    if (s === 'restarting' || s === 'autorestarting') {
+      this.setKernelState('restarting');
+      if (!this.restartRequested) {
+        this.banner('The kernel died and is restarting. Variables are lost; run the cells again.', 'error');
+      }
+      this.kernelReset('the kernel restarted');
+    } else if (s === 'dead') {
+      this.setKernelState('dead');
+      this.banner('The kernel is dead and was not restarted. Use Restart to start a new one.', 'error');
+      this.kernelReset('the kernel died');
+    } else if (s === 'starting') {
+      this.setKernelState('starting');
+    } else if (s === 'busy' || s === 'idle') {
+      if (this.kernelState === 'restarting' && s === 'idle' && !this.restartRequested) {
+        this.banner('The kernel died and was restarted. Variables are lost; run the cells again.', 'error');
+      }
+      this.setKernelState(s);
+    }
+  }
+
+  // kernelReset is called when the kernel's state is gone: running and
+  // queued cells stop, and every executed cell becomes stale.
+  kernelReset(reason) {
+    const c = this.running;
+    if (c) {
+      c.model.add({ output_type: 'error', ename: 'KernelRestarted', evalue: reason, traceback: [`Cell not finished: ${reason}.`] });
+      this.renderOutputs(c);
+    }
+    this.kernel && this.kernel.failPending(reason);
+    this.abortQueue();
+    this.restartSeq = ++this.runSeq;
+    this.refreshStale();
+  }
+
+  // Outputs of requests sent by other clients of the same kernel (another
+  // tab): only update_display_data matters to us.
+  onForeignIopub(msg) {
+    if (msg.header.msg_type === 'update_display_data') this.updateDisplay(msg.content);
+  }
+
+  async interrupt() {
+    if (!this.session) return;
+    this.abortQueue();
+    try {
+      await kernels.interrupt(this.session.kernel.id);
+    } catch (e) {
+      this.banner(`Interrupt failed: ${e.message}`, 'error');
+    }
+  }
+
+  async restart() {
+    if (!this.session) return this.startKernel();
+    this.restartRequested = true;
+    this.abortQueue();
+    this.setKernelState('restarting');
+    this.banner('Restarting the kernel…', 'info');
+    try {
+      await kernels.restart(this.session.kernel.id);
+      this.kernelReset('the kernel was restarted');
+      this.banner('Kernel restarted. Variables are cleared.', 'info');
+      setTimeout(() => { if (this.el.banner.textContent.startsWith('Kernel restarted.')) this.banner(''); }, 4000);
+      if (this.kernelState === 'restarting') this.setKernelState('idle');
+    } catch (e) {
+      this.banner(`Restart failed: ${e.message}`, 'error');
+    } finally {
+      this.restartRequested = false;
+    }
+  }
+
+  // ---- cells -------------------------------------------------------------
+
+  addCell(data, index, focus = true) {
+    const cell = {
+      id: data.id || newCellId(),
+      type: data.type || 'code',
+      source: data.source || '',
+      metadata: data.metadata || {},
+      execution_count: data.execution_count ?? null,
+      runSeq: 0,
+      state: 'idle',
+      editing: false,
+    };
+    if (cell.execution_count != null) cell.executedSource = cell.source;
+    if (data.attachments) cell.attachments = data.attachments;
+    cell.model = new OutputModel(data.outputs || []);
+    cell.rendered = [];
+    this.buildCell(cell);
+    this.cells.splice(index, 0, cell);
+    const next = this.cells[index + 1];
+    this.el.cells.insertBefore(cell.el, next ? next.el : null);
+    this.renumber();
+    if (focus) this.setDirty(true);
+    return cell;
+  }
+
+  buildCell(cell) {
+    const el = mount(h('section', { class: `cell cell-${cell.type}`, tabindex: '0' },
+      h('div', { class: 'prompt', 'aria-hidden': 'true' }),
+      h('div', { class: 'cell-body' },
+        h('div', { class: 'editor-wrap' }),
+        h('div', { class: 'md-rendered markdown', hidden: true }),
+        h('div', { class: 'docs', role: 'note', hidden: true }),
+        h('div', { class: 'stale-note', hidden: true }),
+        h('div', { class: 'outputs', 'aria-live': 'polite' }))));
+    cell.el = el;
+    cell.q = {
+      prompt: el.querySelector('.prompt'), editor: el.querySelector('.editor-wrap'), md: el.querySelector('.md-rendered'),
+      docs: el.querySelector('.docs'), stale: el.querySelector('.stale-note'), outputs: el.querySelector('.outputs'),
+    };
+    cell.editor = createEditor(cell.q.editor, {
+      doc: cell.source,
+      language: cell.type === 'markdown' ? 'markdown' : 'go',
+      label: `${cell.type === 'markdown' ? 'Markdown' : 'Code'} cell editor`,
+      getKernel: () => (cell.type === 'code' ? this.kernel : null),
+      onChange: (text) => {
+        cell.source = text;
+        this.setDirty(true);
+        this.refreshStale();
+      },
+      keys: {
+        run: () => this.runSelected('next'),
+        runStay: () => this.runSelected('stay'),
+        runInsert: () => this.runSelected('insert'),
+        escape: () => this.commandMode(),
+        save: () => this.save(false),
+        inspect: (view) => this.showDocs(cell, view),
+      },
+    });
+    cell.q.md.addEventListener('dblclick', () => this.editCell(cell));
+    this.renderCell(cell);
+  }
+
+  renderCell(cell) {
+    const md = cell.type === 'markdown';
+    cell.el.className = `cell cell-${cell.type}`;
+    cell.q.md.hidden = !md || cell.editing;
+    cell.q.editor.hidden = md && !cell.editing;
+    cell.q.outputs.hidden = md;
+    if (md && !cell.editing) {
+      const src = cell.source.trim();
+      cell.q.md.innerHTML = src ? markdownToHTML(cell.source) : '<p class="md-empty">Empty Markdown cell: press Enter to edit.</p>';
+    }
+    this.renderPrompt(cell);
+    this.renderOutputs(cell);
+    this.renumber();
+  }
+
+  renderPrompt(cell) {
+    if (cell.type !== 'code') {
+      cell.q.prompt.textContent = '';
+      return;
+    }
+    const n = cell.state === 'running' || cell.state === 'queued' ? '*' : (cell.execution_count ?? ' ');
+    cell.q.prompt.textContent = `[${n}]:`;
+    cell.el.classList.toggle('running', cell.state === 'running');
+    cell.el.classList.toggle('queued', cell.state === 'queued');
+  }
+
+  renumber() {
+    this.cells.forEach((c, i) => {
+      const what = c.type === 'markdown' ? 'Markdown cell' : 'Code cell';
+      const run = c.type === 'code' ? (c.state === 'running' ? ', running' : c.state === 'queued' ? ', queued' : c.execution_count != null ? `, ran as ${c.execution_count}` : '') : '';
+      c.el.setAttribute('aria-label', `${what} ${i + 1}${run}${c.staleReason ? ', stale' : ''}`);
+    });
+  }
+
+  // renderOutputs brings the output area up to date, re-creating only the
+  // outputs that changed (so charts and players keep their state), and
+  // updating live charts in place.
+  renderOutputs(cell) {
+    const outs = cell.model.outputs;
+    const area = cell.q.outputs;
+    const kept = [];
+    for (let i = 0; i < outs.length; i++) {
+      const o = outs[i];
+      const r = cell.rendered[i];
+      if (r && r.out === o && r.v === o._v) {
+        kept.push(r);
+        continue;
+      }
+      let el;
+      if (r && r.out === o && r.mime === MIME.echarts && pickMime(o.data) === MIME.echarts) {
+        updateChart(r.el.querySelector('.chart') || r.el, o.data[MIME.echarts]);
+        el = r.el;
+      } else {
+        el = this.outputElement(o, cell);
+        if (r) area.replaceChild(el, r.el);
+        else area.appendChild(el);
+      }
+      kept.push({ out: o, v: o._v, el, mime: o.data ? pickMime(o.data) : null });
+    }
+    for (let i = outs.length; i < cell.rendered.length; i++) cell.rendered[i].el.remove();
+    cell.rendered = kept;
+    cell.el.classList.toggle('has-outputs', outs.length > 0);
+  }
+
+  outputElement(o, cell) {
+    const wrap = document.createElement('div');
+    wrap.className = 'output';
+    if (o.output_type === 'execute_result') {
+      const p = document.createElement('div');
+      p.className = 'out-prompt';
+      p.setAttribute('aria-hidden', 'true');
+      p.textContent = `Out[${o.execution_count ?? cell.execution_count ?? ' '}]:`;
+      wrap.appendChild(p);
+    }
+    try {
+      wrap.appendChild(mount(renderOutput(o)));
+    } catch (e) {
+      wrap.appendChild(mount(h('pre', { class: 'out-error' }, `could not show output: ${e.message}`)));
+    }
+    return wrap;
+  }
+
+  refreshStale() {
+    const reasons = staleness(this.cells, this.restartSeq);
+    this.cells.forEach((c, i) => {
+      const r = reasons[i];
+      if (r === c.staleReason) return;
+      c.staleReason = r;
+      c.el.classList.toggle('stale', Boolean(r));
+      c.q.stale.hidden = !r;
+      c.q.stale.textContent = r ? `Stale: ${r}.` : '';
+    });
+    this.renumber();
+  }
+
+  updateDisplay(content) {
+    const id = content.transient && content.transient.display_id;
+    if (!id) return;
+    for (const c of this.cells) {
+      if (c.model.updateDisplay(id, content.data, content.metadata)) this.renderOutputs(c);
+    }
+  }
+
+  // ---- selection and modes ----------------------------------------------
+
+  select(i, focus = true) {
+    if (this.cells.length === 0) return;
+    i = Math.max(0, Math.min(this.cells.length - 1, i));
+    const prev = this.cells[this.selected];
+    if (prev && prev.el) prev.el.classList.remove('selected');
+    this.selected = i;
+    const c = this.cells[i];
+    c.el.classList.add('selected');
+    if (focus) {
+      c.el.focus({ preventScroll: true });
+      c.el.scrollIntoView({ block: 'nearest' });
+    }
+  }
+
+  current() {
+    return this.cells[this.selected];
+  }
+
+  commandMode() {
+    const c = this.current();
+    if (!c) return;
+    if (c.type === 'markdown' && c.editing) {
+      c.editing = false;
+      this.renderCell(c);
+    }
+    c.el.focus({ preventScroll: true });
+    this.setMode('command');
+  }
+
+  editCell(cell = this.current()) {
+    if (!cell) return;
+    this.select(this.cells.indexOf(cell), false);
+    if (cell.type === 'markdown' && !cell.editing) {
+      cell.editing = true;
+      this.renderCell(cell);
+    }
+    cell.editor.focus();
+    this.setMode('edit');
+  }
+
+  async showDocs(cell, view) {
+    const pos = view.state.selection.main.head;
+    const text = await inspect(this.kernel, view.state.doc.toString(), pos, 0);
+    cell.q.docs.hidden = false;
+    cell.q.docs.textContent = text || 'No documentation found at the cursor.';
+    clearTimeout(cell.docsTimer);
+    cell.docsTimer = setTimeout(() => { cell.q.docs.hidden = true; }, text ? 30000 : 3000);
+    return true;
+  }
+
+  // ---- editing commands --------------------------------------------------
+
+  // insert adds a cell above or below the selected one; edit puts the
+  // cursor in it (toolbar, Shift+Enter on the last cell), while A and B stay
+  // in command mode as in Jupyter.
+  insert(where, type = 'code', edit = true) {
+    const at = where === 'above' ? this.selected : this.selected + 1;
+    const cell = this.addCell({ type }, Math.min(at, this.cells.length));
+    this.select(this.cells.indexOf(cell));
+    this.refreshStale();
+    if (edit) this.editCell(cell);
+    else this.setMode('command');
+    return cell;
+  }
+
+  deleteCell() {
+    const c = this.current();
+    if (!c) return;
+    if (c === this.running) {
+      this.banner('The running cell cannot be deleted; interrupt it first.', 'warn');
+      return;
+    }
+    this.queue = this.queue.filter((q) => q !== c);
+    const i = this.selected;
+    this.deleted.push({ index: i, data: this.cellData(c) });
+    c.el.remove();
+    c.editor.destroy();
+    this.cells.splice(i, 1);
+    if (this.cells.length === 0) this.addCell({ type: 'code' }, 0);
+    this.selected = Math.min(i, this.cells.length - 1);
+    this.select(this.selected);
+    this.setDirty(true);
+    this.refreshStale();
+  }
+
+  undoDelete() {
+    const d = this.deleted.pop();
+    if (!d) return;
+    const cell = this.addCell(d.data, Math.min(d.index, this.cells.length));
+    this.select(this.cells.indexOf(cell));
+    this.refreshStale();
+  }
+
+  cellData(c) {
+    return { id: c.id, type: c.type, source: c.source, metadata: c.metadata, execution_count: c.execution_count, outputs: c.model.outputs, attachments: c.attachments };
+  }
+
+  setType(type) {
+    const c = this.current();
+    if (!c || c.type === type || c.state !== 'idle') return;
+    c.type = type;
+    if (type === 'markdown') {
+      c.model.clear();
+      c.execution_count = null;
+      c.editing = false;
+    }
+    c.editor.setLanguage(type);
+    this.renderCell(c);
+    this.setDirty(true);
+    this.refreshStale();
+  }
+
+  move(delta) {
+    const i = this.selected, j = i + delta;
+    if (j < 0 || j >= this.cells.length) return;
+    const [c] = this.cells.splice(i, 1);
+    this.cells.splice(j, 0, c);
+    const ref = this.cells[j + 1];
+    this.el.cells.insertBefore(c.el, ref ? ref.el : null);
+    this.selected = j;
+    this.select(j);
+    this.setDirty(true);
+    this.refreshStale();
+  }
+
+  // ---- running -----------------------------------------------------------
+
+  // runSelected runs the selected cell; then 'next' selects the next cell
+  // (inserting one at the end), 'insert' inserts a cell below, 'stay' stays.
+  runSelected(then) {
+    const c = this.current();
+    if (!c) return true;
+    this.run(c);
+    if (then === 'next') {
+      if (this.selected === this.cells.length - 1) this.insert('below', 'code');
+      else {
+        this.select(this.selected + 1);
+        this.setMode('command');
+      }
+    } else if (then === 'insert') {
+      this.insert('below', 'code');
+    } else {
+      this.commandMode();
+    }
+    return true;
+  }
+
+  run(c) {
+    if (c.type === 'markdown') {
+      c.editing = false;
+      this.renderCell(c);
+      return;
+    }
+    if (c.type !== 'code' || c.state !== 'idle') return;
+    c.state = 'queued';
+    this.renderPrompt(c);
+    this.queue.push(c);
+    this.pump();
+  }
+
+  runAll() {
+    for (const c of this.cells) this.run(c);
+  }
+
+  abortQueue() {
+    for (const c of this.queue) {
+      c.state = 'idle';
+      this.renderPrompt(c);
+    }
+    this.queue = [];
+    this.renumber();
+  }
+
+  // pump sends the next queued cell once the previous one finished, so an
+  // error or an interrupt stops the cells queued after it (Jupyter's
+  // stop_on_error, done here so that it holds with any kernel).
+  async pump() {
+    if (this.running || this.queue.length === 0) return;
+    if (!this.kernel) {
+      this.banner('No kernel yet: cells run once it has started.', 'warn');
+      const waitFor = () => (this.kernel ? this.pump() : setTimeout(waitFor, 200));
+      setTimeout(waitFor, 200);
+      return;
+    }
+    const c = this.queue.shift();
+    this.running = c;
+    c.state = 'running';
+    c.model.clear();
+    c.q.docs.hidden = true;
+    this.renderOutputs(c);
+    this.renderPrompt(c);
+    this.renumber();
+    const code = c.source;
+    let status = 'error';
+    try {
+      const reply = await this.kernel.execute(code, {
+        onIopub: (msg) => {
+          const t = msg.header.msg_type;
+          if (t === 'update_display_data') this.updateDisplay(msg.content);
+          else if (t === 'execute_input') {
+            if (msg.content.execution_count != null) c.execution_count = msg.content.execution_count;
+          } else if (c.model.handle(t, msg.content)) this.renderOutputs(c);
+        },
+        onReply: (msg) => {
+          if (msg.content.execution_count != null) c.execution_count = msg.content.execution_count;
+          c.runSeq = ++this.runSeq;
+          c.executedSource = code;
+          c.state = 'idle';
+          this.renderPrompt(c);
+          this.refreshStale();
+        },
+        onStdin: (msg) => this.askInput(c, msg),
+      });
+      status = reply.content.status;
+    } catch (e) {
+      status = 'error';
+    }
+    c.state = 'idle';
+    this.running = null;
+    this.renderPrompt(c);
+    this.renumber();
+    this.setDirty(true);
+    if (status !== 'ok') this.abortQueue();
+    this.pump();
+  }
+
+  // askInput answers an input_request with an inline text field.
+  askInput(cell, msg) {
+    const form = mount(h('form', { class: 'stdin' },
+      h('label', null, msg.content.prompt || 'Input: ',
+        h('input', { type: msg.content.password ? 'password' : 'text', class: 'stdin-input', 'aria-label': msg.content.prompt || 'Input' }))));
+    const input = form.querySelector('input');
+    form.addEventListener('submit', (ev) => {
+      ev.preventDefault();
+      const v = input.value;
+      form.replaceWith(mount(h('pre', { class: 'out-stream stdout' }, `${msg.content.prompt || ''}${msg.content.password ? '••••' : v}`)));
+      this.kernel.inputReply(v, msg);
+    });
+    cell.q.outputs.appendChild(form);
+    input.focus();
+  }
+
+  // ---- saving ------------------------------------------------------------
+
+  notebookJSON() {
+    return notebookFromCells(this.cells.map((c) => this.cellData(c)), this.metadata);
+  }
+
+  async save(auto = false) {
+    if (this.saving) return this.saving;
+    const nb = this.notebookJSON();
+    const wasDirtyAt = this.changeCounter();
+    this.el.saveState.textContent = auto ? 'Autosaving…' : 'Saving…';
+    this.saving = (async () => {
+      try {
+        const res = await contents.save(this.path, nb);
+        this.lastModified = res && res.last_modified;
+        if (this.changeCounter() === wasDirtyAt) this.setDirty(false);
+        const t = new Date();
+        this.el.saveState.textContent = `${auto ? 'Autosaved' : 'Saved'} at ${t.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', second: '2-digit' })}`;
+      } catch (e) {
+        this.el.saveState.textContent = 'Save failed';
+        this.banner(`Could not save: ${e.message}${e instanceof ApiError && e.status === 0 ? '' : ''}`, 'error');
+      } finally {
+        this.saving = null;
+      }
+    })();
+    return this.saving;
+  }
+
+  // changeCounter is a cheap fingerprint of the notebook, so that a save
+  // does not clear the dirty mark of edits made while it was in flight.
+  changeCounter() {
+    return this.cells.map((c) => `${c.id}:${c.source.length}:${c.model.version}:${c.execution_count}`).join('|');
+  }
+
+  // ---- keyboard ----------------------------------------------------------
+
+  onKey(ev) {
+    const mod = ev.ctrlKey || ev.metaKey;
+    if (mod && !ev.shiftKey && !ev.altKey && ev.key.toLowerCase() === 's') {
+      ev.preventDefault();
+      this.save(false);
+      return;
+    }
+    // Command mode applies when a cell itself (not its editor or a control
+    // inside an output) has the focus, or nothing has.
+    const t = ev.target;
+    const onCell = t && t.classList && t.classList.contains('cell');
+    if (!onCell && t !== document.body) return;
+    if (this.cells.length === 0) return;
+    const key = ev.key;
+    const double = (k) => {
+      const now = Date.now();
+      const yes = this.lastKey === k && now - this.lastKeyAt < 800;
+      this.lastKey = yes ? '' : k;
+      this.lastKeyAt = now;
+      return yes;
+    };
+    let handled = true;
+    if (key === 'Enter' && ev.shiftKey) this.runSelected('next');
+    else if (key === 'Enter' && mod) this.runSelected('stay');
+    else if (key === 'Enter' && ev.altKey) this.runSelected('insert');
+    else if (key === 'Enter') this.editCell();
+    else if (mod || ev.altKey) handled = false;
+    else if (key === 'ArrowUp' || key === 'k') this.select(this.selected - 1);
+    else if (key === 'ArrowDown' || key === 'j') this.select(this.selected + 1);
+    else if (key === 'a') this.insert('above', 'code', false);
+    else if (key === 'b') this.insert('below', 'code', false);
+    else if (key === 'm') this.setType('markdown');
+    else if (key === 'y') this.setType('code');
+    else if (key === 'd') { if (double('d')) this.deleteCell(); }
+    else if (key === 'z') this.undoDelete();
+    else if (key === 'i') { if (double('i')) this.interrupt(); }
+    else if (key === '0') { if (double('0')) this.restart(); }
+    else handled = false;
+    if (handled) ev.preventDefault();
+  }
+}
