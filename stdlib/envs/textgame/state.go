@@ -16,7 +16,7 @@ type Value struct {
 }
 
 // Int, Bool and Str make property values.
-func Int(i int) Value    { return Value{kind: 'i', i: i} }
+func Int(i int) Value { return Value{kind: 'i', i: i} }
 func Bool(b bool) Value {
 	if b {
 		return Value{kind: 'b', i: 1}
