@@ -1,0 +1,242 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"math/rand/v2"
+	"runtime"
+	"sort"
+	"syscall"
+	"time"
+
+	"github.com/rlvrworld/rlvrworld/gpu"
+	"github.com/rlvrworld/rlvrworld/stdlib/nn"
+)
+
+func init() {
+	registerBench("train", "fwd+bwd+AdamW tokens/s of the world model, with the sgemm anchor", benchTrain)
+	registerBench("sample", "batched KV-cache decoding: tokens/s and per-token cost by position", benchSample)
+}
+
+// sgemmAnchor measures the backend's matrix product in GFLOP/s (median of
+// reps) on an (m,k)x(k,n) product, op(B) transposed or not: the ceiling the
+// model's throughput is compared with, taken in the same run because these
+// machines flip between a one-core and a two-core state.
+func sgemmAnchor(be gpu.Backend, m, n, k int, transB bool, reps int) float64 {
+	a, b, c := be.Alloc(m*k), be.Alloc(k*n), be.Alloc(m*n)
+	rng := rand.New(rand.NewPCG(1, 1))
+	for i := range a {
+		a[i] = rng.Float32()
+	}
+	for i := range b {
+		b[i] = rng.Float32()
+	}
+	ldb := n
+	if transB {
+		ldb = k
+	}
+	var ts []float64
+	for r := 0; r < reps+1; r++ {
+		t0 := time.Now()
+		be.Gemm(false, transB, m, n, k, 1, a, k, b, ldb, 0, c, n)
+		be.Sync()
+		if r > 0 { // the first run warms caches and page tables
+			ts = append(ts, time.Since(t0).Seconds())
+		}
+	}
+	return 2 * float64(m) * float64(n) * float64(k) / median(ts) / 1e9
+}
+
+func median(xs []float64) float64 {
+	s := append([]float64(nil), xs...)
+	sort.Float64s(s)
+	if len(s) == 0 {
+		return 0
+	}
+	if len(s)%2 == 1 {
+		return s[len(s)/2]
+	}
+	return (s[len(s)/2-1] + s[len(s)/2]) / 2
+}
+
+func peakRSSMiB() float64 {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return -1
+	}
+	return float64(ru.Maxrss) / 1024 // Linux reports KiB
+}
+
+type trainReport struct {
+	Config         nn.Config `json:"config"`
+	Backend        string    `json:"backend"`
+	Threads        int       `json:"threads"`
+	Params         int       `json:"params"`
+	Batch          int       `json:"batch"`
+	Steps          int       `json:"steps"`
+	TokensPerSec   float64   `json:"tokens_per_sec"`
+	StepMsMedian   float64   `json:"step_ms_median"`
+	StepMsMin      float64   `json:"step_ms_min"`
+	StepMsMax      float64   `json:"step_ms_max"`
+	FwdMsMedian    float64   `json:"fwd_ms_median"`
+	BwdMsMedian    float64   `json:"bwd_ms_median"`
+	OptMsMedian    float64   `json:"adamw_ms_median"`
+	GFLOPPerStep   float64   `json:"model_gflop_per_step"`
+	GFLOPS         float64   `json:"achieved_gflops"`
+	Sgemm1024      float64   `json:"anchor_sgemm_1024_gflops"`
+	SgemmXfmr      float64   `json:"anchor_sgemm_xfmr_4096x1024x256_gflops"`
+	SgemmXfmrT     float64   `json:"anchor_sgemm_xfmr_transB_gflops"`
+	MFU            float64   `json:"mfu_vs_anchor_1024"`
+	PeakRSSMiB     float64   `json:"peak_rss_mib"`
+	LlmcTokPerSec  float64   `json:"llmc_reference_tokens_per_sec"`
+	SpeedupVsLlmc  float64   `json:"speedup_vs_llmc"`
+	FinalLoss      float64   `json:"final_loss"`
+	FLOPConvention string    `json:"flop_convention"`
+}
+
+func benchTrain(args []string) (any, error) {
+	fs := flag.NewFlagSet("bench train", flag.ContinueOnError)
+	steps := fs.Int("steps", 10, "timed steps (after 2 warm-up steps)")
+	B := fs.Int("B", 8, "batch rows")
+	T := fs.Int("T", 256, "sequence length")
+	L := fs.Int("L", 4, "layers")
+	C := fs.Int("C", 256, "channels")
+	NH := fs.Int("NH", 4, "heads")
+	V := fs.Int("V", 512, "vocabulary")
+	if err := fs.Parse(args); err != nil {
+		return nil, err
+	}
+	cfg := nn.Config{Vocab: *V, MaxSeq: *T, Layers: *L, Dim: *C, Heads: *NH, Seed: 1}
+	m, err := nn.New(cfg)
+	if err != nil {
+		return nil, err
+	}
+	be, err := gpu.Default()
+	if err != nil {
+		return nil, err
+	}
+	rng := rand.New(rand.NewPCG(7, 7))
+	BT := *B * *T
+	batch := &nn.Batch{B: *B, T: *T, Inputs: make([]int, BT), Targets: make([]int, BT)}
+	for i := range batch.Inputs {
+		batch.Inputs[i] = rng.IntN(*V)
+		batch.Targets[i] = rng.IntN(*V)
+	}
+	dl := make([]float32, BT)
+	for i := range dl {
+		dl[i] = -1 / float32(BT)
+	}
+	opt := nn.NewAdamW(nn.AdamWConfig{LR: 1e-4})
+	var stepT, fwdT, bwdT, optT []float64
+	var loss float64
+	for s := 0; s < *steps+2; s++ {
+		t0 := time.Now()
+		logp, _ := m.Forward(batch)
+		t1 := time.Now()
+		m.Backward(dl, nil)
+		t2 := time.Now()
+		opt.Step(m)
+		m.ZeroGrad()
+		t3 := time.Now()
+		if s >= 2 {
+			stepT = append(stepT, t3.Sub(t0).Seconds())
+			fwdT = append(fwdT, t1.Sub(t0).Seconds())
+			bwdT = append(bwdT, t2.Sub(t1).Seconds())
+			optT = append(optT, t3.Sub(t2).Seconds())
+		}
+		loss = 0
+		for _, v := range logp {
+			loss -= float64(v)
+		}
+		loss /= float64(BT)
+	}
+	r := trainReport{Config: cfg, Backend: be.Name(), Threads: runtime.GOMAXPROCS(0), Params: m.NumParams(),
+		Batch: *B, Steps: *steps, FinalLoss: loss}
+	r.StepMsMedian = median(stepT) * 1e3
+	sort.Float64s(stepT)
+	r.StepMsMin, r.StepMsMax = stepT[0]*1e3, stepT[len(stepT)-1]*1e3
+	r.FwdMsMedian, r.BwdMsMedian, r.OptMsMedian = median(fwdT)*1e3, median(bwdT)*1e3, median(optT)*1e3
+	r.TokensPerSec = float64(BT) / median(stepT)
+	// 6ND for the parameter products plus 12*L*C*T per token for the
+	// attention products counted in full (the PaLM convention); llm.c's
+	// 41.2 GFLOP/step for this configuration is the 6ND part alone.
+	r.GFLOPPerStep = (6*float64(m.NumParams())*float64(BT) + 12*float64(*L)*float64(*C)*float64(*T)*float64(BT)) / 1e9
+	r.FLOPConvention = "6*params*tokens + 12*L*C*T*tokens (attention counted in full)"
+	r.GFLOPS = r.GFLOPPerStep / median(stepT)
+	r.Sgemm1024 = sgemmAnchor(be, 1024, 1024, 1024, false, 5)
+	r.SgemmXfmr = sgemmAnchor(be, 4096, 1024, 256, false, 5)
+	r.SgemmXfmrT = sgemmAnchor(be, 4096, 1024, 256, true, 5)
+	r.MFU = r.GFLOPS / r.Sgemm1024
+	r.PeakRSSMiB = peakRSSMiB()
+	r.LlmcTokPerSec = 760
+	r.SpeedupVsLlmc = r.TokensPerSec / 760
+	return r, nil
+}
+
+type sampleReport struct {
+	Config          nn.Config `json:"config"`
+	Backend         string    `json:"backend"`
+	Batch           int       `json:"batch"`
+	PromptLen       int       `json:"prompt_len"`
+	NewTokens       int       `json:"new_tokens"`
+	TokensPerSec    float64   `json:"tokens_per_sec"`
+	StepMsAt64      float64   `json:"step_ms_at_pos_64"`
+	StepMsAt512     float64   `json:"step_ms_at_pos_512"`
+	PerTokenUsAt64  float64   `json:"per_token_us_at_pos_64"`
+	PerTokenUsAt512 float64   `json:"per_token_us_at_pos_512"`
+	Ratio512to64    float64   `json:"ratio_512_to_64"`
+	PeakRSSMiB      float64   `json:"peak_rss_mib"`
+}
+
+func benchSample(args []string) (any, error) {
+	fs := flag.NewFlagSet("bench sample", flag.ContinueOnError)
+	B := fs.Int("B", 64, "batch rows")
+	if err := fs.Parse(args); err != nil {
+		return nil, err
+	}
+	cfg := nn.Config{Vocab: 512, MaxSeq: 640, Layers: 4, Dim: 256, Heads: 4, Seed: 1}
+	m, err := nn.New(cfg)
+	if err != nil {
+		return nil, err
+	}
+	const promptLen, newTok = 8, 528
+	rng := rand.New(rand.NewPCG(3, 3))
+	prompts := make([][]int, *B)
+	for i := range prompts {
+		prompts[i] = make([]int, promptLen)
+		for j := range prompts[i] {
+			prompts[i][j] = rng.IntN(cfg.Vocab)
+		}
+	}
+	// stamps[s] is when decoding step s finished; the step that feeds the
+	// token at position p is step p - promptLen + 1.
+	var stamps []time.Time
+	t0 := time.Now()
+	_, err = m.Sample(context.Background(), prompts, nn.SampleOptions{MaxNew: newTok, Temperature: 1, Stop: -1, Seed: 1,
+		OnStep: func(int) { stamps = append(stamps, time.Now()) }})
+	if err != nil {
+		return nil, err
+	}
+	total := time.Since(t0).Seconds()
+	stepAt := func(pos int) float64 {
+		// the median duration of the 9 steps around the one at pos
+		var ds []float64
+		for s := pos - promptLen - 4; s <= pos-promptLen+4; s++ {
+			if s >= 1 && s < len(stamps) {
+				ds = append(ds, stamps[s].Sub(stamps[s-1]).Seconds())
+			}
+		}
+		return median(ds)
+	}
+	if len(stamps) < 512-promptLen+5 {
+		return nil, fmt.Errorf("sampler took %d steps, want at least %d", len(stamps), 512-promptLen+5)
+	}
+	r := sampleReport{Config: cfg, Backend: m.Backend(), Batch: *B, PromptLen: promptLen, NewTokens: newTok,
+		TokensPerSec: float64(*B*newTok) / total}
+	r.StepMsAt64, r.StepMsAt512 = stepAt(64)*1e3, stepAt(512)*1e3
+	r.PerTokenUsAt64, r.PerTokenUsAt512 = r.StepMsAt64*1e3/float64(*B), r.StepMsAt512*1e3/float64(*B)
+	r.Ratio512to64 = r.StepMsAt512 / r.StepMsAt64
+	r.PeakRSSMiB = peakRSSMiB()
+	return r, nil
+}

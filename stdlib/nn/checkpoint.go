@@ -1,0 +1,302 @@
+package nn
+
+import (
+	"bytes"
+	"encoding/binary"
+	"encoding/json"
+	"fmt"
+	"math"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+)
+
+// Checkpoints are safetensors files (https://huggingface.co/docs/safetensors):
+// an 8-byte little-endian header length, a JSON header naming each tensor's
+// dtype, shape and byte range, then the raw little-endian data. The model
+// config is stored as JSON under the metadata key "nn.config".
+
+const (
+	configKey    = "nn.config"
+	maxHeaderLen = 64 << 20 // far above any real header; bounds a corrupt length
+)
+
+type tensorInfo struct {
+	Dtype       string   `json:"dtype"`
+	Shape       []int64  `json:"shape"`
+	DataOffsets [2]int64 `json:"data_offsets"`
+}
+
+// stFile is a parsed safetensors file.
+type stFile struct {
+	meta    map[string]string
+	tensors map[string]tensorInfo
+	body    []byte
+}
+
+var dtypeSize = map[string]int64{"F32": 4, "F16": 2, "BF16": 2, "F64": 8, "I64": 8, "I32": 4, "I16": 2, "I8": 1, "U8": 1, "BOOL": 1}
+
+// parseSafetensors checks the framing and the header of a safetensors file:
+// every tensor's byte range lies inside the data, matches its dtype and
+// shape, and no two overlap. It never panics on bad input.
+func parseSafetensors(data []byte) (*stFile, error) {
+	if len(data) < 8 {
+		return nil, fmt.Errorf("safetensors: file is %d bytes, shorter than the 8-byte header length", len(data))
+	}
+	n := binary.LittleEndian.Uint64(data[:8])
+	if n > maxHeaderLen {
+		return nil, fmt.Errorf("safetensors: header length %d is implausible (corrupt file?)", n)
+	}
+	if uint64(len(data)-8) < n {
+		return nil, fmt.Errorf("safetensors: truncated: header needs %d bytes, file has %d after the length", n, len(data)-8)
+	}
+	hdr := data[8 : 8+n]
+	var raw map[string]json.RawMessage
+	if err := json.Unmarshal(hdr, &raw); err != nil {
+		return nil, fmt.Errorf("safetensors: bad header JSON: %w", err)
+	}
+	f := &stFile{meta: map[string]string{}, tensors: map[string]tensorInfo{}, body: data[8+n:]}
+	type span struct {
+		name   string
+		lo, hi int64
+	}
+	var spans []span
+	for name, r := range raw {
+		if name == "__metadata__" {
+			if err := json.Unmarshal(r, &f.meta); err != nil {
+				return nil, fmt.Errorf("safetensors: bad __metadata__ (want string to string): %w", err)
+			}
+			continue
+		}
+		var ti tensorInfo
+		dec := json.NewDecoder(bytes.NewReader(r))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(&ti); err != nil {
+			return nil, fmt.Errorf("safetensors: tensor %q: bad entry: %w", name, err)
+		}
+		es, ok := dtypeSize[ti.Dtype]
+		if !ok {
+			return nil, fmt.Errorf("safetensors: tensor %q: unknown dtype %q", name, ti.Dtype)
+		}
+		count := int64(1)
+		for _, d := range ti.Shape {
+			if d < 0 || (d > 0 && count > math.MaxInt64/8/d) {
+				return nil, fmt.Errorf("safetensors: tensor %q: bad shape %v", name, ti.Shape)
+			}
+			count *= d
+		}
+		lo, hi := ti.DataOffsets[0], ti.DataOffsets[1]
+		if lo < 0 || hi < lo || hi > int64(len(f.body)) {
+			return nil, fmt.Errorf("safetensors: tensor %q: data offsets [%d,%d] outside the %d data bytes (truncated file?)", name, lo, hi, len(f.body))
+		}
+		if hi-lo != count*es {
+			return nil, fmt.Errorf("safetensors: tensor %q: %d bytes for shape %v of %s, want %d", name, hi-lo, ti.Shape, ti.Dtype, count*es)
+		}
+		f.tensors[name] = ti
+		spans = append(spans, span{name, lo, hi})
+	}
+	sort.Slice(spans, func(i, j int) bool { return spans[i].lo < spans[j].lo || (spans[i].lo == spans[j].lo && spans[i].hi < spans[j].hi) })
+	for i := 1; i < len(spans); i++ {
+		if spans[i].lo < spans[i-1].hi {
+			return nil, fmt.Errorf("safetensors: tensors %q and %q overlap", spans[i-1].name, spans[i].name)
+		}
+	}
+	return f, nil
+}
+
+// float32s decodes an F32 tensor's bytes into dst (len must match).
+func (f *stFile) float32s(name string, dst []float32) {
+	b := f.body[f.tensors[name].DataOffsets[0]:]
+	for i := range dst {
+		dst[i] = math.Float32frombits(binary.LittleEndian.Uint32(b[4*i:]))
+	}
+}
+
+type stTensor struct {
+	name  string
+	shape []int
+	data  []float32
+}
+
+// writeSafetensors writes F32 tensors atomically (a temporary file renamed
+// over path), so a crash mid-save never leaves a half-written checkpoint.
+func writeSafetensors(path string, meta map[string]string, ts []stTensor) error {
+	hdr := map[string]any{}
+	if len(meta) > 0 {
+		hdr["__metadata__"] = meta
+	}
+	var off int64
+	for _, t := range ts {
+		n := int64(len(t.data)) * 4
+		shape := make([]int64, len(t.shape))
+		for i, d := range t.shape {
+			shape[i] = int64(d)
+		}
+		hdr[t.name] = tensorInfo{Dtype: "F32", Shape: shape, DataOffsets: [2]int64{off, off + n}}
+		off += n
+	}
+	hj, err := json.Marshal(hdr)
+	if err != nil {
+		return fmt.Errorf("save %s: %w", path, err)
+	}
+	for len(hj)%8 != 0 { // pad with spaces so the data is 8-byte aligned, as the format recommends
+		hj = append(hj, ' ')
+	}
+	buf := make([]byte, 8+len(hj)+int(off))
+	binary.LittleEndian.PutUint64(buf, uint64(len(hj)))
+	copy(buf[8:], hj)
+	p := 8 + len(hj)
+	for _, t := range ts {
+		for _, v := range t.data {
+			binary.LittleEndian.PutUint32(buf[p:], math.Float32bits(v))
+			p += 4
+		}
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(path), filepath.Base(path)+".tmp*")
+	if err != nil {
+		return fmt.Errorf("save %s: %w", path, err)
+	}
+	if _, err := tmp.Write(buf); err != nil {
+		tmp.Close()
+		os.Remove(tmp.Name())
+		return fmt.Errorf("save %s: %w", path, err)
+	}
+	if err := tmp.Close(); err != nil {
+		os.Remove(tmp.Name())
+		return fmt.Errorf("save %s: %w", path, err)
+	}
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		os.Remove(tmp.Name())
+		return fmt.Errorf("save %s: %w", path, err)
+	}
+	return nil
+}
+
+// Save writes the parameters and config to a safetensors file at path,
+// with meta (string to string, e.g. the training step) in the metadata.
+// The key "nn.config" is reserved.
+func (m *Model) Save(path string, meta map[string]string) error {
+	md := map[string]string{}
+	for k, v := range meta {
+		if k == configKey {
+			return fmt.Errorf("save %s: metadata key %q is reserved for the model config", path, configKey)
+		}
+		md[k] = v
+	}
+	cj, _ := json.Marshal(m.cfg)
+	md[configKey] = string(cj)
+	m.be.Sync()
+	var ts []stTensor
+	for i, s := range paramSpecs(m.cfg) {
+		ts = append(ts, stTensor{s.name, s.shape, *m.p.views()[i]})
+	}
+	return writeSafetensors(path, md, ts)
+}
+
+// Load reads a checkpoint written by Save. It validates the framing, the
+// config, and every tensor's name, dtype and shape; a truncated or corrupt
+// file is an error that says what is wrong. It returns the user metadata
+// (without the config).
+func Load(path string) (*Model, map[string]string, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, nil, fmt.Errorf("load checkpoint: %w", err)
+	}
+	m, meta, err := decodeCheckpoint(data)
+	if err != nil {
+		return nil, nil, fmt.Errorf("load checkpoint %s: %w", path, err)
+	}
+	return m, meta, nil
+}
+
+func decodeCheckpoint(data []byte) (*Model, map[string]string, error) {
+	f, err := parseSafetensors(data)
+	if err != nil {
+		return nil, nil, err
+	}
+	cj, ok := f.meta[configKey]
+	if !ok {
+		return nil, nil, fmt.Errorf("no %q in the metadata: not an nn checkpoint", configKey)
+	}
+	var cfg Config
+	if err := json.Unmarshal([]byte(cj), &cfg); err != nil {
+		return nil, nil, fmt.Errorf("bad %q metadata: %w", configKey, err)
+	}
+	m, err := newEmpty(cfg)
+	if err != nil {
+		return nil, nil, err
+	}
+	specs := paramSpecs(cfg)
+	if len(f.tensors) != len(specs) {
+		want := map[string]bool{}
+		for _, s := range specs {
+			want[s.name] = true
+		}
+		for name := range f.tensors {
+			if !want[name] {
+				return nil, nil, fmt.Errorf("unexpected tensor %q", name)
+			}
+		}
+	}
+	for i, s := range specs {
+		ti, ok := f.tensors[s.name]
+		if !ok {
+			return nil, nil, fmt.Errorf("missing tensor %q", s.name)
+		}
+		if ti.Dtype != "F32" {
+			return nil, nil, fmt.Errorf("tensor %q has dtype %s, want F32", s.name, ti.Dtype)
+		}
+		same := len(ti.Shape) == len(s.shape)
+		for j := 0; same && j < len(s.shape); j++ {
+			same = ti.Shape[j] == int64(s.shape[j])
+		}
+		if !same {
+			return nil, nil, fmt.Errorf("tensor %q has shape %v, want %v for config %+v", s.name, ti.Shape, s.shape, cfg)
+		}
+		f.float32s(s.name, *m.p.views()[i])
+	}
+	meta := map[string]string{}
+	for k, v := range f.meta {
+		if k != configKey {
+			meta[k] = v
+		}
+	}
+	return m, meta, nil
+}
+
+// SaveState writes the optimiser's moments and step count, so that
+// training can resume exactly where it stopped.
+func (o *AdamW) SaveState(path string) error {
+	md := map[string]string{"adamw.t": strconv.Itoa(o.t)}
+	return writeSafetensors(path, md, []stTensor{{"m", []int{len(o.m)}, o.m}, {"v", []int{len(o.v)}, o.v}})
+}
+
+// LoadState restores what SaveState wrote, for model m (the sizes must
+// match).
+func (o *AdamW) LoadState(path string, m *Model) error {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return fmt.Errorf("load optimiser state: %w", err)
+	}
+	f, err := parseSafetensors(data)
+	if err != nil {
+		return fmt.Errorf("load optimiser state %s: %w", path, err)
+	}
+	t, err := strconv.Atoi(f.meta["adamw.t"])
+	if err != nil || t < 0 {
+		return fmt.Errorf("load optimiser state %s: bad step count %q", path, f.meta["adamw.t"])
+	}
+	n := len(m.flat)
+	for _, name := range []string{"m", "v"} {
+		ti, ok := f.tensors[name]
+		if !ok || ti.Dtype != "F32" || len(ti.Shape) != 1 || ti.Shape[0] != int64(n) {
+			return fmt.Errorf("load optimiser state %s: tensor %q missing or not F32 [%d]", path, name, n)
+		}
+	}
+	o.m, o.v = m.be.Alloc(n), m.be.Alloc(n)
+	f.float32s("m", o.m)
+	f.float32s("v", o.v)
+	o.t = t
+	return nil
+}

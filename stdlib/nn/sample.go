@@ -1,0 +1,448 @@
+package nn
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"runtime"
+	"sort"
+	"sync"
+)
+
+// SampleOptions controls Sample.
+type SampleOptions struct {
+	// MaxNew caps the response length (sampled and forced tokens together).
+	// A row also ends when prompt plus response reach the model's MaxSeq.
+	MaxNew int
+	// Temperature scales the logits; 0 means greedy (argmax).
+	Temperature float32
+	// TopK keeps only the K most likely tokens when > 0.
+	TopK int
+	// TopP keeps the smallest set of most likely tokens whose probability
+	// reaches TopP, when in (0,1).
+	TopP float32
+	// Stop ends a row when sampled (it is included in the response); < 0:
+	// no stop token.
+	Stop int
+	// Seed makes sampling deterministic: each row has its own generator
+	// derived from (Seed, row), so a row's sample does not depend on the
+	// other rows of the batch.
+	Seed int64
+	// Force, when set, is called after each sampled token with the row's
+	// response so far (ending with that token) and returns tokens to inject
+	// next (nil for none). Injected tokens are appended with Generated
+	// false and their log-probability under the model; they are not
+	// sampled, and a forced Stop token does not stop the row. Force is not
+	// called after a sampled stop token.
+	Force func(row int, response []int) []int
+	// OnStep, when set, is called after each batched decoding step with the
+	// step number (1-based); for progress bars and benchmarks.
+	OnStep func(step int)
+}
+
+// Sample is one row's response.
+type Sample struct {
+	// Tokens is the response only (the prompt excluded); a sampled stop
+	// token is included.
+	Tokens []int
+	// LogProbs[i] is log p(Tokens[i]) under the model itself (temperature
+	// 1, no top-k/top-p), the same quantity Forward returns, so it can
+	// serve as the rollout policy's log-probability.
+	LogProbs []float32
+	// Generated[i] is false for tokens injected by Force.
+	Generated []bool
+	// Stopped is true when the row ended on a sampled stop token.
+	Stopped bool
+}
+
+// Sample generates a response for each prompt with a batched KV cache:
+// the prompts are run through the model once, then every step feeds one
+// token per active row and attends to the cached keys and values, so the
+// cost of a step grows only with the cache reads, not with recomputing the
+// past. It returns ctx.Err() promptly when ctx is cancelled.
+func (m *Model) Sample(ctx context.Context, prompts [][]int, opts SampleOptions) ([]Sample, error) {
+	if err := m.checkSample(prompts, opts); err != nil {
+		return nil, err
+	}
+	R := len(prompts)
+	out := make([]Sample, R)
+	if R == 0 || opts.MaxNew == 0 {
+		return out, nil
+	}
+	maxPrompt := 0
+	for _, p := range prompts {
+		maxPrompt = max(maxPrompt, len(p))
+	}
+	s := m.newSampler(R, min(m.cfg.MaxSeq, maxPrompt+opts.MaxNew))
+
+	// Prefill: all prompt tokens, in chunks so the step buffers stay small.
+	var toks, rows, pos []int32
+	var want []int
+	flush := func() error {
+		if len(toks) == 0 {
+			return nil
+		}
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		s.step(toks, rows, pos, want)
+		toks, rows, pos, want = toks[:0], rows[:0], pos[:0], want[:0]
+		return nil
+	}
+	for r, p := range prompts {
+		for i, t := range p {
+			toks, rows, pos = append(toks, int32(t)), append(rows, int32(r)), append(pos, int32(i))
+			if i == len(p)-1 {
+				want = append(want, len(toks)-1)
+			}
+			if len(toks) == s.maxN {
+				if err := flush(); err != nil {
+					return nil, err
+				}
+			}
+		}
+	}
+	if err := flush(); err != nil {
+		return nil, err
+	}
+
+	rngs := make([]*rand.Rand, R)
+	forced := make([][]int, R)
+	active := make([]bool, R)
+	for r := range rngs {
+		rngs[r] = rand.New(rand.NewPCG(uint64(opts.Seed), uint64(r)^0x5851f42d4c957f2d))
+		active[r] = true
+	}
+	probs := make([]float64, m.cfg.Vocab)
+	idx := make([]int, m.cfg.Vocab)
+	for stepN := 1; ; stepN++ {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		for r := 0; r < R; r++ {
+			if !active[r] {
+				continue
+			}
+			lg := s.logitsOf(r)
+			var tok int
+			gen := len(forced[r]) == 0
+			if gen {
+				tok = pick(lg, opts, rngs[r], probs, idx)
+			} else {
+				tok, forced[r] = forced[r][0], forced[r][1:]
+			}
+			o := &out[r]
+			o.Tokens = append(o.Tokens, tok)
+			o.LogProbs = append(o.LogProbs, logSoftmaxAt(lg, tok))
+			o.Generated = append(o.Generated, gen)
+			n := len(o.Tokens)
+			switch {
+			case gen && opts.Stop >= 0 && tok == opts.Stop:
+				o.Stopped, active[r] = true, false
+			case n >= opts.MaxNew || len(prompts[r])+n >= m.cfg.MaxSeq:
+				active[r] = false
+			}
+			if !active[r] {
+				continue
+			}
+			if gen && opts.Force != nil {
+				f := opts.Force(r, append([]int(nil), o.Tokens...))
+				for _, t := range f {
+					if t < 0 || t >= m.cfg.Vocab {
+						return nil, fmt.Errorf("nn: Sample: Force(row %d) returned token %d outside the vocabulary [0,%d)", r, t, m.cfg.Vocab)
+					}
+				}
+				forced[r] = append(forced[r], f...)
+			}
+			toks, rows = append(toks, int32(tok)), append(rows, int32(r))
+			pos, want = append(pos, int32(len(prompts[r])+n-1)), append(want, len(toks)-1)
+		}
+		if len(toks) == 0 {
+			break
+		}
+		s.step(toks, rows, pos, want)
+		toks, rows, pos, want = toks[:0], rows[:0], pos[:0], want[:0]
+		if opts.OnStep != nil {
+			opts.OnStep(stepN)
+		}
+	}
+	return out, nil
+}
+
+func (m *Model) checkSample(prompts [][]int, o SampleOptions) error {
+	switch {
+	case o.MaxNew < 0:
+		return fmt.Errorf("nn: Sample: MaxNew %d < 0", o.MaxNew)
+	case o.Temperature < 0 || math.IsNaN(float64(o.Temperature)):
+		return fmt.Errorf("nn: Sample: Temperature %g < 0", o.Temperature)
+	case o.TopK < 0:
+		return fmt.Errorf("nn: Sample: TopK %d < 0", o.TopK)
+	case o.TopP < 0 || o.TopP > 1:
+		return fmt.Errorf("nn: Sample: TopP %g outside [0,1]", o.TopP)
+	case o.Stop >= m.cfg.Vocab:
+		return fmt.Errorf("nn: Sample: Stop %d outside the vocabulary [0,%d)", o.Stop, m.cfg.Vocab)
+	}
+	for r, p := range prompts {
+		if len(p) == 0 {
+			return fmt.Errorf("nn: Sample: prompt %d is empty (it needs at least one token)", r)
+		}
+		if len(p) >= m.cfg.MaxSeq {
+			return fmt.Errorf("nn: Sample: prompt %d has %d tokens, leaving no room under MaxSeq %d", r, len(p), m.cfg.MaxSeq)
+		}
+		for i, t := range p {
+			if t < 0 || t >= m.cfg.Vocab {
+				return fmt.Errorf("nn: Sample: prompt %d token %d = %d is outside the vocabulary [0,%d)", r, i, t, m.cfg.Vocab)
+			}
+		}
+	}
+	return nil
+}
+
+// logSoftmaxAt is log p(tok) for logits lg, in float64.
+func logSoftmaxAt(lg []float32, tok int) float32 {
+	mx := lg[0]
+	for _, v := range lg {
+		mx = max(mx, v)
+	}
+	var s float64
+	for _, v := range lg {
+		s += math.Exp(float64(v - mx))
+	}
+	return float32(float64(lg[tok]-mx) - math.Log(s))
+}
+
+// pick samples a token from logits with temperature, top-k and top-p.
+func pick(lg []float32, o SampleOptions, rng *rand.Rand, probs []float64, idx []int) int {
+	if o.Temperature == 0 {
+		best := 0
+		for j, v := range lg {
+			if v > lg[best] {
+				best = j
+			}
+		}
+		return best
+	}
+	V := len(lg)
+	idx = idx[:V]
+	for j := range idx {
+		idx[j] = j
+	}
+	n := V
+	if o.TopK > 0 || (o.TopP > 0 && o.TopP < 1) {
+		// Ties broken by token id, so the candidate set is deterministic.
+		sort.Slice(idx, func(a, b int) bool {
+			if lg[idx[a]] != lg[idx[b]] {
+				return lg[idx[a]] > lg[idx[b]]
+			}
+			return idx[a] < idx[b]
+		})
+		if o.TopK > 0 && o.TopK < n {
+			n = o.TopK
+		}
+	}
+	mx := lg[idx[0]]
+	for _, j := range idx[:n] {
+		mx = max(mx, lg[j])
+	}
+	var sum float64
+	for k, j := range idx[:n] {
+		probs[k] = math.Exp(float64(lg[j]-mx) / float64(o.Temperature))
+		sum += probs[k]
+	}
+	if o.TopP > 0 && o.TopP < 1 {
+		var c float64
+		for k := 0; k < n; k++ {
+			c += probs[k] / sum
+			if c >= float64(o.TopP) {
+				n = k + 1
+				break
+			}
+		}
+		sum = 0
+		for k := 0; k < n; k++ {
+			sum += probs[k]
+		}
+	}
+	u := rng.Float64() * sum
+	for k := 0; k < n; k++ {
+		u -= probs[k]
+		if u < 0 {
+			return idx[k]
+		}
+	}
+	return idx[n-1]
+}
+
+// sampler holds the KV cache and the step buffers of one Sample call.
+// k and v are per layer (R, NH, Tc, hs): each head's cached keys are
+// contiguous rows of hs, so attention over the past is one small product.
+type sampler struct {
+	m        *Model
+	R, Tc    int
+	maxN     int
+	k, v     [][]float32
+	x, ln, y []float32 // (maxN,C)
+	tmp      []float32 // (maxN,C)
+	mean     []float32 // (maxN)
+	rstd     []float32
+	qkv      []float32 // (maxN,3C)
+	h, hg    []float32 // (maxN,4C)
+	sc       [][]float32
+	lnOut    []float32 // (maxN,C) gathered final rows
+	logits   []float32 // (maxN,V)
+	pending  []float32 // (R,V) each row's latest next-token logits
+}
+
+func (m *Model) newSampler(R, Tc int) *sampler {
+	C, L, V := m.cfg.Dim, m.cfg.Layers, m.cfg.Vocab
+	maxN := max(R, 512)
+	al := m.be.Alloc
+	s := &sampler{m: m, R: R, Tc: Tc, maxN: maxN,
+		x: al(maxN * C), ln: al(maxN * C), y: al(maxN * C), tmp: al(maxN * C),
+		mean: al(maxN), rstd: al(maxN), qkv: al(maxN * 3 * C), h: al(maxN * 4 * C), hg: al(maxN * 4 * C),
+		lnOut: al(maxN * C), logits: al(maxN * V), pending: make([]float32, R*V)}
+	for l := 0; l < L; l++ {
+		s.k = append(s.k, al(R*Tc*C))
+		s.v = append(s.v, al(R*Tc*C))
+	}
+	for w := 0; w < runtime.GOMAXPROCS(0); w++ {
+		// a run has at most min(Tc, maxN) tokens and sees at most Tc
+		s.sc = append(s.sc, make([]float32, min(Tc, maxN)*Tc))
+	}
+	return s
+}
+
+// logitsOf returns row r's latest next-token logits.
+func (s *sampler) logitsOf(r int) []float32 {
+	V := s.m.cfg.Vocab
+	return s.pending[r*V : (r+1)*V]
+}
+
+// run is a group of consecutive tokens of one row at consecutive positions.
+type run struct{ lo, hi, row, p0 int }
+
+// step feeds N tokens (token i of row rows[i] at position pos[i]; one row's
+// tokens consecutive and in order) through the model, appending their keys
+// and values to the cache, and computes logits for the tokens in want.
+func (s *sampler) step(toks, rows, pos []int32, want []int) {
+	m := s.m
+	be, p := m.be, &m.p
+	C, NH, V, L := m.cfg.Dim, m.cfg.Heads, m.cfg.Vocab, m.cfg.Layers
+	hs := C / NH
+	N := len(toks)
+	var runs []run
+	for i := 0; i < N; i++ {
+		if i > 0 && rows[i] == rows[i-1] && pos[i] == pos[i-1]+1 {
+			runs[len(runs)-1].hi = i + 1
+			continue
+		}
+		runs = append(runs, run{lo: i, hi: i + 1, row: int(rows[i]), p0: int(pos[i])})
+	}
+	x := s.x[:N*C]
+	for i := 0; i < N; i++ {
+		w := p.wte[int(toks[i])*C : int(toks[i])*C+C]
+		pe := p.wpe[int(pos[i])*C : int(pos[i])*C+C]
+		xi := x[i*C : i*C+C]
+		for c := range xi {
+			xi[c] = w[c] + pe[c]
+		}
+	}
+	ln, qkv, y, h, hg, tmp := s.ln[:N*C], s.qkv[:N*3*C], s.y[:N*C], s.h[:N*4*C], s.hg[:N*4*C], s.tmp[:N*C]
+	mean, rstd := s.mean[:N], s.rstd[:N]
+	scale := float32(1 / math.Sqrt(float64(hs)))
+	for l := 0; l < L; l++ {
+		be.LayerNormForward(ln, mean, rstd, x, layer(p.ln1w, l, C), layer(p.ln1b, l, C), N, C)
+		m.linearN(qkv, ln, layer(p.qkvw, l, 3*C*C), layer(p.qkvb, l, 3*C), N, C, 3*C)
+		kc, vc := s.k[l], s.v[l]
+		for i := 0; i < N; i++ {
+			r, t := int(rows[i]), int(pos[i])
+			for hh := 0; hh < NH; hh++ {
+				off := ((r*NH+hh)*s.Tc + t) * hs
+				copy(kc[off:off+hs], qkv[i*3*C+C+hh*hs:i*3*C+C+hh*hs+hs])
+				copy(vc[off:off+hs], qkv[i*3*C+2*C+hh*hs:i*3*C+2*C+hh*hs+hs])
+			}
+		}
+		parallel(len(runs)*NH, func(w, lo, hi int) {
+			sc := s.sc[w]
+			for j := lo; j < hi; j++ {
+				rn, hh := runs[j/NH], j%NH
+				n, Tk := rn.hi-rn.lo, rn.p0+rn.hi-rn.lo
+				base := (rn.row*NH + hh) * s.Tc * hs
+				// scores (n, Tk) = scale * q k^T; token i sees cache 0..p0+i.
+				be.Gemm(false, true, n, Tk, hs, scale, qkv[rn.lo*3*C+hh*hs:], 3*C, kc[base:], hs, 0, sc, Tk)
+				for i := 0; i < n; i++ {
+					row := sc[i*Tk : (i+1)*Tk]
+					vis := rn.p0 + i + 1
+					mx := row[0]
+					for _, v := range row[:vis] {
+						mx = max(mx, v)
+					}
+					var sum float32
+					for t, v := range row[:vis] {
+						e := float32(math.Exp(float64(v - mx)))
+						row[t] = e
+						sum += e
+					}
+					inv := 1 / sum
+					for t := range row[:vis] {
+						row[t] *= inv
+					}
+					clear(row[vis:])
+				}
+				be.Gemm(false, false, n, hs, Tk, 1, sc, Tk, vc[base:], hs, 0, y[rn.lo*C+hh*hs:], C)
+			}
+		})
+		m.linearN(tmp, y, layer(p.attprojw, l, C*C), layer(p.attprojb, l, C), N, C, C)
+		be.Accumulate(x, tmp)
+		be.LayerNormForward(ln, mean, rstd, x, layer(p.ln2w, l, C), layer(p.ln2b, l, C), N, C)
+		m.linearN(h, ln, layer(p.fcw, l, 4*C*C), layer(p.fcb, l, 4*C), N, C, 4*C)
+		be.GeluForward(hg, h)
+		m.linearN(tmp, hg, layer(p.fcprojw, l, 4*C*C), layer(p.fcprojb, l, C), N, 4*C, C)
+		be.Accumulate(x, tmp)
+	}
+	// Only the wanted positions go through the final norm and the output
+	// layer: during prefill that is one row per prompt.
+	nw := len(want)
+	g := s.lnOut[:nw*C]
+	for k, i := range want {
+		copy(g[k*C:(k+1)*C], x[i*C:(i+1)*C])
+	}
+	be.LayerNormForward(ln[:nw*C], mean[:nw], rstd[:nw], g, p.lnfw, p.lnfb, nw, C)
+	m.linearN(s.logits[:nw*V], ln[:nw*C], p.wte, nil, nw, C, V)
+	be.Sync()
+	for k, i := range want {
+		r := int(rows[i])
+		copy(s.pending[r*V:(r+1)*V], s.logits[k*V:(k+1)*V])
+	}
+}
+
+// linearN is linear for the sampler (same as training's).
+func (m *Model) linearN(out, inp, w, bias []float32, N, IC, OC int) { m.linear(out, inp, w, bias, N, IC, OC) }
+
+// parallel runs fn over [0,n) on GOMAXPROCS workers; w is the worker index
+// (for per-worker scratch).
+func parallel(n int, fn func(w, lo, hi int)) {
+	W := min(runtime.GOMAXPROCS(0), n)
+	if W <= 1 {
+		if n > 0 {
+			fn(0, 0, n)
+		}
+		return
+	}
+	var wg sync.WaitGroup
+	per := (n + W - 1) / W
+	for w := 1; w < W; w++ {
+		lo, hi := w*per, min((w+1)*per, n)
+		if lo >= hi {
+			continue
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			fn(w, lo, hi)
+		}()
+	}
+	fn(0, 0, min(per, n))
+	wg.Wait()
+}
