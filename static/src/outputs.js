@@ -54,8 +54,9 @@ export function fixCarriageReturns(text) {
       for (const part of line.split('\r')) cur = part + cur.slice(part.length);
       line = cur;
     }
-    while (/[^\b]\b/.test(line)) line = line.replace(/[^\b]\b/, '');
-    return line.replace(/\b/g, '');
+    // A backspace deletes the character before it.
+    while (/[^\x08]\x08/.test(line)) line = line.replace(/[^\x08]\x08/, '');
+    return line.replace(/\x08/g, '');
   }).join('\n');
 }
 

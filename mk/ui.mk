@@ -1,0 +1,33 @@
+# ui.mk: the browser playground (static/) and its tests.
+#
+# The bundle in static/dist is committed, so `go build ./...` works in a fresh
+# clone without Node. `make build` rebuilds it with esbuild when a source is
+# newer (running `npm ci` first if node_modules is missing); without Node it
+# keeps the committed bundle and says so.
+
+APT_PACKAGES += chromium
+BUILD_DEPS   += ui-bundle
+TEST_E2E     += test-ui-unit test-ui-e2e
+
+UI_SOURCES := $(wildcard static/src/*) static/build.mjs package-lock.json
+
+.PHONY: ui-bundle test-ui-unit test-ui-e2e
+
+ui-bundle: static/dist/app.js
+
+static/dist/app.js: $(UI_SOURCES)
+	@if ! command -v node >/dev/null 2>&1; then \
+		echo "ui: node not found; keeping the committed bundle in static/dist"; \
+	else \
+		[ -d node_modules ] || npm ci --no-audit --no-fund; \
+		node static/build.mjs && touch static/dist/app.js; \
+	fi
+
+# Unit tests of the output renderers, viewers and notebook model (no browser).
+test-ui-unit:
+	node --test static/test/
+
+# End-to-end: the real binary serves the playground and Playwright drives
+# Debian's Chromium headless. Screenshots land in test-artifacts/.
+test-ui-e2e: build
+	RLVRWORLD_BIN=$(CURDIR)/$(BIN) node --test --test-concurrency=1 e2e/browser/

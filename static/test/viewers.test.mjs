@@ -1,0 +1,121 @@
+// Unit tests of the frames and state-diff viewers' pure parts.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { normalizeFrames, metricMeans, diffPixels, framesWidget, fmt } from '../src/frames.js';
+import { classifyItem, lineMarks, summarize, renderStateDiff } from '../src/statediff.js';
+import { toHTML, textContent, find, findAll } from '../src/vdom.js';
+
+const rollout = {
+  title: 'push block',
+  context: ['AAAA'],
+  predicted: ['P1', 'P2', 'P3'],
+  truth: ['T1', 'T2', 'T3'],
+  metrics: [{ mse: 0.01, ssim: 0.9 }, { mse: 0.03, ssim: 0.7 }, { mse: 0.02 }],
+  repeated: [false, true, false],
+};
+
+test('frames: normalized, with metric keys and means', () => {
+  const f = normalizeFrames(rollout);
+  assert.equal(f.n, 3);
+  assert.deepEqual(f.keys, ['mse', 'ssim']);
+  const m = metricMeans(f);
+  assert.ok(Math.abs(m.mse - 0.02) < 1e-12);
+  assert.ok(Math.abs(m.ssim - 0.8) < 1e-12, 'mean over frames that have the metric');
+  assert.equal(normalizeFrames({}).error, 'no frames');
+  assert.match(normalizeFrames(null).error, /invalid/);
+  const odd = normalizeFrames({ predicted: ['a', 7, 'b'], metrics: [{ mse: 'x', ssim: NaN, ok: 1 }] });
+  assert.equal(odd.n, 2, 'non-string frames dropped');
+  assert.deepEqual(odd.metrics[0], { ok: 1 }, 'non-numeric metrics dropped');
+});
+
+test('frames: the viewer has panels, a scrubber, play, metrics and repetition flags', () => {
+  const n = framesWidget(rollout);
+  const html = toHTML(n);
+  assert.equal(n.attrs.role, 'group');
+  assert.match(n.attrs['aria-label'], /push block/);
+  assert.equal(findAll(n, 'fv-canvas').length, 3, 'predicted, true, difference');
+  const scrub = find(n, 'fv-scrub');
+  assert.equal(scrub.attrs.max, '2');
+  assert.equal(scrub.attrs['aria-label'], 'Frame');
+  assert.equal(find(n, 'fv-play').attrs['aria-label'], 'Play frames');
+  assert.match(textContent(find(n, 'fv-summary')), /3 frames · mean MSE 0\.0200 · mean SSIM 0\.8000 · 1 repeated/);
+  assert.equal(findAll(n, 'fv-tick-rep').length, 1);
+  assert.equal(findAll(n, 'fv-row-rep').length, 1);
+  assert.match(html, /alt="context frame 1"/);
+  assert.match(textContent(find(n, 'fv-metrics')), /MSE 0\.0100 · SSIM 0\.9000/);
+  assert.equal(typeof n.attrs.mount, 'function');
+});
+
+test('frames: difference image is |a-b| times the gain, opaque and clamped', () => {
+  const a = new Uint8ClampedArray([10, 200, 0, 255, 0, 0, 0, 0]);
+  const b = new Uint8ClampedArray([20, 100, 0, 128, 0, 0, 0, 0]);
+  assert.deepEqual([...diffPixels(a, b, 2)], [20, 200, 0, 255, 0, 0, 0, 255]);
+  assert.deepEqual([...diffPixels(a, b, 3)].slice(0, 3), [30, 255, 0]);
+  assert.throws(() => diffPixels(a, new Uint8ClampedArray(4)), /sizes differ/);
+});
+
+test('fmt prints metrics compactly', () => {
+  assert.equal(fmt(0.123456), '0.1235');
+  assert.equal(fmt(25.3), '25.3000');
+  assert.equal(fmt(123.45), '123.5');
+  assert.equal(fmt(0.00001), '1.00e-5');
+  assert.equal(fmt(NaN), '–');
+});
+
+test('statediff: items classified by change and correctness', () => {
+  assert.equal(classifyItem({ key: 'a', before: '', truth: 'x', predicted: 'x' }).change, 'added');
+  assert.equal(classifyItem({ key: 'a', before: 'x', truth: '', predicted: '' }).change, 'removed');
+  assert.equal(classifyItem({ key: 'a', before: 'x', truth: 'y', predicted: 'x' }).change, 'changed');
+  const same = classifyItem({ key: 'a', before: 'p: 1\nq: 2', truth: 'p: 1\nq: 2', predicted: 'q: 2\np: 1\n' });
+  assert.equal(same.change, 'unchanged');
+  assert.equal(same.correct, true, 'line order and a trailing newline do not matter');
+  assert.equal(classifyItem({ key: 'a', before: 'x', truth: 'y', predicted: 'x' }).correct, false);
+});
+
+test('statediff: line marks find wrong and missing lines (as a multiset)', () => {
+  const { marks, missing } = lineMarks('on: true\ntemp: 20\ntemp: 20', 'on: true\ntemp: 90\ntemp: 20');
+  assert.deepEqual(marks.map((m) => m.mark), ['same', 'same', 'diff']);
+  assert.deepEqual(missing, ['temp: 90']);
+});
+
+test('statediff: the viewer shows changes and mistakes, and folds away the rest', () => {
+  const v = {
+    title: 'boil water',
+    items: [
+      { key: 'pot', before: 'temp: 20\nfull: yes', truth: 'temp: 90\nfull: yes', predicted: 'temp: 20\nfull: yes' },
+      { key: 'steam', before: '', truth: 'hot: yes', predicted: 'hot: yes' },
+      { key: 'ice', before: 'solid', truth: '', predicted: 'solid' },
+      { key: 'table', before: 'wood', truth: 'wood', predicted: 'wood' },
+      { key: '<b>x</b>', before: 'a', truth: 'a', predicted: 'b' },
+    ],
+  };
+  const n = renderStateDiff(v);
+  const s = summarize(v.items.map(classifyItem));
+  assert.deepEqual(s, { total: 5, changed: 1, added: 1, removed: 1, unchanged: 2, mistakes: 3 });
+  assert.match(textContent(find(n, 'sd-summary')), /5 items: 1 changed, 1 added, 1 removed · 3 mistakes/);
+  const main = find(n, 'sd-table');
+  assert.equal(findAll(main, 'sd-mistake').length, 3);
+  assert.equal(findAll(main, 'sd-right').length, 1, 'steam: added and right');
+  assert.ok(find(main, 'sd-added') && find(main, 'sd-removed') && find(main, 'sd-changed'));
+  // pot: predicted kept the old temperature: that line is wrong, 90 missing.
+  const wrong = findAll(main, 'sd-wrong').map(textContent).join('|');
+  assert.match(wrong, /temp: 20/);
+  assert.match(findAll(main, 'sd-missing').map(textContent).join('|'), /temp: 90/);
+  // ice: removed but predicted present
+  assert.match(toHTML(main), /sd-removed sd-mistake/);
+  // The unchanged, right item is folded under details.
+  const quiet = find(n, 'sd-quiet');
+  assert.ok(quiet);
+  assert.match(textContent(quiet), /1 unchanged item, predicted right/);
+  assert.match(textContent(quiet), /table/);
+  // Keys are escaped.
+  assert.match(toHTML(n), /&lt;b&gt;x&lt;\/b&gt;/);
+});
+
+test('statediff: exact predictions say so; bad input gets a message', () => {
+  const n = renderStateDiff({ items: [{ key: 'a', before: 'x', truth: 'x', predicted: 'x' }] });
+  assert.match(textContent(n), /prediction exact/);
+  assert.match(textContent(n), /No item changed/);
+  assert.match(textContent(renderStateDiff({ items: 'x' })), /invalid data/);
+  assert.match(textContent(renderStateDiff(null)), /invalid data/);
+});
