@@ -1,0 +1,505 @@
+// Package exec runs notebook cells with the yaegi Go interpreter.
+//
+// A cell may mix imports, declarations and statements in any order. yaegi
+// evaluates a source whose first token is import/func/type/var/const as
+// declarations only, so the executor splits each cell into runs of one kind
+// and evaluates them in cell order, with imports first. Imports that an
+// earlier cell made are dropped (yaegi fails on a second import of a
+// package). State lives in the one interpreter and persists across cells.
+//
+// Positions in errors are lines and columns in the cell: each run is padded
+// with newlines and spaces so that yaegi's positions are the cell's.
+//
+// Every evaluation goes through EvalWithContext (plain Eval of some inputs
+// can kill the process, and only the context version can be interrupted).
+package exec
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"go/ast"
+	"go/scanner"
+	"go/token"
+	"io"
+	"os"
+	"reflect"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/traefik/yaegi/interp"
+	"github.com/traefik/yaegi/stdlib"
+
+	"github.com/rlvrworld/rlvrworld/kernel/cell"
+)
+
+// Options configure an Executor.
+type Options struct {
+	// Stdout and Stderr receive interpreted code's output (fmt.Print*,
+	// os.Stdout, log). Nil means os.Stdout and os.Stderr.
+	Stdout, Stderr io.Writer
+	// Stdin is what fmt.Scan* and os.Stdin read. Nil means os.Stdin.
+	Stdin io.Reader
+	// Symbols are extra symbol tables (the preloaded rlvr/ packages), keyed
+	// as yaegi expects: "import/path/name".
+	Symbols []interp.Exports
+}
+
+// Executor is one interpreter session. Execute must not be called
+// concurrently; the kernel runs one cell at a time.
+type Executor struct {
+	in       *interp.Interpreter
+	imported map[string]bool   // "name path" of successful imports
+	pkgs     map[string]string // local package name -> import path
+
+	mu     sync.Mutex
+	panics []string // yaegi's "L:C: panic: ..." lines for the running cell
+}
+
+// Result is the outcome of one cell.
+type Result struct {
+	// Value is the cell's last expression when HasValue.
+	Value    any
+	HasValue bool
+	// Err is non-nil when the cell failed.
+	Err *Error
+}
+
+// Error is a failed cell, in Jupyter's terms.
+type Error struct {
+	Name      string   // ename: SyntaxError, CompileError, panic, Interrupted, Error
+	Value     string   // evalue, with positions as cell:LINE:COL
+	Traceback []string // lines, the first one "Name: Value"
+}
+
+func (e *Error) Error() string { return e.Name + ": " + e.Value }
+
+// CellSymbols is the symbol table of the kernel-provided package "rlvr/cell".
+// Only Context and Interrupted are exported to cells; SetContext is the
+// kernel's.
+var CellSymbols = interp.Exports{
+	"rlvr/cell/cell": {
+		"Context":     reflect.ValueOf(cell.Context),
+		"Interrupted": reflect.ValueOf(cell.Interrupted),
+	},
+}
+
+// New returns an executor with yaegi's standard library, the rlvr/cell
+// package and opts.Symbols loaded.
+func New(opts Options) (*Executor, error) {
+	e := &Executor{imported: map[string]bool{}, pkgs: map[string]string{}}
+	stdout, stderr, stdin := opts.Stdout, opts.Stderr, opts.Stdin
+	if stdout == nil {
+		stdout = os.Stdout
+	}
+	if stderr == nil {
+		stderr = os.Stderr
+	}
+	if stdin == nil {
+		stdin = os.Stdin
+	}
+	e.in = interp.New(interp.Options{
+		Stdout: stdout,
+		Stderr: &panicFilter{w: stderr, e: e},
+		Stdin:  stdin,
+		Env:    os.Environ(),
+		Args:   []string{"rlvrworld-cell"},
+		// Cells are the user's own code on the user's machine: they may run
+		// processes and read the environment like any Go program.
+		Unrestricted: true,
+	})
+	tables := append([]interp.Exports{stdlib.Symbols, CellSymbols}, opts.Symbols...)
+	for _, t := range tables {
+		if err := e.in.Use(t); err != nil {
+			return nil, fmt.Errorf("exec: loading symbols: %w", err)
+		}
+	}
+	return e, nil
+}
+
+// panicLine matches what yaegi writes to its stderr for each interpreted
+// frame of a panic: "12:5: panic: main.f(...)".
+var panicLine = regexp.MustCompile(`^(?:_\.go:)?(\d+):(\d+): panic`)
+
+// panicFilter passes output through, except yaegi's panic trace lines, which
+// it keeps for the cell's traceback. yaegi writes each such line with one
+// Write call.
+type panicFilter struct {
+	w io.Writer
+	e *Executor
+}
+
+func (f *panicFilter) Write(p []byte) (int, error) {
+	if panicLine.Match(p) {
+		f.e.mu.Lock()
+		f.e.panics = append(f.e.panics, strings.TrimSpace(string(p)))
+		f.e.mu.Unlock()
+		return len(p), nil
+	}
+	return f.w.Write(p)
+}
+
+// Execute runs one cell. ctx cancels it (interrupt); the cell reaches the
+// context through rlvr/cell's Context. Execute never panics: a panic in the
+// cell is an Error result and the interpreter keeps its state.
+func (e *Executor) Execute(ctx context.Context, code string) (res Result) {
+	ctx, cancel := context.WithCancel(ctx)
+	cell.SetContext(ctx)
+	e.mu.Lock()
+	e.panics = nil
+	e.mu.Unlock()
+	defer func() {
+		cancel()
+		cell.SetContext(nil)
+		if r := recover(); r != nil {
+			res = Result{Err: &Error{Name: "panic", Value: fmt.Sprint(r), Traceback: []string{"panic: " + fmt.Sprint(r)}}}
+		}
+	}()
+
+	chunks := split(code)
+	// Imports first, whatever their place in the cell, one spec at a time so
+	// that repeated ones can be dropped.
+	for _, c := range chunks {
+		if c.kind != kindImport {
+			continue
+		}
+		text := code[c.start:c.end]
+		specs, ok := parseImports(text)
+		if !ok {
+			if _, err := e.eval(ctx, c, text); err != nil {
+				return Result{Err: e.toError(ctx, err)}
+			}
+			continue
+		}
+		for _, sp := range specs {
+			key := sp.name + " " + sp.path
+			if e.imported[key] {
+				continue
+			}
+			spc := chunk{kind: kindImport, line: c.line + sp.line - 1, col: 1}
+			if _, err := e.eval(ctx, spc, "import "+sp.text); err != nil {
+				return Result{Err: e.toError(ctx, err)}
+			}
+			e.imported[key] = true
+			name := sp.name
+			if name == "" {
+				name = pkgName(e.in, sp.path)
+			}
+			e.pkgs[name] = sp.path
+		}
+	}
+	var rest []chunk
+	for _, c := range chunks {
+		if c.kind != kindImport {
+			rest = append(rest, c)
+		}
+	}
+	var last reflect.Value
+	var lastCall *ast.CallExpr
+	hasLast := false
+	for i, c := range rest {
+		text := code[c.start:c.end]
+		v, err := e.eval(ctx, c, text)
+		if err != nil {
+			return Result{Err: e.toError(ctx, err)}
+		}
+		if i == len(rest)-1 && c.kind == kindStmt {
+			var off int
+			off, lastCall = lastExpr(text)
+			last, hasLast = v, off >= 0
+		}
+	}
+	if ctx.Err() != nil {
+		return Result{Err: e.toError(ctx, ctx.Err())}
+	}
+	if !hasLast || (lastCall != nil && e.void(lastCall, last)) {
+		return Result{}
+	}
+	if !last.IsValid() {
+		return Result{Value: nil, HasValue: true}
+	}
+	if last.CanInterface() {
+		return Result{Value: last.Interface(), HasValue: true}
+	}
+	return Result{}
+}
+
+// void reports whether call has no result. yaegi returns junk for such a
+// call (the receiver of a method, or an *interface{}), so the kernel looks
+// the function's type up where it can: a package function, a global
+// function, or a method of a global variable of a compiled type. Otherwise
+// a *interface{} result is taken for no result.
+func (e *Executor) void(call *ast.CallExpr, v reflect.Value) (isVoid bool) {
+	defer func() {
+		if recover() != nil {
+			isVoid = true
+		}
+	}()
+	var ft reflect.Type
+	switch fn := call.Fun.(type) {
+	case *ast.Ident:
+		if g, ok := e.in.Globals()[fn.Name]; ok && g.IsValid() && g.Kind() == reflect.Func {
+			ft = g.Type()
+		}
+	case *ast.SelectorExpr:
+		x, ok := fn.X.(*ast.Ident)
+		if !ok {
+			break
+		}
+		if path, ok := e.pkgs[x.Name]; ok {
+			if f, ok := e.in.Symbols(path)[path][fn.Sel.Name]; ok && f.IsValid() && f.Kind() == reflect.Func {
+				ft = f.Type()
+			}
+		} else if g, ok := e.in.Globals()[x.Name]; ok && g.IsValid() {
+			t := g.Type()
+			if m, ok := t.MethodByName(fn.Sel.Name); ok {
+				ft = m.Type
+			} else if m, ok := reflect.PointerTo(t).MethodByName(fn.Sel.Name); ok {
+				ft = m.Type
+			}
+		}
+	}
+	if ft != nil {
+		return ft.NumOut() == 0
+	}
+	return v.IsValid() && v.Type() == reflect.TypeOf((*any)(nil))
+}
+
+// eval evaluates text, which starts at c's line and column in the cell, so
+// that yaegi reports cell positions shifted down by one line (its wrapper
+// takes line 1).
+func (e *Executor) eval(ctx context.Context, c chunk, text string) (reflect.Value, error) {
+	src := strings.Repeat("\n", c.line) + strings.Repeat(" ", c.col-1) + text
+	return e.in.EvalWithContext(ctx, src)
+}
+
+// pkgName is the name a package imported without alias is known by: the
+// last element of its path, as yaegi binds it.
+func pkgName(_ *interp.Interpreter, path string) string {
+	i := strings.LastIndex(path, "/")
+	return path[i+1:]
+}
+
+// posRE matches a position yaegi puts in its messages.
+var posRE = regexp.MustCompile(`(?:_\.go:)?(\d+):(\d+):`)
+
+// cellPos rewrites yaegi positions in msg to "cell:LINE:COL:".
+func cellPos(msg string) string {
+	return posRE.ReplaceAllStringFunc(msg, func(m string) string {
+		sm := posRE.FindStringSubmatch(m)
+		l, _ := strconv.Atoi(sm[1])
+		if l > 1 {
+			l--
+		}
+		return "cell:" + strconv.Itoa(l) + ":" + sm[2] + ":"
+	})
+}
+
+// toError turns an evaluation error into a Jupyter error.
+func (e *Executor) toError(ctx context.Context, err error) *Error {
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) || ctx.Err() != nil {
+		return &Error{Name: "Interrupted", Value: "cell interrupted", Traceback: []string{"Interrupted: cell interrupted; variables defined before the interrupt are kept"}}
+	}
+	var p interp.Panic
+	if errors.As(err, &p) {
+		v := fmt.Sprint(p.Value)
+		tb := []string{"panic: " + v}
+		e.mu.Lock()
+		for _, l := range e.panics {
+			tb = append(tb, "    "+cellPos(l))
+		}
+		e.mu.Unlock()
+		if len(tb) > 1 {
+			// The first frame is where the panic happened.
+			v += " (at " + strings.TrimSuffix(strings.Fields(cellPos(e.panics[0]))[0], ":") + ")"
+		}
+		return &Error{Name: "panic", Value: v, Traceback: tb}
+	}
+	var sl scanner.ErrorList
+	if errors.As(err, &sl) {
+		var msgs []string
+		for _, se := range sl {
+			l := se.Pos.Line
+			if l > 1 {
+				l--
+			}
+			msgs = append(msgs, fmt.Sprintf("cell:%d:%d: %s", l, se.Pos.Column, fixMsg(se.Msg)))
+		}
+		return &Error{Name: "SyntaxError", Value: strings.Join(msgs, "; "), Traceback: append([]string{"SyntaxError"}, msgs...)}
+	}
+	name := "Error"
+	msg := err.Error()
+	if posRE.MatchString(msg) {
+		name = "CompileError"
+	}
+	msg = cellPos(msg)
+	return &Error{Name: name, Value: msg, Traceback: []string{name + ": " + msg}}
+}
+
+// fixMsg hides yaegi's wrapper function from syntax messages.
+func fixMsg(m string) string {
+	return strings.ReplaceAll(m, "found '}'", "found end of cell")
+}
+
+// Complete returns the completions for the identifier ending at byte offset
+// pos of code: package members after "pkg.", else globals, imported package
+// names and keywords. start and end delimit the text to replace.
+func (e *Executor) Complete(code string, pos int) (matches []string, start, end int) {
+	if pos < 0 || pos > len(code) {
+		pos = len(code)
+	}
+	start = pos
+	for start > 0 && isIdent(code[start-1]) {
+		start--
+	}
+	prefix := code[start:pos]
+	var cands []string
+	if start > 0 && code[start-1] == '.' {
+		q := start - 1
+		for q > 0 && isIdent(code[q-1]) {
+			q--
+		}
+		pkg := code[q : start-1]
+		if path, ok := e.pkgs[pkg]; ok {
+			for name := range e.in.Symbols(path)[path] {
+				cands = append(cands, name)
+			}
+		}
+	} else {
+		for name := range e.in.Globals() {
+			cands = append(cands, name)
+		}
+		for name := range e.pkgs {
+			cands = append(cands, name)
+		}
+		cands = append(cands, keywords...)
+	}
+	seen := map[string]bool{}
+	for _, c := range cands {
+		if strings.HasPrefix(c, prefix) && !seen[c] && c != "" && c[0] != '_' {
+			seen[c] = true
+			matches = append(matches, c)
+		}
+	}
+	sort.Strings(matches)
+	return matches, start, pos
+}
+
+var keywords = []string{"break", "case", "chan", "const", "continue", "default", "defer", "else", "fallthrough",
+	"for", "func", "go", "goto", "if", "import", "interface", "map", "package", "range", "return", "select",
+	"struct", "switch", "type", "var", "append", "cap", "close", "copy", "delete", "len", "make", "new", "panic",
+	"print", "println", "recover", "string", "int", "int64", "float64", "float32", "bool", "byte", "rune", "error"}
+
+func isIdent(b byte) bool {
+	return b == '_' || b >= 'a' && b <= 'z' || b >= 'A' && b <= 'Z' || b >= '0' && b <= '9' || b >= 0x80
+}
+
+// Inspect describes the identifier (or pkg.Name) around byte offset pos:
+// its type, and its value for a variable. found is false when nothing is
+// known about it.
+func (e *Executor) Inspect(code string, pos int) (text string, found bool) {
+	if pos < 0 || pos > len(code) {
+		pos = len(code)
+	}
+	s, t := pos, pos
+	for s > 0 && isIdent(code[s-1]) {
+		s--
+	}
+	for t < len(code) && isIdent(code[t]) {
+		t++
+	}
+	name := code[s:t]
+	if name == "" {
+		return "", false
+	}
+	if s > 0 && code[s-1] == '.' {
+		q := s - 1
+		for q > 0 && isIdent(code[q-1]) {
+			q--
+		}
+		if path, ok := e.pkgs[code[q:s-1]]; ok {
+			if v, ok := e.in.Symbols(path)[path][name]; ok {
+				return fmt.Sprintf("%s.%s: %s", code[q:s-1], name, describe(v)), true
+			}
+		}
+		return "", false
+	}
+	if path, ok := e.pkgs[name]; ok {
+		return fmt.Sprintf("package %s (%q)", name, path), true
+	}
+	if v, ok := e.in.Globals()[name]; ok {
+		return fmt.Sprintf("%s: %s", name, describe(v)), true
+	}
+	return "", false
+}
+
+func describe(v reflect.Value) (s string) {
+	defer func() {
+		if recover() != nil {
+			s = "(unprintable)"
+		}
+	}()
+	if !v.IsValid() {
+		return "(invalid)"
+	}
+	t := v.Type()
+	switch {
+	case t.Kind() == reflect.Func:
+		return t.String()
+	case t.Kind() == reflect.Ptr && v.IsNil():
+		// Types are exported as nil pointers to them.
+		return "type " + t.Elem().String()
+	}
+	val := fmt.Sprintf("%v", v.Interface())
+	if len(val) > 500 {
+		val = val[:500] + "..."
+	}
+	return t.String() + " = " + val
+}
+
+// IsComplete says whether code is ready to run: "complete", "incomplete"
+// (an open bracket or a dangling operator, wait for more lines) or
+// "invalid".
+func IsComplete(code string) string {
+	if strings.TrimSpace(code) == "" {
+		return "complete"
+	}
+	var s scanner.Scanner
+	file := token.NewFileSet().AddFile("cell", -1, len(code))
+	depth := 0
+	var errs scanner.ErrorList
+	s.Init(file, []byte(code), func(p token.Position, msg string) { errs.Add(p, msg) }, 0)
+	for {
+		_, tok, _ := s.Scan()
+		if tok == token.EOF {
+			break
+		}
+		switch tok {
+		case token.LPAREN, token.LBRACK, token.LBRACE:
+			depth++
+		case token.RPAREN, token.RBRACK, token.RBRACE:
+			depth--
+		}
+	}
+	for _, e := range errs {
+		if strings.Contains(e.Msg, "not terminated") {
+			return "incomplete"
+		}
+	}
+	if depth > 0 {
+		return "incomplete"
+	}
+	if depth < 0 || len(errs) > 0 {
+		return "invalid"
+	}
+	if err := parseCell(code); err != nil {
+		if strings.Contains(err.Error(), "found 'EOF'") || strings.Contains(err.Error(), "found '}'") {
+			return "incomplete"
+		}
+		return "invalid"
+	}
+	return "complete"
+}

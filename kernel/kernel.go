@@ -1,0 +1,560 @@
+package kernel
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log"
+	"os"
+	"os/signal"
+	"runtime"
+	"strings"
+	"sync"
+	"time"
+	"unicode/utf8"
+
+	"github.com/go-zeromq/zmq4"
+	"github.com/traefik/yaegi/interp"
+
+	"github.com/rlvrworld/rlvrworld/kernel/exec"
+	"github.com/rlvrworld/rlvrworld/kernel/wire"
+	"github.com/rlvrworld/rlvrworld/stdlib/display"
+)
+
+// Version is the kernel's implementation version.
+const Version = "0.1.0"
+
+// Config configures a kernel.
+type Config struct {
+	Conn *wire.Connection
+	// CaptureFDs redirects file descriptors 1 and 2 into stream messages
+	// (the kernel process does this; in-process tests do not).
+	CaptureFDs bool
+	// HandleSIGINT makes SIGINT interrupt the running cell.
+	HandleSIGINT bool
+	// Symbols are the preloaded packages' symbol tables.
+	Symbols []interp.Exports
+	// Backend names the compute backend, reported in kernel_info.
+	Backend string
+	// Log receives the kernel's own messages; nil means the original stderr.
+	Log *log.Logger
+}
+
+// Kernel is one running Jupyter kernel.
+type Kernel struct {
+	cfg     Config
+	signer  *wire.Signer
+	session string
+	log     *log.Logger
+
+	shell, control, stdin, iopub, hb zmq4.Socket
+	sendMu                           sync.Mutex // one writer per socket at a time
+
+	exec    *exec.Executor
+	streams *streams
+	count   int
+
+	// The running cell: its request (parent of outputs) and cancel.
+	curMu     sync.Mutex
+	cur       *wire.Message
+	curCancel context.CancelFunc
+	curStdin  bool
+
+	inputReplies chan string
+	stdinBuf     []byte
+
+	shutdown chan struct{}
+	once     sync.Once
+}
+
+// New prepares a kernel: it binds nothing yet.
+func New(cfg Config) (*Kernel, error) {
+	if cfg.Conn == nil {
+		return nil, errors.New("kernel: no connection")
+	}
+	s, err := wire.NewSigner(cfg.Conn.SignatureScheme, []byte(cfg.Conn.Key))
+	if err != nil {
+		return nil, err
+	}
+	if cfg.Backend == "" {
+		cfg.Backend = "cpu"
+	}
+	k := &Kernel{cfg: cfg, signer: s, session: wire.NewID(), inputReplies: make(chan string, 1), shutdown: make(chan struct{})}
+	k.streams = newStreams(k.emitStream)
+	k.log = cfg.Log
+	if cfg.CaptureFDs {
+		if err := k.streams.captureFDs(); err != nil {
+			return nil, err
+		}
+		if k.log == nil {
+			k.log = log.New(k.streams.origErr, "rlvrworld kernel: ", log.LstdFlags)
+		}
+	}
+	if k.log == nil {
+		k.log = log.New(os.Stderr, "rlvrworld kernel: ", log.LstdFlags)
+	}
+	var stdout, stderr io.Writer = k.streams.out, k.streams.err
+	if cfg.CaptureFDs {
+		stdout, stderr = os.Stdout, os.Stderr
+	}
+	k.exec, err = exec.New(exec.Options{Stdout: stdout, Stderr: stderr, Stdin: stdinReader{k}, Symbols: cfg.Symbols})
+	if err != nil {
+		return nil, err
+	}
+	return k, nil
+}
+
+// Run binds the sockets and serves until a shutdown_request or until ctx
+// ends.
+func (k *Kernel) Run(ctx context.Context) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	c := k.cfg.Conn
+	k.shell = zmq4.NewRouter(ctx)
+	k.control = zmq4.NewRouter(ctx)
+	k.stdin = zmq4.NewRouter(ctx)
+	k.iopub = zmq4.NewPub(ctx)
+	k.hb = zmq4.NewRep(ctx)
+	for _, b := range []struct {
+		s    zmq4.Socket
+		port int
+		name string
+	}{{k.shell, c.ShellPort, "shell"}, {k.control, c.ControlPort, "control"}, {k.stdin, c.StdinPort, "stdin"}, {k.iopub, c.IOPubPort, "iopub"}, {k.hb, c.HBPort, "heartbeat"}} {
+		if err := b.s.Listen(c.Endpoint(b.port)); err != nil {
+			return fmt.Errorf("kernel: listen %s on %s: %w", b.name, c.Endpoint(b.port), err)
+		}
+		defer b.s.Close()
+	}
+	display.SetSink(sink{k})
+	defer display.SetSink(nil)
+
+	if k.cfg.HandleSIGINT {
+		sig := make(chan os.Signal, 1)
+		signal.Notify(sig, os.Interrupt)
+		defer signal.Stop(sig)
+		go func() {
+			for {
+				select {
+				case <-sig:
+					k.interrupt()
+				case <-ctx.Done():
+					return
+				}
+			}
+		}()
+	}
+	go k.heartbeat()
+	go k.serve(k.control, "control")
+	go k.readStdin()
+	go k.serve(k.shell, "shell")
+	k.publish(nil, "status", map[string]any{"execution_state": "starting"})
+	k.log.Printf("listening on %s (shell %d, iopub %d)", c.IP, c.ShellPort, c.IOPubPort)
+
+	select {
+	case <-ctx.Done():
+	case <-k.shutdown:
+		// Let the shutdown reply and the last iopub messages leave.
+		time.Sleep(100 * time.Millisecond)
+	}
+	k.streams.close()
+	return nil
+}
+
+func (k *Kernel) heartbeat() {
+	for {
+		m, err := k.hb.Recv()
+		if err != nil {
+			return
+		}
+		if err := k.hb.Send(m); err != nil {
+			return
+		}
+	}
+}
+
+// serve reads requests from a router socket and handles them one at a time.
+// Malformed or badly signed messages are logged and dropped.
+func (k *Kernel) serve(s zmq4.Socket, name string) {
+	for {
+		raw, err := s.Recv()
+		if err != nil {
+			select {
+			case <-k.shutdown:
+			default:
+				k.log.Printf("%s: recv: %v", name, err)
+			}
+			return
+		}
+		m, err := wire.Decode(raw.Frames, k.signer)
+		if err != nil {
+			k.log.Printf("%s: dropped message: %v", name, err)
+			continue
+		}
+		k.handle(s, name, m)
+	}
+}
+
+// handle answers one request, recovering from any panic so that nothing a
+// client sends can stop the kernel.
+func (k *Kernel) handle(s zmq4.Socket, channel string, m *wire.Message) {
+	defer func() {
+		if r := recover(); r != nil {
+			k.log.Printf("%s: panic handling %s: %v", channel, m.Header.MsgType, r)
+			k.reply(s, m, replyType(m.Header.MsgType), map[string]any{"status": "error", "ename": "KernelError", "evalue": fmt.Sprint(r), "traceback": []string{}})
+		}
+	}()
+	t := m.Header.MsgType
+	if t == "interrupt_request" {
+		k.interrupt()
+		k.reply(s, m, "interrupt_reply", map[string]any{"status": "ok"})
+		return
+	}
+	if t == "shutdown_request" {
+		var c struct {
+			Restart bool `json:"restart"`
+		}
+		_ = json.Unmarshal(m.Content, &c)
+		k.interrupt()
+		k.reply(s, m, "shutdown_reply", map[string]any{"status": "ok", "restart": c.Restart})
+		k.once.Do(func() { close(k.shutdown) })
+		return
+	}
+	if t == "execute_request" && channel == "shell" {
+		k.execute(s, m)
+		return
+	}
+	k.publish(m, "status", map[string]any{"execution_state": "busy"})
+	defer k.publish(m, "status", map[string]any{"execution_state": "idle"})
+	switch t {
+	case "kernel_info_request":
+		k.reply(s, m, "kernel_info_reply", k.kernelInfo())
+	case "is_complete_request":
+		var c struct {
+			Code string `json:"code"`
+		}
+		_ = json.Unmarshal(m.Content, &c)
+		st := exec.IsComplete(c.Code)
+		r := map[string]any{"status": st}
+		if st == "incomplete" {
+			r["indent"] = "\t"
+		}
+		k.reply(s, m, "is_complete_reply", r)
+	case "complete_request":
+		var c struct {
+			Code      string `json:"code"`
+			CursorPos int    `json:"cursor_pos"`
+		}
+		_ = json.Unmarshal(m.Content, &c)
+		pos := byteOffset(c.Code, c.CursorPos)
+		matches, start, end := k.exec.Complete(c.Code, pos)
+		if matches == nil {
+			matches = []string{}
+		}
+		k.reply(s, m, "complete_reply", map[string]any{"status": "ok", "matches": matches,
+			"cursor_start": runeOffset(c.Code, start), "cursor_end": runeOffset(c.Code, end), "metadata": map[string]any{}})
+	case "inspect_request":
+		var c struct {
+			Code      string `json:"code"`
+			CursorPos int    `json:"cursor_pos"`
+		}
+		_ = json.Unmarshal(m.Content, &c)
+		text, found := k.exec.Inspect(c.Code, byteOffset(c.Code, c.CursorPos))
+		data := map[string]any{}
+		if found {
+			data["text/plain"] = text
+		}
+		k.reply(s, m, "inspect_reply", map[string]any{"status": "ok", "found": found, "data": data, "metadata": map[string]any{}})
+	case "history_request":
+		k.reply(s, m, "history_reply", map[string]any{"status": "ok", "history": []any{}})
+	case "comm_info_request":
+		k.reply(s, m, "comm_info_reply", map[string]any{"status": "ok", "comms": map[string]any{}})
+	case "comm_open":
+		// No comm targets exist: close the comm as ipykernel does.
+		var c struct {
+			CommID string `json:"comm_id"`
+		}
+		_ = json.Unmarshal(m.Content, &c)
+		k.publish(m, "comm_close", map[string]any{"comm_id": c.CommID, "data": map[string]any{}})
+	case "comm_msg", "comm_close":
+		// Nothing to route them to.
+	default:
+		k.log.Printf("%s: unknown message type %q", channel, t)
+		k.reply(s, m, replyType(t), map[string]any{"status": "error", "ename": "UnknownMessageType",
+			"evalue": fmt.Sprintf("unknown msg_type %q", t), "traceback": []string{}})
+	}
+}
+
+func replyType(t string) string {
+	return strings.TrimSuffix(t, "_request") + "_reply"
+}
+
+func (k *Kernel) kernelInfo() map[string]any {
+	return map[string]any{
+		"status":                 "ok",
+		"protocol_version":       wire.Version,
+		"implementation":         "rlvrworld",
+		"implementation_version": Version,
+		"language_info": map[string]any{
+			"name":            "go",
+			"version":         strings.TrimPrefix(runtime.Version(), "go"),
+			"mimetype":        "text/x-go",
+			"file_extension":  ".go",
+			"pygments_lexer":  "go",
+			"codemirror_mode": "go",
+			"backend":         k.cfg.Backend,
+		},
+		"banner":     "Go (RLVR-World): Go interpreted by yaegi, with the rlvr/ packages preloaded (backend " + k.cfg.Backend + ")",
+		"help_links": []any{},
+		"rlvrworld":  map[string]any{"backend": k.cfg.Backend},
+	}
+}
+
+// interrupt cancels the running cell, if any.
+func (k *Kernel) interrupt() {
+	k.curMu.Lock()
+	if k.curCancel != nil {
+		k.curCancel()
+	}
+	k.curMu.Unlock()
+}
+
+// execute runs one execute_request: busy, execute_input, outputs,
+// execute_reply, idle.
+func (k *Kernel) execute(s zmq4.Socket, m *wire.Message) {
+	var c struct {
+		Code         string `json:"code"`
+		Silent       bool   `json:"silent"`
+		StoreHistory *bool  `json:"store_history"`
+		AllowStdin   bool   `json:"allow_stdin"`
+	}
+	if err := json.Unmarshal(m.Content, &c); err != nil {
+		k.reply(s, m, "execute_reply", map[string]any{"status": "error", "ename": "BadRequest", "evalue": err.Error(), "traceback": []string{}, "execution_count": k.count})
+		return
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	k.curMu.Lock()
+	k.cur, k.curCancel, k.curStdin = m, cancel, c.AllowStdin
+	k.curMu.Unlock()
+	k.stdinBuf = nil
+	defer func() {
+		k.curMu.Lock()
+		k.curCancel, k.curStdin = nil, false
+		k.curMu.Unlock()
+	}()
+
+	k.publish(m, "status", map[string]any{"execution_state": "busy"})
+	if !c.Silent && (c.StoreHistory == nil || *c.StoreHistory) {
+		k.count++
+	}
+	if !c.Silent {
+		k.publish(m, "execute_input", map[string]any{"code": c.Code, "execution_count": k.count})
+	}
+	res := k.exec.Execute(ctx, c.Code)
+	k.streams.sync()
+	reply := map[string]any{"status": "ok", "execution_count": k.count, "user_expressions": map[string]any{}, "payload": []any{}}
+	switch {
+	case res.Err != nil:
+		errc := map[string]any{"ename": res.Err.Name, "evalue": res.Err.Value, "traceback": res.Err.Traceback}
+		k.publish(m, "error", errc)
+		reply = map[string]any{"status": "error", "execution_count": k.count, "ename": res.Err.Name, "evalue": res.Err.Value, "traceback": res.Err.Traceback}
+	case res.HasValue && !c.Silent:
+		out := valueOutput(res.Value)
+		k.publish(m, "execute_result", map[string]any{"execution_count": k.count, "data": out.Data, "metadata": orEmpty(out.Metadata)})
+	}
+	k.reply(s, m, "execute_reply", reply)
+	k.publish(m, "status", map[string]any{"execution_state": "idle"})
+}
+
+// valueOutput is the MIME bundle of a cell's value: its rich form through
+// display.Of, always with text/plain.
+func valueOutput(v any) (out display.Output) {
+	defer func() {
+		if r := recover(); r != nil {
+			out = display.Output{Data: map[string]any{"text/plain": fmt.Sprintf("<value cannot be shown: %v>", r)}}
+		}
+	}()
+	out = display.Of(v)
+	if out.Data == nil {
+		out.Data = map[string]any{}
+	}
+	if _, ok := out.Data["text/plain"]; !ok {
+		out.Data["text/plain"] = fmt.Sprint(v)
+	}
+	return out
+}
+
+func orEmpty(m map[string]any) map[string]any {
+	if m == nil {
+		return map[string]any{}
+	}
+	return m
+}
+
+// byteOffset converts a cursor position in code points (protocol 5.2+) into
+// a byte offset.
+func byteOffset(s string, runes int) int {
+	if runes <= 0 {
+		return 0
+	}
+	i := 0
+	for n := 0; n < runes && i < len(s); n++ {
+		_, w := utf8.DecodeRuneInString(s[i:])
+		i += w
+	}
+	return i
+}
+
+func runeOffset(s string, b int) int {
+	if b > len(s) {
+		b = len(s)
+	}
+	return utf8.RuneCountInString(s[:b])
+}
+
+// send signs and sends a message on s.
+func (k *Kernel) send(s zmq4.Socket, ids [][]byte, parent *wire.Message, msgType string, content any) {
+	m := &wire.Message{
+		Identities: ids,
+		Header:     wire.NewHeader(msgType, k.session, "kernel"),
+		Metadata:   json.RawMessage("{}"),
+		Content:    wire.MustJSON(content),
+	}
+	if parent != nil {
+		m.ParentHeader = wire.MustJSON(parent.Header)
+	}
+	frames, err := wire.Encode(m, k.signer)
+	if err != nil {
+		k.log.Printf("encode %s: %v", msgType, err)
+		return
+	}
+	k.sendMu.Lock()
+	defer k.sendMu.Unlock()
+	if err := s.Send(zmq4.NewMsgFrom(frames...)); err != nil {
+		k.log.Printf("send %s: %v", msgType, err)
+	}
+}
+
+func (k *Kernel) reply(s zmq4.Socket, req *wire.Message, msgType string, content any) {
+	k.send(s, req.Identities, req, msgType, content)
+}
+
+// publish sends an iopub message whose parent is req (nil for none).
+func (k *Kernel) publish(req *wire.Message, msgType string, content any) {
+	topic := []byte("kernel." + k.session + "." + msgType)
+	k.send(k.iopub, [][]byte{topic}, req, msgType, content)
+}
+
+// parent is the request whose outputs are being produced.
+func (k *Kernel) parent() *wire.Message {
+	k.curMu.Lock()
+	defer k.curMu.Unlock()
+	return k.cur
+}
+
+func (k *Kernel) emitStream(name, text string) {
+	k.publish(k.parent(), "stream", map[string]any{"name": name, "text": text})
+}
+
+// sink is the display.Sink of the kernel: outputs become display_data,
+// update_display_data and clear_output on iopub, parented to the running
+// cell.
+type sink struct{ k *Kernel }
+
+func (s sink) Display(out display.Output, id string, update bool) {
+	s.k.streams.sync()
+	t := "display_data"
+	if update && id != "" {
+		t = "update_display_data"
+	}
+	data := out.Data
+	if data == nil {
+		data = map[string]any{}
+	}
+	c := map[string]any{"data": data, "metadata": orEmpty(out.Metadata), "transient": map[string]any{}}
+	if id != "" {
+		c["transient"] = map[string]any{"display_id": id}
+	}
+	s.k.publish(s.k.parent(), t, c)
+}
+
+func (s sink) Clear(wait bool) {
+	s.k.streams.sync()
+	s.k.publish(s.k.parent(), "clear_output", map[string]any{"wait": wait})
+}
+
+// Input asks the front end for a line of input (display.Input).
+func (s sink) Input(prompt string, password bool) (string, error) {
+	return s.k.input(prompt, password)
+}
+
+// input sends an input_request on stdin to the client of the running cell
+// and waits for its input_reply, or for an interrupt.
+func (k *Kernel) input(prompt string, password bool) (string, error) {
+	k.curMu.Lock()
+	req, allowed, cancel := k.cur, k.curStdin, k.curCancel
+	k.curMu.Unlock()
+	if req == nil || !allowed || cancel == nil {
+		return "", errors.New("input: the front end does not accept input (allow_stdin is false)")
+	}
+	k.streams.sync()
+	for len(k.inputReplies) > 0 {
+		<-k.inputReplies
+	}
+	ids := req.Identities
+	k.send(k.stdin, ids, req, "input_request", map[string]any{"prompt": prompt, "password": password})
+	ctx := cellContext()
+	select {
+	case v := <-k.inputReplies:
+		return v, nil
+	case <-ctx.Done():
+		return "", ctx.Err()
+	}
+}
+
+// readStdin receives input_reply messages.
+func (k *Kernel) readStdin() {
+	for {
+		raw, err := k.stdin.Recv()
+		if err != nil {
+			return
+		}
+		m, err := wire.Decode(raw.Frames, k.signer)
+		if err != nil {
+			k.log.Printf("stdin: dropped message: %v", err)
+			continue
+		}
+		if m.Header.MsgType != "input_reply" {
+			k.log.Printf("stdin: unexpected %s", m.Header.MsgType)
+			continue
+		}
+		var c struct {
+			Value string `json:"value"`
+		}
+		_ = json.Unmarshal(m.Content, &c)
+		select {
+		case k.inputReplies <- c.Value:
+		default:
+		}
+	}
+}
+
+// stdinReader is the interpreter's os.Stdin: each read that finds no
+// buffered bytes asks the front end for a line.
+type stdinReader struct{ k *Kernel }
+
+func (r stdinReader) Read(p []byte) (int, error) {
+	k := r.k
+	if len(k.stdinBuf) == 0 {
+		line, err := k.input("", false)
+		if err != nil {
+			return 0, io.EOF
+		}
+		k.stdinBuf = []byte(line + "\n")
+	}
+	n := copy(p, k.stdinBuf)
+	k.stdinBuf = k.stdinBuf[n:]
+	return n, nil
+}
