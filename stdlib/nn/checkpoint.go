@@ -223,23 +223,25 @@ func decodeCheckpoint(data []byte) (*Model, map[string]string, error) {
 	if err := json.Unmarshal([]byte(cj), &cfg); err != nil {
 		return nil, nil, fmt.Errorf("bad %q metadata: %w", configKey, err)
 	}
-	m, err := newEmpty(cfg)
-	if err != nil {
+	if err := cfg.Validate(); err != nil {
 		return nil, nil, err
 	}
 	specs := paramSpecs(cfg)
-	if len(f.tensors) != len(specs) {
-		want := map[string]bool{}
-		for _, s := range specs {
-			want[s.name] = true
-		}
-		for name := range f.tensors {
-			if !want[name] {
-				return nil, nil, fmt.Errorf("unexpected tensor %q", name)
-			}
+	want := map[string]bool{}
+	for _, s := range specs {
+		want[s.name] = true
+	}
+	names := make([]string, 0, len(f.tensors))
+	for name := range f.tensors {
+		names = append(names, name)
+	}
+	sort.Strings(names) // the same error for the same file
+	for _, name := range names {
+		if !want[name] {
+			return nil, nil, fmt.Errorf("unexpected tensor %q", name)
 		}
 	}
-	for i, s := range specs {
+	for _, s := range specs {
 		ti, ok := f.tensors[s.name]
 		if !ok {
 			return nil, nil, fmt.Errorf("missing tensor %q", s.name)
@@ -254,6 +256,14 @@ func decodeCheckpoint(data []byte) (*Model, map[string]string, error) {
 		if !same {
 			return nil, nil, fmt.Errorf("tensor %q has shape %v, want %v for config %+v", s.name, ti.Shape, s.shape, cfg)
 		}
+	}
+	// Allocate only now: the shapes matched tensors present in the file, so
+	// a corrupt config cannot make us allocate more than the file holds.
+	m, err := newEmpty(cfg)
+	if err != nil {
+		return nil, nil, err
+	}
+	for i, s := range specs {
 		f.float32s(s.name, *m.p.views()[i])
 	}
 	meta := map[string]string{}
