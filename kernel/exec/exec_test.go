@@ -59,7 +59,7 @@ func mustOK(t *testing.T, e *Executor, code string) Result {
 func TestSplit(t *testing.T) {
 	code := "import \"fmt\"\nx := 1\nfunc f() int { return x + 1 }\ntype T struct{ A int }\nvar y = f()\nfmt.Println(y)\nfunc() { x++ }()\nfunc (t T) M() int { return t.A }\ny"
 	got := split(code)
-	want := []chunkKind{kindImport, kindStmt, kindDecl, kindStmt, kindDecl, kindStmt}
+	want := []chunkKind{kindImport, kindStmt, kindDecl, kindStmt, kindStmt, kindDecl, kindStmt}
 	var kinds []chunkKind
 	for _, c := range got {
 		kinds = append(kinds, c.kind)
@@ -142,8 +142,8 @@ func TestErrorsCarryCellPositions(t *testing.T) {
 	if r.Err == nil || r.Err.Name != "SyntaxError" || !strings.Contains(r.Err.Value, "cell:2:") {
 		t.Fatalf("syntax error = %+v", r.Err)
 	}
-	r = run(t, e, "var a []int\n\n   _ = a[5]")
-	if r.Err == nil || r.Err.Name != "panic" || !strings.Contains(r.Err.Value, "index out of range") {
+	r = run(t, e, "var a []int\nb := 1\n   _ = a[5]")
+	if r.Err == nil || r.Err.Name != "panic" || !strings.Contains(r.Err.Value, "index out of range") || !strings.Contains(r.Err.Value, "cell:3:") {
 		t.Fatalf("runtime panic = %+v", r.Err)
 	}
 }

@@ -65,7 +65,11 @@ func split(src string) []chunk {
 		if to < len(toks) {
 			endOff = file.Offset(toks[to].pos)
 		}
-		if n := len(out); n > 0 && out[n-1].kind == k && k != kindImport {
+		// Declarations merge into one evaluation. Statements stay one per
+		// evaluation, so that a runtime panic is reported at the line of the
+		// top-level statement that raised it (yaegi gives the position of the
+		// enclosing evaluation for code outside functions).
+		if n := len(out); n > 0 && out[n-1].kind == k && k == kindDecl {
 			out[n-1].end = endOff
 			return
 		}
