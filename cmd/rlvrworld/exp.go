@@ -1,0 +1,394 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/rlvrworld/rlvrworld/stdlib/envs"
+	"github.com/rlvrworld/rlvrworld/stdlib/grpo"
+	"github.com/rlvrworld/rlvrworld/stdlib/nn"
+)
+
+func init() {
+	register("exp", "run MLE-vs-RLVR experiments", runExp)
+}
+
+// budget is the size of one experiment: data, the start model and how many
+// steps each arm gets.
+type budget struct {
+	TrainN, TestN int
+	// Pretrain is the number of MLE steps to build the start model when no
+	// shipped checkpoint fits.
+	Pretrain int
+	// RLSteps is the number of GRPO steps; MLE continued gets the same number
+	// of optimizer steps (RLSteps * MiniBatches).
+	RLSteps int
+	// MLEBatch and MLELR are the MLE settings (pretraining and continued).
+	MLEBatch int
+	MLELR    float32
+	// GRPO is the RLVR configuration.
+	GRPO grpo.Config
+	// Model is the architecture (Vocab and MaxSeq are filled from the task).
+	Model nn.Config
+}
+
+// expBudget returns the settings of a task at a budget. The numbers are
+// sized for 2 shared CPU cores: tiny is a smoke run of a few minutes, small
+// is the one that should show the effect within 30 minutes.
+func expBudget(task, name string, seed int64) (budget, error) {
+	g := grpo.DefaultConfig(task)
+	g.Seed = seed
+	b := budget{MLEBatch: 16, MLELR: 1e-3, GRPO: g,
+		Model: nn.Config{Layers: 2, Dim: 128, Heads: 4, Seed: 1}}
+	switch name {
+	case "smoke":
+		// Seconds: for the CLI test only; the numbers mean nothing.
+		b.TrainN, b.TestN, b.Pretrain, b.RLSteps = 16, 4, 2, 1
+		b.MLEBatch = 4
+		b.GRPO.PromptsPerStep, b.GRPO.GroupSize = 2, 2
+		b.Model = nn.Config{Layers: 1, Dim: 16, Heads: 2, Seed: 1}
+	case "tiny":
+		b.TrainN, b.TestN, b.Pretrain, b.RLSteps = 512, 48, 200, 5
+		b.GRPO.PromptsPerStep, b.GRPO.GroupSize = 4, 4
+	case "small":
+		b.TrainN, b.TestN, b.Pretrain, b.RLSteps = 4000, 200, 800, 60
+	case "full":
+		b.TrainN, b.TestN, b.Pretrain, b.RLSteps = 20000, 500, 6000, 200
+		b.GRPO.PromptsPerStep = 16
+	default:
+		return b, fmt.Errorf("unknown budget %q (have tiny, small, full)", name)
+	}
+	if task == "video" {
+		b.GRPO.GroupSize = 8
+		if name == "tiny" {
+			b.GRPO.GroupSize = 4
+		}
+	}
+	b.GRPO.LR = 5e-5 * 2
+	return b, nil
+}
+
+// expRow is one method's line of the result.
+type expRow struct {
+	Method  string             `json:"method"`
+	Steps   int                `json:"steps"`
+	WallS   float64            `json:"wall_s"`
+	Metrics map[string]float64 `json:"metrics"`
+}
+
+// expResult is what `rlvrworld exp --out` writes.
+type expResult struct {
+	Task   string   `json:"task"`
+	Budget string   `json:"budget"`
+	Seed   int64    `json:"seed"`
+	Rows   []expRow `json:"rows"`
+}
+
+// metricKeys are the issue's metric columns per task, in table order.
+var metricKeys = map[string][]string{
+	"textgame": {"acc_overall", "acc_changed", "acc_unchanged"},
+	"web":      {"precision", "recall", "f1"},
+	"video":    {"mse", "psnr", "ssim", "mae", "repetition"},
+}
+
+func runExp(args []string) int {
+	fs := flag.NewFlagSet("exp", flag.ContinueOnError)
+	taskName := fs.String("task", "", "textgame, web, video, web-agent or policy-eval")
+	budgetName := fs.String("budget", "tiny", "tiny, small or full")
+	seed := fs.Int64("seed", 1, "seed of data order, sampling and the RL run")
+	out := fs.String("out", "", "write the JSON result to this file")
+	ckptDir := fs.String("checkpoints", "checkpoints", "folder of the shipped MLE checkpoints")
+	pretrainTo := fs.String("pretrain-to", "", "only pretrain the MLE start model and save it here (make checkpoints)")
+	quiet := fs.Bool("q", false, "no per-step progress on stderr")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	if *taskName == "" {
+		fmt.Fprintln(os.Stderr, "rlvrworld exp: --task is required")
+		return 2
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	logw := io.Writer(os.Stderr)
+	if *quiet {
+		logw = io.Discard
+	}
+	e := &experiment{task: *taskName, budgetName: *budgetName, seed: *seed, ckptDir: *ckptDir, log: logw}
+	var res *expResult
+	var err error
+	switch {
+	case *pretrainTo != "":
+		err = e.pretrainOnly(ctx, *pretrainTo)
+	case *taskName == "web-agent" || *taskName == "policy-eval":
+		res, err = e.downstream(ctx)
+	default:
+		res, err = e.run(ctx)
+	}
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "rlvrworld exp: %v\n", err)
+		return 1
+	}
+	if res == nil {
+		return 0
+	}
+	fmt.Print(markdownTable(res))
+	if *out != "" {
+		data, _ := json.MarshalIndent(res, "", "  ")
+		if err := os.WriteFile(*out, append(data, '\n'), 0o644); err != nil {
+			fmt.Fprintf(os.Stderr, "rlvrworld exp: %v\n", err)
+			return 1
+		}
+	}
+	return 0
+}
+
+// experiment holds one run's settings and its log.
+type experiment struct {
+	task, budgetName string
+	seed             int64
+	ckptDir          string
+	log              io.Writer
+}
+
+func (e *experiment) logf(format string, a ...any) {
+	fmt.Fprintf(e.log, "[%s] "+format+"\n", append([]any{time.Now().Format("15:04:05")}, a...)...)
+}
+
+// data generates the train and test splits of a task.
+func (e *experiment) data(ctx context.Context, task envs.Task, b budget) (train, test []envs.Example, err error) {
+	// The data seed is fixed per task, not per run, so that all seeds of an
+	// experiment (and the shipped checkpoint) see the same splits; --seed
+	// varies the training randomness.
+	train, err = task.Generate(ctx, envs.Train, b.TrainN, 1)
+	if err != nil {
+		return nil, nil, fmt.Errorf("generate %s train: %w", task.Name(), err)
+	}
+	test, err = task.Generate(ctx, envs.Test, b.TestN, 1)
+	if err != nil {
+		return nil, nil, fmt.Errorf("generate %s test: %w", task.Name(), err)
+	}
+	var pl, tl, pmax, tmax, changed int
+	for _, ex := range train {
+		pl += len(ex.Prompt)
+		tl += len(ex.Target)
+		pmax = max(pmax, len(ex.Prompt))
+		tmax = max(tmax, len(ex.Target))
+		if ex.Changed {
+			changed++
+		}
+	}
+	if n := len(train); n > 0 {
+		e.logf("%s: %d train / %d test; vocab %d; prompt mean %d max %d; target mean %d max %d; changed %.0f%%",
+			task.Name(), n, len(test), task.VocabSize(), pl/n, pmax, tl/n, tmax, 100*float64(changed)/float64(n))
+	}
+	return train, test, nil
+}
+
+// modelConfig fills the budget's architecture with the task's vocabulary
+// and a context that fits the longest prompt plus the longest response.
+func modelConfig(task envs.Task, b budget, exs ...[]envs.Example) nn.Config {
+	c := b.Model
+	c.Vocab = task.VocabSize()
+	longest := 0
+	for _, set := range exs {
+		for _, ex := range set {
+			if l := len(ex.Prompt); l > longest {
+				longest = l
+			}
+		}
+	}
+	c.MaxSeq = longest + task.Decoding().MaxTokens + 1
+	return c
+}
+
+func checkpointPath(dir, task string) string { return filepath.Join(dir, task+".safetensors") }
+
+// startModel loads the shipped checkpoint of the task when it fits the
+// task's vocabulary and the data's lengths, and pretrains otherwise.
+func (e *experiment) startModel(ctx context.Context, task envs.Task, b budget, train, test []envs.Example) (*nn.Model, string, error) {
+	want := modelConfig(task, b, train, test)
+	path := checkpointPath(e.ckptDir, task.Name())
+	if m, meta, err := nn.Load(path); err == nil {
+		c := m.Config()
+		if c.Vocab == want.Vocab && c.MaxSeq >= want.MaxSeq {
+			e.logf("loaded %s (%s MLE steps)", path, meta["mle_steps"])
+			return m, path, nil
+		}
+		e.logf("ignoring %s: config %+v does not fit %+v", path, c, want)
+	} else if !errors.Is(err, os.ErrNotExist) {
+		e.logf("ignoring %s: %v", path, err)
+	}
+	m, err := e.pretrain(ctx, task, b, want, train)
+	return m, "pretrained", err
+}
+
+func (e *experiment) pretrain(ctx context.Context, task envs.Task, b budget, cfg nn.Config, train []envs.Example) (*nn.Model, error) {
+	m, err := nn.New(cfg)
+	if err != nil {
+		return nil, fmt.Errorf("new model %+v: %w", cfg, err)
+	}
+	e.logf("pretraining %s by MLE: %d steps, batch %d, model %+v", task.Name(), b.Pretrain, b.MLEBatch, cfg)
+	r := newMLERun(m, b.MLELR, b.MLEBatch, 12345)
+	start := time.Now()
+	_, err = r.steps(ctx, train, b.Pretrain, func(s int, loss float64) {
+		if s%50 == 0 || s == b.Pretrain {
+			e.logf("  mle %d/%d loss %.4f (%.0fs)", s, b.Pretrain, loss, time.Since(start).Seconds())
+		}
+	})
+	return m, err
+}
+
+// pretrainOnly builds the shipped checkpoint of a task.
+func (e *experiment) pretrainOnly(ctx context.Context, path string) error {
+	task, err := lookupTask(e.task)
+	if err != nil {
+		return err
+	}
+	b, err := expBudget(task.Name(), e.budgetName, e.seed)
+	if err != nil {
+		return err
+	}
+	train, test, err := e.data(ctx, task, b)
+	if err != nil {
+		return err
+	}
+	// Room for the longest prompt of any budget's data: the checkpoint is
+	// shared by all budgets.
+	cfg := modelConfig(task, b, train, test)
+	cfg.MaxSeq += cfg.MaxSeq / 4
+	m, err := e.pretrain(ctx, task, b, cfg, train)
+	if err != nil {
+		return err
+	}
+	meta := map[string]string{"task": task.Name(), "mle_steps": strconv.Itoa(b.Pretrain),
+		"mle_batch": strconv.Itoa(b.MLEBatch), "train_n": strconv.Itoa(b.TrainN),
+		"made_by": "rlvrworld exp --pretrain-to (make checkpoints)"}
+	if err := m.Save(path, meta); err != nil {
+		return fmt.Errorf("save %s: %w", path, err)
+	}
+	e.logf("wrote %s", path)
+	return nil
+}
+
+// run is the three-row experiment: MLE, MLE continued, RLVR.
+func (e *experiment) run(ctx context.Context) (*expResult, error) {
+	task, err := lookupTask(e.task)
+	if err != nil {
+		return nil, err
+	}
+	b, err := expBudget(task.Name(), e.budgetName, e.seed)
+	if err != nil {
+		return nil, err
+	}
+	train, test, err := e.data(ctx, task, b)
+	if err != nil {
+		return nil, err
+	}
+	start, _, err := e.startModel(ctx, task, b, train, test)
+	if err != nil {
+		return nil, err
+	}
+	res := &expResult{Task: task.Name(), Budget: e.budgetName, Seed: e.seed}
+	eval := func(m *nn.Model, method string, steps int, wall float64) error {
+		ev, err := grpo.Evaluate(ctx, m, task, test, grpo.EvalOptions{Seed: e.seed})
+		if err != nil {
+			return fmt.Errorf("evaluate %s: %w", method, err)
+		}
+		res.Rows = append(res.Rows, expRow{Method: method, Steps: steps, WallS: round3(wall), Metrics: roundMap(ev.Metrics)})
+		e.logf("%s: %v", method, ev.Metrics)
+		return nil
+	}
+	if err := eval(start, "mle", 0, 0); err != nil {
+		return nil, err
+	}
+
+	gradSteps := b.RLSteps * b.GRPO.MiniBatches
+	t0 := time.Now()
+	cont := start.Clone()
+	r := newMLERun(cont, b.MLELR, b.MLEBatch, e.seed)
+	if _, err := r.steps(ctx, train, gradSteps, nil); err != nil {
+		return nil, fmt.Errorf("mle continued: %w", err)
+	}
+	if err := eval(cont, "mle_continued", gradSteps, time.Since(t0).Seconds()); err != nil {
+		return nil, err
+	}
+
+	t0 = time.Now()
+	tr, err := grpo.NewTrainer(start.Clone(), task, b.GRPO)
+	if err != nil {
+		return nil, err
+	}
+	err = tr.Train(ctx, train, b.RLSteps, func(m grpo.StepMetrics) {
+		e.logf("  grpo %d/%d reward %.4f±%.4f zero-groups %.2f kl %.4f clip %.3f ent %.3f len %.1f (sample %.1fs reward %.2fs update %.1fs)",
+			m.Step, b.RLSteps, m.RewardMean, m.RewardStd, m.ZeroGroups, m.KL, m.ClipFrac, m.Entropy, m.RespLen,
+			m.SampleSec, m.RewardSec, m.UpdateSec)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("grpo: %w", err)
+	}
+	if err := eval(tr.Policy, "rlvr", gradSteps, time.Since(t0).Seconds()); err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
+func round3(x float64) float64 {
+	v, _ := strconv.ParseFloat(strconv.FormatFloat(x, 'f', 3, 64), 64)
+	return v
+}
+
+func roundMap(m map[string]float64) map[string]float64 {
+	out := make(map[string]float64, len(m))
+	for k, v := range m {
+		out[k], _ = strconv.ParseFloat(strconv.FormatFloat(v, 'g', 6, 64), 64)
+	}
+	return out
+}
+
+// markdownTable renders a result like the paper's table: one row per
+// method, the task's metric columns and the mean reward (the JSON has every
+// metric). A task without listed keys shows all its metrics.
+func markdownTable(r *expResult) string {
+	keys := append([]string(nil), metricKeys[r.Task]...)
+	if len(keys) == 0 {
+		seen := map[string]bool{}
+		for _, row := range r.Rows {
+			for k := range row.Metrics {
+				if !seen[k] {
+					seen[k] = true
+					keys = append(keys, k)
+				}
+			}
+		}
+		sort.Strings(keys)
+	} else {
+		keys = append(keys, "reward")
+	}
+	var sb strings.Builder
+	fmt.Fprintf(&sb, "### %s, budget %s, seed %d\n\n", r.Task, r.Budget, r.Seed)
+	sb.WriteString("| method | steps | wall s | " + strings.Join(keys, " | ") + " |\n")
+	sb.WriteString("|---|---|---|" + strings.Repeat("---|", len(keys)) + "\n")
+	for _, row := range r.Rows {
+		fmt.Fprintf(&sb, "| %s | %d | %.1f |", row.Method, row.Steps, row.WallS)
+		for _, k := range keys {
+			if v, ok := row.Metrics[k]; ok {
+				fmt.Fprintf(&sb, " %.4g |", v)
+			} else {
+				sb.WriteString(" - |")
+			}
+		}
+		sb.WriteString("\n")
+	}
+	return sb.String()
+}
