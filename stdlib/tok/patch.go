@@ -44,6 +44,11 @@ type CodebookOptions struct {
 	Iters int
 	// Seed seeds k-means++ initialisation.
 	Seed uint64
+	// SqrtWeights weighs each distinct patch by the square root of its count
+	// instead of the count: no longer exact k-means on all patches, but rare
+	// patches (object edges, overlaps) get more codes, at the cost of
+	// frequent ones that are already nearly exact.
+	SqrtWeights bool
 	// Workers is how many goroutines share each iteration (default 2). The
 	// result does not depend on it: work is split into fixed chunks and the
 	// partial sums are combined in chunk order.
@@ -321,6 +326,9 @@ func TrainCodebook(ctx context.Context, frames [][]uint8, w, h int, opts Codeboo
 			pts[i*d+j] = float32(b) * (1.0 / 255)
 		}
 		wts[i] = weight[o]
+		if opts.SqrtWeights {
+			wts[i] = math.Sqrt(weight[o])
+		}
 	}
 	K := opts.K
 	cb := &Codebook{K: K, Patch: p, Vectors: make([]float32, K*d)}

@@ -45,11 +45,11 @@ func MAE(a, b Image) (float64, error) {
 	if err := sameShape(a, b); err != nil {
 		return 0, err
 	}
-	var s float32
+	var s float64
 	for i, v := range a.Pix {
-		s += float32(math.Abs(float64(v - b.Pix[i])))
+		s += math.Abs(float64(v) - float64(b.Pix[i]))
 	}
-	return float64(s) / float64(len(a.Pix)), nil
+	return s / float64(len(a.Pix)), nil
 }
 
 // MSE is the mean squared error per value, in [0,1].
@@ -57,12 +57,12 @@ func MSE(a, b Image) (float64, error) {
 	if err := sameShape(a, b); err != nil {
 		return 0, err
 	}
-	var s float32
+	var s float64
 	for i, v := range a.Pix {
-		e := v - b.Pix[i]
+		e := float64(v) - float64(b.Pix[i])
 		s += e * e
 	}
-	return float64(s) / float64(len(a.Pix)), nil
+	return s / float64(len(a.Pix)), nil
 }
 
 // MaxPSNR caps PSNR: identical frames would otherwise give +Inf, which
@@ -226,9 +226,9 @@ func CompareFrames(pred, truth Image, perceptual Perceptual) (FrameMetrics, erro
 		return WorstFrame, err
 	}
 	var m FrameMetrics
-	var sa, ss float32
+	var sa, ss float64
 	for i, v := range pred.Pix {
-		e := v - truth.Pix[i]
+		e := float64(v) - float64(truth.Pix[i])
 		if e < 0 {
 			sa -= e
 		} else {
@@ -237,7 +237,7 @@ func CompareFrames(pred, truth Image, perceptual Perceptual) (FrameMetrics, erro
 		ss += e * e
 	}
 	n := float64(len(pred.Pix))
-	m.MAE, m.MSE = float64(sa)/n, float64(ss)/n
+	m.MAE, m.MSE = sa/n, ss/n
 	m.PSNR = PSNR(m.MSE)
 	var err error
 	if m.SSIM, err = SSIM(pred, truth); err != nil {

@@ -42,7 +42,7 @@ func CodebookFrames(size, n int, seed uint64) [][]uint8 {
 		for i := 0; i < 16; i++ {
 			a := ex.ActState(s)
 			if rng.IntN(2) == 0 {
-				a = randomAction(rng, 9)
+				a = randomAction(rng, 5)
 			}
 			s = Step(s, a, DefaultPhysics, rng)
 			frames = append(frames, Render(s, size))

@@ -33,6 +33,9 @@ type Observation struct {
 	GoalSeen     bool
 	GoalX, GoalY float64
 	TargetColor  int
+	// GoalPixels is how many goal-tinted pixels were seen (the zone is
+	// partly hidden under blocks and the gripper at times).
+	GoalPixels int
 }
 
 // Block returns the seen block of a colour.
@@ -48,7 +51,7 @@ func (o *Observation) Block(color int) (SeenBlock, bool) {
 // Observe reads an exact observation off a state.
 func Observe(s *State) Observation {
 	o := Observation{GripperSeen: true, GX: s.GX, GY: s.GY, Closed: s.Closed, GoalSeen: true,
-		GoalX: s.GoalX, GoalY: s.GoalY, TargetColor: -1}
+		GoalX: s.GoalX, GoalY: s.GoalY, TargetColor: -1, GoalPixels: int(GoalSide * GoalSide)}
 	for _, b := range s.Blocks {
 		o.Blocks = append(o.Blocks, SeenBlock{Color: b.Color, X: b.X, Y: b.Y, Pixels: 16})
 	}
@@ -91,7 +94,6 @@ func Perceive(pix []uint8, size int) Observation {
 	sx := make([]float64, nref)
 	sy := make([]float64, nref)
 	cnt := make([]int, nref)
-	var gxs []float64 // gripper pixel x, for the finger spread
 	sc := Table / float64(size)
 	for y := 0; y < size; y++ {
 		for x := 0; x < size; x++ {
@@ -110,33 +112,13 @@ func Perceive(pix []uint8, size int) Observation {
 			sx[best] += ux
 			sy[best] += uy
 			cnt[best]++
-			if best == 1 {
-				gxs = append(gxs, ux)
-			}
 		}
 	}
 	unitPix := float64(size) / Table * float64(size) / Table // pixels per square unit
-	if n := cnt[1]; float64(n) >= 6*unitPix {
-		o.GripperSeen = true
-		o.GX = sx[1] / float64(n)
-		var spread float64
-		for _, x := range gxs {
-			spread += math.Abs(x - o.GX)
-		}
-		spread /= float64(n)
-		// Open fingers average 2.1 units from the centre, closed ones 1.4.
-		o.Closed = spread < 1.75
-		// The bar sits on top, so the pixels' mean lies above the centre.
-		off := 0.625
-		if o.Closed {
-			off = 0.36
-		}
-		o.GY = sy[1]/float64(n) + off
-		o.GX, o.GY = math.Round(o.GX*2)/2, math.Round(o.GY*2)/2
-	}
+	o.GX, o.GY, o.Closed, o.GripperSeen = findGripper(gripperMask(pix, size), size)
 	for c := 0; c < np; c++ {
 		r := 4 + c
-		if float64(cnt[r]) >= 3*unitPix {
+		if float64(cnt[r]) >= 2*unitPix {
 			o.Blocks = append(o.Blocks, SeenBlock{Color: c, X: sx[r] / float64(cnt[r]), Y: sy[r] / float64(cnt[r]), Pixels: cnt[r]})
 		}
 	}
@@ -150,7 +132,8 @@ func Perceive(pix []uint8, size int) Observation {
 			o.GoalX, o.GoalY = sx[r]/float64(cnt[r]), sy[r]/float64(cnt[r])
 		}
 	}
-	if float64(bestT) < 4*unitPix {
+	o.GoalPixels = bestT
+	if float64(bestT) < 2*unitPix {
 		o.GoalSeen, o.TargetColor = false, -1
 	}
 	return o
@@ -159,28 +142,47 @@ func Perceive(pix []uint8, size int) Observation {
 // PerceivedSuccess is Success judged from an observation: the target block
 // is inside the goal zone and the gripper is open (so not holding it).
 func PerceivedSuccess(o Observation) bool {
-	if !o.GoalSeen || !o.GripperSeen || o.Closed {
+	if !o.GoalSeen {
 		return false
 	}
-	b, ok := o.Block(o.TargetColor)
+	return perceivedSuccessAt(o, o.GoalX, o.GoalY, o.TargetColor)
+}
+
+// perceivedSuccessAt is PerceivedSuccess with the goal known from earlier
+// frames (it may be hidden under the block now).
+func perceivedSuccessAt(o Observation, gx, gy float64, target int) bool {
+	if !o.GripperSeen || o.Closed {
+		return false
+	}
+	b, ok := o.Block(target)
 	if !ok {
 		return false
 	}
 	lim := (GoalSide-BlockSide)/2 + 1
-	return math.Abs(b.X-o.GoalX) <= lim && math.Abs(b.Y-o.GoalY) <= lim
+	return math.Abs(b.X-gx) <= lim && math.Abs(b.Y-gy) <= lim
 }
 
 // Policy chooses actions from observations.
 type Policy interface {
 	// Name names the policy in reports.
 	Name() string
+	// Reset forgets the previous episode; the runners call it first.
+	Reset()
 	// Act returns the next action; rng is the policy's own randomness.
 	Act(o Observation, rng *rand.Rand) Action
 }
 
 // Expert is the scripted pick-and-place policy: go to the target block,
-// close, carry it to the goal zone, open; retry when a grasp slips.
-type Expert struct{}
+// close, carry it to the goal zone, open; retry when a grasp slips. It
+// remembers the goal zone and the target's last place, because blocks and
+// the gripper hide them at times (and a world model's frames more often).
+type Expert struct {
+	goalPix      int
+	goalX, goalY float64
+	target       int
+	seenB        bool
+	bx, by       float64
+}
 
 // NewExpert returns the expert policy.
 func NewExpert() *Expert { return &Expert{} }
@@ -188,26 +190,53 @@ func NewExpert() *Expert { return &Expert{} }
 // Name implements Policy.
 func (*Expert) Name() string { return "expert" }
 
+// Reset implements Policy.
+func (e *Expert) Reset() { *e = Expert{} }
+
+// remember keeps the clearest view of the goal so far and the target's
+// last place.
+func (e *Expert) remember(o Observation) {
+	if o.GoalSeen && o.GoalPixels > e.goalPix {
+		e.goalPix, e.goalX, e.goalY, e.target = o.GoalPixels, o.GoalX, o.GoalY, o.TargetColor
+	}
+	if e.goalPix > 0 {
+		if b, ok := o.Block(e.target); ok {
+			e.seenB, e.bx, e.by = true, b.X, b.Y
+		}
+	}
+}
+
 // Act implements Policy. It ignores rng.
 func (e *Expert) Act(o Observation, _ *rand.Rand) Action {
+	e.remember(o)
 	idle := Action{Close: o.Closed}
-	if !o.GripperSeen || !o.GoalSeen {
-		return idle
-	}
-	b, ok := o.Block(o.TargetColor)
-	if !ok {
+	if !o.GripperSeen || e.goalPix == 0 {
 		return idle
 	}
 	lim := (GoalSide - BlockSide) / 2
-	inGoal := math.Abs(b.X-o.GoalX) <= lim && math.Abs(b.Y-o.GoalY) <= lim
+	inGoal := func(x, y float64) bool { return math.Abs(x-e.goalX) <= lim && math.Abs(y-e.goalY) <= lim }
+	b, ok := o.Block(e.target)
+	if !ok {
+		// The target is hidden, most likely in or under the gripper.
+		switch {
+		case o.Closed && inGoal(o.GX, o.GY):
+			return Action{} // release
+		case o.Closed:
+			return toward(o.GX, o.GY, e.goalX, e.goalY, true) // carry what is probably held
+		case e.seenB && math.Max(math.Abs(e.bx-o.GX), math.Abs(e.by-o.GY)) > 2:
+			return toward(o.GX, o.GY, e.bx, e.by, false)
+		default:
+			return Action{Close: true}
+		}
+	}
 	dist := math.Max(math.Abs(b.X-o.GX), math.Abs(b.Y-o.GY))
 	switch {
-	case inGoal && o.Closed:
+	case inGoal(b.X, b.Y) && o.Closed:
 		return Action{} // release
-	case inGoal:
+	case inGoal(b.X, b.Y):
 		return idle // done
 	case o.Closed && dist <= 1.5:
-		return toward(o.GX, o.GY, o.GoalX, o.GoalY, true) // carrying
+		return toward(o.GX, o.GY, e.goalX, e.goalY, true) // carrying
 	case o.Closed:
 		return Action{} // the grasp slipped: open and retry
 	case dist <= 1.2:
@@ -218,7 +247,10 @@ func (e *Expert) Act(o Observation, _ *rand.Rand) Action {
 }
 
 // ActState is Act on the exact observation of a state.
-func (e *Expert) ActState(s *State) Action { o := Observe(s); return e.Act(o, nil) }
+func (e *Expert) ActState(s *State) Action {
+	e.Reset()
+	return e.Act(Observe(s), nil)
+}
 
 func toward(gx, gy, x, y float64, closed bool) Action {
 	return Action{DX: clamp((x-gx)/MaxStep, -1, 1), DY: clamp((y-gy)/MaxStep, -1, 1), Close: closed}
@@ -226,8 +258,9 @@ func toward(gx, gy, x, y float64, closed bool) Action {
 
 // Noisy is the expert with a share Eps of uniformly random actions.
 type Noisy struct {
-	Eps  float64
-	Bins int // bins per axis of the random moves (default 9)
+	Eps    float64
+	Bins   int // bins per axis of the random moves (default 5)
+	expert Expert
 }
 
 // Name implements Policy.
@@ -235,24 +268,31 @@ func (n *Noisy) Name() string { return fmt.Sprintf("noisy-%.2g", n.Eps) }
 
 // Act implements Policy.
 func (n *Noisy) Act(o Observation, rng *rand.Rand) Action {
+	a := n.expert.Act(o, rng) // always, so that it keeps its memory
 	if rng.Float64() < n.Eps {
-		return randomAction(rng, binsOr9(n.Bins))
+		return randomAction(rng, binsOr5(n.Bins))
 	}
-	return (&Expert{}).Act(o, rng)
+	return a
 }
+
+// Reset implements Policy.
+func (n *Noisy) Reset() { n.expert.Reset() }
 
 // Random acts uniformly at random.
 type Random struct{ Bins int }
+
+// Reset implements Policy.
+func (*Random) Reset() {}
 
 // Name implements Policy.
 func (*Random) Name() string { return "random" }
 
 // Act implements Policy.
-func (r *Random) Act(_ Observation, rng *rand.Rand) Action { return randomAction(rng, binsOr9(r.Bins)) }
+func (r *Random) Act(_ Observation, rng *rand.Rand) Action { return randomAction(rng, binsOr5(r.Bins)) }
 
-func binsOr9(b int) int {
+func binsOr5(b int) int {
 	if b < 2 {
-		return 9
+		return 5
 	}
 	return b
 }
@@ -290,6 +330,7 @@ func episodeStart(t *Task, seed uint64) (*State, *rand.Rand, *rand.Rand) {
 // from the initial layout of seed; the policy sees perceived frames.
 func RunPolicy(ctx context.Context, t *Task, p Policy, seed uint64, maxSteps int) (EpisodeResult, error) {
 	s, rng, prng := episodeStart(t, seed)
+	p.Reset()
 	size := t.opt.Size
 	res := EpisodeResult{Policy: p.Name(), Seed: seed, Frames: [][]uint8{Render(s, size)}}
 	for res.Steps < maxSteps {
@@ -320,6 +361,7 @@ func RunPolicyInModel(ctx context.Context, t *Task, p Policy, seed uint64, maxSt
 		return EpisodeResult{}, fmt.Errorf("robot: RunPolicyInModel needs a predictor")
 	}
 	s, _, prng := episodeStart(t, seed)
+	p.Reset()
 	size := t.opt.Size
 	first := Render(s, size)
 	tk, err := t.cb.Encode(first, size, size)
@@ -335,11 +377,18 @@ func RunPolicyInModel(ctx context.Context, t *Task, p Policy, seed uint64, maxSt
 		ctxTok[i] = tk
 	}
 	res := EpisodeResult{Policy: p.Name(), Seed: seed, Frames: [][]uint8{frame}}
+	// The goal zone does not move: success is judged against its clearest
+	// view so far, since the block put there hides part of it.
+	var goal Observation
 	for res.Steps < maxSteps {
 		if err := ctx.Err(); err != nil {
 			return res, err
 		}
-		a := t.quantise(p.Act(Perceive(frame, size), prng))
+		o := Perceive(frame, size)
+		if o.GoalSeen && o.GoalPixels > goal.GoalPixels {
+			goal = o
+		}
+		a := t.quantise(p.Act(o, prng))
 		prompt := make([]int, 0, t.PromptLen())
 		for _, c := range ctxTok {
 			prompt = append(prompt, c...)
@@ -359,10 +408,86 @@ func RunPolicyInModel(ctx context.Context, t *Task, p Policy, seed uint64, maxSt
 		}
 		res.Frames = append(res.Frames, frame)
 		ctxTok = append(ctxTok[1:], next)
-		if PerceivedSuccess(Perceive(frame, size)) {
+		if o := Perceive(frame, size); goal.GoalSeen && perceivedSuccessAt(o, goal.GoalX, goal.GoalY, goal.TargetColor) {
 			res.Success = true
 			break
 		}
 	}
 	return res, nil
+}
+
+// gripperMask marks the pixels whose nearest reference colour is the
+// gripper's.
+func gripperMask(pix []uint8, size int) []bool {
+	m := make([]bool, size*size)
+	g := perceiveRefs[1]
+	for i := range m {
+		d0, d1, d2 := float64(pix[3*i])-g[0], float64(pix[3*i+1])-g[1], float64(pix[3*i+2])-g[2]
+		dg := d0*d0 + d1*d1 + d2*d2
+		if dg >= 60*60 {
+			continue
+		}
+		m[i] = true
+		for r, c := range perceiveRefs {
+			if r == 1 {
+				continue
+			}
+			e0, e1, e2 := float64(pix[3*i])-c[0], float64(pix[3*i+1])-c[1], float64(pix[3*i+2])-c[2]
+			if e0*e0+e1*e1+e2*e2 < dg {
+				m[i] = false
+				break
+			}
+		}
+	}
+	return m
+}
+
+// gripperCell reports whether unit cell (ux, uy) of the gripper's 6x6 box
+// is drawn, open or closed (see Render).
+func gripperCell(ux, uy int, closed bool) bool {
+	if closed {
+		return (uy == 0 && ux >= 1 && ux <= 4) || ux == 1 || ux == 4
+	}
+	return uy == 0 || ux == 0 || ux == 5
+}
+
+// findGripper matches the open and closed gripper templates at every
+// integral centre and keeps the best: template cells that are dark count
+// for it, dark cells of the box outside the template against it. Matching
+// the shape, rather than averaging dark pixels, ignores the stray dark
+// edges the tokenizer leaves elsewhere.
+func findGripper(mask []bool, size int) (gx, gy float64, closed, seen bool) {
+	sc := float64(size) / Table
+	dark := func(ux, uy int) bool {
+		px, py := int((float64(ux)+0.5)*sc), int((float64(uy)+0.5)*sc)
+		return px >= 0 && py >= 0 && px < size && py < size && mask[py*size+px]
+	}
+	half := int(GripperSide / 2)
+	best := -1 << 30
+	for cy := half; cy <= int(Table)-half; cy++ {
+		for cx := half; cx <= int(Table)-half; cx++ {
+			for _, cl := range []bool{false, true} {
+				score := 0
+				for uy := 0; uy < int(GripperSide); uy++ {
+					for ux := 0; ux < int(GripperSide); ux++ {
+						d := dark(cx-half+ux, cy-half+uy)
+						switch in := gripperCell(ux, uy, cl); {
+						case in && d:
+							score += 2
+						case in:
+							score--
+						case d:
+							score -= 2
+						}
+					}
+				}
+				if score > best {
+					best, gx, gy, closed = score, float64(cx), float64(cy), cl
+				}
+			}
+		}
+	}
+	// A full match scores 32 (open) or 28 (closed); accept clearly more than
+	// half of it.
+	return gx, gy, closed, best >= 14
 }

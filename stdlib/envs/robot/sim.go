@@ -16,7 +16,15 @@ const (
 	GoalSide    = 8.0  // the goal zone
 	MaxStep     = 4.0  // the largest gripper move per step, per axis
 	graspRadius = 2.5  // the gripper centre must be this close to a block's centre to grasp it
+	// Grid is the lattice every position snaps to. With 4x4-pixel patches
+	// at 32x32, objects on a 2-unit grid sit at only two offsets per patch,
+	// so a 256-entry codebook can hold nearly every patch the world draws
+	// (and colours survive tokenization).
+	Grid = 2.0
 )
+
+// snap rounds a position to the grid.
+func snap(v float64) float64 { return Grid * math.Round(v/Grid) }
 
 // Palette is the block colours. Heldout layouts are those whose blocks
 // include one of HeldoutPairs; train, val and test never contain them.
@@ -30,7 +38,6 @@ var Palette = []struct {
 	{"yellow", [3]uint8{235, 205, 40}},
 	{"magenta", [3]uint8{200, 60, 200}},
 	{"cyan", [3]uint8{40, 190, 200}},
-	{"orange", [3]uint8{240, 140, 30}},
 }
 
 // HeldoutPairs are the colour pairs (indices into Palette) that only the
@@ -40,8 +47,8 @@ var HeldoutPairs = [][2]int{{0, 2}, {1, 3}}
 var (
 	colTable   = [3]uint8{200, 190, 170}
 	colGripper = [3]uint8{40, 40, 40}
-	colDrawer  = [3]uint8{120, 80, 40}
-	colInside  = [3]uint8{70, 45, 25}
+	colDrawer  = [3]uint8{165, 120, 75}
+	colInside  = [3]uint8{120, 88, 58}
 )
 
 // Block is one block on the table; X, Y is its centre in table units.
@@ -94,8 +101,10 @@ type Physics struct {
 	PushSlip, PushJitter float64
 }
 
-// DefaultPhysics are the slips the datasets use.
-var DefaultPhysics = Physics{GraspSlip: 0.15, DropSlip: 0.04, PushSlip: 0.25, PushJitter: 0.4}
+// DefaultPhysics are the slips the datasets use. Positions snap to the
+// grid, so the push jitter shows as a sideways step of Grid units about a
+// fifth of the time.
+var DefaultPhysics = Physics{GraspSlip: 0.15, DropSlip: 0.04, PushSlip: 0.25, PushJitter: 0.8}
 
 func clamp(v, lo, hi float64) float64 { return math.Max(lo, math.Min(hi, v)) }
 
@@ -125,9 +134,9 @@ func Step(s *State, a Action, ph Physics, rng *rand.Rand) *State {
 	}
 	dx := clamp(a.DX, -1, 1) * MaxStep
 	dy := clamp(a.DY, -1, 1) * MaxStep
-	half := GripperSide / 2
-	nx := clamp(n.GX+dx, half, Table-half)
-	ny := clamp(n.GY+dy, half, Table-half)
+	lo, hi := gripperRange()
+	nx := clamp(snap(n.GX+dx), lo, hi)
+	ny := clamp(snap(n.GY+dy), lo, hi)
 	dx, dy = nx-n.GX, ny-n.GY
 	moved := dx != 0 || dy != 0
 	if moved && n.Drawer && n.Closed && n.Held < 0 {
@@ -161,11 +170,17 @@ func Step(s *State, a Action, ph Physics, rng *rand.Rand) *State {
 			} else if dy == 0 {
 				jx = 0
 			}
-			b.X = clamp(b.X+f*dx+jx, bh, Table-bh)
-			b.Y = clamp(b.Y+f*dy+jy, bh, Table-bh)
+			b.X = clamp(snap(b.X+f*dx+jx), bh, Table-bh)
+			b.Y = clamp(snap(b.Y+f*dy+jy), bh, Table-bh)
 		}
 	}
 	return n
+}
+
+// gripperRange is the range of the gripper centre: on the grid, with the
+// whole gripper on the table.
+func gripperRange() (lo, hi float64) {
+	return Grid * math.Ceil(GripperSide/2/Grid), Table - Grid*math.Ceil(GripperSide/2/Grid)
 }
 
 // blockUnder is the topmost block within grasp reach of the gripper, or -1.
@@ -247,8 +262,8 @@ func NewEpisode(rng *rand.Rand, maxBlocks int, drawer, heldout bool) *State {
 		s.Blocks = s.Blocks[:0]
 		for _, c := range perm {
 			for try := 0; ; try++ {
-				x := 3 + float64(rng.IntN(int(Table)-6+1))
-				y := top + 1 + float64(rng.IntN(int(Table-top)-4+1))
+				x := 4 + Grid*float64(rng.IntN(13))
+				y := snap(top+2) + Grid*float64(rng.IntN(int((28-snap(top+2))/Grid)+1))
 				if !overlaps(s.Blocks, x, y, BlockSide+1) || try > 50 {
 					s.Blocks = append(s.Blocks, Block{X: x, Y: y, Color: c})
 					break
@@ -258,17 +273,22 @@ func NewEpisode(rng *rand.Rand, maxBlocks int, drawer, heldout bool) *State {
 		break
 	}
 	s.Target = rng.IntN(len(s.Blocks))
+	// The goal zone is aligned to the 4-unit patch grid: it stays put for the
+	// whole episode, and aligned it is a few flat patches the tokenizer can
+	// express exactly, so its tint (the target's colour) survives decoding.
+	gy0 := int(math.Ceil(top/4)) + 1 // the first grid line a goal centre may take
 	for {
-		gx := GoalSide/2 + float64(rng.IntN(int(Table-GoalSide)+1))
-		gy := math.Max(top, 0) + GoalSide/2 + float64(rng.IntN(int(Table-math.Max(top, 0)-GoalSide)+1))
+		gx := 4 * float64(1+rng.IntN(int(Table)/4-1))
+		gy := 4 * float64(gy0+rng.IntN(int(Table)/4-gy0))
 		b := s.Blocks[s.Target]
 		if math.Abs(gx-b.X) > GoalSide || math.Abs(gy-b.Y) > GoalSide {
 			s.GoalX, s.GoalY = gx, gy
 			break
 		}
 	}
-	s.GX = GripperSide/2 + float64(rng.IntN(int(Table-GripperSide)+1))
-	s.GY = GripperSide/2 + float64(rng.IntN(int(Table-GripperSide)+1))
+	lo, hi := gripperRange()
+	s.GX = lo + Grid*float64(rng.IntN(int((hi-lo)/Grid)+1))
+	s.GY = lo + Grid*float64(rng.IntN(int((hi-lo)/Grid)+1))
 	return s
 }
 

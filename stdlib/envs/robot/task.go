@@ -24,7 +24,8 @@ type Options struct {
 	// Size is the frame side in pixels (default 32; 64 also works).
 	Size int
 	// K is the codebook size (default 256). Bins is the number of bins of
-	// each move axis (default 9, odd so that 0 is a bin).
+	// each move axis (default 5: moves of -4, -2, 0, 2, 4 units, matching the
+	// 2-unit grid; odd so that 0 is a bin).
 	K, Bins int
 	// Codebook overrides the tokenizer. Without it the task uses the shipped
 	// codebook for Size 32 and K 256, and trains one at NewTask otherwise
@@ -90,7 +91,7 @@ func NewTask(opt Options) (*Task, error) {
 		opt.K = 256
 	}
 	if opt.Bins <= 0 {
-		opt.Bins = 9
+		opt.Bins = 5
 	}
 	if opt.MaxBlocks <= 0 {
 		opt.MaxBlocks = 3
