@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# End-to-end tests of the Go kernel with real Jupyter tools (Debian's
+# nbconvert and jupyter_client) and of `rlvrworld run`.
+# usage: kernel/testdata/e2e.sh BIN
+set -euo pipefail
+bin=$(realpath "$1")
+here=$(cd "$(dirname "$0")" && pwd)
+py=/usr/bin/python3   # Debian's Jupyter packages live here, not in the python3 first on PATH
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+"$bin" kernel install --prefix "$tmp/prefix"
+export JUPYTER_PATH="$tmp/prefix/share/jupyter"
+specs=$(jupyter kernelspec list)
+grep -q '^ *rlvrworld ' <<<"$specs" || { echo "kernelspec rlvrworld not listed:"; echo "$specs"; exit 1; }
+
+echo "== nbconvert --execute"
+jupyter nbconvert --to notebook --execute --allow-errors --ExecutePreprocessor.kernel_name=rlvrworld \
+  --ExecutePreprocessor.timeout=120 --output-dir "$tmp" --output nbconvert.ipynb "$here/e2e.ipynb"
+$py "$here/check_notebook.py" "$tmp/nbconvert.ipynb"
+
+echo "== rlvrworld run"
+if "$bin" run -q --allow-errors "$here/e2e.ipynb" -o "$tmp/run.ipynb" 2>"$tmp/run.err"; then
+  echo "rlvrworld run exited 0 on a notebook with an error cell"; exit 1
+fi
+grep -q "cell 4 failed" "$tmp/run.err" || { echo "rlvrworld run did not name the failing cell:"; cat "$tmp/run.err"; exit 1; }
+$py "$here/check_notebook.py" "$tmp/run.ipynb"
+
+echo "== jupyter_client: interrupt, stdin, restart"
+$py "$here/check_client.py"
+echo "kernel e2e: all passed"
