@@ -10,6 +10,7 @@ import (
 func init() {
 	Symbols["github.com/rlvrworld/rlvrworld/stdlib/envs/web/web"] = map[string]reflect.Value{
 		// function, constant and variable definitions
+		"ApplySections": reflect.ValueOf(web.ApplySections),
 		"Diff":          reflect.ValueOf(web.Diff),
 		"DiffItems":     reflect.ValueOf(web.DiffItems),
 		"DiffText":      reflect.ValueOf(web.DiffText),

@@ -135,6 +135,9 @@ func TestGoalCheapestToCart(t *testing.T) {
 		if !goal.Success(b) {
 			t.Fatalf("seed %d: %q not met; cart %v", seed, goal.Text, b.Cart)
 		}
+		if p := goal.Progress(b, b.Lines()); p != 1 {
+			t.Fatalf("seed %d: progress %v on the page that shows success", seed, p)
+		}
 		if cands := b.Candidates(); len(cands) < 3 {
 			t.Fatalf("few candidates: %v", cands)
 		}
@@ -308,4 +311,62 @@ func FuzzParseSections(f *testing.F) {
 			t.Fatalf("a parsed text against itself scored %v", sc.Reward)
 		}
 	})
+}
+
+// TestAgentHelpers: Progress grows along a scripted path to 1 at success,
+// ApplySections of the true diff gives the true next page, and Prompt for
+// the browser equals the generated prompt's form.
+func TestAgentHelpers(t *testing.T) {
+	task := newTask(t)
+	b := NewBrowser(NewSite(5, false))
+	var goal Goal
+	for _, g := range Goals(b) {
+		if g.kind == "theme" && g.arg == "dark" {
+			goal = g
+		}
+	}
+	last := goal.Progress(b, b.Lines())
+	for _, step := range []func() string{
+		func() string { return "click [3]" },
+		func() string { return fmt.Sprintf("click [%d]", find(t, b, "combobox 'Theme'")) },
+		func() string { return fmt.Sprintf("click [%d]", find(t, b, "button 'Save'")) },
+	} {
+		a := step()
+		before := b.Items()
+		pred := task.Prompt(b, goal.Text, "None", a)
+		if len(pred) == 0 {
+			t.Fatal("empty prompt")
+		}
+		b.Step(a)
+		next := ApplySections(linesOf(before), DiffItems(before, b.Items()))
+		if !reflect.DeepEqual(sortedCopy(next), sortedCopy(b.Lines())) {
+			t.Fatalf("ApplySections of the true diff:\n%v\nwant\n%v", next, b.Lines())
+		}
+		p := goal.Progress(b, next)
+		if p <= last {
+			t.Fatalf("progress did not grow after %s: %v -> %v", a, last, p)
+		}
+		last = p
+	}
+	if last != 1 || !goal.Success(b) {
+		t.Fatalf("theme goal: progress %v, success %v", last, goal.Success(b))
+	}
+}
+
+func linesOf(items []Item) []string {
+	out := make([]string, len(items))
+	for i, it := range items {
+		out[i] = it.Line()
+	}
+	return out
+}
+
+func sortedCopy(xs []string) []string {
+	out := append([]string(nil), xs...)
+	for i := 1; i < len(out); i++ {
+		for j := i; j > 0 && out[j] < out[j-1]; j-- {
+			out[j], out[j-1] = out[j-1], out[j]
+		}
+	}
+	return out
 }
