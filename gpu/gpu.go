@@ -69,6 +69,14 @@ type Backend interface {
 	// the saved qkv and att.
 	AttentionBackward(dqkv, dout, qkv, att []float32, B, T, C, NH int)
 
+	// AttentionKV is causal attention for incremental decoding with a KV
+	// cache. Query i belongs to cache row rows[i] at position pos[i]; the
+	// tokens of one row come consecutively and in position order. qkv
+	// (N,3C) holds the new tokens' q, k, v. The op first writes each token's
+	// k and v into kc and vc, each (R,NH,Tc,hs), at (rows[i], head, pos[i]),
+	// then query i attends to positions 0..pos[i] of its row; out is (N,C).
+	AttentionKV(out, qkv, kc, vc []float32, rows, pos []int32, N, C, NH, Tc int)
+
 	// LogSoftmaxForward turns logits (N,V) into probabilities in place and
 	// writes logp[i] = log p(target[i]) and entropy[i] = -sum p log p per
 	// row. Rows whose target is negative get logp 0 (entropy is still set).

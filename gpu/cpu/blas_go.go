@@ -58,3 +58,35 @@ func sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int
 		}
 	}
 }
+
+// sgemv is row-major y = alpha*op(A)*x + beta*y for A (m,n), pure Go.
+func sgemv(trans bool, m, n int, alpha float32, a []float32, lda int, x []float32, beta float32, y []float32) {
+	if !trans {
+		for i := 0; i < m; i++ {
+			var s float32
+			for j, av := range a[i*lda : i*lda+n] {
+				s += av * x[j]
+			}
+			if beta == 0 {
+				y[i] = alpha * s
+			} else {
+				y[i] = alpha*s + beta*y[i]
+			}
+		}
+		return
+	}
+	yy := y[:n]
+	if beta == 0 {
+		clear(yy)
+	} else if beta != 1 {
+		for j := range yy {
+			yy[j] *= beta
+		}
+	}
+	for i := 0; i < m; i++ {
+		xi := alpha * x[i]
+		for j, av := range a[i*lda : i*lda+n] {
+			yy[j] += xi * av
+		}
+	}
+}

@@ -51,3 +51,19 @@ func sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int
 		(*C.float)(unsafe.Pointer(pb)), C.blasint(ldb),
 		C.float(beta), (*C.float)(unsafe.Pointer(&c[0])), C.blasint(ldc))
 }
+
+// sgemv is row-major y = alpha*op(A)*x + beta*y for A (m,n) with row
+// stride lda, on one thread: the decode-time attention over a KV cache,
+// where a matrix product with one row would pay for packing the cache.
+func sgemv(trans bool, m, n int, alpha float32, a []float32, lda int, x []float32, beta float32, y []float32) {
+	if m == 0 || n == 0 {
+		return
+	}
+	t := uint32(C.CblasNoTrans)
+	if trans {
+		t = C.CblasTrans
+	}
+	C.cblas_sgemv(C.CblasRowMajor, t, C.blasint(m), C.blasint(n), C.float(alpha),
+		(*C.float)(unsafe.Pointer(&a[0])), C.blasint(lda), (*C.float)(unsafe.Pointer(&x[0])), 1,
+		C.float(beta), (*C.float)(unsafe.Pointer(&y[0])), 1)
+}

@@ -480,6 +480,67 @@ func (be *Backend) AttentionBackward(dqkv, dout, qkv, att []float32, B, T, C, NH
 	})
 }
 
+// AttentionKV: one matrix-vector product pair per (token, head) when a row
+// brings a single new token (decoding: the cost is reading the cache once),
+// and small matrix products per (run, head) when it brings several
+// (prefill: the cache rows are reused across the run's queries).
+func (be *Backend) AttentionKV(out, qkv, kc, vc []float32, rows, pos []int32, N, C, NH, Tc int) {
+	hs := C / NH
+	C3 := 3 * C
+	scale := float32(1 / math.Sqrt(float64(hs)))
+	be.parallel(N, 64, func(lo, hi int) {
+		for i := lo; i < hi; i++ {
+			r, t := int(rows[i]), int(pos[i])
+			for h := 0; h < NH; h++ {
+				off := ((r*NH+h)*Tc + t) * hs
+				copy(kc[off:off+hs], qkv[i*C3+C+h*hs:i*C3+C+h*hs+hs])
+				copy(vc[off:off+hs], qkv[i*C3+2*C+h*hs:i*C3+2*C+h*hs+hs])
+			}
+		}
+	})
+	type run struct{ lo, hi int }
+	var runs []run
+	for i := 0; i < N; i++ {
+		if i > 0 && rows[i] == rows[i-1] && pos[i] == pos[i-1]+1 {
+			runs[len(runs)-1].hi = i + 1
+			continue
+		}
+		runs = append(runs, run{i, i + 1})
+	}
+	be.parallel(len(runs)*NH, 1, func(lo, hi int) {
+		var ps *[]float32
+		for j := lo; j < hi; j++ {
+			rn, h := runs[j/NH], j%NH
+			n, p0, r := rn.hi-rn.lo, int(pos[rn.lo]), int(rows[rn.lo])
+			Tk := p0 + n
+			base := (r*NH + h) * Tc * hs
+			if ps == nil || len(*ps) < n*Tk {
+				if ps != nil {
+					release(ps)
+				}
+				ps = scratch(n * Tk)
+			}
+			sc := (*ps)[:n*Tk]
+			q := qkv[rn.lo*C3+h*hs:]
+			o := out[rn.lo*C+h*hs:]
+			if n == 1 {
+				sgemv(false, Tk, hs, scale, kc[base:], hs, q, 0, sc)
+				softmaxCausalRow(sc, Tk-1)
+				sgemv(true, Tk, hs, 1, vc[base:], hs, sc, 0, o)
+				continue
+			}
+			sgemm(false, true, n, Tk, hs, scale, q, C3, kc[base:], hs, 0, sc, Tk)
+			for i := 0; i < n; i++ {
+				softmaxCausalRow(sc[i*Tk:(i+1)*Tk], p0+i)
+			}
+			sgemm(false, false, n, hs, Tk, 1, sc, Tk, vc[base:], hs, 0, o, C)
+		}
+		if ps != nil {
+			release(ps)
+		}
+	})
+}
+
 // LogSoftmaxForward: probabilities in place, log p(target) and entropy.
 func (be *Backend) LogSoftmaxForward(logp, entropy, probs []float32, targets []int32, N, V int) {
 	be.parallel(N, 4, func(lo, hi int) {

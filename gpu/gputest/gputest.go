@@ -20,6 +20,7 @@ func Run(t *testing.T, be gpu.Backend) {
 	t.Run("LayerNorm", func(t *testing.T) { testLayerNorm(t, be, rng) })
 	t.Run("Gelu", func(t *testing.T) { testGelu(t, be, rng) })
 	t.Run("Attention", func(t *testing.T) { testAttention(t, be, rng) })
+	t.Run("AttentionKV", func(t *testing.T) { testAttentionKV(t, be, rng) })
 	t.Run("LogSoftmax", func(t *testing.T) { testLogSoftmax(t, be, rng) })
 	t.Run("AdamW", func(t *testing.T) { testAdamW(t, be, rng) })
 }
@@ -266,4 +267,47 @@ func testAdamW(t *testing.T, be gpu.Backend, rng *rand.Rand) {
 	}
 	be.Sync()
 	Close(t, "adamw params", p, p64, 1e-5, 1e-4)
+}
+
+// testAttentionKV feeds sequences into a KV cache in two phases (a prefill
+// of several tokens per row, then single tokens with rows interleaved) and
+// expects the outputs of full causal attention at the same positions.
+func testAttentionKV(t *testing.T, be gpu.Backend, rng *rand.Rand) {
+	R, T, C, NH, Tc := 3, 9, 12, 3, 11
+	qkv, qkv64 := randBuf(be, rng, R*T*3*C, 1)
+	want, _ := Attention(qkv64, R, T, C, NH)
+	kc, vc := be.Alloc(R*NH*Tc*C/NH), be.Alloc(R*NH*Tc*C/NH)
+	pre := []int{5, 1, 7} // prompt lengths per row
+	var rows, pos []int32
+	var src []int // index of each fed token in (R,T)
+	for r := 0; r < R; r++ {
+		for i := 0; i < pre[r]; i++ {
+			rows, pos, src = append(rows, int32(r)), append(pos, int32(i)), append(src, r*T+i)
+		}
+	}
+	feed := func() {
+		N := len(rows)
+		in, out := be.Alloc(N*3*C), be.Alloc(N*C)
+		for i, s := range src {
+			copy(in[i*3*C:(i+1)*3*C], qkv[s*3*C:(s+1)*3*C])
+		}
+		be.AttentionKV(out, in, kc, vc, rows, pos, N, C, NH, Tc)
+		be.Sync()
+		for i, s := range src {
+			Close(t, fmt.Sprintf("attentionKV row %d pos %d", rows[i], pos[i]), out[i*C:(i+1)*C], want[s*C:(s+1)*C], 1e-5, 1e-4)
+		}
+		rows, pos, src = rows[:0], pos[:0], src[:0]
+	}
+	feed()
+	for step := 0; ; step++ {
+		for r := R - 1; r >= 0; r-- { // reverse row order: rows need not be sorted
+			if p := pre[r] + step; p < T {
+				rows, pos, src = append(rows, int32(r)), append(pos, int32(p)), append(src, r*T+p)
+			}
+		}
+		if len(rows) == 0 {
+			break
+		}
+		feed()
+	}
 }

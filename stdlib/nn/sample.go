@@ -5,9 +5,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
-	"runtime"
 	"sort"
-	"sync"
 )
 
 // SampleOptions controls Sample.
@@ -288,7 +286,6 @@ type sampler struct {
 	rstd     []float32
 	qkv      []float32 // (maxN,3C)
 	h, hg    []float32 // (maxN,4C)
-	sc       [][]float32
 	lnOut    []float32 // (maxN,C) gathered final rows
 	logits   []float32 // (maxN,V)
 	pending  []float32 // (R,V) each row's latest next-token logits
@@ -306,10 +303,6 @@ func (m *Model) newSampler(R, Tc int) *sampler {
 		s.k = append(s.k, al(R*Tc*C))
 		s.v = append(s.v, al(R*Tc*C))
 	}
-	for w := 0; w < runtime.GOMAXPROCS(0); w++ {
-		// a run has at most min(Tc, maxN) tokens and sees at most Tc
-		s.sc = append(s.sc, make([]float32, min(Tc, maxN)*Tc))
-	}
 	return s
 }
 
@@ -319,9 +312,6 @@ func (s *sampler) logitsOf(r int) []float32 {
 	return s.pending[r*V : (r+1)*V]
 }
 
-// run is a group of consecutive tokens of one row at consecutive positions.
-type run struct{ lo, hi, row, p0 int }
-
 // step feeds N tokens (token i of row rows[i] at position pos[i]; one row's
 // tokens consecutive and in order) through the model, appending their keys
 // and values to the cache, and computes logits for the tokens in want.
@@ -329,16 +319,7 @@ func (s *sampler) step(toks, rows, pos []int32, want []int) {
 	m := s.m
 	be, p := m.be, &m.p
 	C, NH, V, L := m.cfg.Dim, m.cfg.Heads, m.cfg.Vocab, m.cfg.Layers
-	hs := C / NH
 	N := len(toks)
-	var runs []run
-	for i := 0; i < N; i++ {
-		if i > 0 && rows[i] == rows[i-1] && pos[i] == pos[i-1]+1 {
-			runs[len(runs)-1].hi = i + 1
-			continue
-		}
-		runs = append(runs, run{lo: i, hi: i + 1, row: int(rows[i]), p0: int(pos[i])})
-	}
 	x := s.x[:N*C]
 	for i := 0; i < N; i++ {
 		w := p.wte[int(toks[i])*C : int(toks[i])*C+C]
@@ -350,49 +331,10 @@ func (s *sampler) step(toks, rows, pos []int32, want []int) {
 	}
 	ln, qkv, y, h, hg, tmp := s.ln[:N*C], s.qkv[:N*3*C], s.y[:N*C], s.h[:N*4*C], s.hg[:N*4*C], s.tmp[:N*C]
 	mean, rstd := s.mean[:N], s.rstd[:N]
-	scale := float32(1 / math.Sqrt(float64(hs)))
 	for l := 0; l < L; l++ {
 		be.LayerNormForward(ln, mean, rstd, x, layer(p.ln1w, l, C), layer(p.ln1b, l, C), N, C)
 		m.linearN(qkv, ln, layer(p.qkvw, l, 3*C*C), layer(p.qkvb, l, 3*C), N, C, 3*C)
-		kc, vc := s.k[l], s.v[l]
-		for i := 0; i < N; i++ {
-			r, t := int(rows[i]), int(pos[i])
-			for hh := 0; hh < NH; hh++ {
-				off := ((r*NH+hh)*s.Tc + t) * hs
-				copy(kc[off:off+hs], qkv[i*3*C+C+hh*hs:i*3*C+C+hh*hs+hs])
-				copy(vc[off:off+hs], qkv[i*3*C+2*C+hh*hs:i*3*C+2*C+hh*hs+hs])
-			}
-		}
-		parallel(len(runs)*NH, func(w, lo, hi int) {
-			sc := s.sc[w]
-			for j := lo; j < hi; j++ {
-				rn, hh := runs[j/NH], j%NH
-				n, Tk := rn.hi-rn.lo, rn.p0+rn.hi-rn.lo
-				base := (rn.row*NH + hh) * s.Tc * hs
-				// scores (n, Tk) = scale * q k^T; token i sees cache 0..p0+i.
-				be.Gemm(false, true, n, Tk, hs, scale, qkv[rn.lo*3*C+hh*hs:], 3*C, kc[base:], hs, 0, sc, Tk)
-				for i := 0; i < n; i++ {
-					row := sc[i*Tk : (i+1)*Tk]
-					vis := rn.p0 + i + 1
-					mx := row[0]
-					for _, v := range row[:vis] {
-						mx = max(mx, v)
-					}
-					var sum float32
-					for t, v := range row[:vis] {
-						e := float32(math.Exp(float64(v - mx)))
-						row[t] = e
-						sum += e
-					}
-					inv := 1 / sum
-					for t := range row[:vis] {
-						row[t] *= inv
-					}
-					clear(row[vis:])
-				}
-				be.Gemm(false, false, n, hs, Tk, 1, sc, Tk, vc[base:], hs, 0, y[rn.lo*C+hh*hs:], C)
-			}
-		})
+		be.AttentionKV(y, qkv, s.k[l], s.v[l], rows, pos, N, C, NH, s.Tc)
 		m.linearN(tmp, y, layer(p.attprojw, l, C*C), layer(p.attprojb, l, C), N, C, C)
 		be.Accumulate(x, tmp)
 		be.LayerNormForward(ln, mean, rstd, x, layer(p.ln2w, l, C), layer(p.ln2b, l, C), N, C)
@@ -419,30 +361,3 @@ func (s *sampler) step(toks, rows, pos []int32, want []int) {
 
 // linearN is linear for the sampler (same as training's).
 func (m *Model) linearN(out, inp, w, bias []float32, N, IC, OC int) { m.linear(out, inp, w, bias, N, IC, OC) }
-
-// parallel runs fn over [0,n) on GOMAXPROCS workers; w is the worker index
-// (for per-worker scratch).
-func parallel(n int, fn func(w, lo, hi int)) {
-	W := min(runtime.GOMAXPROCS(0), n)
-	if W <= 1 {
-		if n > 0 {
-			fn(0, 0, n)
-		}
-		return
-	}
-	var wg sync.WaitGroup
-	per := (n + W - 1) / W
-	for w := 1; w < W; w++ {
-		lo, hi := w*per, min((w+1)*per, n)
-		if lo >= hi {
-			continue
-		}
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			fn(w, lo, hi)
-		}()
-	}
-	fn(0, 0, min(per, n))
-	wg.Wait()
-}
