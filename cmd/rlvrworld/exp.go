@@ -283,34 +283,43 @@ func (e *experiment) pretrainOnly(ctx context.Context, path string) error {
 
 // run is the three-row experiment: MLE, MLE continued, RLVR.
 func (e *experiment) run(ctx context.Context) (*expResult, error) {
-	task, err := lookupTask(e.task)
+	res, _, err := e.runModels(ctx, e.task)
+	return res, err
+}
+
+// runModels runs the three-row experiment on a task and also returns the
+// three models by method name, for the downstream experiments.
+func (e *experiment) runModels(ctx context.Context, taskName string) (res *expResult, models map[string]*nn.Model, err error) {
+	models = map[string]*nn.Model{}
+	task, err := lookupTask(taskName)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	b, err := expBudget(task.Name(), e.budgetName, e.seed)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	train, test, err := e.data(ctx, task, b)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	start, _, err := e.startModel(ctx, task, b, train, test)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	res := &expResult{Task: task.Name(), Budget: e.budgetName, Seed: e.seed}
+	res = &expResult{Task: task.Name(), Budget: e.budgetName, Seed: e.seed}
 	eval := func(m *nn.Model, method string, steps int, wall float64) error {
 		ev, err := grpo.Evaluate(ctx, m, task, test, grpo.EvalOptions{Seed: e.seed})
 		if err != nil {
 			return fmt.Errorf("evaluate %s: %w", method, err)
 		}
 		res.Rows = append(res.Rows, expRow{Method: method, Steps: steps, WallS: round3(wall), Metrics: roundMap(ev.Metrics)})
+		models[method] = m
 		e.logf("%s: %v", method, ev.Metrics)
 		return nil
 	}
 	if err := eval(start, "mle", 0, 0); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 
 	gradSteps := b.RLSteps * b.GRPO.MiniBatches
@@ -318,16 +327,16 @@ func (e *experiment) run(ctx context.Context) (*expResult, error) {
 	cont := start.Clone()
 	r := newMLERun(cont, b.MLELR, b.MLEBatch, e.seed)
 	if _, err := r.steps(ctx, train, gradSteps, nil); err != nil {
-		return nil, fmt.Errorf("mle continued: %w", err)
+		return nil, nil, fmt.Errorf("mle continued: %w", err)
 	}
 	if err := eval(cont, "mle_continued", gradSteps, time.Since(t0).Seconds()); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 
 	t0 = time.Now()
 	tr, err := grpo.NewTrainer(start.Clone(), task, b.GRPO)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	err = tr.Train(ctx, train, b.RLSteps, func(m grpo.StepMetrics) {
 		e.logf("  grpo %d/%d reward %.4f±%.4f zero-groups %.2f kl %.4f clip %.3f ent %.3f len %.1f (sample %.1fs reward %.2fs update %.1fs)",
@@ -335,12 +344,12 @@ func (e *experiment) run(ctx context.Context) (*expResult, error) {
 			m.SampleSec, m.RewardSec, m.UpdateSec)
 	})
 	if err != nil {
-		return nil, fmt.Errorf("grpo: %w", err)
+		return nil, nil, fmt.Errorf("grpo: %w", err)
 	}
 	if err := eval(tr.Policy, "rlvr", gradSteps, time.Since(t0).Seconds()); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return res, nil
+	return res, models, nil
 }
 
 func round3(x float64) float64 {
@@ -372,8 +381,10 @@ func markdownTable(r *expResult) string {
 			}
 		}
 		sort.Strings(keys)
-	} else {
-		keys = append(keys, "reward")
+	} else if len(r.Rows) > 0 {
+		if _, ok := r.Rows[0].Metrics["reward"]; ok {
+			keys = append(keys, "reward")
+		}
 	}
 	var sb strings.Builder
 	fmt.Fprintf(&sb, "### %s, budget %s, seed %d\n\n", r.Task, r.Budget, r.Seed)

@@ -1,10 +1,14 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/rlvrworld/rlvrworld/stdlib/envs"
+	"github.com/rlvrworld/rlvrworld/stdlib/envs/web"
 )
 
 // TestExpSmoke runs the whole experiment pipeline (pretrain, MLE continued,
@@ -53,5 +57,38 @@ func TestExpBadFlags(t *testing.T) {
 	}
 	if code := runExp(nil); code != 2 {
 		t.Errorf("no task: exit %d", code)
+	}
+}
+
+// TestWebPromptMatchesTask holds the agent's prompt builder to the web
+// task's own prompts.
+func TestWebPromptMatchesTask(t *testing.T) {
+	task, err := lookupTask("web")
+	if err != nil {
+		t.Fatal(err)
+	}
+	exs, err := task.Generate(context.Background(), envs.Train, 20, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, ex := range exs {
+		tr := ex.Payload.(*web.Transition)
+		if got := webPrompt(tr.URL, tr.Objective, tr.Previous, tr.Before, tr.Action); got != tr.Prompt {
+			t.Fatalf("prompt differs:\n%q\nwant\n%q", got, tr.Prompt)
+		}
+	}
+}
+
+func TestPredictionValue(t *testing.T) {
+	w := goalWords("add the white shirt to the cart")
+	if !w["white"] || !w["shirt"] || !w["cart"] || w["the"] || w["add"] {
+		t.Fatalf("goal words %v", w)
+	}
+	if v := predictionValue(web.Sections{}, w); v != -1 {
+		t.Errorf("no-op value %v", v)
+	}
+	v := predictionValue(web.Sections{New: []string{"[12] link 'white shirt $38'"}, Updated: []string{"[4] link 'Cart (1)'"}}, w)
+	if v != 3 {
+		t.Errorf("value %v, want 3", v)
 	}
 }
