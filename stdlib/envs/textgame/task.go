@@ -67,7 +67,8 @@ func (t *Task) Tokenizer() *tok.Text { return t.tok }
 
 // Decoding is greedy for evaluation, ending at the stop token.
 func (t *Task) Decoding() envs.Decoding {
-	return envs.Decoding{MaxTokens: 160, Stop: tok.TextStop, EvalTemperature: 0}
+	// Responses run to about 50 tokens (20,000 sampled examples); 80 leaves room.
+	return envs.Decoding{MaxTokens: 80, Stop: tok.TextStop, EvalTemperature: 0}
 }
 
 // splitStream keeps the random streams of the splits disjoint.

@@ -50,7 +50,8 @@ func (t *Task) Tokenizer() *tok.Text { return t.tok }
 
 // Decoding is greedy for evaluation, ending at the stop token.
 func (t *Task) Decoding() envs.Decoding {
-	return envs.Decoding{MaxTokens: 200, Stop: tok.TextStop, EvalTemperature: 0}
+	// Responses run to about 80 tokens (20,000 sampled examples); 112 leaves room.
+	return envs.Decoding{MaxTokens: 112, Stop: tok.TextStop, EvalTemperature: 0}
 }
 
 // DiffItems compares two trees by item id: items only in after are new,
