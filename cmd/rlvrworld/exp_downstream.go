@@ -4,8 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math"
-	"strings"
-	"time"
+		"time"
 
 	"github.com/rlvrworld/rlvrworld/stdlib/envs/robot"
 	"github.com/rlvrworld/rlvrworld/stdlib/envs/web"
@@ -63,49 +62,14 @@ func (e *experiment) downstream(ctx context.Context) (*expResult, error) {
 	return res, nil
 }
 
-// webPrompt is the web task's prompt text for a browser state and a
-// candidate action; TestWebPromptMatchesTask holds it to the task's own.
-func webPrompt(url, objective, previous string, tree []string, action string) string {
-	return "url: " + url + "\nobjective: " + objective + "\nprevious: " + previous + "\n" +
-		strings.Join(tree, "\n") + "\naction: " + action
-}
-
-// goalWords are the content words of a goal, which the agent looks for in
-// predicted pages.
-func goalWords(goal string) map[string]bool {
-	stop := map[string]bool{"the": true, "to": true, "a": true, "an": true, "add": true, "set": true, "about": true, "of": true, "turn": true}
-	out := map[string]bool{}
-	for _, w := range strings.Fields(strings.ToLower(goal)) {
-		if !stop[w] {
-			out[w] = true
-		}
-	}
-	return out
-}
-
-// pageWords splits a tree line into lower-case words without punctuation.
-func pageWords(line string) []string {
-	return strings.FieldsFunc(strings.ToLower(line), func(r rune) bool {
-		return !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9')
-	})
-}
-
-// predictionValue scores a predicted page diff against the goal: goal
-// words on new and updated lines count; a predicted no-op is worth less
-// than any change, so the agent does not stall.
-func predictionValue(s web.Sections, words map[string]bool) float64 {
+// predictionValue is the MPC agent's score of a candidate: the goal
+// progress of the page the predicted diff makes of the current one. A
+// predicted no-op loses ties (it wastes a step), and an unusable prediction
+// scores below everything.
+func predictionValue(b *web.Browser, goal web.Goal, s web.Sections) float64 {
+	v := goal.Progress(b, web.ApplySections(b.Lines(), s))
 	if s.Empty() {
-		return -1
-	}
-	v := 0.0
-	for _, l := range append(append([]string(nil), s.New...), s.Updated...) {
-		seen := map[string]bool{}
-		for _, w := range pageWords(l) {
-			if words[w] && !seen[w] {
-				seen[w] = true
-				v++
-			}
-		}
+		v -= 0.05
 	}
 	return v
 }
@@ -125,21 +89,16 @@ func (e *experiment) webAgent(ctx context.Context, task *web.Task, m *nn.Model) 
 		b := web.NewBrowser(site)
 		goals := web.Goals(b)
 		goal := goals[(ep*7)%len(goals)]
-		words := goalWords(goal.Text)
 		previous := "None"
 		tried := map[string]bool{}
 		for st := 0; st < maxSteps && !goal.Success(b); st++ {
 			if err := ctx.Err(); err != nil {
 				return nil, err
 			}
-			var tree []string
-			for _, it := range b.Items() {
-				tree = append(tree, it.Line())
-			}
 			cands := b.Candidates()
 			prompts := make([][]int, len(cands))
 			for i, c := range cands {
-				prompts[i] = tk.Encode(webPrompt(b.URL(), goal.Text, previous, tree, c))
+				prompts[i] = task.Prompt(b, goal.Text, previous, c)
 			}
 			samples, err := m.Sample(ctx, prompts, nn.SampleOptions{MaxNew: dec.MaxTokens, Stop: dec.Stop})
 			if err != nil {
@@ -150,10 +109,10 @@ func (e *experiment) webAgent(ctx context.Context, task *web.Task, m *nn.Model) 
 				if tried[b.URL()+" "+cands[i]] {
 					continue
 				}
-				v := -2.0 // an unparseable prediction is worth less than a no-op
+				v := -1.0 // an unparseable prediction is worth less than a no-op
 				if text, err := tk.Decode(s.Tokens); err == nil {
 					if sec, err := web.ParseSections(text); err == nil {
-						v = predictionValue(sec, words)
+						v = predictionValue(b, goal, sec)
 					} else {
 						predFail++
 					}

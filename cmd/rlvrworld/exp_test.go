@@ -1,13 +1,12 @@
 package main
 
 import (
-	"context"
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
-	"github.com/rlvrworld/rlvrworld/stdlib/envs"
 	"github.com/rlvrworld/rlvrworld/stdlib/envs/web"
 )
 
@@ -60,35 +59,35 @@ func TestExpBadFlags(t *testing.T) {
 	}
 }
 
-// TestWebPromptMatchesTask holds the agent's prompt builder to the web
-// task's own prompts.
-func TestWebPromptMatchesTask(t *testing.T) {
-	task, err := lookupTask("web")
-	if err != nil {
-		t.Fatal(err)
-	}
-	exs, err := task.Generate(context.Background(), envs.Train, 20, 3)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, ex := range exs {
-		tr := ex.Payload.(*web.Transition)
-		if got := webPrompt(tr.URL, tr.Objective, tr.Previous, tr.Before, tr.Action); got != tr.Prompt {
-			t.Fatalf("prompt differs:\n%q\nwant\n%q", got, tr.Prompt)
+// TestPredictionValue checks the agent's scoring on a real site: the
+// true next page of the right action scores above a no-op.
+func TestPredictionValue(t *testing.T) {
+	b := web.NewBrowser(web.NewSite(5, false))
+	var goal web.Goal
+	for _, g := range web.Goals(b) {
+		if strings.HasPrefix(g.Text, "set the theme") {
+			goal = g
 		}
 	}
-}
-
-func TestPredictionValue(t *testing.T) {
-	w := goalWords("add the white shirt to the cart")
-	if !w["white"] || !w["shirt"] || !w["cart"] || w["the"] || w["add"] {
-		t.Fatalf("goal words %v", w)
+	before := b.Items()
+	next := web.NewBrowser(web.NewSite(5, false))
+	var settings string
+	for _, c := range next.Candidates() {
+		probe := web.NewBrowser(web.NewSite(5, false))
+		probe.Step(c)
+		if strings.Contains(strings.Join(probe.Lines(), "\n"), "heading 'Settings'") {
+			settings = c
+			break
+		}
 	}
-	if v := predictionValue(web.Sections{}, w); v != -1 {
-		t.Errorf("no-op value %v", v)
+	if settings == "" {
+		t.Fatal("no candidate opens the settings page")
 	}
-	v := predictionValue(web.Sections{New: []string{"[12] link 'white shirt $38'"}, Updated: []string{"[4] link 'Cart (1)'"}}, w)
-	if v != 3 {
-		t.Errorf("value %v, want 3", v)
+	next.Step(settings)
+	diff := web.DiffItems(before, next.Items())
+	good := predictionValue(b, goal, diff)
+	noop := predictionValue(b, goal, web.Sections{})
+	if !(good > noop) || good <= 0 {
+		t.Errorf("settings page value %v, no-op %v", good, noop)
 	}
 }
