@@ -4,7 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math"
-		"time"
+	"time"
 
 	"github.com/rlvrworld/rlvrworld/stdlib/envs/robot"
 	"github.com/rlvrworld/rlvrworld/stdlib/envs/web"
