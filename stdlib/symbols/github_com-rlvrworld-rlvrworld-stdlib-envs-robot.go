@@ -27,6 +27,7 @@ func init() {
 		"FramePNG":             reflect.ValueOf(robot.FramePNG),
 		"GoalSide":             reflect.ValueOf(constant.MakeFromLiteral("8", token.FLOAT, 0)),
 		"GradedPolicies":       reflect.ValueOf(robot.GradedPolicies),
+		"Grid":                 reflect.ValueOf(constant.MakeFromLiteral("2", token.FLOAT, 0)),
 		"GripperSide":          reflect.ValueOf(constant.MakeFromLiteral("6", token.FLOAT, 0)),
 		"HeldoutPairs":         reflect.ValueOf(&robot.HeldoutPairs).Elem(),
 		"LowestReward":         reflect.ValueOf(&robot.LowestReward).Elem(),
@@ -74,6 +75,7 @@ type _github_com_rlvrworld_rlvrworld_stdlib_envs_robot_Policy struct {
 	IValue interface{}
 	WAct   func(o robot.Observation, rng *rand.Rand) robot.Action
 	WName  func() string
+	WReset func()
 }
 
 func (W _github_com_rlvrworld_rlvrworld_stdlib_envs_robot_Policy) Act(o robot.Observation, rng *rand.Rand) robot.Action {
@@ -81,4 +83,7 @@ func (W _github_com_rlvrworld_rlvrworld_stdlib_envs_robot_Policy) Act(o robot.Ob
 }
 func (W _github_com_rlvrworld_rlvrworld_stdlib_envs_robot_Policy) Name() string {
 	return W.WName()
+}
+func (W _github_com_rlvrworld_rlvrworld_stdlib_envs_robot_Policy) Reset() {
+	W.WReset()
 }

@@ -213,7 +213,8 @@ type Payload struct {
 }
 
 // episodeSeed derives disjoint seeds per split: the split's index sits in
-// the top bits, so two splits never share an episode.
+// the top bits, so two splits never share an episode. Seeds are taken
+// modulo 2^26 and indices modulo 2^24.
 func episodeSeed(split envs.Split, seed int64, i int) (uint64, error) {
 	var s uint64
 	switch split {
@@ -228,7 +229,9 @@ func episodeSeed(split envs.Split, seed int64, i int) (uint64, error) {
 	default:
 		return 0, fmt.Errorf("robot: unknown split %q", split)
 	}
-	return s<<60 ^ (uint64(seed)&(1<<36-1))<<24 ^ uint64(i), nil
+	// 3 split bits, 26 seed bits, 24 index bits: 53 bits in all, so the
+	// seed survives JSON readers that hold numbers as doubles (jq, JS).
+	return s<<50 | (uint64(seed)&(1<<26-1))<<24 | uint64(i)&(1<<24-1), nil
 }
 
 // dataPolicy is the policy that collects the datasets: an expert with 40%
