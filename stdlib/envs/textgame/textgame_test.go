@@ -344,3 +344,23 @@ func FuzzScoreText(f *testing.F) {
 		}
 	})
 }
+
+// FuzzParseState covers the strict parsers that Codec.Example runs on
+// records from outside (the "state" and "ground_truth" fields).
+func FuzzParseState(f *testing.F) {
+	f.Add(`{"objects":[{"uuid":1,"name":"inventory","properties":{"a":1,"b":"x","c":true},"contains":[2]}],"score":{"score":0}}`,
+		`{"modified":[{"uuid":2,"name":"x","properties":{},"contains":[]}],"removed":[1],"score":{"score":1,"gameOver":true,"gameWon":true}}`)
+	f.Add(`{"objects":[{"uuid":1,"properties":{"a":1.5}}]}`, `{"modified":[7]}`)
+	f.Add(`{"objects":null}`, `{"removed":[1,1,1]}`)
+	f.Fuzz(func(t *testing.T, state, diff string) {
+		s, err := ParseState(state)
+		if err != nil {
+			return
+		}
+		_ = s.JSON()
+		if next, err := s.ApplyDiff(diff); err == nil {
+			_ = s.DiffJSON(next)
+			_ = next.Text()
+		}
+	})
+}
