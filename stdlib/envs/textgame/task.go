@@ -221,14 +221,18 @@ func zeroMetrics() map[string]float64 {
 // the true next state object by object and property by property. A response
 // that cannot be parsed scores 0 with Err set.
 func (t *Task) ScoreText(tr *Transition, text string) envs.Score {
-	if tr.before == nil {
-		tr.before, tr.after = tr.Before.verifyState(), tr.After.verifyState()
+	// Generated and decoded examples carry the canonical states; a
+	// transition built by hand gets them computed here, without writing to
+	// tr, so that concurrent scoring stays race-free.
+	before, after := tr.before, tr.after
+	if before == nil || after == nil {
+		before, after = tr.Before.verifyState(), tr.After.verifyState()
 	}
-	pred, score, err := applyDiff(tr.before, tr.Before.Score, text)
+	pred, score, err := applyDiff(before, tr.Before.Score, text)
 	if err != nil {
 		return envs.Score{Metrics: zeroMetrics(), Err: err.Error()}
 	}
-	m := verify.CompareStates(tr.before, tr.after, pred)
+	m := verify.CompareStates(before, after, pred)
 	truth := tr.After.Score.fields()
 	right := 0
 	for i := range truth {
