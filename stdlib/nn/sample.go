@@ -347,6 +347,9 @@ func (s *sampler) step(toks, rows, pos []int32, want []int) {
 	// layer: during prefill that is one row per prompt.
 	nw := len(want)
 	g := s.lnOut[:nw*C]
+	// The host reads x below: on an asynchronous backend (CUDA) the last
+	// Accumulate may still be running.
+	be.Sync()
 	for k, i := range want {
 		copy(g[k*C:(k+1)*C], x[i*C:(i+1)*C])
 	}
