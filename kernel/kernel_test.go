@@ -194,23 +194,23 @@ func TestKernelOrderAndStreamingLive(t *testing.T) {
 				firstStream = time.Since(start)
 			}
 			// The reply comes on shell, the rest on iopub: only the iopub
-			// order is defined, and the reply must come before idle.
+			// order is defined (the kernel sends the reply before idle, but
+			// the two sockets are read independently).
 			if tag == "execute_reply" {
 				gotReply = true
-				continue
+			} else {
+				seq = append(seq, tag)
 			}
-			seq = append(seq, tag)
-			if tag == "status:idle" {
-				if !gotReply {
-					t.Fatal("idle before execute_reply")
-				}
+			if gotReply && len(seq) > 0 && seq[len(seq)-1] == "status:idle" {
 				got := strings.Join(seq, " ")
 				want := "status:busy execute_input stream stream execute_result status:idle"
 				if got != want {
 					t.Fatalf("order:\n got %s\nwant %s", got, want)
 				}
-				if firstStream > 300*time.Millisecond {
-					t.Fatalf("first output after %v: not streamed while the cell ran", firstStream)
+				// The cell sleeps 400 ms after its first print: streamed
+				// output arrives well before the cell ends.
+				if lead := time.Since(start) - firstStream; lead < 250*time.Millisecond {
+					t.Fatalf("first output only %v before the end: not streamed while the cell ran", lead)
 				}
 				return
 			}

@@ -34,6 +34,7 @@ import (
 	"github.com/traefik/yaegi/stdlib"
 
 	"github.com/rlvrworld/rlvrworld/kernel/cell"
+	"github.com/rlvrworld/rlvrworld/stdlib/display"
 )
 
 // Options configure an Executor.
@@ -54,6 +55,7 @@ type Executor struct {
 	in       *interp.Interpreter
 	imported map[string]bool   // "name path" of successful imports
 	pkgs     map[string]string // local package name -> import path
+	rich     bool              // evaluate the last expression through resultVar
 
 	mu     sync.Mutex
 	panics []string // yaegi's "L:C: panic: ..." lines for the running cell
@@ -117,6 +119,7 @@ func New(opts Options) (*Executor, error) {
 			return nil, fmt.Errorf("exec: loading symbols: %w", err)
 		}
 	}
+	e.rich = true
 	return e, nil
 }
 
@@ -202,11 +205,21 @@ func (e *Executor) Execute(ctx context.Context, code string) (res Result) {
 	hasLast := false
 	for i, c := range rest {
 		text := code[c.start:c.end]
+		noValue := false
+		if i == len(rest)-1 && c.kind == kindStmt && e.rich {
+			if off, call := lastExpr(text); off >= 0 && (call == nil || e.results(call) == 1) {
+				if r, ok := e.evalRich(ctx, c, text, off); ok {
+					return r
+				}
+				// Not a single value (untyped nil, say): run it as written.
+				noValue = true
+			}
+		}
 		v, err := e.eval(ctx, c, text)
 		if err != nil {
 			return Result{Err: e.toError(ctx, err)}
 		}
-		if i == len(rest)-1 && c.kind == kindStmt {
+		if i == len(rest)-1 && c.kind == kindStmt && !noValue {
 			var off int
 			off, lastCall = lastExpr(text)
 			last, hasLast = v, off >= 0
@@ -227,6 +240,118 @@ func (e *Executor) Execute(ctx context.Context, code string) (res Result) {
 	return Result{}
 }
 
+// resultVar holds a cell's last value in the interpreter, for rich values.
+const resultVar = "_rlvrResult"
+
+// evalRich evaluates a statement chunk whose last statement, at byte offset
+// off, is a single-valued expression: it assigns the value to a variable,
+// then renders it inside the interpreter, where a type declared in a cell
+// is seen with its methods (a compiled type switch would not see them), so
+// that its Render method makes it rich (a Render() display.Output method:
+// declared in a cell, such a type cannot be asserted to display.Renderer). ok is false when the rewritten
+// chunk does not compile (nothing ran); the caller then runs it as written.
+func (e *Executor) evalRich(ctx context.Context, c chunk, text string, off int) (Result, bool) {
+	v, err := e.eval(ctx, c, text[:off]+resultVar+" := "+text[off:])
+	if err != nil {
+		var p interp.Panic
+		if !errors.As(err, &p) && ctx.Err() == nil && isCompileError(err) {
+			return Result{}, false
+		}
+		return Result{Err: e.toError(ctx, err)}, true
+	}
+	if ctx.Err() != nil {
+		return Result{Err: e.toError(ctx, ctx.Err())}, true
+	}
+	res := Result{HasValue: true}
+	if v.IsValid() && v.CanInterface() {
+		res.Value = v.Interface()
+	}
+	if !v.IsValid() || !interpretedStruct(v.Type()) {
+		return res, true
+	}
+	// yaegi cannot assert an interpreted value to a compiled interface
+	// (display.Renderer), so the Render method is called directly: on a type
+	// without one this does not compile, and nothing runs.
+	out, err := e.in.EvalWithContext(ctx, "\n"+resultVar+".Render()")
+	if err != nil {
+		if ctx.Err() != nil {
+			return Result{Err: e.toError(ctx, ctx.Err())}, true
+		}
+		if !isCompileError(err) {
+			// A Render that panics: show the error rather than a half value.
+			return Result{Err: e.toError(ctx, err)}, true
+		}
+		return res, true
+	}
+	if out.IsValid() && out.CanInterface() {
+		if o, ok := out.Interface().(display.Output); ok && o.Data != nil {
+			res.Value = o
+		}
+	}
+	return res, true
+}
+
+// interpretedStruct reports whether t looks like a type declared in a cell:
+// yaegi builds those as unnamed struct types, which carry no methods for
+// Go's reflection. Compiled types go through display.Of directly.
+func interpretedStruct(t reflect.Type) bool {
+	if t.Kind() == reflect.Ptr {
+		t = t.Elem()
+	}
+	return t.Kind() == reflect.Struct && t.Name() == ""
+}
+
+// isCompileError reports whether err comes from parsing or type checking,
+// before anything ran.
+func isCompileError(err error) bool {
+	var sl scanner.ErrorList
+	return errors.As(err, &sl) || posRE.MatchString(err.Error()) && !strings.Contains(err.Error(), "panic")
+}
+
+// results is the number of results of call when the called function is
+// known before it runs (see void), or -1.
+func (e *Executor) results(call *ast.CallExpr) (n int) {
+	defer func() {
+		if recover() != nil {
+			n = -1
+		}
+	}()
+	if ft := e.funcType(call); ft != nil {
+		return ft.NumOut()
+	}
+	return -1
+}
+
+// funcType is the type of the function call calls, when it can be looked
+// up: a package function, a global function, or a method of a global
+// variable of a compiled type.
+func (e *Executor) funcType(call *ast.CallExpr) reflect.Type {
+	switch fn := call.Fun.(type) {
+	case *ast.Ident:
+		if g, ok := e.in.Globals()[fn.Name]; ok && g.IsValid() && g.Kind() == reflect.Func {
+			return g.Type()
+		}
+	case *ast.SelectorExpr:
+		x, ok := fn.X.(*ast.Ident)
+		if !ok {
+			break
+		}
+		if path, ok := e.pkgs[x.Name]; ok {
+			if f, ok := e.in.Symbols(path)[path][fn.Sel.Name]; ok && f.IsValid() && f.Kind() == reflect.Func {
+				return f.Type()
+			}
+		} else if g, ok := e.in.Globals()[x.Name]; ok && g.IsValid() {
+			t := g.Type()
+			if m, ok := t.MethodByName(fn.Sel.Name); ok {
+				return m.Type
+			} else if m, ok := reflect.PointerTo(t).MethodByName(fn.Sel.Name); ok {
+				return m.Type
+			}
+		}
+	}
+	return nil
+}
+
 // void reports whether call has no result. yaegi returns junk for such a
 // call (the receiver of a method, or an *interface{}), so the kernel looks
 // the function's type up where it can: a package function, a global
@@ -238,30 +363,7 @@ func (e *Executor) void(call *ast.CallExpr, v reflect.Value) (isVoid bool) {
 			isVoid = true
 		}
 	}()
-	var ft reflect.Type
-	switch fn := call.Fun.(type) {
-	case *ast.Ident:
-		if g, ok := e.in.Globals()[fn.Name]; ok && g.IsValid() && g.Kind() == reflect.Func {
-			ft = g.Type()
-		}
-	case *ast.SelectorExpr:
-		x, ok := fn.X.(*ast.Ident)
-		if !ok {
-			break
-		}
-		if path, ok := e.pkgs[x.Name]; ok {
-			if f, ok := e.in.Symbols(path)[path][fn.Sel.Name]; ok && f.IsValid() && f.Kind() == reflect.Func {
-				ft = f.Type()
-			}
-		} else if g, ok := e.in.Globals()[x.Name]; ok && g.IsValid() {
-			t := g.Type()
-			if m, ok := t.MethodByName(fn.Sel.Name); ok {
-				ft = m.Type
-			} else if m, ok := reflect.PointerTo(t).MethodByName(fn.Sel.Name); ok {
-				ft = m.Type
-			}
-		}
-	}
+	ft := e.funcType(call)
 	if ft != nil {
 		return ft.NumOut() == 0
 	}

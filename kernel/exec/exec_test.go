@@ -7,6 +7,11 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/traefik/yaegi/interp"
+
+	"github.com/rlvrworld/rlvrworld/stdlib/display"
+	"github.com/rlvrworld/rlvrworld/stdlib/symbols"
 )
 
 // syncBuf is a goroutine-safe output buffer that can signal the first write.
@@ -265,5 +270,29 @@ func TestVoidCallsShowNothing(t *testing.T) {
 	}
 	if r := mustOK(t, e, "b.Len()"); !r.HasValue || r.Value != 1 {
 		t.Fatalf("b.Len() = %v %v", r.Value, r.HasValue)
+	}
+}
+
+// A type declared in a cell with a Render method renders richly as the
+// last value; compiled renderers and plain values pass through.
+func TestRichValues(t *testing.T) {
+	e, err := New(Options{Stdout: newBuf(), Stderr: newBuf(), Symbols: []interp.Exports{symbols.Short()}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mustOK(t, e, "import \"rlvr/display\"\ntype Bold struct{ S string }\nfunc (b Bold) Render() display.Output { return display.HTMLOutput(\"<b>\" + b.S + \"</b>\") }")
+	r := mustOK(t, e, "Bold{\"hi\"}")
+	out, ok := r.Value.(display.Output)
+	if !ok || out.Data["text/html"] != "<b>hi</b>" {
+		t.Fatalf("Bold value %#v", r.Value)
+	}
+	if r := mustOK(t, e, "struct{ A int }{1}"); !r.HasValue {
+		t.Fatal("plain struct not shown")
+	}
+	if r := mustOK(t, e, "nil"); r.HasValue && r.Value != nil {
+		t.Fatalf("nil shows %v", r.Value)
+	}
+	if r := mustOK(t, e, "display.HTMLOutput(\"x\")"); r.Value.(display.Output).Data["text/html"] != "x" {
+		t.Fatalf("compiled Output value %#v", r.Value)
 	}
 }

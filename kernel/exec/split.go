@@ -212,8 +212,6 @@ func lastExpr(code string) (int, *ast.CallExpr) {
 				if strings.HasPrefix(fn.Sel.Name, "Print") || strings.HasPrefix(fn.Sel.Name, "Fprint") {
 					return -1, nil
 				}
-			case "log", "display":
-				return -1, nil
 			}
 		}
 	}
