@@ -26,3 +26,37 @@ func BenchmarkTrainStep(b *testing.B) {
 	}
 	b.ReportMetric(float64(b.N*2048)/b.Elapsed().Seconds(), "tok/s")
 }
+
+// BenchmarkDecodeAt64 and BenchmarkDecodeAt512 time a batched decoding step
+// at batch 64 near positions 64 and 512 (go test -bench Decode).
+func BenchmarkDecodeAt64(b *testing.B)  { benchDecode(b, 56) }
+func BenchmarkDecodeAt512(b *testing.B) { benchDecode(b, 504) }
+
+func benchDecode(b *testing.B, promptLen int) {
+	cfg := Config{Vocab: 512, MaxSeq: 640, Layers: 4, Dim: 256, Heads: 4, Seed: 1}
+	m, _ := New(cfg)
+	rng := rand.New(rand.NewPCG(1, 1))
+	s := m.newSampler(64, promptLen+8)
+	var toks, rows, pos []int32
+	var want []int
+	for r := 0; r < 64; r++ {
+		toks, rows, pos, want = toks[:0], rows[:0], pos[:0], want[:0]
+		for j, t := range randPrompt(rng, promptLen, 512) {
+			toks, rows, pos = append(toks, int32(t)), append(rows, int32(r)), append(pos, int32(j))
+		}
+		want = append(want, len(toks)-1)
+		s.step(toks, rows, pos, want)
+	}
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		// Rewrites the same 8 positions each time: the same work as decoding them.
+		for st := 0; st < 8; st++ {
+			toks, rows, pos, want = toks[:0], rows[:0], pos[:0], want[:0]
+			for r := 0; r < 64; r++ {
+				toks, rows, pos, want = append(toks, 1), append(rows, int32(r)), append(pos, int32(promptLen+st)), append(want, r)
+			}
+			s.step(toks, rows, pos, want)
+		}
+	}
+	b.ReportMetric(b.Elapsed().Seconds()*1e3/float64(8*b.N), "ms/step")
+}
