@@ -14,7 +14,7 @@ const watch = process.argv.includes('--watch');
 
 rmSync(out, { recursive: true, force: true });
 mkdirSync(out, { recursive: true });
-copyFileSync(join(here, 'src', 'index.html'), join(out, 'index.html'));
+for (const f of ['index.html', 'favicon.svg']) copyFileSync(join(here, 'src', f), join(out, f));
 
 const options = {
   entryPoints: { app: join(here, 'src', 'main.js') },

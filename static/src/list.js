@@ -71,7 +71,7 @@ export class NotebookList {
     }
     for (const it of items) {
       const href = it.type === 'directory' ? `/tree/${encodePath(it.path)}` : it.type === 'notebook' ? `/notebooks/${encodePath(it.path)}` : null;
-      const icon = it.type === 'directory' ? '📁' : it.type === 'notebook' ? '📓' : '📄';
+      const icon = it.type === 'directory' ? '▸' : it.type === 'notebook' ? '◆' : '·';
       rows.push(h('tr', { class: `item item-${it.type}` },
         h('td', null, h('span', { class: 'icon', 'aria-hidden': 'true' }, icon, ' '),
           href ? h('a', { href }, it.name) : h('span', null, it.name),

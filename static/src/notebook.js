@@ -93,7 +93,7 @@ export class Notebook {
         btn('Run cell', '▶ Run', () => this.runSelected('next')),
         btn('Interrupt', '■ Interrupt', () => this.interrupt()),
         btn('Restart', '↻ Restart', () => this.restart()),
-        btn('Save', '💾 Save', () => this.save(false), { title: 'Save (Ctrl+S)' }),
+        btn('Save', 'Save', () => this.save(false), { title: 'Save (Ctrl+S)' }),
         h('span', { class: 'tb-sep', 'aria-hidden': 'true' }),
         btn('Insert code cell below', '+ Code', () => this.insert('below', 'code')),
         btn('Insert Markdown cell below', '+ Markdown', () => this.insert('below', 'markdown')),

@@ -1,0 +1,96 @@
+// harness.mjs: starts the real `rlvrworld serve` on a free loopback port with
+// a temporary notebooks folder and a known token, and launches Debian's
+// Chromium headless through playwright-core. Every page's console errors
+// and uncaught exceptions are collected, so tests can assert there are none.
+import { spawn } from 'node:child_process';
+import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { chromium } from 'playwright-core';
+
+export const ROOT = resolve(new URL('../..', import.meta.url).pathname);
+export const ARTIFACTS = join(ROOT, 'test-artifacts');
+const BIN = process.env.RLVRWORLD_BIN || join(ROOT, 'bin', 'rlvrworld');
+const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
+
+export const CHROMIUM_ARGS = [
+  '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+  '--disable-background-networking', '--disable-component-update', '--disable-sync',
+];
+
+// startServer runs the playground and resolves with its base URL and token
+// once it printed the URL.
+export async function startServer(notebooks) {
+  const dir = mkdtempSync(join(tmpdir(), 'rlvr-e2e-'));
+  for (const [name, nb] of Object.entries(notebooks || {})) {
+    const p = join(dir, name);
+    mkdirSync(join(p, '..'), { recursive: true });
+    writeFileSync(p, JSON.stringify(nb, null, 1));
+  }
+  const token = 'e2e-' + Math.random().toString(16).slice(2);
+  const proc = spawn(BIN, ['serve', '--no-browser', '--addr', '127.0.0.1:0', '--notebooks', dir, '--token', token], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let log = '';
+  const url = await new Promise((ok, fail) => {
+    const timer = setTimeout(() => fail(new Error(`server printed no URL in 20 s:\n${log}`)), 20000);
+    const onData = (b) => {
+      log += b.toString();
+      const m = log.match(/(http:\/\/127\.0\.0\.1:\d+)\/\S*token=/);
+      if (m) {
+        clearTimeout(timer);
+        ok(m[1]);
+      }
+    };
+    proc.stdout.on('data', onData);
+    proc.stderr.on('data', (b) => { log += b.toString(); });
+    proc.on('exit', (code) => fail(new Error(`server exited with ${code}:\n${log}`)));
+    proc.on('error', fail);
+  });
+  return {
+    url, token, dir, proc,
+    log: () => log,
+    async stop() {
+      if (proc.exitCode === null) {
+        const done = new Promise((r) => proc.once('exit', r));
+        proc.kill('SIGTERM');
+        const t = setTimeout(() => proc.kill('SIGKILL'), 8000);
+        await done;
+        clearTimeout(t);
+      }
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export async function launch() {
+  return chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+}
+
+// newPage opens a page that records console errors and page errors.
+export async function newPage(browser) {
+  const ctx = await browser.newContext({ viewport: { width: 1366, height: 860 } });
+  const page = await ctx.newPage();
+  page.errors = [];
+  page.on('console', (m) => { if (m.type() === 'error') page.errors.push(`console: ${m.text()}`); });
+  page.on('pageerror', (e) => page.errors.push(`pageerror: ${e.message}`));
+  // The console's "Failed to load resource" names no URL; record which.
+  page.on('response', (r) => { if (r.status() >= 400) page.errors.push(`HTTP ${r.status()} ${r.request().method()} ${r.url()}`); });
+  return page;
+}
+
+export async function shot(page, name) {
+  mkdirSync(ARTIFACTS, { recursive: true });
+  await page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: true });
+}
+
+// notebook builds an nbformat 4.5 notebook from [type, source] pairs.
+export function notebook(cells) {
+  return {
+    nbformat: 4, nbformat_minor: 5,
+    metadata: { kernelspec: { name: 'rlvrworld', display_name: 'Go (RLVR-World)', language: 'go' } },
+    cells: cells.map(([type, source], i) => (type === 'code'
+      ? { id: `c${i}`, cell_type: 'code', metadata: {}, source, outputs: [], execution_count: null }
+      : { id: `c${i}`, cell_type: 'markdown', metadata: {}, source })),
+  };
+}

@@ -1,0 +1,286 @@
+// End-to-end tests of the browser playground: the real server and kernel,
+// driven in Debian's Chromium headless. Screenshots go to test-artifacts/.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { startServer, launch, newPage, shot, notebook } from './harness.mjs';
+
+const FRAMES_CELL = `import (
+	"image"
+	"image/color"
+	"rlvr/display"
+)
+
+func blockAt(x int) image.Image {
+	im := image.NewRGBA(image.Rect(0, 0, 16, 16))
+	for i := 0; i < 4; i++ {
+		for j := 0; j < 4; j++ {
+			im.Set(x+i, 6+j, color.RGBA{200, 40, 40, 255})
+		}
+	}
+	return im
+}
+
+display.Frames{
+	Title:     "push the block",
+	Context:   []image.Image{blockAt(0)},
+	Predicted: []image.Image{blockAt(2), blockAt(4), blockAt(4)},
+	Truth:     []image.Image{blockAt(2), blockAt(5), blockAt(8)},
+	Metrics:   []map[string]float64{{"mse": 0, "ssim": 1}, {"mse": 0.01, "ssim": 0.9}, {"mse": 0.02, "ssim": 0.8}},
+	Repeated:  []bool{false, false, true},
+}`;
+
+const DEMO = notebook([
+  ['markdown', '# Demo notebook\n\nPrints, **HTML**, a chart and a rollout.'],
+  ['code', 'import "fmt"\nfmt.Println("printed line")\nfmt.Println("\\x1b[31mred text\\x1b[0m")'],
+  ['code', 'import "rlvr/display"\ndisplay.HTML(`<b id="html-out">bold html</b>`)'],
+  ['code', 'import "rlvr/plot"\nplot.Line("reward", []float64{0, 10, 20, 30}, plot.NewSeries("MLE", 0.1, 0.2, 0.25, 0.27), plot.NewSeries("RLVR", 0.1, 0.35, 0.5, 0.6)).Labels("step", "reward")'],
+  ['code', FRAMES_CELL],
+  ['code', 'import "rlvr/display"\ndisplay.StateDiff{Title: "turn on sink", Items: []display.DiffItem{{Key: "sink", Before: "on: false", Truth: "on: true", Predicted: "on: false"}, {Key: "cup", Before: "full: no", Truth: "full: no", Predicted: "full: no"}}}'],
+  ['code', 'x := 41\nx + 1'],
+]);
+
+let server, browser;
+
+before(async () => {
+  // One notebook per test: each gets its own kernel, and autosave in one
+  // test cannot change what another opens.
+  server = await startServer({
+    'demo.ipynb': DEMO, 'save.ipynb': DEMO, 'interrupt.ipynb': notebook([['code', 'x := 41\nx + 1']]),
+    'sub/other.ipynb': notebook([['code', '1']]),
+  });
+  browser = await launch();
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+// run wraps a test body: on failure it keeps a screenshot of the page and
+// the server log, for the artifacts.
+function run(name, body) {
+  return async () => {
+    const page = await newPage(browser);
+    try {
+      await body(page);
+      noErrors(page);
+    } catch (e) {
+      await shot(page, `FAILED-${name}`).catch(() => {});
+      console.error(`--- server log ---\n${server.log().slice(-3000)}`);
+      throw e;
+    } finally {
+      await page.context().close();
+    }
+  };
+}
+
+function noErrors(page) {
+  assert.deepEqual(page.errors, [], 'browser console errors');
+}
+
+async function openNotebook(page, path) {
+  await page.goto(`${server.url}/notebooks/${path}?token=${server.token}`);
+  await page.waitForSelector('.cell');
+  await page.waitForSelector('.kstatus[data-state="idle"]', { timeout: 30000 });
+}
+
+// canvasInk counts the pixels of a canvas that are not background, so a
+// test can tell a chart or frame was really drawn.
+async function canvasInk(locator) {
+  return locator.evaluate((c) => {
+    const g = c.getContext('2d');
+    const d = g.getImageData(0, 0, c.width, c.height).data;
+    const colours = new Set();
+    let ink = 0;
+    for (let i = 0; i < d.length; i += 4) {
+      if (d[i + 3] > 0 && !(d[i] > 245 && d[i + 1] > 245 && d[i + 2] > 245)) ink++;
+      if (i % 64 === 0) colours.add(`${d[i]},${d[i + 1]},${d[i + 2]},${d[i + 3]}`);
+    }
+    return { ink, colours: colours.size };
+  });
+}
+
+test('the list shows notebooks and folders; create, rename and delete work', run('list', async (page) => {
+  await page.goto(`${server.url}/?token=${server.token}`);
+  await page.getByRole('link', { name: 'demo.ipynb' }).waitFor();
+  assert.ok(await page.getByRole('link', { name: 'sub' }).isVisible());
+  assert.doesNotMatch(page.url(), /token=/, 'the token is dropped from the address bar');
+  await shot(page, 'list');
+
+  // Create: opens the new notebook.
+  await page.getByRole('button', { name: 'New notebook' }).click();
+  await page.waitForURL(/\/notebooks\/.*\.ipynb$/);
+  const created = decodeURIComponent(new URL(page.url()).pathname.replace('/notebooks/', ''));
+  await page.waitForSelector('.cell');
+
+  // Rename it, then delete it, from the list (prompt and confirm dialogs).
+  await page.goto(`${server.url}/`);
+  await page.getByRole('link', { name: created }).waitFor();
+  page.once('dialog', (d) => d.accept('renamed'));
+  await page.getByRole('button', { name: `Rename ${created}` }).click();
+  await page.getByRole('link', { name: 'renamed.ipynb' }).waitFor();
+  page.once('dialog', (d) => d.accept());
+  await page.getByRole('button', { name: 'Delete renamed.ipynb' }).click();
+  await page.getByRole('link', { name: 'renamed.ipynb' }).waitFor({ state: 'detached' });
+
+  // A folder opens as its own list.
+  await page.getByRole('link', { name: 'sub' }).click();
+  await page.getByRole('link', { name: 'other.ipynb' }).waitFor();
+}));
+
+
+test('type a cell, Shift+Enter runs it and shows its output; keyboard commands', run('new-cell', async (page) => {
+  await page.goto(`${server.url}/?token=${server.token}`);
+  await page.getByRole('button', { name: 'New notebook' }).click();
+  await page.waitForURL(/\/notebooks\//);
+  await page.waitForSelector('.kstatus[data-state="idle"]', { timeout: 30000 });
+
+  await page.locator('.cell .cm-content').first().click();
+  await page.keyboard.type('import "fmt"\nfmt.Println("sum is", 40+2)');
+  await page.keyboard.press('Shift+Enter');
+  const out = page.locator('.cell').first().locator('.out-stream');
+  await out.waitFor({ timeout: 30000 });
+  assert.equal((await out.textContent()).trim(), 'sum is 42');
+  assert.equal((await page.locator('.cell').first().locator('.prompt').textContent()).trim(), '[1]:');
+  // Shift+Enter on the last cell made a new one, in edit mode.
+  assert.equal(await page.locator('.cell').count(), 2);
+
+  // Esc: command mode; M: Markdown; Enter: edit; Shift+Enter renders it.
+  await page.keyboard.press('Escape');
+  await page.keyboard.press('m');
+  await page.keyboard.press('Enter');
+  await page.keyboard.type('## A *heading*');
+  await page.keyboard.press('Shift+Enter');
+  await page.locator('.md-rendered h2').waitFor();
+  assert.equal(await page.locator('.md-rendered h2').textContent(), 'A heading');
+
+  // A and B insert above and below; D D deletes.
+  await page.keyboard.press('Escape');
+  const before = await page.locator('.cell').count();
+  await page.keyboard.press('b');
+  assert.equal(await page.locator('.cell').count(), before + 1);
+  await page.keyboard.press('d');
+  await page.keyboard.press('d');
+  assert.equal(await page.locator('.cell').count(), before);
+
+  // Completion from the kernel: Tab after "fmt.Pri".
+  await page.locator('.cell').first().locator('.cm-content').click();
+  await page.keyboard.press('Control+End');
+  await page.keyboard.type('\nfmt.Pri');
+  await page.keyboard.press('Tab');
+  const option = page.locator('.cm-tooltip-autocomplete li', { hasText: 'Println' });
+  await option.first().waitFor({ timeout: 10000 });
+  await page.keyboard.press('Escape');
+
+  // Editing an executed cell marks it stale.
+  await page.locator('.cell').first().locator('.stale-note').waitFor();
+  assert.match(await page.locator('.cell').first().locator('.stale-note').textContent(), /edited/);
+  await shot(page, 'notebook-new');
+}));
+
+
+test('Run all: print, HTML, a drawn chart, a frames rollout and a state diff', run('run-all', async (page) => {
+  await openNotebook(page, 'demo.ipynb');
+  await page.getByRole('button', { name: 'Run all' }).click();
+  const last = page.locator('.cell').last();
+  await last.locator('.prompt', { hasText: '[6]:' }).waitFor({ timeout: 60000 });
+  await page.waitForSelector('.kstatus[data-state="idle"]');
+
+  const cells = page.locator('.cell');
+  assert.match(await cells.nth(1).locator('.out-stream').textContent(), /printed line\nred text/);
+  assert.equal(await cells.nth(1).locator('.out-stream .ansi-red-fg').textContent(), 'red text');
+  assert.equal(await page.locator('#html-out').textContent(), 'bold html');
+
+  const canvas = cells.nth(3).locator('.chart canvas').first();
+  await canvas.waitFor();
+  await page.waitForTimeout(1200); // the chart's entry animation
+  const ink = await canvasInk(canvas);
+  assert.ok(ink.ink > 2000 && ink.colours > 3, `chart canvas looks blank: ${JSON.stringify(ink)}`);
+
+  const frames = cells.nth(4).locator('figure.frames');
+  await frames.waitFor();
+  assert.match(await frames.locator('.fv-summary').textContent(), /3 frames.*1 repeated/);
+  const pred = await canvasInk(frames.locator('.fv-pred canvas'));
+  assert.ok(pred.ink > 100, `predicted frame not drawn: ${JSON.stringify(pred)}`);
+  // Scrub to the repeated frame: the flag shows and the metrics follow.
+  await frames.locator('.fv-scrub').focus();
+  await page.keyboard.press('End');
+  assert.equal(await frames.locator('.fv-pos').textContent(), 'Frame 3 of 3');
+  assert.ok(await frames.locator('.fv-flag').isVisible());
+  assert.match(await frames.locator('.fv-metrics').textContent(), /MSE 0\.0200/);
+  const diff = await canvasInk(frames.locator('.fv-diff canvas'));
+  assert.ok(diff.ink > 50, 'difference image shows the misplaced block');
+
+  const sd = cells.nth(5).locator('figure.statediff');
+  assert.match(await sd.locator('.sd-summary').textContent(), /1 changed.*1 mistake/);
+  assert.equal(await sd.locator('tr.sd-mistake').count(), 1);
+
+  assert.match(await cells.nth(6).locator('.output').textContent(), /42/);
+  await shot(page, 'notebook-run-all');
+}));
+
+
+test('Interrupt stops a runaway cell and the kernel keeps its state', run('interrupt', async (page) => {
+  await openNotebook(page, 'interrupt.ipynb');
+  const cells = page.locator('.cell');
+  // Define x, then a runaway loop in a new cell.
+  await cells.nth(0).click();
+  await page.keyboard.press('Control+Enter');
+  await cells.nth(0).locator('.output', { hasText: '42' }).waitFor({ timeout: 30000 });
+  await page.keyboard.press('b');
+  await page.keyboard.press('Enter');
+  // The editor closes brackets itself, so the loop is typed without "}".
+  await page.keyboard.type('n := 0\nfor {n++');
+  await page.keyboard.press('Control+Enter');
+  await page.waitForSelector('.kstatus[data-state="busy"]');
+  await page.waitForTimeout(500);
+  const t0 = Date.now();
+  await page.getByRole('button', { name: 'Interrupt' }).click();
+  await page.waitForSelector('.kstatus[data-state="idle"]', { timeout: 10000 });
+  const took = Date.now() - t0;
+  assert.ok(took < 5000, `interrupt took ${took} ms`);
+  assert.equal(await cells.nth(1).locator('.out-error').count(), 1, 'the interrupted cell shows an error');
+  // State survives: x is still 41.
+  await page.getByRole('button', { name: 'Insert code cell below' }).click();
+  await page.keyboard.type('x * 2');
+  await page.keyboard.press('Control+Enter');
+  await cells.nth(2).locator('.output', { hasText: '82' }).waitFor({ timeout: 30000 });
+  await shot(page, 'notebook-interrupt');
+}));
+
+
+test('save, reload: the outputs are still there, and the file is nbformat 4.5', run('save-reload', async (page) => {
+  await openNotebook(page, 'save.ipynb');
+  await page.getByRole('button', { name: 'Run all' }).click();
+  await page.locator('.cell').last().locator('.output', { hasText: '42' }).waitFor({ timeout: 60000 });
+  await page.waitForSelector('.kstatus[data-state="idle"]');
+  assert.match(await page.locator('.dirty-mark').textContent(), /unsaved/);
+  await page.keyboard.press('Escape');
+  await page.keyboard.press('Control+s');
+  await page.locator('.save-state', { hasText: 'Saved' }).waitFor();
+  assert.equal(await page.locator('.dirty-mark').textContent(), '');
+
+  const file = JSON.parse(readFileSync(join(server.dir, 'save.ipynb'), 'utf8'));
+  assert.equal(file.nbformat, 4);
+  assert.equal(file.nbformat_minor, 5);
+  assert.ok(file.cells.every((c) => typeof c.id === 'string'));
+  const kinds = file.cells.flatMap((c) => (c.outputs || []).flatMap((o) => Object.keys(o.data || {})));
+  for (const m of ['text/html', 'application/vnd.rlvrworld.echarts+json', 'image/svg+xml', 'application/vnd.rlvrworld.frames+json', 'image/png']) {
+    assert.ok(kinds.includes(m), `saved outputs lack ${m}`);
+  }
+
+  await page.reload();
+  await page.waitForSelector('.cell');
+  const cells = page.locator('.cell');
+  assert.match(await cells.nth(1).locator('.out-stream').textContent(), /printed line/);
+  assert.equal(await page.locator('#html-out').textContent(), 'bold html');
+  await cells.nth(3).locator('.chart canvas').first().waitFor();
+  await page.waitForTimeout(1200);
+  assert.ok((await canvasInk(cells.nth(3).locator('.chart canvas').first())).ink > 2000, 'reloaded chart is drawn');
+  await cells.nth(4).locator('figure.frames').waitFor();
+  assert.equal((await cells.nth(6).locator('.prompt').textContent()).trim(), '[6]:');
+  await shot(page, 'notebook-reloaded');
+}));
+
