@@ -193,3 +193,17 @@ func TestCodebookBadInput(t *testing.T) {
 		t.Error("zero codebook encoded")
 	}
 }
+
+// TestTrainStatsMatchReconstruction: the training stats, computed on
+// distinct patches, equal the error over all frames.
+func TestTrainStatsMatchReconstruction(t *testing.T) {
+	frames := patchFrames(40, 32, 32, 8)
+	cb, st, err := TrainCodebook(context.Background(), frames, 32, 32, CodebookOptions{K: 16, Iters: 4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mse, _, _ := cb.ReconstructionError(frames, 32, 32)
+	if math.Abs(mse-st.MSE) > 1e-6 {
+		t.Fatalf("stats mse %v, reconstruction %v", st.MSE, mse)
+	}
+}

@@ -50,8 +50,8 @@ func (t *Task) Rollout(ex *envs.Example, response []int) display.Frames {
 		}
 		fr.Predicted = append(fr.Predicted, img(pix))
 		m := verify.WorstFrame
-		if f, err := verify.ImageFromRGB(pix, p.Size, p.Size); err == nil && j < len(p.truth) {
-			if mm, err := verify.CompareFrames(f, p.truth[j], t.opt.Perceptual); err == nil {
+		if f, err := t.cb.DecodeFloat(pred, p.Size, p.Size, nil); err == nil && j < len(p.truth) {
+			if mm, err := verify.CompareFrames(verify.Image{W: p.Size, H: p.Size, Pix: f}, p.truth[j], t.opt.Perceptual); err == nil {
 				m = mm
 			}
 		}

@@ -6,6 +6,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"testing"
+	"time"
 
 	"github.com/rlvrworld/rlvrworld/stdlib/envs"
 	"github.com/rlvrworld/rlvrworld/stdlib/verify"
@@ -501,4 +502,98 @@ func FuzzScoreTokens(f *testing.F) {
 		}
 		task.Rollout(&ex, toks) // must not panic either
 	})
+}
+
+// TestRollout checks the viewer value: one predicted and one true frame per
+// step, the context, metrics, and the repetition flag of a copied frame.
+func TestRollout(t *testing.T) {
+	task := newTask(t, Options{Steps: 3})
+	exs := gen(t, task, envs.Test, 20, 5)
+	for i := range exs {
+		ex := &exs[i]
+		fr := task.Rollout(ex, ex.Target)
+		if len(fr.Predicted) != 3 || len(fr.Truth) != 3 || len(fr.Metrics) != 3 || len(fr.Repeated) != 3 || len(fr.Context) != 1 {
+			t.Fatalf("rollout shape %d %d %d %d %d", len(fr.Predicted), len(fr.Truth), len(fr.Metrics), len(fr.Repeated), len(fr.Context))
+		}
+		for j, m := range fr.Metrics {
+			if m["ssim"] != 1 || m["reward"] != 0 || fr.Repeated[j] {
+				t.Fatalf("truth rollout step %d: %v repeated %v", j, m, fr.Repeated[j])
+			}
+		}
+		if b := fr.Predicted[0].Bounds(); b.Dx() != 32 || b.Dy() != 32 {
+			t.Fatalf("frame bounds %v", b)
+		}
+		// Repeat the last context frame three times.
+		p := ex.Payload.(*Payload)
+		var cp []int
+		for j := 0; j < 3; j++ {
+			if j > 0 {
+				cp = append(cp, p.ActionTokens[j]...)
+			}
+			cp = append(cp, p.ContextTokens[0]...)
+		}
+		fr = task.Rollout(ex, cp)
+		s := task.Score(ex, cp)
+		if fr.Repeated[2] != (s.Metrics["repetition"] == 1) {
+			t.Fatalf("viewer and score disagree on repetition: %v vs %v", fr.Repeated, s.Metrics)
+		}
+		short := task.Rollout(ex, cp[:70])
+		if short.Metrics[1]["bad"] != 1 || short.Metrics[0]["bad"] != 0 {
+			t.Fatalf("short response: %v", short.Metrics)
+		}
+	}
+	if fr := task.Rollout(&envs.Example{}, nil); len(fr.Predicted) != 0 {
+		t.Fatal("rollout of an empty example has frames")
+	}
+}
+
+// TestScoreConcurrent scores from several goroutines (the GRPO trainer
+// does); run with -race.
+func TestScoreConcurrent(t *testing.T) {
+	task := newTask(t, Options{Steps: 2})
+	exs := gen(t, task, envs.Test, 8, 6)
+	done := make(chan bool)
+	for g := 0; g < 4; g++ {
+		go func() {
+			for i := range exs {
+				if s := task.Score(&exs[i], exs[i].Target); s.Reward != 0 {
+					t.Errorf("reward %v", s.Reward)
+				}
+				task.Decoding().Force(&exs[i], exs[i].Target[:64])
+			}
+			done <- true
+		}()
+	}
+	for g := 0; g < 4; g++ {
+		<-done
+	}
+}
+
+// TestDrawerAndLargeFrames checks the drawer's mechanics and a 64x64 task
+// with a codebook trained at NewTask.
+func TestDrawerAndLargeFrames(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 3))
+	s := &State{GX: 16, GY: 6, Closed: true, Held: -1, Drawer: true, DrawerOpen: 0, Blocks: []Block{{X: 4, Y: 28}}, GoalX: 24, GoalY: 24}
+	_, _, _, hx, hy := drawerGeom(s)
+	if math.Abs(s.GX-hx) > 2 || math.Abs(s.GY-hy) > 2 {
+		t.Fatalf("gripper %v,%v not at the handle %v,%v", s.GX, s.GY, hx, hy)
+	}
+	before := Render(s, 32)
+	s = Step(s, Action{DY: 0.5, Close: true}, Physics{}, rng)
+	if s.DrawerOpen <= 0 || string(Render(s, 32)) == string(before) {
+		t.Fatalf("pulling the handle left the drawer at %v", s.DrawerOpen)
+	}
+	start := time.Now()
+	task := newTask(t, Options{Size: 64, K: 64})
+	t.Logf("64x64 task with a K=64 codebook built in %v", time.Since(start))
+	exs := gen(t, task, envs.Train, 4, 1)
+	if task.TokensPerFrame() != 256 || len(exs[0].Target) != 256 {
+		t.Fatalf("64x64: %d tokens per frame", task.TokensPerFrame())
+	}
+	if s := task.Score(&exs[0], exs[0].Target); s.Reward != 0 {
+		t.Fatalf("64x64 truth %+v", s)
+	}
+	if _, err := NewTask(Options{Size: 30}); err == nil {
+		t.Fatal("size 30 accepted")
+	}
 }
