@@ -111,8 +111,18 @@ func runExp(args []string) int {
 	ckptDir := fs.String("checkpoints", "checkpoints", "folder of the shipped MLE checkpoints")
 	pretrainTo := fs.String("pretrain-to", "", "only pretrain the MLE start model and save it here (make checkpoints)")
 	quiet := fs.Bool("q", false, "no per-step progress on stderr")
+	summary := fs.Bool("summarize", false, "print the mean ± std table of the result files given as arguments")
 	if err := fs.Parse(args); err != nil {
 		return 2
+	}
+	if *summary {
+		table, err := summarize(fs.Args())
+		if err != nil {
+			fmt.Fprintf(os.Stderr, "rlvrworld exp: %v\n", err)
+			return 1
+		}
+		fmt.Print(table)
+		return 0
 	}
 	if *taskName == "" {
 		fmt.Fprintln(os.Stderr, "rlvrworld exp: --task is required")

@@ -91,3 +91,30 @@ func TestPredictionValue(t *testing.T) {
 		t.Errorf("settings page value %v, no-op %v", good, noop)
 	}
 }
+
+func TestSummarizeMeanStd(t *testing.T) {
+	dir := t.TempDir()
+	var paths []string
+	for i, f1 := range []float64{0.4, 0.6} {
+		r := expResult{Task: "web", Budget: "small", Seed: int64(i + 1), Rows: []expRow{
+			{Method: "mle", Metrics: map[string]float64{"precision": 1, "recall": 1, "f1": f1}},
+		}}
+		data, _ := json.Marshal(r)
+		p := filepath.Join(dir, "r"+string(rune('a'+i))+".json")
+		if err := os.WriteFile(p, data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		paths = append(paths, p)
+	}
+	out, err := summarize(paths)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// mean 0.5, sample std sqrt(0.02) = 0.1414
+	if !strings.Contains(out, "| mle | 0 | 0 | 1 ± 0 | 1 ± 0 | 0.5 ± 0.14 |") || !strings.Contains(out, "seeds 1, 2") {
+		t.Errorf("summary:\n%s", out)
+	}
+	if _, err := summarize([]string{filepath.Join(dir, "missing.json")}); err == nil {
+		t.Error("missing file accepted")
+	}
+}

@@ -1,0 +1,112 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"math"
+	"os"
+	"sort"
+	"strings"
+)
+
+// summarize reads result files of `rlvrworld exp --out` and renders, per
+// task and budget, the mean ± sample std over seeds of every method's
+// metrics: the table of docs/results.md.
+func summarize(paths []string) (string, error) {
+	type key struct{ task, budget string }
+	groups := map[key][]*expResult{}
+	var order []key
+	for _, p := range paths {
+		data, err := os.ReadFile(p)
+		if err != nil {
+			return "", err
+		}
+		var r expResult
+		if err := json.Unmarshal(data, &r); err != nil {
+			return "", fmt.Errorf("%s: %w", p, err)
+		}
+		k := key{r.Task, r.Budget}
+		if _, ok := groups[k]; !ok {
+			order = append(order, k)
+		}
+		groups[k] = append(groups[k], &r)
+	}
+	sort.Slice(order, func(i, j int) bool {
+		if order[i].task != order[j].task {
+			return order[i].task < order[j].task
+		}
+		return order[i].budget < order[j].budget
+	})
+	var sb strings.Builder
+	for _, k := range order {
+		rs := groups[k]
+		seeds := make([]string, len(rs))
+		for i, r := range rs {
+			seeds[i] = fmt.Sprint(r.Seed)
+		}
+		cols := metricKeys[k.task]
+		if _, ok := rs[0].Rows[0].Metrics["reward"]; ok {
+			cols = append(append([]string(nil), cols...), "reward")
+		}
+		fmt.Fprintf(&sb, "### %s, budget %s, seeds %s (mean ± std)\n\n", k.task, k.budget, strings.Join(seeds, ", "))
+		sb.WriteString("| method | steps | wall s | " + strings.Join(cols, " | ") + " |\n")
+		sb.WriteString("|---|---|---|" + strings.Repeat("---|", len(cols)) + "\n")
+		for _, method := range []string{"mle", "mle_continued", "rlvr"} {
+			var steps, wall []float64
+			vals := map[string][]float64{}
+			for _, r := range rs {
+				for _, row := range r.Rows {
+					if row.Method != method {
+						continue
+					}
+					steps = append(steps, float64(row.Steps))
+					wall = append(wall, row.WallS)
+					for _, c := range cols {
+						if v, ok := row.Metrics[c]; ok {
+							vals[c] = append(vals[c], v)
+						}
+					}
+				}
+			}
+			if len(steps) == 0 {
+				continue
+			}
+			ms, _ := meanStd(steps)
+			mw, _ := meanStd(wall)
+			fmt.Fprintf(&sb, "| %s | %.0f | %.0f |", method, ms, mw)
+			for _, c := range cols {
+				m, s := meanStd(vals[c])
+				if len(vals[c]) == 0 {
+					sb.WriteString(" - |")
+				} else if len(vals[c]) == 1 {
+					fmt.Fprintf(&sb, " %.4g |", m)
+				} else {
+					fmt.Fprintf(&sb, " %.4g ± %.2g |", m, s)
+				}
+			}
+			sb.WriteString("\n")
+		}
+		sb.WriteString("\n")
+	}
+	return sb.String(), nil
+}
+
+// meanStd returns the mean and the sample (n-1) standard deviation.
+func meanStd(xs []float64) (float64, float64) {
+	if len(xs) == 0 {
+		return math.NaN(), math.NaN()
+	}
+	m := 0.0
+	for _, x := range xs {
+		m += x
+	}
+	m /= float64(len(xs))
+	if len(xs) < 2 {
+		return m, 0
+	}
+	s := 0.0
+	for _, x := range xs {
+		s += (x - m) * (x - m)
+	}
+	return m, math.Sqrt(s / float64(len(xs)-1))
+}
