@@ -186,7 +186,50 @@ type sampleReport struct {
 	PerTokenUsAt64  float64   `json:"per_token_us_at_pos_64"`
 	PerTokenUsAt512 float64   `json:"per_token_us_at_pos_512"`
 	Ratio512to64    float64   `json:"ratio_512_to_64"`
-	PeakRSSMiB      float64   `json:"peak_rss_mib"`
+	// The anchor: decoding reads the whole KV cache every step, so the
+	// step cost grows with position at the memory bandwidth measured here.
+	StreamGBps       float64 `json:"anchor_stream_read_gbps"`
+	KVMBAt64         float64 `json:"kv_cache_mb_read_per_step_at_64"`
+	KVMBAt512        float64 `json:"kv_cache_mb_read_per_step_at_512"`
+	RatioBandwidthLB float64 `json:"ratio_lower_bound_from_bandwidth"`
+	PeakRSSMiB       float64 `json:"peak_rss_mib"`
+}
+
+// streamGBps measures the read bandwidth of summing a 256 MiB buffer on
+// GOMAXPROCS goroutines (median of 5): the rate at which decoding can read
+// its KV cache.
+func streamGBps() float64 {
+	buf := make([]float32, 64<<20)
+	for i := range buf {
+		buf[i] = 1
+	}
+	W := runtime.GOMAXPROCS(0)
+	var ts []float64
+	sink := make([]float32, W)
+	for r := 0; r < 5; r++ {
+		t0 := time.Now()
+		done := make(chan struct{}, W)
+		per := len(buf) / W
+		for w := 0; w < W; w++ {
+			go func(w int) {
+				var a, b, c, d float32
+				x := buf[w*per : (w+1)*per]
+				for i := 0; i+3 < len(x); i += 4 {
+					a += x[i]
+					b += x[i+1]
+					c += x[i+2]
+					d += x[i+3]
+				}
+				sink[w] = a + b + c + d
+				done <- struct{}{}
+			}(w)
+		}
+		for w := 0; w < W; w++ {
+			<-done
+		}
+		ts = append(ts, time.Since(t0).Seconds())
+	}
+	return float64(len(buf)*4) / median(ts) / 1e9
 }
 
 func benchSample(args []string) (any, error) {
@@ -237,6 +280,12 @@ func benchSample(args []string) (any, error) {
 	r.StepMsAt64, r.StepMsAt512 = stepAt(64)*1e3, stepAt(512)*1e3
 	r.PerTokenUsAt64, r.PerTokenUsAt512 = r.StepMsAt64*1e3/float64(*B), r.StepMsAt512*1e3/float64(*B)
 	r.Ratio512to64 = r.StepMsAt512 / r.StepMsAt64
+	r.StreamGBps = streamGBps()
+	kv := func(pos int) float64 { // K and V, every layer, every row, float32
+		return float64(*B) * float64(cfg.Layers) * 2 * float64(pos) * float64(cfg.Dim) * 4 / 1e6
+	}
+	r.KVMBAt64, r.KVMBAt512 = kv(64), kv(512)
+	r.RatioBandwidthLB = (r.StepMsAt64 + (r.KVMBAt512-r.KVMBAt64)/1e3/r.StreamGBps*1e3) / r.StepMsAt64
 	r.PeakRSSMiB = peakRSSMiB()
 	return r, nil
 }
