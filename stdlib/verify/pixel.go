@@ -111,39 +111,40 @@ func SSIM(a, b Image) (float64, error) {
 		return globalSSIM(a, b, c1, c2), nil
 	}
 	ow, oh := W-6, H-6
-	// Horizontal pass into five maps (mu_a, mu_b, a^2, b^2, ab) of ow x H,
-	// then the vertical pass per output position.
+	// Per channel: the five planes (a, b, a^2, b^2, ab), a horizontal pass
+	// of each into ow x H, then the vertical pass per output position. The
+	// window is symmetric, so taps t and 6-t share one multiply.
+	n := W * H
+	planes := make([]float32, 5*n)
 	h := make([]float32, 5*ow*H)
-	ma, mb, aa, bb, ab := h[0:ow*H], h[ow*H:2*ow*H], h[2*ow*H:3*ow*H], h[3*ow*H:4*ow*H], h[4*ow*H:]
+	g0, g1, g2, g3 := ssimWindow[0], ssimWindow[1], ssimWindow[2], ssimWindow[3]
 	var total float64
 	for c := 0; c < 3; c++ {
-		for y := 0; y < H; y++ {
-			for x := 0; x < ow; x++ {
-				var sa, sb, saa, sbb, sab float32
-				base := (y*W + x) * 3
-				for t, g := range ssimWindow {
-					va, vb := a.Pix[base+t*3+c], b.Pix[base+t*3+c]
-					sa += g * va
-					sb += g * vb
-					saa += g * va * va
-					sbb += g * vb * vb
-					sab += g * va * vb
+		pa, pb, paa, pbb, pab := planes[0:n], planes[n:2*n], planes[2*n:3*n], planes[3*n:4*n], planes[4*n:5*n]
+		for i := 0; i < n; i++ {
+			va, vb := a.Pix[3*i+c], b.Pix[3*i+c]
+			pa[i], pb[i], paa[i], pbb[i], pab[i] = va, vb, va*va, vb*vb, va*vb
+		}
+		for k := 0; k < 5; k++ {
+			src, dst := planes[k*n:(k+1)*n], h[k*ow*H:(k+1)*ow*H]
+			for y := 0; y < H; y++ {
+				row := src[y*W : (y+1)*W]
+				out := dst[y*ow : (y+1)*ow]
+				for x := range out {
+					r := row[x : x+7]
+					out[x] = g0*(r[0]+r[6]) + g1*(r[1]+r[5]) + g2*(r[2]+r[4]) + g3*r[3]
 				}
-				o := y*ow + x
-				ma[o], mb[o], aa[o], bb[o], ab[o] = sa, sb, saa, sbb, sab
 			}
+		}
+		ma, mb, aa, bb, ab := h[0:ow*H], h[ow*H:2*ow*H], h[2*ow*H:3*ow*H], h[3*ow*H:4*ow*H], h[4*ow*H:]
+		v := func(m []float32, o int) float32 {
+			return g0*(m[o]+m[o+6*ow]) + g1*(m[o+ow]+m[o+5*ow]) + g2*(m[o+2*ow]+m[o+4*ow]) + g3*m[o+3*ow]
 		}
 		for y := 0; y < oh; y++ {
 			for x := 0; x < ow; x++ {
-				var sa, sb, saa, sbb, sab float32
-				for t, g := range ssimWindow {
-					o := (y+t)*ow + x
-					sa += g * ma[o]
-					sb += g * mb[o]
-					saa += g * aa[o]
-					sbb += g * bb[o]
-					sab += g * ab[o]
-				}
+				o := y*ow + x
+				sa, sb := v(ma, o), v(mb, o)
+				saa, sbb, sab := v(aa, o), v(bb, o), v(ab, o)
 				va, vb, cov := saa-sa*sa, sbb-sb*sb, sab-sa*sb
 				num := (2*sa*sb + c1) * (2*cov + c2)
 				den := (sa*sa + sb*sb + c1) * (va + vb + c2)
