@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/signal"
 	"runtime"
+	"runtime/debug"
 	"strings"
 	"sync"
 	"time"
@@ -90,6 +91,12 @@ func New(cfg Config) (*Kernel, error) {
 		}
 		if k.log == nil {
 			k.log = log.New(k.streams.origErr, "rlvrworld kernel: ", log.LstdFlags)
+		}
+		// A fatal panic (one in a goroutine started by a cell) is written to
+		// fd 2, which now feeds a pipe that dies with the process: copy it to
+		// the real stderr, where the playground and Jupyter log it.
+		if err := debug.SetCrashOutput(k.streams.origErr, debug.CrashOptions{}); err != nil {
+			k.log.Printf("crash output: %v", err)
 		}
 	}
 	if k.log == nil {

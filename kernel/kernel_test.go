@@ -106,6 +106,10 @@ func TestKernelProtocol(t *testing.T) {
 		t.Fatalf("kernel_info %v", ki)
 	}
 
+	if err := c.Ping(ctx); err != nil {
+		t.Fatalf("heartbeat: %v", err)
+	}
+
 	ex := run(t, c, "1+1")
 	if ex.Status != "ok" || len(ex.Outputs) != 1 || ex.Outputs[0].MsgType != "execute_result" ||
 		ex.Outputs[0].Content["data"].(map[string]any)["text/plain"] != "2" {

@@ -385,3 +385,25 @@ func freePorts(n int) ([]int, error) {
 
 // ErrExited is returned when the kernel process ended unexpectedly.
 var ErrExited = errors.New("kernel process exited")
+
+// Ping sends a heartbeat and waits for its echo.
+func (c *Client) Ping(ctx context.Context) error {
+	done := make(chan error, 1)
+	go func() {
+		if err := c.hb.Send(zmq4.NewMsg([]byte("ping"))); err != nil {
+			done <- err
+			return
+		}
+		m, err := c.hb.Recv()
+		if err == nil && (len(m.Frames) != 1 || string(m.Frames[0]) != "ping") {
+			err = fmt.Errorf("client: heartbeat echoed %q", m.Frames)
+		}
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		return err
+	case <-ctx.Done():
+		return fmt.Errorf("client: heartbeat: %w", ctx.Err())
+	}
+}
