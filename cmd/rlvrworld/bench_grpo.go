@@ -8,6 +8,7 @@ import (
 	"runtime"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/rlvrworld/rlvrworld/stdlib/grpo"
 	"github.com/rlvrworld/rlvrworld/stdlib/nn"
@@ -36,6 +37,10 @@ type grpoBenchTask struct {
 	// generated tokens per second.
 	RespLen     float64 `json:"resp_len"`
 	SampledTokS float64 `json:"sampled_tok_per_s"`
+	// AnchorMLEStepS is the anchor measured in the same run: the median
+	// time of one teacher-forced MLE step (forward, backward, AdamW) of the
+	// same model on as many sequences as one GRPO step has rollouts.
+	AnchorMLEStepS float64 `json:"anchor_mle_step_s"`
 }
 
 // grpoBenchReport is the JSON of `rlvrworld bench grpo`.
@@ -113,6 +118,17 @@ func benchGRPO(args []string) (any, error) {
 		}
 		rows := float64(b.GRPO.GroupSize * b.GRPO.PromptsPerStep)
 		line.SampledTokS = med(func(s grpo.StepMetrics) float64 { return rows * s.RespLen / s.SampleSec })
+		an := newMLERun(m.Clone(), b.MLELR, int(rows), 7)
+		var at []float64
+		for i := 0; i < 3; i++ {
+			t0 := time.Now()
+			if _, err := an.steps(ctx, train, 1, nil); err != nil {
+				return nil, err
+			}
+			at = append(at, time.Since(t0).Seconds())
+		}
+		sort.Float64s(at)
+		line.AnchorMLEStepS = round3(at[1])
 		rep.Tasks = append(rep.Tasks, line)
 	}
 	return rep, nil

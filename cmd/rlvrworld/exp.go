@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/rlvrworld/rlvrworld/stdlib/envs"
+	"github.com/rlvrworld/rlvrworld/stdlib/envs/textgame"
 	"github.com/rlvrworld/rlvrworld/stdlib/grpo"
 	"github.com/rlvrworld/rlvrworld/stdlib/nn"
 )
@@ -89,9 +90,11 @@ type expRow struct {
 
 // expResult is what `rlvrworld exp --out` writes.
 type expResult struct {
-	Task   string   `json:"task"`
-	Budget string   `json:"budget"`
-	Seed   int64    `json:"seed"`
+	Task   string `json:"task"`
+	Budget string `json:"budget"`
+	Seed   int64  `json:"seed"`
+	// Reward names a non-default RL reward (text game "binary").
+	Reward string   `json:"reward,omitempty"`
 	Rows   []expRow `json:"rows"`
 }
 
@@ -111,6 +114,7 @@ func runExp(args []string) int {
 	ckptDir := fs.String("checkpoints", "checkpoints", "folder of the shipped MLE checkpoints")
 	pretrainTo := fs.String("pretrain-to", "", "only pretrain the MLE start model and save it here (make checkpoints)")
 	quiet := fs.Bool("q", false, "no per-step progress on stderr")
+	reward := fs.String("reward", "", "text game reward for RLVR: task (default) or binary")
 	summary := fs.Bool("summarize", false, "print the mean ± std table of the result files given as arguments")
 	if err := fs.Parse(args); err != nil {
 		return 2
@@ -134,7 +138,7 @@ func runExp(args []string) int {
 	if *quiet {
 		logw = io.Discard
 	}
-	e := &experiment{task: *taskName, budgetName: *budgetName, seed: *seed, ckptDir: *ckptDir, log: logw}
+	e := &experiment{task: *taskName, budgetName: *budgetName, seed: *seed, ckptDir: *ckptDir, log: logw, reward: *reward}
 	var res *expResult
 	var err error
 	switch {
@@ -169,6 +173,9 @@ type experiment struct {
 	seed             int64
 	ckptDir          string
 	log              io.Writer
+	// reward selects the text game's RL reward ("" is the task's default);
+	// evaluation metrics do not depend on it.
+	reward string
 }
 
 func (e *experiment) logf(format string, a ...any) {
@@ -344,7 +351,17 @@ func (e *experiment) runModels(ctx context.Context, taskName string) (res *expRe
 	}
 
 	t0 = time.Now()
-	tr, err := grpo.NewTrainer(start.Clone(), task, b.GRPO)
+	rlTask := task
+	if e.reward != "" {
+		if task.Name() != "textgame" {
+			return nil, nil, fmt.Errorf("--reward applies to the text game only")
+		}
+		if rlTask, err = textgame.New(textgame.Options{Reward: e.reward}); err != nil {
+			return nil, nil, err
+		}
+		res.Reward = e.reward
+	}
+	tr, err := grpo.NewTrainer(start.Clone(), rlTask, b.GRPO)
 	if err != nil {
 		return nil, nil, err
 	}
