@@ -1,0 +1,55 @@
+# cuda: the GPU backend (gpu/cuda, build tag `cuda`) and its binary.
+#
+#   make build-cuda   bin/rlvrworld-cuda: the CLI with the CUDA backend
+#   make test-gpu     the CUDA test suite, on a machine with an NVIDIA GPU
+#   make cuda-check   (part of `make test`) compiles and vets the CUDA build
+#                     and compiles every kernel with NVRTC; no GPU needed
+#
+# By default the build compiles against the CUDA 11.8 headers and link stubs
+# that scripts/cuda-headers.sh fetches from Debian non-free into .cache/cuda
+# (once, cached). The binary then needs, at run time, the NVIDIA driver
+# (libcuda.so.1, CUDA 11.8 or later) plus libcublas.so.11 and
+# libnvrtc.so.11.2; test-gpu provides the latter two from .cache/cuda/lib.
+# To build against a local CUDA 11.x toolkit instead:
+#   make build-cuda CUDA_HOME=/usr/local/cuda
+
+CUDA_CACHE := $(CURDIR)/.cache/cuda
+CUDA_BIN   := bin/rlvrworld-cuda
+CUDA_HOME  ?=
+ifeq ($(CUDA_HOME),)
+CUDA_CGO := CGO_CFLAGS="-I$(CUDA_CACHE)/include" CGO_LDFLAGS="-L$(CUDA_CACHE)/stubs -L$(CUDA_CACHE)/lib"
+else
+CUDA_CGO := CGO_CFLAGS="-I$(CUDA_HOME)/include" CGO_LDFLAGS="-L$(CUDA_HOME)/lib64 -L$(CUDA_HOME)/lib64/stubs"
+endif
+CUDA_PKGS := ./gpu/cuda/... ./cmd/rlvrworld/
+
+TEST_E2E += cuda-check
+
+.PHONY: cuda-headers build-cuda cuda-check test-gpu bench-train-cuda
+
+cuda-headers:
+	@scripts/cuda-headers.sh $(CUDA_CACHE)
+
+build-cuda: cuda-headers $(BUILD_DEPS)
+	$(CUDA_CGO) $(GO) build -tags cuda -o $(CUDA_BIN) ./cmd/rlvrworld
+
+# Compile-only checks of the CUDA build for machines without a GPU: vet,
+# build and link (against the stubs; the result cannot run here), compile
+# the test binary, and compile the kernels with the real NVRTC, which runs
+# without a GPU.
+cuda-check: cuda-headers
+	$(CUDA_CGO) $(GO) vet -tags cuda $(CUDA_PKGS)
+	$(CUDA_CGO) $(GO) build -tags cuda -o /dev/null ./cmd/rlvrworld
+	$(CUDA_CGO) $(GO) test -tags cuda -c -o /dev/null ./gpu/cuda
+	$(CUDA_CGO) LD_LIBRARY_PATH="$(CUDA_CACHE)/lib" $(GO) test -tags cuda -count=1 ./gpu/cuda/kernels
+
+# The GPU suite: every op against the CPU backend and the whole model's
+# forward, backward, training and sampling. Needs an NVIDIA GPU and driver.
+test-gpu: cuda-headers
+	@if ! /sbin/ldconfig -p | grep -q 'libcublas.so.11 '; then scripts/cuda-headers.sh --runtime $(CUDA_CACHE); fi
+	$(CUDA_CGO) LD_LIBRARY_PATH="$(CUDA_CACHE)/lib:$$LD_LIBRARY_PATH" $(GO) test -tags cuda -count=1 -timeout 20m -v ./gpu/cuda/...
+
+# `rlvrworld bench train` on the GPU; the JSON's "backend" names the device.
+bench-train-cuda: build-cuda
+	@if ! /sbin/ldconfig -p | grep -q 'libcublas.so.11 '; then scripts/cuda-headers.sh --runtime $(CUDA_CACHE); fi
+	LD_LIBRARY_PATH="$(CUDA_CACHE)/lib:$$LD_LIBRARY_PATH" ./$(CUDA_BIN) bench train
