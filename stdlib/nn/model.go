@@ -327,6 +327,18 @@ func (m *Model) Forward(b *Batch) (logp, entropy []float32) {
 	return logp, entropy
 }
 
+// Probs returns a copy of the predictive distributions of the latest
+// Forward, (B*T, V) row-major, or nil when there is none (Backward
+// consumes them).
+func (m *Model) Probs() []float32 {
+	a := m.a
+	if a == nil || !a.ready {
+		return nil
+	}
+	m.be.Sync()
+	return append([]float32(nil), a.probs[:a.B*a.T*m.cfg.Vocab]...)
+}
+
 // layer returns the slice of a per-layer buffer (L, n) for layer l.
 func layer(buf []float32, l, n int) []float32 { return buf[l*n : (l+1)*n] }
 

@@ -207,3 +207,23 @@ func TestInitIsDeterministic(t *testing.T) {
 		t.Fatal("Clone shares memory with the original")
 	}
 }
+
+func TestProbsMatchLogp(t *testing.T) {
+	m := tinyModel(t)
+	b := &Batch{B: 2, T: 3, Inputs: []int{1, 2, 3, 4, 5, 6}, Targets: []int{2, 3, 4, 5, 6, 7}}
+	if m.Probs() != nil {
+		t.Fatal("Probs before any Forward")
+	}
+	logp, _ := m.Forward(b)
+	p := m.Probs()
+	V := m.Config().Vocab
+	for i := 0; i < 6; i++ {
+		var s float64
+		for _, v := range p[i*V : (i+1)*V] {
+			s += float64(v)
+		}
+		if math.Abs(s-1) > 1e-5 || math.Abs(math.Log(float64(p[i*V+b.Targets[i]]))-float64(logp[i])) > 1e-4 {
+			t.Fatalf("row %d: sum %g, log p(target) %g vs logp %g", i, s, math.Log(float64(p[i*V+b.Targets[i]])), logp[i])
+		}
+	}
+}

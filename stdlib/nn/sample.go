@@ -23,6 +23,10 @@ type SampleOptions struct {
 	// Stop ends a row when sampled (it is included in the response); < 0:
 	// no stop token.
 	Stop int
+	// MaxNewPerRow and StopPerRow, when non-nil, give each row its own
+	// limit and stop token (len must equal the number of prompts); they
+	// override MaxNew and Stop.
+	MaxNewPerRow, StopPerRow []int
 	// Seed makes sampling deterministic: each row has its own generator
 	// derived from (Seed, row), so a row's sample does not depend on the
 	// other rows of the batch.
@@ -65,14 +69,22 @@ func (m *Model) Sample(ctx context.Context, prompts [][]int, opts SampleOptions)
 	}
 	R := len(prompts)
 	out := make([]Sample, R)
-	if R == 0 || opts.MaxNew == 0 {
+	maxNew, stop := make([]int, R), make([]int, R)
+	longest := 0
+	for r, p := range prompts {
+		maxNew[r], stop[r] = opts.MaxNew, opts.Stop
+		if opts.MaxNewPerRow != nil {
+			maxNew[r] = opts.MaxNewPerRow[r]
+		}
+		if opts.StopPerRow != nil {
+			stop[r] = opts.StopPerRow[r]
+		}
+		longest = max(longest, len(p)+maxNew[r])
+	}
+	if R == 0 || longest == 0 {
 		return out, nil
 	}
-	maxPrompt := 0
-	for _, p := range prompts {
-		maxPrompt = max(maxPrompt, len(p))
-	}
-	s := m.newSampler(R, min(m.cfg.MaxSeq, maxPrompt+opts.MaxNew))
+	s := m.newSampler(R, min(m.cfg.MaxSeq, longest))
 
 	// Prefill: all prompt tokens, in chunks so the step buffers stay small.
 	var toks, rows, pos []int32
@@ -110,7 +122,7 @@ func (m *Model) Sample(ctx context.Context, prompts [][]int, opts SampleOptions)
 	active := make([]bool, R)
 	for r := range rngs {
 		rngs[r] = rand.New(rand.NewPCG(uint64(opts.Seed), uint64(r)^0x5851f42d4c957f2d))
-		active[r] = true
+		active[r] = maxNew[r] > 0
 	}
 	probs := make([]float64, m.cfg.Vocab)
 	idx := make([]int, m.cfg.Vocab)
@@ -136,9 +148,9 @@ func (m *Model) Sample(ctx context.Context, prompts [][]int, opts SampleOptions)
 			o.Generated = append(o.Generated, gen)
 			n := len(o.Tokens)
 			switch {
-			case gen && opts.Stop >= 0 && tok == opts.Stop:
+			case gen && stop[r] >= 0 && tok == stop[r]:
 				o.Stopped, active[r] = true, false
-			case n >= opts.MaxNew || len(prompts[r])+n >= m.cfg.MaxSeq:
+			case n >= maxNew[r] || len(prompts[r])+n >= m.cfg.MaxSeq:
 				active[r] = false
 			}
 			if !active[r] {
@@ -180,6 +192,20 @@ func (m *Model) checkSample(prompts [][]int, o SampleOptions) error {
 		return fmt.Errorf("nn: Sample: TopP %g outside [0,1]", o.TopP)
 	case o.Stop >= m.cfg.Vocab:
 		return fmt.Errorf("nn: Sample: Stop %d outside the vocabulary [0,%d)", o.Stop, m.cfg.Vocab)
+	}
+	if o.MaxNewPerRow != nil && len(o.MaxNewPerRow) != len(prompts) {
+		return fmt.Errorf("nn: Sample: MaxNewPerRow has %d entries for %d prompts", len(o.MaxNewPerRow), len(prompts))
+	}
+	if o.StopPerRow != nil && len(o.StopPerRow) != len(prompts) {
+		return fmt.Errorf("nn: Sample: StopPerRow has %d entries for %d prompts", len(o.StopPerRow), len(prompts))
+	}
+	for r := range prompts {
+		if o.MaxNewPerRow != nil && o.MaxNewPerRow[r] < 0 {
+			return fmt.Errorf("nn: Sample: MaxNewPerRow[%d] = %d < 0", r, o.MaxNewPerRow[r])
+		}
+		if o.StopPerRow != nil && o.StopPerRow[r] >= m.cfg.Vocab {
+			return fmt.Errorf("nn: Sample: StopPerRow[%d] = %d outside the vocabulary [0,%d)", r, o.StopPerRow[r], m.cfg.Vocab)
+		}
 	}
 	for r, p := range prompts {
 		if len(p) == 0 {

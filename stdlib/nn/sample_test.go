@@ -215,3 +215,25 @@ func close32(a, b []float32, tol float64) bool {
 	}
 	return true
 }
+
+func TestSamplePerRowLimitsAndStops(t *testing.T) {
+	cfg := Config{Vocab: 6, MaxSeq: 40, Layers: 1, Dim: 8, Heads: 2, Seed: 6}
+	m := randomModel(t, cfg)
+	prompts := [][]int{{1}, {2}, {3}, {4}}
+	// Greedy: find each row's first token, then make it that row's stop token.
+	g, _ := m.Sample(context.Background(), prompts, SampleOptions{MaxNew: 1, Stop: -1})
+	stops := []int{g[0].Tokens[0], -1, g[2].Tokens[0], -1}
+	out, err := m.Sample(context.Background(), prompts, SampleOptions{MaxNewPerRow: []int{5, 0, 7, 3}, StopPerRow: stops})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !out[0].Stopped || len(out[0].Tokens) != 1 || !out[2].Stopped || len(out[2].Tokens) != 1 {
+		t.Fatalf("rows 0 and 2 should stop on their first token: %+v %+v", out[0], out[2])
+	}
+	if len(out[1].Tokens) != 0 || len(out[3].Tokens) != 3 || out[3].Stopped {
+		t.Fatalf("rows 1 and 3 should take 0 and 3 tokens: %+v %+v", out[1], out[3])
+	}
+	if _, err := m.Sample(context.Background(), prompts, SampleOptions{MaxNewPerRow: []int{1}}); err == nil {
+		t.Fatal("a MaxNewPerRow of the wrong length was accepted")
+	}
+}
