@@ -19,6 +19,9 @@ func init() {
 
 // runData is `rlvrworld data --task T --split S --n N [--seed S] [--out F]`.
 func runData(args []string) int {
+	if hasFlag(args, "format") {
+		return runDataVerl(args) // verl's schema: verify_serve.go
+	}
 	fs := flag.NewFlagSet("data", flag.ContinueOnError)
 	task := fs.String("task", "", "task name: textgame, web or video")
 	split := fs.String("split", "train", "split: train, val, test or heldout")

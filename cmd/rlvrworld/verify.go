@@ -24,6 +24,12 @@ const maxVerifyLine = 16 << 20
 
 // runVerify is `rlvrworld verify --task T [--in FILE] [--out FILE] [--reward R]`.
 func runVerify(args []string) int {
+	switch {
+	case hasFlag(args, "serve"):
+		return runVerifyServe(args) // the HTTP verifier for verl: verify_serve.go
+	case hasFlag(args, "generations"):
+		return runVerifyGenerations(args) // re-score verl's dumps: verify_serve.go
+	}
 	fs := flag.NewFlagSet("verify", flag.ContinueOnError)
 	task := fs.String("task", "", "task name: textgame, web or video")
 	in := fs.String("in", "", "input JSONL (default stdin)")
