@@ -32,7 +32,7 @@ test('a wrong token is refused', async () => {
   assert.equal(r.status, 403);
 });
 
-test('KernelManager: start, execute, streamed output, interrupt, restart', async () => {
+test('KernelManager: start, execute, streamed output, interrupt, restart', { timeout: 120000 }, async () => {
   const km = new KernelManager({ serverSettings });
   await km.ready;
   const kernel = await km.startNew({ name: 'rlvrworld' });
@@ -45,7 +45,7 @@ test('KernelManager: start, execute, streamed output, interrupt, restart', async
       kernel,
       'import (\n\t"fmt"\n\t"time"\n)\nfor i := 0; i < 3; i++ {\n\tfmt.Println("tick", i)\n\ttime.Sleep(150 * time.Millisecond)\n}',
     );
-    assert.equal(reply.content.status, 'ok');
+    assert.equal(reply.content.status, 'ok', JSON.stringify(reply.content));
     assert.equal(stdout, 'tick 0\ntick 1\ntick 2\n');
     assert.ok(msgs.filter((m) => m.header.msg_type === 'stream').length >= 2, 'output was streamed, not batched');
 
@@ -70,7 +70,7 @@ test('KernelManager: start, execute, streamed output, interrupt, restart', async
     await kernel.restart();
     await waitFor(() => kernel.status === 'idle' && kernel.connectionStatus === 'connected', 30000, 'restart');
     const fresh = await execute(kernel, 'x := 5\nx * 2');
-    assert.equal(fresh.reply.content.status, 'ok');
+    assert.equal(fresh.reply.content.status, 'ok', JSON.stringify(fresh.reply.content));
     const gone = await execute(kernel, 'kept');
     assert.equal(gone.reply.content.status, 'error');
   } finally {
@@ -79,8 +79,9 @@ test('KernelManager: start, execute, streamed output, interrupt, restart', async
   }
 });
 
-test('SessionManager: a session for a notebook path', async () => {
-  const sm = new SessionManager({ serverSettings, kernelManager: new KernelManager({ serverSettings }) });
+test('SessionManager: a session for a notebook path', { timeout: 60000 }, async () => {
+  const kernelManager = new KernelManager({ serverSettings });
+  const sm = new SessionManager({ serverSettings, kernelManager });
   await sm.ready;
   const session = await sm.startNew({ path: 'work/a.ipynb', name: 'a.ipynb', type: 'notebook', kernel: { name: 'rlvrworld' } });
   try {
@@ -98,10 +99,11 @@ test('SessionManager: a session for a notebook path', async () => {
     assert.equal(r.status, 404, 'deleting the session shut its kernel down');
   } finally {
     sm.dispose();
+    kernelManager.dispose();
   }
 });
 
-test('ContentsManager: save a notebook and read it back', async () => {
+test('ContentsManager: save a notebook and read it back', { timeout: 60000 }, async () => {
   const cm = new ContentsManager({ serverSettings });
   const untitled = await cm.newUntitled({ type: 'notebook' });
   assert.equal(untitled.name, 'Untitled.ipynb');

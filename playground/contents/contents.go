@@ -1,0 +1,671 @@
+// Package contents stores notebooks and files under one folder, as Jupyter
+// Server's contents API sees them.
+//
+// Every API path is resolved inside the root: absolute paths, "..", empty
+// segments, hidden names (a leading dot, which also hides the checkpoint
+// folder) and symlinks that lead out of the root are refused. Writes are
+// atomic: a temporary file in the same folder, fsync, rename, fsync of the
+// folder; a failed or interrupted save leaves the old file as it was.
+// Notebooks are validated as nbformat v4 before anything is written, and
+// stored as nbformat writes them (sorted keys, sources as line arrays) so
+// they diff well in git. Checkpoints are kept as Jupyter keeps them:
+// .ipynb_checkpoints/NAME-checkpoint.EXT next to the file, id "checkpoint".
+package contents
+
+import (
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"io/fs"
+	"mime"
+	"os"
+	"path"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+	"unicode/utf8"
+)
+
+// Error is a contents failure with the HTTP status Jupyter Server gives it.
+type Error struct {
+	Code int
+	Msg  string
+}
+
+func (e *Error) Error() string { return e.Msg }
+
+func errf(code int, format string, args ...any) error {
+	return &Error{Code: code, Msg: fmt.Sprintf(format, args...)}
+}
+
+// Manager serves the contents of one root folder.
+type Manager struct {
+	root string // absolute, symlinks resolved
+	// beforeRename, when set (tests only), runs after a save's temporary
+	// file is written and before it replaces the target.
+	beforeRename func(tmp string) error
+}
+
+// New returns a Manager for root, creating the folder when missing.
+func New(root string) (*Manager, error) {
+	if root == "" {
+		return nil, errors.New("contents: no notebooks folder given")
+	}
+	if err := os.MkdirAll(root, 0o755); err != nil {
+		return nil, fmt.Errorf("contents: make notebooks folder: %w", err)
+	}
+	abs, err := filepath.Abs(root)
+	if err != nil {
+		return nil, fmt.Errorf("contents: %w", err)
+	}
+	real, err := filepath.EvalSymlinks(abs)
+	if err != nil {
+		return nil, fmt.Errorf("contents: %w", err)
+	}
+	return &Manager{root: real}, nil
+}
+
+// Root is the absolute notebooks folder.
+func (m *Manager) Root() string { return m.root }
+
+// Resolve maps an API path ("" is the root, "a/b.ipynb") to a path on disk
+// inside the root, refusing anything that could reach outside it.
+func (m *Manager) Resolve(apiPath string) (string, error) {
+	p := strings.TrimSuffix(apiPath, "/")
+	if p == "" {
+		return m.root, nil
+	}
+	if strings.HasPrefix(p, "/") || strings.HasPrefix(p, "\\") || filepath.VolumeName(p) != "" {
+		return "", errf(400, "absolute path %q refused", apiPath)
+	}
+	if strings.ContainsRune(p, 0) || !utf8.ValidString(p) {
+		return "", errf(400, "path %q has a NUL byte or is not UTF-8", apiPath)
+	}
+	segs := strings.Split(p, "/")
+	for _, s := range segs {
+		switch {
+		case s == "" || s == "." || s == "..":
+			return "", errf(400, "path %q has an empty, . or .. segment", apiPath)
+		case strings.HasPrefix(s, "."):
+			return "", errf(404, "hidden path %q is not served", apiPath)
+		}
+	}
+	full := filepath.Join(append([]string{m.root}, segs...)...)
+	if err := m.confined(full); err != nil {
+		return "", err
+	}
+	return full, nil
+}
+
+// confined checks, symlinks resolved, that full (or, while it does not
+// exist yet, its nearest existing ancestor) lies inside the root.
+func (m *Manager) confined(full string) error {
+	probe := full
+	for {
+		real, err := filepath.EvalSymlinks(probe)
+		if err == nil {
+			if real != m.root && !strings.HasPrefix(real, m.root+string(filepath.Separator)) {
+				return errf(403, "path leads outside the notebooks folder")
+			}
+			return nil
+		}
+		if !errors.Is(err, fs.ErrNotExist) {
+			return errf(400, "resolve path: %v", err)
+		}
+		// A dangling symlink is refused: where it points may be created later.
+		if fi, lerr := os.Lstat(probe); lerr == nil && fi.Mode()&fs.ModeSymlink != 0 {
+			return errf(403, "dangling symlink refused")
+		}
+		parent := filepath.Dir(probe)
+		if parent == probe || len(parent) < len(m.root) {
+			return errf(403, "path leads outside the notebooks folder")
+		}
+		probe = parent
+	}
+}
+
+// Model is a contents model as the Jupyter Server REST API shapes it.
+type Model struct {
+	Name         string  `json:"name"`
+	Path         string  `json:"path"`
+	Type         string  `json:"type"` // notebook, file, directory
+	Writable     bool    `json:"writable"`
+	Created      string  `json:"created"`
+	LastModified string  `json:"last_modified"`
+	Size         *int64  `json:"size"`
+	Mimetype     *string `json:"mimetype"`
+	Content      any     `json:"content"`
+	Format       *string `json:"format"`
+}
+
+func strp(s string) *string { return &s }
+
+func isoTime(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.000000Z") }
+
+func typeOf(name string, fi fs.FileInfo) string {
+	switch {
+	case fi.IsDir():
+		return "directory"
+	case strings.HasSuffix(name, ".ipynb"):
+		return "notebook"
+	}
+	return "file"
+}
+
+func (m *Manager) baseModel(apiPath string, fi fs.FileInfo) *Model {
+	typ := typeOf(fi.Name(), fi)
+	name := path.Base(apiPath)
+	if apiPath == "" {
+		name = ""
+	}
+	md := &Model{Name: name, Path: apiPath, Type: typ, Writable: fi.Mode().Perm()&0o200 != 0,
+		Created: isoTime(fi.ModTime()), LastModified: isoTime(fi.ModTime())}
+	if typ != "directory" {
+		sz := fi.Size()
+		md.Size = &sz
+	}
+	return md
+}
+
+// GetOptions selects what Get returns.
+type GetOptions struct {
+	Content bool   // include the content
+	Type    string // expected type, "" for any
+	Format  string // for files: "text" or "base64", "" to choose
+}
+
+// Get returns the model at apiPath.
+func (m *Manager) Get(apiPath string, o GetOptions) (*Model, error) {
+	apiPath = strings.Trim(apiPath, "/")
+	full, err := m.Resolve(apiPath)
+	if err != nil {
+		return nil, err
+	}
+	fi, err := os.Stat(full)
+	if err != nil {
+		return nil, errf(404, "No such file or directory: %s", apiPath)
+	}
+	md := m.baseModel(apiPath, fi)
+	if o.Type != "" && o.Type != md.Type {
+		if !(o.Type == "file" && md.Type == "notebook") {
+			return nil, errf(400, "%s is not a %s", apiPath, o.Type)
+		}
+		md.Type = "file"
+	}
+	if !o.Content {
+		return md, nil
+	}
+	switch md.Type {
+	case "directory":
+		return m.listDir(md, full)
+	case "notebook":
+		data, err := os.ReadFile(full)
+		if err != nil {
+			return nil, errf(500, "read %s: %v", apiPath, err)
+		}
+		nb, err := decodeJSON(data)
+		if err != nil {
+			return nil, errf(400, "Unreadable Notebook: %s: %v", apiPath, err)
+		}
+		multilineFields(nb, joinLines)
+		md.Content, md.Format = nb, strp("json")
+		return md, nil
+	default:
+		data, err := os.ReadFile(full)
+		if err != nil {
+			return nil, errf(500, "read %s: %v", apiPath, err)
+		}
+		mt := mime.TypeByExtension(path.Ext(apiPath))
+		if o.Format == "text" || (o.Format == "" && utf8.Valid(data)) {
+			if !utf8.Valid(data) {
+				return nil, errf(400, "%s is not UTF-8 encoded", apiPath)
+			}
+			if mt == "" {
+				mt = "text/plain"
+			}
+			md.Content, md.Format = string(data), strp("text")
+		} else {
+			if mt == "" {
+				mt = "application/octet-stream"
+			}
+			md.Content, md.Format = base64.StdEncoding.EncodeToString(data), strp("base64")
+		}
+		md.Mimetype = &mt
+		return md, nil
+	}
+}
+
+func (m *Manager) listDir(md *Model, full string) (*Model, error) {
+	ents, err := os.ReadDir(full)
+	if err != nil {
+		return nil, errf(500, "list %s: %v", md.Path, err)
+	}
+	items := []*Model{}
+	for _, e := range ents {
+		if strings.HasPrefix(e.Name(), ".") {
+			continue
+		}
+		child := path.Join(md.Path, e.Name())
+		cfull := filepath.Join(full, e.Name())
+		if m.confined(cfull) != nil {
+			continue // a symlink leading out is not listed
+		}
+		fi, err := os.Stat(cfull)
+		if err != nil {
+			continue
+		}
+		items = append(items, m.baseModel(child, fi))
+	}
+	sort.Slice(items, func(i, j int) bool { return items[i].Name < items[j].Name })
+	md.Content, md.Format = items, strp("json")
+	return md, nil
+}
+
+// SaveModel is the body of a save (PUT).
+type SaveModel struct {
+	Type    string `json:"type"`
+	Format  string `json:"format"`
+	Content any    `json:"content"`
+}
+
+// Save writes a notebook, file or directory at apiPath. It reports whether
+// it created the path. Invalid input changes nothing on disk.
+func (m *Manager) Save(apiPath string, s SaveModel) (*Model, bool, error) {
+	apiPath = strings.Trim(apiPath, "/")
+	if apiPath == "" {
+		return nil, false, errf(400, "cannot save over the notebooks folder")
+	}
+	full, err := m.Resolve(apiPath)
+	if err != nil {
+		return nil, false, err
+	}
+	fi, statErr := os.Stat(full)
+	created := statErr != nil
+	if !created && fi.IsDir() && s.Type != "directory" {
+		return nil, false, errf(400, "%s is a directory", apiPath)
+	}
+	if _, err := os.Stat(filepath.Dir(full)); err != nil {
+		return nil, false, errf(404, "parent folder of %s does not exist", apiPath)
+	}
+	switch s.Type {
+	case "directory":
+		if !created && !fi.IsDir() {
+			return nil, false, errf(400, "%s exists and is not a directory", apiPath)
+		}
+		if err := os.Mkdir(full, 0o755); err != nil && !errors.Is(err, fs.ErrExist) {
+			return nil, false, errf(500, "make folder %s: %v", apiPath, err)
+		}
+	case "notebook":
+		if s.Content == nil {
+			return nil, false, errf(400, "No file content provided")
+		}
+		data, err := notebookBytes(s.Content)
+		if err != nil {
+			return nil, false, errf(400, "Invalid notebook %s: %v", apiPath, err)
+		}
+		if !created && !m.hasCheckpoint(full) {
+			// Keep the version the user had before their first save here,
+			// so there is always something to go back to.
+			m.copyAtomic(full, m.checkpointPath(full))
+		}
+		if err := m.writeAtomic(full, data); err != nil {
+			return nil, false, errf(500, "save %s: %v", apiPath, err)
+		}
+	case "file":
+		str, ok := s.Content.(string)
+		if !ok {
+			return nil, false, errf(400, "No file content provided")
+		}
+		var data []byte
+		switch s.Format {
+		case "text", "":
+			data = []byte(str)
+		case "base64":
+			data, err = base64.StdEncoding.DecodeString(str)
+			if err != nil {
+				return nil, false, errf(400, "bad base64 content: %v", err)
+			}
+		default:
+			return nil, false, errf(400, "unknown format %q", s.Format)
+		}
+		if err := m.writeAtomic(full, data); err != nil {
+			return nil, false, errf(500, "save %s: %v", apiPath, err)
+		}
+	default:
+		return nil, false, errf(400, "unknown type %q to save", s.Type)
+	}
+	md, err := m.Get(apiPath, GetOptions{})
+	return md, created, err
+}
+
+// notebookBytes validates content as nbformat v4 and encodes it for disk.
+func notebookBytes(content any) ([]byte, error) {
+	// Re-decode through JSON so numbers are json.Number whatever the caller used.
+	raw, err := jsonMarshal(content)
+	if err != nil {
+		return nil, err
+	}
+	nb, err := decodeJSON(raw)
+	if err != nil {
+		return nil, err
+	}
+	if err := ValidateNotebook(nb); err != nil {
+		return nil, err
+	}
+	return encodeNotebook(nb)
+}
+
+// writeAtomic replaces full with data: temporary file in the same folder,
+// fsync, rename over the target, fsync of the folder.
+func (m *Manager) writeAtomic(full string, data []byte) (err error) {
+	dir := filepath.Dir(full)
+	mode := os.FileMode(0o644)
+	if fi, err := os.Stat(full); err == nil {
+		mode = fi.Mode().Perm()
+	}
+	f, err := os.CreateTemp(dir, ".~"+filepath.Base(full)+".*.tmp")
+	if err != nil {
+		return err
+	}
+	tmp := f.Name()
+	defer func() {
+		if err != nil {
+			f.Close()
+			os.Remove(tmp)
+		}
+	}()
+	if _, err = f.Write(data); err != nil {
+		return err
+	}
+	if err = f.Chmod(mode); err != nil {
+		return err
+	}
+	if err = f.Sync(); err != nil {
+		return err
+	}
+	if err = f.Close(); err != nil {
+		return err
+	}
+	if m.beforeRename != nil {
+		if err = m.beforeRename(tmp); err != nil {
+			return err
+		}
+	}
+	if err = os.Rename(tmp, full); err != nil {
+		return err
+	}
+	if d, derr := os.Open(dir); derr == nil {
+		d.Sync()
+		d.Close()
+	}
+	return nil
+}
+
+func (m *Manager) copyAtomic(src, dst string) error {
+	data, err := os.ReadFile(src)
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
+		return err
+	}
+	return m.writeAtomic(dst, data)
+}
+
+// NewUntitled creates "Untitled.ipynb" (or Untitled1 ...), "untitled.EXT" or
+// "Untitled Folder" in dir, as Jupyter Server names them.
+func (m *Manager) NewUntitled(dir, typ, ext string) (*Model, error) {
+	dir = strings.Trim(dir, "/")
+	full, err := m.Resolve(dir)
+	if err != nil {
+		return nil, err
+	}
+	if fi, err := os.Stat(full); err != nil || !fi.IsDir() {
+		return nil, errf(404, "No such directory: %s", dir)
+	}
+	if typ == "" {
+		switch ext {
+		case ".ipynb":
+			typ = "notebook"
+		case "":
+			typ = "file"
+		default:
+			typ = "file"
+		}
+	}
+	var base string
+	switch typ {
+	case "notebook":
+		base, ext = "Untitled", ".ipynb"
+	case "directory":
+		base, ext = "Untitled Folder", ""
+	case "file":
+		base = "untitled"
+	default:
+		return nil, errf(400, "unknown type %q", typ)
+	}
+	name := m.freeName(full, base, ext, "")
+	p := path.Join(dir, name)
+	s := SaveModel{Type: typ, Format: "text", Content: ""}
+	if typ == "notebook" {
+		s.Content = NewNotebook()
+	}
+	md, _, err := m.Save(p, s)
+	return md, err
+}
+
+// freeName returns base+ext, or base+sep+N+ext for the first N free.
+func (m *Manager) freeName(dirFull, base, ext, sep string) string {
+	for i := 0; ; i++ {
+		name := base + ext
+		if i > 0 {
+			name = fmt.Sprintf("%s%s%d%s", base, sep, i, ext)
+		}
+		if _, err := os.Lstat(filepath.Join(dirFull, name)); errors.Is(err, fs.ErrNotExist) {
+			return name
+		}
+	}
+}
+
+// Copy copies the file at from into dir as NAME-Copy1.EXT (the first free).
+func (m *Manager) Copy(from, dir string) (*Model, error) {
+	from, dir = strings.Trim(from, "/"), strings.Trim(dir, "/")
+	src, err := m.Resolve(from)
+	if err != nil {
+		return nil, err
+	}
+	fi, err := os.Stat(src)
+	if err != nil || fi.IsDir() {
+		return nil, errf(404, "No such file: %s", from)
+	}
+	dfull, err := m.Resolve(dir)
+	if err != nil {
+		return nil, err
+	}
+	ext := path.Ext(from)
+	base := strings.TrimSuffix(path.Base(from), ext)
+	// The first copy is NAME-Copy1, as Jupyter Server names it.
+	var name string
+	for i := 1; ; i++ {
+		name = fmt.Sprintf("%s-Copy%d%s", base, i, ext)
+		if _, err := os.Lstat(filepath.Join(dfull, name)); errors.Is(err, fs.ErrNotExist) {
+			break
+		}
+	}
+	if err := m.copyAtomic(src, filepath.Join(dfull, name)); err != nil {
+		return nil, errf(500, "copy %s: %v", from, err)
+	}
+	return m.Get(path.Join(dir, name), GetOptions{})
+}
+
+// Rename moves oldPath to newPath (refusing to overwrite), with its checkpoint.
+func (m *Manager) Rename(oldPath, newPath string) (*Model, error) {
+	oldPath, newPath = strings.Trim(oldPath, "/"), strings.Trim(newPath, "/")
+	if oldPath == "" || newPath == "" {
+		return nil, errf(400, "cannot rename the notebooks folder")
+	}
+	src, err := m.Resolve(oldPath)
+	if err != nil {
+		return nil, err
+	}
+	dst, err := m.Resolve(newPath)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := os.Lstat(src); err != nil {
+		return nil, errf(404, "No such file or directory: %s", oldPath)
+	}
+	if src == dst {
+		return m.Get(newPath, GetOptions{})
+	}
+	if _, err := os.Lstat(dst); err == nil {
+		return nil, errf(409, "File already exists: %s", newPath)
+	}
+	if _, err := os.Stat(filepath.Dir(dst)); err != nil {
+		return nil, errf(404, "parent folder of %s does not exist", newPath)
+	}
+	if err := os.Rename(src, dst); err != nil {
+		return nil, errf(500, "rename %s: %v", oldPath, err)
+	}
+	if cp := m.checkpointPath(src); fileExists(cp) {
+		ncp := m.checkpointPath(dst)
+		if os.MkdirAll(filepath.Dir(ncp), 0o755) == nil {
+			os.Rename(cp, ncp)
+		}
+	}
+	return m.Get(newPath, GetOptions{})
+}
+
+// Delete removes a file (and its checkpoint) or an empty folder.
+func (m *Manager) Delete(apiPath string) error {
+	apiPath = strings.Trim(apiPath, "/")
+	if apiPath == "" {
+		return errf(400, "cannot delete the notebooks folder")
+	}
+	full, err := m.Resolve(apiPath)
+	if err != nil {
+		return err
+	}
+	fi, err := os.Lstat(full)
+	if err != nil {
+		return errf(404, "No such file or directory: %s", apiPath)
+	}
+	if fi.IsDir() {
+		ents, err := os.ReadDir(full)
+		if err != nil {
+			return errf(500, "list %s: %v", apiPath, err)
+		}
+		for _, e := range ents {
+			if e.Name() != ".ipynb_checkpoints" {
+				return errf(400, "Directory %s not empty", apiPath)
+			}
+		}
+		if err := os.RemoveAll(full); err != nil {
+			return errf(500, "delete %s: %v", apiPath, err)
+		}
+		return nil
+	}
+	if err := os.Remove(full); err != nil {
+		return errf(500, "delete %s: %v", apiPath, err)
+	}
+	os.Remove(m.checkpointPath(full))
+	return nil
+}
+
+// CheckpointID is the only checkpoint id, as in Jupyter's FileCheckpoints.
+const CheckpointID = "checkpoint"
+
+// Checkpoint is a checkpoint model.
+type Checkpoint struct {
+	ID           string `json:"id"`
+	LastModified string `json:"last_modified"`
+}
+
+func (m *Manager) checkpointPath(full string) string {
+	dir, name := filepath.Split(full)
+	ext := filepath.Ext(name)
+	return filepath.Join(dir, ".ipynb_checkpoints", strings.TrimSuffix(name, ext)+"-checkpoint"+ext)
+}
+
+func (m *Manager) hasCheckpoint(full string) bool { return fileExists(m.checkpointPath(full)) }
+
+func fileExists(p string) bool {
+	_, err := os.Stat(p)
+	return err == nil
+}
+
+func (m *Manager) fileFor(apiPath string) (string, error) {
+	full, err := m.Resolve(strings.Trim(apiPath, "/"))
+	if err != nil {
+		return "", err
+	}
+	fi, err := os.Stat(full)
+	if err != nil || fi.IsDir() {
+		return "", errf(404, "No such file: %s", apiPath)
+	}
+	return full, nil
+}
+
+// ListCheckpoints returns the file's checkpoints (none or one).
+func (m *Manager) ListCheckpoints(apiPath string) ([]Checkpoint, error) {
+	full, err := m.fileFor(apiPath)
+	if err != nil {
+		return nil, err
+	}
+	out := []Checkpoint{}
+	if fi, err := os.Stat(m.checkpointPath(full)); err == nil {
+		out = append(out, Checkpoint{ID: CheckpointID, LastModified: isoTime(fi.ModTime())})
+	}
+	return out, nil
+}
+
+// CreateCheckpoint copies the file to its checkpoint.
+func (m *Manager) CreateCheckpoint(apiPath string) (*Checkpoint, error) {
+	full, err := m.fileFor(apiPath)
+	if err != nil {
+		return nil, err
+	}
+	cp := m.checkpointPath(full)
+	if err := m.copyAtomic(full, cp); err != nil {
+		return nil, errf(500, "checkpoint %s: %v", apiPath, err)
+	}
+	fi, err := os.Stat(cp)
+	if err != nil {
+		return nil, errf(500, "checkpoint %s: %v", apiPath, err)
+	}
+	return &Checkpoint{ID: CheckpointID, LastModified: isoTime(fi.ModTime())}, nil
+}
+
+// RestoreCheckpoint copies the checkpoint back over the file.
+func (m *Manager) RestoreCheckpoint(apiPath, id string) error {
+	full, err := m.fileFor(apiPath)
+	if err != nil {
+		return err
+	}
+	cp := m.checkpointPath(full)
+	if id != CheckpointID || !fileExists(cp) {
+		return errf(404, "checkpoint does not exist: %s@%s", apiPath, id)
+	}
+	if err := m.copyAtomic(cp, full); err != nil {
+		return errf(500, "restore %s: %v", apiPath, err)
+	}
+	return nil
+}
+
+// DeleteCheckpoint removes the checkpoint.
+func (m *Manager) DeleteCheckpoint(apiPath, id string) error {
+	full, err := m.fileFor(apiPath)
+	if err != nil {
+		return err
+	}
+	cp := m.checkpointPath(full)
+	if id != CheckpointID || !fileExists(cp) {
+		return errf(404, "checkpoint does not exist: %s@%s", apiPath, id)
+	}
+	if err := os.Remove(cp); err != nil {
+		return errf(500, "delete checkpoint of %s: %v", apiPath, err)
+	}
+	return nil
+}
+
