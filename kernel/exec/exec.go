@@ -205,21 +205,18 @@ func (e *Executor) Execute(ctx context.Context, code string) (res Result) {
 	hasLast := false
 	for i, c := range rest {
 		text := code[c.start:c.end]
-		noValue := false
 		if i == len(rest)-1 && c.kind == kindStmt && e.rich {
 			if off, call := lastExpr(text); off >= 0 && (call == nil || e.results(call) == 1) {
 				if r, ok := e.evalRich(ctx, c, text, off); ok {
 					return r
 				}
-				// Not a single value (untyped nil, say): run it as written.
-				noValue = true
 			}
 		}
 		v, err := e.eval(ctx, c, text)
 		if err != nil {
 			return Result{Err: e.toError(ctx, err)}
 		}
-		if i == len(rest)-1 && c.kind == kindStmt && !noValue {
+		if i == len(rest)-1 && c.kind == kindStmt {
 			var off int
 			off, lastCall = lastExpr(text)
 			last, hasLast = v, off >= 0
@@ -248,15 +245,32 @@ const resultVar = "_rlvrResult"
 // then renders it inside the interpreter, where a type declared in a cell
 // is seen with its methods (a compiled type switch would not see them), so
 // that its Render method makes it rich (a Render() display.Output method:
-// declared in a cell, such a type cannot be asserted to display.Renderer). ok is false when the rewritten
-// chunk does not compile (nothing ran); the caller then runs it as written.
+// declared in a cell, such a type cannot be asserted to display.Renderer).
+// ok is false when the expression is not at the start of the chunk; the
+// caller then runs the chunk as written.
 func (e *Executor) evalRich(ctx context.Context, c chunk, text string, off int) (Result, bool) {
-	v, err := e.eval(ctx, c, text[:off]+resultVar+" := "+text[off:])
+	if off != 0 {
+		return Result{}, false
+	}
+	// The chunk is compiled as written first: yaegi may keep names from a
+	// failed compile in scope and words some errors oddly for the rewritten
+	// form, so errors are those of the user's code.
+	if _, err := e.in.Compile(strings.Repeat("\n", c.line) + strings.Repeat(" ", c.col-1) + text); err != nil {
+		return Result{Err: e.toError(ctx, err)}, true
+	}
+	// The assignment goes at the end of the line above the expression, so
+	// that positions stay those of the cell (no semicolon is inserted after
+	// ":=").
+	prog, err := e.in.Compile(strings.Repeat("\n", c.line-1) + resultVar + " :=\n" + strings.Repeat(" ", c.col-1) + text)
 	if err != nil {
-		var p interp.Panic
-		if !errors.As(err, &p) && ctx.Err() == nil && isCompileError(err) {
-			return Result{}, false
+		// Not a single value (a bare nil): run it as written, show nothing.
+		if _, err := e.eval(ctx, c, text); err != nil {
+			return Result{Err: e.toError(ctx, err)}, true
 		}
+		return Result{}, true
+	}
+	v, err := e.in.ExecuteWithContext(ctx, prog)
+	if err != nil {
 		return Result{Err: e.toError(ctx, err)}, true
 	}
 	if ctx.Err() != nil {

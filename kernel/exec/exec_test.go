@@ -143,6 +143,15 @@ func TestErrorsCarryCellPositions(t *testing.T) {
 	if r.Err == nil || r.Err.Name != "CompileError" || !strings.Contains(r.Err.Value, "cell:3:13") {
 		t.Fatalf("compile error = %+v", r.Err)
 	}
+	// A bare last expression (evaluated through the result variable).
+	r = run(t, e, "y := 1\n\n   undefinedY + y")
+	if r.Err == nil || r.Err.Name != "CompileError" || !strings.Contains(r.Err.Value, "cell:3:4") {
+		t.Fatalf("undefined last expression = %+v", r.Err)
+	}
+	// and the name stays undefined afterwards.
+	if r = run(t, e, "undefinedY"); r.Err == nil {
+		t.Fatal("undefinedY defined after a failed cell")
+	}
 	r = run(t, e, "x := 1\nx = = 2")
 	if r.Err == nil || r.Err.Name != "SyntaxError" || !strings.Contains(r.Err.Value, "cell:2:") {
 		t.Fatalf("syntax error = %+v", r.Err)

@@ -28,4 +28,13 @@ $py "$here/check_notebook.py" "$tmp/run.ipynb"
 
 echo "== jupyter_client: interrupt, stdin, restart"
 $py "$here/check_client.py"
+echo "== bench kernel (short)"
+"$bin" bench kernel -n 20 -warmup 5 >"$tmp/bench.json"
+$py - "$tmp/bench.json" <<'PY'
+import json, sys
+r = json.load(open(sys.argv[1]))
+assert r["rlvrworld"]["n"] == 20 and r["rlvrworld"]["median_ms"] > 0, r
+assert r.get("ipykernel", {}).get("median_ms", 0) > 0, "ipykernel not measured: %s" % r.get("ipykernel_error")
+print("bench kernel: rlvrworld median %.3f ms, ipykernel %.3f ms" % (r["rlvrworld"]["median_ms"], r["ipykernel"]["median_ms"]))
+PY
 echo "kernel e2e: all passed"
