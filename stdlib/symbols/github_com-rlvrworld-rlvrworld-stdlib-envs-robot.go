@@ -43,6 +43,7 @@ func init() {
 		"Render":               reflect.ValueOf(robot.Render),
 		"RunPolicy":            reflect.ValueOf(robot.RunPolicy),
 		"RunPolicyInModel":     reflect.ValueOf(robot.RunPolicyInModel),
+		"ShippedCodebookSizes": reflect.ValueOf(&robot.ShippedCodebookSizes).Elem(),
 		"Step":                 reflect.ValueOf(robot.Step),
 		"Success":              reflect.ValueOf(robot.Success),
 		"Table":                reflect.ValueOf(constant.MakeFromLiteral("32", token.FLOAT, 0)),

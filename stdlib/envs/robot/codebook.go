@@ -10,21 +10,25 @@ import (
 	"github.com/rlvrworld/rlvrworld/stdlib/tok"
 )
 
-// shippedCodebook is TrainDefaultCodebook(ctx, 32, 256), trained once and
-// embedded so that building the task costs no training. Regenerate it with
+// The shipped codebooks are TrainDefaultCodebook(ctx, 32, K) for K 256 (the
+// default) and 512, trained once and embedded so that building the task
+// costs no training. Regenerate them with
 //
 //	go test ./stdlib/envs/robot -run TestShippedCodebook -update
 //
-// (the test without -update checks that training still reproduces it).
-//
-//go:embed codebook_s32_k256.bin
-var shippedCodebook []byte
-
+// (the test without -update checks that training still reproduces them).
 var (
-	shippedOnce sync.Once
-	shippedCB   *tok.Codebook
-	shippedErr  error
+	//go:embed codebook_s32_k256.bin
+	shipped256 []byte
+	//go:embed codebook_s32_k512.bin
+	shipped512 []byte
+
+	shippedMu sync.Mutex
+	shipped   = map[int]*tok.Codebook{}
 )
+
+// ShippedCodebookSizes are the K with a shipped codebook at 32x32.
+var ShippedCodebookSizes = []int{256, 512}
 
 // CodebookSeed seeds the default codebook's training.
 const CodebookSeed = 20261122
@@ -65,18 +69,26 @@ func TrainDefaultCodebook(ctx context.Context, size, k int) (*tok.Codebook, tok.
 	return cb, st, nil
 }
 
-// DefaultCodebook returns the shipped codebook for size 32 and K 256, and
-// trains one otherwise.
+// DefaultCodebook returns the shipped codebook for size 32 and K 256 or
+// 512, and trains one otherwise (well under a second at 32x32).
 func DefaultCodebook(ctx context.Context, size, k int) (*tok.Codebook, error) {
-	if size == 32 && k == 256 {
-		shippedOnce.Do(func() {
-			shippedCB, shippedErr = tok.ReadCodebook(shippedCodebook)
-			if shippedErr != nil {
-				shippedErr = fmt.Errorf("robot: shipped codebook: %w", shippedErr)
-			}
-		})
-		return shippedCB, shippedErr
+	var data []byte
+	if size == 32 {
+		data = map[int][]byte{256: shipped256, 512: shipped512}[k]
 	}
-	cb, _, err := TrainDefaultCodebook(ctx, size, k)
-	return cb, err
+	if data == nil {
+		cb, _, err := TrainDefaultCodebook(ctx, size, k)
+		return cb, err
+	}
+	shippedMu.Lock()
+	defer shippedMu.Unlock()
+	if cb := shipped[k]; cb != nil {
+		return cb, nil
+	}
+	cb, err := tok.ReadCodebook(data)
+	if err != nil {
+		return nil, fmt.Errorf("robot: shipped codebook K=%d: %w", k, err)
+	}
+	shipped[k] = cb
+	return cb, nil
 }

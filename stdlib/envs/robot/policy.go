@@ -210,7 +210,12 @@ func (e *Expert) remember(o Observation) {
 func (e *Expert) Act(o Observation, _ *rand.Rand) Action {
 	e.remember(o)
 	idle := Action{Close: o.Closed}
-	if !o.GripperSeen || e.goalPix == 0 {
+	if !o.GripperSeen {
+		// Lost the gripper (a closed gripper over a block is the likeliest
+		// to blur away in a decoded frame): open, which shows it again.
+		return Action{}
+	}
+	if e.goalPix == 0 {
 		return idle
 	}
 	lim := (GoalSide - BlockSide) / 2
