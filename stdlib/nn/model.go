@@ -307,7 +307,11 @@ func (m *Model) ensureActs(B, T int) *acts {
 
 // Forward runs the model on a batch and returns, per position (B*T),
 // log p(target) and the entropy of the predictive distribution. It keeps
-// the activations for Backward. It panics with a descriptive message on a
+// the activations for Backward; they are allocated on the first call and
+// reused while later batches are no larger. Memory is about
+// 4*(L*B*T*(16*C + NH*T) + B*T*V) bytes (the attention probabilities grow
+// with T squared), so split large batches into micro-batches: Backward
+// accumulates gradients across them. It panics with a descriptive message on a
 // batch that fails Check (call Check first for untrusted input).
 func (m *Model) Forward(b *Batch) (logp, entropy []float32) {
 	if err := m.Check(b); err != nil {
