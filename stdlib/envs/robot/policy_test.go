@@ -19,7 +19,7 @@ func TestPerceive(t *testing.T) {
 	// gripper over the open drawer, say), so a small share may fail.
 	var worstRaw float64
 	closedWrong, tokMissed, tokFar, n := 0, 0, 0, 0
-	for e := 0; e < 60; e++ {
+	for e := 0; e < 40; e++ {
 		rng := rand.New(rand.NewPCG(uint64(e), 5))
 		s := NewEpisode(rng, 3, e%3 == 0, false)
 		for i := 0; i < 12; i++ {
@@ -75,7 +75,7 @@ func TestPolicyGrades(t *testing.T) {
 	rates := map[string]float64{}
 	for _, p := range GradedPolicies() {
 		ok := 0
-		for seed := uint64(0); seed < 40; seed++ {
+		for seed := uint64(0); seed < 25; seed++ {
 			r, err := RunPolicy(context.Background(), task, p, seed, 60)
 			if err != nil {
 				t.Fatal(err)
@@ -87,7 +87,7 @@ func TestPolicyGrades(t *testing.T) {
 				t.Fatalf("%s: %d frames, %d actions for %d steps", p.Name(), len(r.Frames), len(r.Actions), r.Steps)
 			}
 		}
-		rates[p.Name()] = float64(ok) / 40
+		rates[p.Name()] = float64(ok) / 25
 	}
 	t.Logf("success rates: %v", rates)
 	if rates["expert"] < 0.85 || rates["random"] > 0.2 || rates["expert"] <= rates["noisy-0.5"] {

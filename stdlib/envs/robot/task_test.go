@@ -523,6 +523,13 @@ func TestRollout(t *testing.T) {
 		if b := fr.Predicted[0].Bounds(); b.Dx() != 32 || b.Dy() != 32 {
 			t.Fatalf("frame bounds %v", b)
 		}
+		if i == 0 {
+			// The display package renders it: viewer JSON plus a PNG fallback.
+			out := fr.Render()
+			if _, ok := out.Data["image/png"]; !ok || len(out.Data) < 2 {
+				t.Fatalf("rendered rollout has MIME types %v", keys(out.Data))
+			}
+		}
 		// Repeat the last context frame three times.
 		p := ex.Payload.(*Payload)
 		var cp []int
@@ -596,4 +603,12 @@ func TestDrawerAndLargeFrames(t *testing.T) {
 	if _, err := NewTask(Options{Size: 30}); err == nil {
 		t.Fatal("size 30 accepted")
 	}
+}
+
+func keys(m map[string]any) []string {
+	var ks []string
+	for k := range m {
+		ks = append(ks, k)
+	}
+	return ks
 }
