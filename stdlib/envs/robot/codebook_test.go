@@ -2,9 +2,9 @@ package robot
 
 import (
 	"bytes"
-	"fmt"
 	"context"
 	"flag"
+	"fmt"
 	"math"
 	"os"
 	"testing"
