@@ -30,8 +30,10 @@
 // backend safe for concurrent use (calls are serialised, as on one stream).
 //
 // Kernels. The CUDA C source (package kernels) is compiled with NVRTC at
-// New for the GPU present; a GPU newer than the NVRTC library gets PTX for
-// the newest architecture NVRTC knows, which the driver JIT-compiles.
+// New for the GPU present (the PTX is cached on disk, so only the first
+// start pays the second it takes); a GPU newer than the NVRTC library gets
+// PTX for the newest architecture NVRTC knows, which the driver
+// JIT-compiles.
 //
 // Sampling. Top-k/top-p selection stays on the host (stdlib/nn reads the
 // next-token logits after Sync): per step it moves one (rows,V) block of
@@ -197,7 +199,7 @@ func compileFor(devArch int) (ptx string, arch int, err error) {
 	}
 	var errs []error
 	for _, a := range tries {
-		ptx, err := kernels.Compile(a)
+		ptx, err := kernels.CompileCached(a)
 		if err == nil {
 			return ptx, a, nil
 		}

@@ -12,8 +12,12 @@
 package kernels
 
 import (
+	"crypto/sha256"
 	_ "embed"
+	"encoding/hex"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 
 	"gorgonia.org/cu/nvrtc"
@@ -61,6 +65,44 @@ func Compile(arch int) (string, error) {
 		return "", fmt.Errorf("kernels: nvrtc get PTX: %w", err)
 	}
 	return ptx, nil
+}
+
+// CompileCached is Compile with an on-disk cache of the PTX under
+// DIR/rlvrworld/ptx, where DIR is os.UserCacheDir (XDG_CACHE_HOME or
+// ~/.cache), keyed by the source, the architecture and the NVRTC version:
+// compiling takes about a second, and every process that opens the backend
+// (each notebook kernel) would pay it. A cache that cannot be read or
+// written is skipped; the PTX is then compiled as without it.
+func CompileCached(arch int) (string, error) {
+	path := cachePath(arch)
+	if path != "" {
+		if b, err := os.ReadFile(path); err == nil && strings.Contains(string(b), ".entry ") {
+			return string(b), nil
+		}
+	}
+	ptx, err := Compile(arch)
+	if err != nil || path == "" {
+		return ptx, err
+	}
+	if os.MkdirAll(filepath.Dir(path), 0o755) == nil {
+		tmp := fmt.Sprintf("%s.%d.tmp", path, os.Getpid())
+		if os.WriteFile(tmp, []byte(ptx), 0o644) == nil {
+			if os.Rename(tmp, path) != nil {
+				os.Remove(tmp)
+			}
+		}
+	}
+	return ptx, nil
+}
+
+// cachePath names the cached PTX for arch, or "" without a cache directory.
+func cachePath(arch int) string {
+	dir, err := os.UserCacheDir()
+	if err != nil {
+		return ""
+	}
+	h := sha256.Sum256([]byte(Source + "\x00" + NVRTCVersion()))
+	return filepath.Join(dir, "rlvrworld", "ptx", fmt.Sprintf("%s-compute_%d.ptx", hex.EncodeToString(h[:8]), arch))
 }
 
 // NVRTCVersion reports the NVRTC library version, e.g. "11.8".
