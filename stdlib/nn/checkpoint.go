@@ -96,7 +96,9 @@ func parseSafetensors(data []byte) (*stFile, error) {
 		f.tensors[name] = ti
 		spans = append(spans, span{name, lo, hi})
 	}
-	sort.Slice(spans, func(i, j int) bool { return spans[i].lo < spans[j].lo || (spans[i].lo == spans[j].lo && spans[i].hi < spans[j].hi) })
+	sort.Slice(spans, func(i, j int) bool {
+		return spans[i].lo < spans[j].lo || (spans[i].lo == spans[j].lo && spans[i].hi < spans[j].hi)
+	})
 	for i := 1; i < len(spans); i++ {
 		if spans[i].lo < spans[i-1].hi {
 			return nil, fmt.Errorf("safetensors: tensors %q and %q overlap", spans[i-1].name, spans[i].name)

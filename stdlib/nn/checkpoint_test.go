@@ -74,7 +74,7 @@ func TestCheckpointCorruption(t *testing.T) {
 		"truncated data":   {good[:len(good)-10], "truncated"},
 		"huge header len":  {append(binary.LittleEndian.AppendUint64(nil, 1<<40), good[8:]...), "implausible"},
 		"bad json":         {append(binary.LittleEndian.AppendUint64(nil, 5), []byte("{nope")...), "bad header JSON"},
-		"no config": {rewrite(t, good, func(h map[string]any) { delete(h, "__metadata__") }), "not an nn checkpoint"},
+		"no config":        {rewrite(t, good, func(h map[string]any) { delete(h, "__metadata__") }), "not an nn checkpoint"},
 		"bad config": {rewrite(t, good, func(h map[string]any) {
 			h["__metadata__"].(map[string]any)[configKey] = `{"Vocab":13,"MaxSeq":6,"Layers":2,"Dim":8,"Heads":3}`
 		}), "Heads"},

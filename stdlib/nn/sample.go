@@ -359,14 +359,14 @@ func (s *sampler) step(toks, rows, pos []int32, want []int) {
 	mean, rstd := s.mean[:N], s.rstd[:N]
 	for l := 0; l < L; l++ {
 		be.LayerNormForward(ln, mean, rstd, x, layer(p.ln1w, l, C), layer(p.ln1b, l, C), N, C)
-		m.linearN(qkv, ln, layer(p.qkvw, l, 3*C*C), layer(p.qkvb, l, 3*C), N, C, 3*C)
+		m.linear(qkv, ln, layer(p.qkvw, l, 3*C*C), layer(p.qkvb, l, 3*C), N, C, 3*C)
 		be.AttentionKV(y, qkv, s.k[l], s.v[l], rows, pos, N, C, NH, s.Tc)
-		m.linearN(tmp, y, layer(p.attprojw, l, C*C), layer(p.attprojb, l, C), N, C, C)
+		m.linear(tmp, y, layer(p.attprojw, l, C*C), layer(p.attprojb, l, C), N, C, C)
 		be.Accumulate(x, tmp)
 		be.LayerNormForward(ln, mean, rstd, x, layer(p.ln2w, l, C), layer(p.ln2b, l, C), N, C)
-		m.linearN(h, ln, layer(p.fcw, l, 4*C*C), layer(p.fcb, l, 4*C), N, C, 4*C)
+		m.linear(h, ln, layer(p.fcw, l, 4*C*C), layer(p.fcb, l, 4*C), N, C, 4*C)
 		be.GeluForward(hg, h)
-		m.linearN(tmp, hg, layer(p.fcprojw, l, 4*C*C), layer(p.fcprojb, l, C), N, 4*C, C)
+		m.linear(tmp, hg, layer(p.fcprojw, l, 4*C*C), layer(p.fcprojb, l, C), N, 4*C, C)
 		be.Accumulate(x, tmp)
 	}
 	// Only the wanted positions go through the final norm and the output
@@ -380,7 +380,7 @@ func (s *sampler) step(toks, rows, pos []int32, want []int) {
 		copy(g[k*C:(k+1)*C], x[i*C:(i+1)*C])
 	}
 	be.LayerNormForward(ln[:nw*C], mean[:nw], rstd[:nw], g, p.lnfw, p.lnfb, nw, C)
-	m.linearN(s.logits[:nw*V], ln[:nw*C], p.wte, nil, nw, C, V)
+	m.linear(s.logits[:nw*V], ln[:nw*C], p.wte, nil, nw, C, V)
 	be.Sync()
 	for k, i := range want {
 		r := int(rows[i])
@@ -389,4 +389,6 @@ func (s *sampler) step(toks, rows, pos []int32, want []int) {
 }
 
 // linearN is linear for the sampler (same as training's).
-func (m *Model) linearN(out, inp, w, bias []float32, N, IC, OC int) { m.linear(out, inp, w, bias, N, IC, OC) }
+func (m *Model) linearN(out, inp, w, bias []float32, N, IC, OC int) {
+	m.linear(out, inp, w, bias, N, IC, OC)
+}

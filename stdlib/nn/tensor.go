@@ -44,4 +44,3 @@ func (m *Model) ParamNames() []string {
 	}
 	return out
 }
-
