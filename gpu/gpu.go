@@ -14,6 +14,9 @@ import (
 //
 // Methods panic on inconsistent sizes: a shape mismatch is a programming
 // error of the caller, and the model checks user input before it gets here.
+// The buffers of one call never overlap (callers guarantee it), so a
+// backend may read and write them in any order. Methods are safe for
+// concurrent use on disjoint buffers.
 type Backend interface {
 	// Name identifies the backend, e.g. "cpu/openblas".
 	Name() string
