@@ -80,6 +80,12 @@ func TestSplit(t *testing.T) {
 	if got[1].line != 2 || got[2].line != 3 {
 		t.Fatalf("lines: %+v", got)
 	}
+	// Header semicolons of for, if and switch do not end a statement.
+	code = "for i := 0; i < 2; i++ {\n}\nif x := 1; x > 0 {\n}\nswitch y := 2; y {\n}\nz := []int{1}; _ = z"
+	got = split(code)
+	if len(got) != 5 || got[1].line != 3 || got[4].line != 7 || got[4].col != 16 {
+		t.Fatalf("header split: %+v", got)
+	}
 	if split("   \n") != nil {
 		t.Fatal("blank cell gave chunks")
 	}
@@ -93,6 +99,10 @@ func TestMixedCellAndValue(t *testing.T) {
 	}
 	if out.String() != "hi\n" {
 		t.Fatalf("stdout %q", out.String())
+	}
+	mustOK(t, e, "for i := 0; i < 3; i++ { fmt.Print(i) }\nif n := 2; n > 1 { fmt.Println() }")
+	if out.String() != "hi\n012\n" {
+		t.Fatalf("stdout after loop %q", out.String())
 	}
 	// fmt.Println's byte count is not a value the user wants.
 	if r := mustOK(t, e, `fmt.Println("x")`); r.HasValue {

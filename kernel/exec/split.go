@@ -65,11 +65,9 @@ func split(src string) []chunk {
 		if to < len(toks) {
 			endOff = file.Offset(toks[to].pos)
 		}
-		// Declarations merge into one evaluation. Statements stay one per
-		// evaluation, so that a runtime panic is reported at the line of the
-		// top-level statement that raised it (yaegi gives the position of the
-		// enclosing evaluation for code outside functions).
-		if n := len(out); n > 0 && out[n-1].kind == k && k == kindDecl {
+		// Consecutive pieces of one kind merge; statements are split again
+		// by the parser below.
+		if n := len(out); n > 0 && out[n-1].kind == k && k != kindImport {
 			out[n-1].end = endOff
 			return
 		}
@@ -113,6 +111,48 @@ func split(src string) []chunk {
 		}
 		add(kind, i, j)
 		i = j + 1
+	}
+	return splitStmts(src, out)
+}
+
+// splitStmts cuts each run of statements into one chunk per top-level
+// statement, using the Go parser (the token scan above cannot tell the
+// semicolons of a "for i := 0; i < n; i++" header from statement ends).
+// One statement per evaluation makes a runtime panic report the line of the
+// statement that raised it: yaegi gives the position of the enclosing
+// evaluation for code outside functions. A run that does not parse stays
+// whole, for yaegi to report the syntax error.
+func splitStmts(src string, in []chunk) []chunk {
+	const wrap = "package p; func _() {\n"
+	var out []chunk
+	for _, c := range in {
+		if c.kind != kindStmt {
+			out = append(out, c)
+			continue
+		}
+		text := src[c.start:c.end]
+		fset := token.NewFileSet()
+		f, err := parser.ParseFile(fset, "", wrap+text+"\n}", 0)
+		if err != nil {
+			out = append(out, c)
+			continue
+		}
+		body := f.Decls[0].(*ast.FuncDecl).Body.List
+		if len(body) <= 1 {
+			out = append(out, c)
+			continue
+		}
+		for k, st := range body {
+			start := fset.Position(st.Pos()).Offset - len(wrap)
+			end := len(text)
+			if k+1 < len(body) {
+				end = fset.Position(body[k+1].Pos()).Offset - len(wrap)
+			}
+			abs := c.start + start
+			line := 1 + strings.Count(src[:abs], "\n")
+			col := abs - (strings.LastIndex(src[:abs], "\n") + 1) + 1
+			out = append(out, chunk{kind: kindStmt, start: abs, end: c.start + end, line: line, col: col})
+		}
 	}
 	return out
 }
