@@ -39,6 +39,7 @@ const DEMO = notebook([
   ['code', FRAMES_CELL],
   ['code', 'import "rlvr/display"\ndisplay.StateDiff{Title: "turn on sink", Items: []display.DiffItem{{Key: "sink", Before: "on: false", Truth: "on: true", Predicted: "on: false"}, {Key: "cup", Before: "full: no", Truth: "full: no", Predicted: "full: no"}}}'],
   ['code', 'x := 41\nx + 1'],
+  ['code', 'import (\n\t"rlvr/display"\n\t"rlvr/plot"\n\t"time"\n)\nlive := plot.NewLive("live reward", "mean")\nbar := display.NewProgress("steps", 20)\nfor i := range make([]int, 20) {\n\tlive.Add(float64(i), float64(i)*0.05)\n\tbar.Set(i + 1)\n\ttime.Sleep(30 * time.Millisecond)\n}\nlive.Flush()'],
 ]);
 
 let server, browser;
@@ -48,6 +49,7 @@ before(async () => {
   // test cannot change what another opens.
   server = await startServer({
     'demo.ipynb': DEMO, 'save.ipynb': DEMO, 'interrupt.ipynb': notebook([['code', 'x := 41\nx + 1']]),
+    'restart.ipynb': notebook([['code', 'x := 41\nx + 1'], ['code', 'import "time"\ngo func() { panic("boom in a goroutine") }()\ntime.Sleep(3 * time.Second)'], ['code', '3 + 4']]),
     'sub/other.ipynb': notebook([['code', '1']]),
   });
   browser = await launch();
@@ -174,6 +176,13 @@ test('type a cell, Shift+Enter runs it and shows its output; keyboard commands',
   await option.first().waitFor({ timeout: 10000 });
   await page.keyboard.press('Escape');
 
+  // Docs from the kernel: Shift+Tab on a name.
+  await page.keyboard.type('ntln');
+  await page.keyboard.press('Shift+Tab');
+  const docs = page.locator('.cell').first().locator('.docs');
+  await docs.waitFor();
+  assert.match(await docs.textContent(), /Println/);
+
   // Editing an executed cell marks it stale.
   await page.locator('.cell').first().locator('.stale-note').waitFor();
   assert.match(await page.locator('.cell').first().locator('.stale-note').textContent(), /edited/);
@@ -185,7 +194,7 @@ test('Run all: print, HTML, a drawn chart, a frames rollout and a state diff', r
   await openNotebook(page, 'demo.ipynb');
   await page.getByRole('button', { name: 'Run all' }).click();
   const last = page.locator('.cell').last();
-  await last.locator('.prompt', { hasText: '[6]:' }).waitFor({ timeout: 60000 });
+  await last.locator('.prompt', { hasText: '[7]:' }).waitFor({ timeout: 60000 });
   await page.waitForSelector('.kstatus[data-state="idle"]');
 
   const cells = page.locator('.cell');
@@ -218,6 +227,16 @@ test('Run all: print, HTML, a drawn chart, a frames rollout and a state diff', r
   assert.equal(await sd.locator('tr.sd-mistake').count(), 1);
 
   assert.match(await cells.nth(6).locator('.output').textContent(), /42/);
+
+  // The live chart and the progress bar were updated in place: one of
+  // each, holding the final state.
+  const live = cells.nth(7);
+  assert.equal(await live.locator('.chart').count(), 1);
+  assert.equal(await live.locator('.chart').getAttribute('aria-label'), 'Chart: live reward');
+  const points = await live.locator('.chart').evaluate((el) => el.__option.series[0].data.length);
+  assert.equal(points, 20);
+  assert.equal(await live.locator('progress').count(), 1);
+  assert.equal(await live.locator('progress').getAttribute('value'), '20');
   await shot(page, 'notebook-run-all');
 }));
 
@@ -254,7 +273,7 @@ test('Interrupt stops a runaway cell and the kernel keeps its state', run('inter
 test('save, reload: the outputs are still there, and the file is nbformat 4.5', run('save-reload', async (page) => {
   await openNotebook(page, 'save.ipynb');
   await page.getByRole('button', { name: 'Run all' }).click();
-  await page.locator('.cell').last().locator('.output', { hasText: '42' }).waitFor({ timeout: 60000 });
+  await page.locator('.cell').last().locator('.prompt', { hasText: '[7]:' }).waitFor({ timeout: 60000 });
   await page.waitForSelector('.kstatus[data-state="idle"]');
   assert.match(await page.locator('.dirty-mark').textContent(), /unsaved/);
   await page.keyboard.press('Escape');
@@ -284,3 +303,35 @@ test('save, reload: the outputs are still there, and the file is nbformat 4.5', 
   await shot(page, 'notebook-reloaded');
 }));
 
+
+test('Restart and a kernel death are shown plainly; executed cells turn stale', run('restart', async (page) => {
+  await openNotebook(page, 'restart.ipynb');
+  const cells = page.locator('.cell');
+  await cells.nth(0).locator('.cm-content').click();
+  await page.keyboard.press('Control+Enter');
+  await cells.nth(0).locator('.output', { hasText: '42' }).waitFor({ timeout: 30000 });
+  await page.waitForSelector('.kstatus[data-state="idle"]');
+
+  await page.getByRole('button', { name: 'Restart' }).click();
+  await page.locator('.banner', { hasText: 'Kernel restarted' }).waitFor({ timeout: 20000 });
+  await cells.nth(0).locator('.stale-note', { hasText: 'kernel restarted' }).waitFor();
+  await page.waitForSelector('.kstatus[data-state="idle"]', { timeout: 20000 });
+
+  // The state is gone: x is undefined now.
+  await cells.nth(0).locator('.cm-content').click();
+  await page.keyboard.press('Control+a');
+  await page.keyboard.type('x + 1');
+  await page.keyboard.press('Control+Enter');
+  await cells.nth(0).locator('.out-error').waitFor({ timeout: 20000 });
+
+  // A cell that ends the kernel process: the page says so, and the
+  // server's restarted kernel runs the next cell.
+  await cells.nth(1).locator('.cm-content').click();
+  await page.keyboard.press('Control+Enter');
+  await page.locator('.banner', { hasText: 'kernel died' }).waitFor({ timeout: 30000 });
+  await shot(page, 'notebook-kernel-died');
+  await page.waitForSelector('.kstatus[data-state="idle"]', { timeout: 30000 });
+  await cells.nth(2).locator('.cm-content').click();
+  await page.keyboard.press('Control+Enter');
+  await cells.nth(2).locator('.output', { hasText: '7' }).waitFor({ timeout: 30000 });
+}));

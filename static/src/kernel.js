@@ -47,6 +47,9 @@ export class Kernel {
     this.session = sessionId;
     this.username = username;
     this.pending = new Map();
+    // Finished requests, kept a while so that iopub output arriving after
+    // the kernel went idle (a late stream flush) still reaches its cell.
+    this.recent = new Map();
     this.onStatus = () => {};
     this.onIopub = () => {};
     this.onConnection = () => {};
@@ -113,7 +116,10 @@ export class Kernel {
     const p = parent ? this.pending.get(parent) : null;
     if (msg.channel === 'iopub' && type === 'status') this.onStatus(msg.content.execution_state, msg);
     if (!p) {
-      if (msg.channel === 'iopub') this.onIopub(msg);
+      const late = parent ? this.recent.get(parent) : null;
+      if (late && msg.channel === 'iopub' && type !== 'status') {
+        if (late.onIopub) late.onIopub(msg);
+      } else if (msg.channel === 'iopub') this.onIopub(msg);
       return;
     }
     if (msg.channel === 'iopub') {
@@ -128,6 +134,8 @@ export class Kernel {
     }
     if (p.reply && (p.idle || !p.waitIdle)) {
       this.pending.delete(parent);
+      this.recent.set(parent, p);
+      if (this.recent.size > 64) this.recent.delete(this.recent.keys().next().value);
       p.resolve(p.reply);
     }
   }

@@ -639,9 +639,13 @@ export class Notebook {
     this.renumber();
     const code = c.source;
     let status = 'error';
+    // Late output of this run must not land in a later run of the cell.
+    const run = {};
+    c.run = run;
     try {
       const reply = await this.kernel.execute(code, {
         onIopub: (msg) => {
+          if (c.run !== run) return;
           const t = msg.header.msg_type;
           if (t === 'update_display_data') this.updateDisplay(msg.content);
           else if (t === 'execute_input') {
