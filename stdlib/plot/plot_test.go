@@ -127,6 +127,12 @@ func TestNiceTicks(t *testing.T) {
 	if len(ticks) < 4 || ticks[0] != 0 || ticks[len(ticks)-1] != 1 {
 		t.Errorf("ticks(0,1) = %v", ticks)
 	}
+	for _, r := range [][2]float64{{0.2, 0.594}, {0, 490}, {-3.2, 7.9}, {1e-4, 3e-4}, {5, 5}} {
+		tk := niceTicks(r[0], r[1], 5)
+		if tk[0] > r[0] || tk[len(tk)-1] < r[1] || len(tk) > 12 {
+			t.Errorf("ticks(%v) = %v do not cover the range", r, tk)
+		}
+	}
 	for _, v := range niceTicks(0.1, 0.7, 5) {
 		if l := label(v); len(l) > 6 {
 			t.Errorf("ugly label %q", l)

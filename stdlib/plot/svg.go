@@ -12,7 +12,9 @@ import (
 // the interactive chart use the same colours.
 var palette = []string{"#5470c6", "#91cc75", "#fac858", "#ee6666", "#73c0de", "#3ba272", "#fc8452", "#9a60b4", "#ea7ccc"}
 
-// niceTicks returns about n round tick values covering [lo, hi].
+// niceTicks returns about n round tick values whose span covers [lo, hi]:
+// the first is at or below lo and the last at or above hi, so the axis can
+// end on a labelled tick.
 func niceTicks(lo, hi float64, n int) []float64 {
 	if !(hi > lo) {
 		lo, hi = lo-1, hi+1
@@ -27,13 +29,17 @@ func niceTicks(lo, hi float64, n int) []float64 {
 		}
 	}
 	var ticks []float64
-	for v := math.Ceil(lo/step) * step; v <= hi+step*1e-9; v += step {
+	for v := math.Floor(lo/step+1e-9) * step; v < hi+step*(1-1e-9); v += step {
 		// Snap to the step grid, so 0.30000000000000004 prints as 0.3.
 		t, _ := strconv.ParseFloat(strconv.FormatFloat(math.Round(v/step)*step, 'g', 12, 64), 64)
 		ticks = append(ticks, t)
 		if len(ticks) > 50 {
 			break
 		}
+	}
+	if last := ticks[len(ticks)-1]; last < hi {
+		t, _ := strconv.ParseFloat(strconv.FormatFloat(last+step, 'g', 12, 64), 64)
+		ticks = append(ticks, t)
 	}
 	return ticks
 }
@@ -143,6 +149,7 @@ func (c *Chart) svgLines(b *strings.Builder, left, top, pw, ph float64, py func(
 		xlo, xhi = 0, 1
 	}
 	xt := niceTicks(xlo, xhi, 6)
+	xlo, xhi = xt[0], xt[len(xt)-1]
 	if xhi == xlo {
 		xlo, xhi = xlo-1, xhi+1
 	}
