@@ -94,8 +94,13 @@ type expResult struct {
 	Budget string `json:"budget"`
 	Seed   int64  `json:"seed"`
 	// Reward names a non-default RL reward (text game "binary").
-	Reward string   `json:"reward,omitempty"`
-	Rows   []expRow `json:"rows"`
+	Reward string `json:"reward,omitempty"`
+	// RLChanged is the share of changed transitions among the RL prompts
+	// when it was set (--rl-changed).
+	RLChanged float64 `json:"rl_changed,omitempty"`
+	// GRPO is the RLVR configuration used.
+	GRPO *grpo.Config `json:"grpo,omitempty"`
+	Rows []expRow     `json:"rows"`
 }
 
 // metricKeys are the issue's metric columns per task, in table order.
@@ -115,6 +120,11 @@ func runExp(args []string) int {
 	pretrainTo := fs.String("pretrain-to", "", "only pretrain the MLE start model and save it here (make checkpoints)")
 	quiet := fs.Bool("q", false, "no per-step progress on stderr")
 	reward := fs.String("reward", "", "text game reward for RLVR: task (default) or binary")
+	rlChanged := fs.Float64("rl-changed", 0, "share of changed transitions among the RLVR prompts (0: the data's own mix)")
+	lr := fs.Float64("lr", 0, "override the RLVR learning rate")
+	group := fs.Int("group", 0, "override the GRPO group size G")
+	prompts := fs.Int("prompts", 0, "override the GRPO prompts per step")
+	rlSteps := fs.Int("rl-steps", 0, "override the number of GRPO steps (MLE continued follows)")
 	summary := fs.Bool("summarize", false, "print the mean ± std table of the result files given as arguments")
 	if err := fs.Parse(args); err != nil {
 		return 2
@@ -138,7 +148,8 @@ func runExp(args []string) int {
 	if *quiet {
 		logw = io.Discard
 	}
-	e := &experiment{task: *taskName, budgetName: *budgetName, seed: *seed, ckptDir: *ckptDir, log: logw, reward: *reward}
+	e := &experiment{task: *taskName, budgetName: *budgetName, seed: *seed, ckptDir: *ckptDir, log: logw, reward: *reward, rlChanged: *rlChanged,
+		over: budgetOverride{LR: *lr, Group: *group, Prompts: *prompts, RLSteps: *rlSteps}}
 	var res *expResult
 	var err error
 	switch {
@@ -176,6 +187,55 @@ type experiment struct {
 	// reward selects the text game's RL reward ("" is the task's default);
 	// evaluation metrics do not depend on it.
 	reward string
+	// rlChanged, when in (0,1), resamples the RL prompts to this share of
+	// changed transitions.
+	rlChanged float64
+	// over overrides budget settings from the command line.
+	over budgetOverride
+}
+
+// budgetOverride holds the command-line overrides of a budget; zero
+// fields keep the budget's value.
+type budgetOverride struct {
+	LR                      float64
+	Group, Prompts, RLSteps int
+}
+
+func (o budgetOverride) apply(b *budget) {
+	if o.LR > 0 {
+		b.GRPO.LR = float32(o.LR)
+	}
+	if o.Group > 0 {
+		b.GRPO.GroupSize = o.Group
+	}
+	if o.Prompts > 0 {
+		b.GRPO.PromptsPerStep = o.Prompts
+	}
+	if o.RLSteps > 0 {
+		b.RLSteps = o.RLSteps
+	}
+}
+
+// rlPrompts returns the RLVR prompt set: the training data, or, with
+// rlChanged set, all of its changed transitions plus as many unchanged
+// ones (the first, in data order) as make the requested share.
+func (e *experiment) rlPrompts(train []envs.Example) []envs.Example {
+	if e.rlChanged <= 0 || e.rlChanged >= 1 {
+		return train
+	}
+	var ch, un []envs.Example
+	for _, ex := range train {
+		if ex.Changed {
+			ch = append(ch, ex)
+		} else {
+			un = append(un, ex)
+		}
+	}
+	nUn := int(float64(len(ch)) * (1 - e.rlChanged) / e.rlChanged)
+	if nUn > len(un) {
+		nUn = len(un)
+	}
+	return append(ch, un[:nUn]...)
 }
 
 func (e *experiment) logf(format string, a ...any) {
@@ -316,6 +376,8 @@ func (e *experiment) runModels(ctx context.Context, taskName string) (res *expRe
 	if err != nil {
 		return nil, nil, err
 	}
+	e.over.apply(&b)
+	res = &expResult{Task: task.Name(), Budget: e.budgetName, Seed: e.seed, GRPO: &b.GRPO}
 	train, test, err := e.data(ctx, task, b)
 	if err != nil {
 		return nil, nil, err
@@ -324,7 +386,6 @@ func (e *experiment) runModels(ctx context.Context, taskName string) (res *expRe
 	if err != nil {
 		return nil, nil, err
 	}
-	res = &expResult{Task: task.Name(), Budget: e.budgetName, Seed: e.seed}
 	eval := func(m *nn.Model, method string, steps int, wall float64) error {
 		ev, err := grpo.Evaluate(ctx, m, task, test, grpo.EvalOptions{Seed: e.seed})
 		if err != nil {
@@ -365,7 +426,10 @@ func (e *experiment) runModels(ctx context.Context, taskName string) (res *expRe
 	if err != nil {
 		return nil, nil, err
 	}
-	err = tr.Train(ctx, train, b.RLSteps, func(m grpo.StepMetrics) {
+	if e.rlChanged > 0 {
+		res.RLChanged = e.rlChanged
+	}
+	err = tr.Train(ctx, e.rlPrompts(train), b.RLSteps, func(m grpo.StepMetrics) {
 		e.logf("  grpo %d/%d reward %.4f±%.4f zero-groups %.2f kl %.4f clip %.3f ent %.3f len %.1f (sample %.1fs reward %.2fs update %.1fs)",
 			m.Step, b.RLSteps, m.RewardMean, m.RewardStd, m.ZeroGroups, m.KL, m.ClipFrac, m.Entropy, m.RespLen,
 			m.SampleSec, m.RewardSec, m.UpdateSec)
