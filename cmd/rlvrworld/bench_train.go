@@ -5,7 +5,9 @@ import (
 	"flag"
 	"fmt"
 	"math/rand/v2"
+	"os"
 	"runtime"
+	"runtime/pprof"
 	"sort"
 	"syscall"
 	"time"
@@ -104,6 +106,7 @@ func benchTrain(args []string) (any, error) {
 	C := fs.Int("C", 256, "channels")
 	NH := fs.Int("NH", 4, "heads")
 	V := fs.Int("V", 512, "vocabulary")
+	prof := fs.String("cpuprofile", "", "write a CPU profile of the timed steps to this file")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
@@ -131,6 +134,17 @@ func benchTrain(args []string) (any, error) {
 	var stepT, fwdT, bwdT, optT []float64
 	var loss float64
 	for s := 0; s < *steps+2; s++ {
+		if s == 2 && *prof != "" {
+			f, err := os.Create(*prof)
+			if err != nil {
+				return nil, err
+			}
+			if err := pprof.StartCPUProfile(f); err != nil {
+				return nil, err
+			}
+			defer f.Close()
+			defer pprof.StopCPUProfile()
+		}
 		t0 := time.Now()
 		logp, _ := m.Forward(batch)
 		t1 := time.Now()
