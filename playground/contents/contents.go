@@ -668,4 +668,3 @@ func (m *Manager) DeleteCheckpoint(apiPath, id string) error {
 	}
 	return nil
 }
-

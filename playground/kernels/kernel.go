@@ -251,7 +251,7 @@ type Kernel struct {
 	state        string
 	lastActivity time.Time
 	clients      map[*Client]struct{}
-	routes       map[string]*Client             // request msg_id -> the client that sent it
+	routes       map[string]*Client            // request msg_id -> the client that sent it
 	waiters      map[string]chan *wire.Message // request msg_id -> the server's own waiter
 	restarts     int
 	closing      bool

@@ -253,7 +253,7 @@ func DecodeLegacyBinary(data []byte) (*Message, error) {
 		return nil, errors.New("wire: binary frame shorter than its count")
 	}
 	n := binary.BigEndian.Uint32(data)
-	if n < 1 || uint64(n) > uint64(len(data)/4) {
+	if n < 1 || 4*(uint64(n)+1) > uint64(len(data)) {
 		return nil, fmt.Errorf("wire: binary frame claims %d parts", n)
 	}
 	offsets := make([]int, n+1)
@@ -305,7 +305,7 @@ func DecodeV1(data []byte) (*Message, error) {
 		return nil, errors.New("wire: v1 frame shorter than its count")
 	}
 	n := binary.LittleEndian.Uint64(data)
-	if n < 6 || n > uint64(len(data)/8) {
+	if n < 6 || n >= uint64(len(data)/8) {
 		return nil, fmt.Errorf("wire: v1 frame claims %d offsets", n)
 	}
 	offsets := make([]int, n)
