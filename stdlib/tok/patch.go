@@ -25,7 +25,8 @@ import (
 // Codebook is a learned set of K patch vectors. Vectors holds K rows of
 // Dim() = Patch*Patch*3 values in [0, 1], in the pixel order of a patch
 // (row-major, RGB interleaved). A zero Codebook is not usable: build one with
-// TrainCodebook, NewCodebook, ReadCodebook or LoadCodebook.
+// TrainCodebook, NewCodebook, ReadCodebook or LoadCodebook. A codebook is
+// read-only once built, so any number of goroutines may encode and decode.
 type Codebook struct {
 	K       int
 	Patch   int
@@ -106,8 +107,9 @@ func (c *Codebook) checkFrame(n, w, h int) error {
 	if c == nil || c.K == 0 || c.Patch <= 0 {
 		return errors.New("tok: empty codebook")
 	}
-	if c.norms == nil {
-		c.cacheNorms()
+	if len(c.norms) != c.K || len(c.Vectors) != c.K*c.Dim() {
+		// Filling norms here would race with concurrent encoders.
+		return errors.New("tok: codebook not initialised: build it with NewCodebook (also after changing Vectors)")
 	}
 	if w <= 0 || h <= 0 || w%c.Patch != 0 || h%c.Patch != 0 {
 		return fmt.Errorf("tok: frame %dx%d is not a multiple of the %d-pixel patch", w, h, c.Patch)
@@ -279,7 +281,7 @@ func TrainCodebook(ctx context.Context, frames [][]uint8, w, h int, opts Codeboo
 	if len(frames) == 0 {
 		return nil, st, errors.New("tok: train codebook: no frames")
 	}
-	probe := &Codebook{K: 1, Patch: opts.Patch, Vectors: make([]float32, opts.Patch*opts.Patch*3)}
+	probe := &Codebook{K: 1, Patch: opts.Patch, Vectors: make([]float32, opts.Patch*opts.Patch*3), norms: make([]float32, 1)}
 	p, d := opts.Patch, probe.Dim()
 	// Merge identical patches; the key is the patch's bytes.
 	index := map[string]int{}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"sync"
 
 	"github.com/rlvrworld/rlvrworld/stdlib/envs"
 	"github.com/rlvrworld/rlvrworld/stdlib/tok"
@@ -272,27 +273,46 @@ func (t *Task) quantise(a Action) Action {
 
 // Generate returns n examples of a split. Each example is its own episode:
 // a layout drawn from the episode seed, 0 to Warmup steps of the data
-// policy, then the Steps steps the example predicts.
+// policy, then the Steps steps the example predicts. Two goroutines share
+// the work; each example depends only on its own seed, so the result does
+// not depend on scheduling.
 func (t *Task) Generate(ctx context.Context, split envs.Split, n int, seed int64) ([]envs.Example, error) {
 	if n < 0 {
 		return nil, fmt.Errorf("robot: negative example count %d", n)
 	}
-	out := make([]envs.Example, 0, n)
-	for i := 0; i < n; i++ {
-		if i%16 == 0 && ctx.Err() != nil {
-			return nil, ctx.Err()
-		}
-		es, err := episodeSeed(split, seed, i)
+	if _, err := episodeSeed(split, seed, 0); err != nil {
+		return nil, err
+	}
+	out := make([]envs.Example, n)
+	const workers = 2
+	errs := make([]error, workers)
+	var wg sync.WaitGroup
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func(w int) {
+			defer wg.Done()
+			for i := w; i < n; i += workers {
+				if (i/workers)%16 == 0 && ctx.Err() != nil {
+					errs[w] = ctx.Err()
+					return
+				}
+				es, _ := episodeSeed(split, seed, i)
+				ex, err := t.example(es, split == envs.Heldout)
+				if err != nil {
+					errs[w] = err
+					return
+				}
+				ex.ID = fmt.Sprintf("%s-%s-%d-%d", t.name, split, seed, i)
+				ex.Split = split
+				out[i] = *ex
+			}
+		}(w)
+	}
+	wg.Wait()
+	for _, err := range errs {
 		if err != nil {
 			return nil, err
 		}
-		ex, err := t.example(es, split == envs.Heldout)
-		if err != nil {
-			return nil, err
-		}
-		ex.ID = fmt.Sprintf("%s-%s-%d-%d", t.name, split, seed, i)
-		ex.Split = split
-		out = append(out, *ex)
 	}
 	return out, nil
 }
