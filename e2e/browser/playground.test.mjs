@@ -49,6 +49,7 @@ before(async () => {
   // test cannot change what another opens.
   server = await startServer({
     'demo.ipynb': DEMO, 'save.ipynb': DEMO, 'interrupt.ipynb': notebook([['code', 'x := 41\nx + 1']]),
+    'keys.ipynb': notebook([['code', '6 * 7'], ['markdown', 'some *text*']]),
     'restart.ipynb': notebook([['code', 'x := 41\nx + 1'], ['code', 'import "time"\ngo func() { panic("boom in a goroutine") }()\ntime.Sleep(3 * time.Second)'], ['code', '3 + 4']]),
     'sub/other.ipynb': notebook([['code', '1']]),
   });
@@ -330,8 +331,55 @@ test('Restart and a kernel death are shown plainly; executed cells turn stale', 
   await page.keyboard.press('Control+Enter');
   await page.locator('.banner', { hasText: 'kernel died' }).waitFor({ timeout: 30000 });
   await shot(page, 'notebook-kernel-died');
+  await page.locator('.banner', { hasText: 'kernel died and was restarted' }).waitFor({ timeout: 30000 });
   await page.waitForSelector('.kstatus[data-state="idle"]', { timeout: 30000 });
   await cells.nth(2).locator('.cm-content').click();
   await page.keyboard.press('Control+Enter');
   await cells.nth(2).locator('.output', { hasText: '7' }).waitFor({ timeout: 30000 });
+}));
+
+test('keyboard only: open a notebook, reach the toolbar, run, edit, save', run('keyboard', async (page) => {
+  await page.goto(`${server.url}/?token=${server.token}`);
+  await page.getByRole('link', { name: 'keys.ipynb' }).waitFor();
+  // Tab from the top of the page to the notebook's link.
+  for (let i = 0; i < 30; i++) {
+    await page.keyboard.press('Tab');
+    if (await page.evaluate(() => document.activeElement?.textContent === 'keys.ipynb')) break;
+  }
+  await page.keyboard.press('Enter');
+  await page.waitForURL(/keys\.ipynb$/);
+  await page.waitForSelector('.kstatus[data-state="idle"]', { timeout: 30000 });
+
+  // Tab reaches "Run all", with a visible focus ring; Enter presses it.
+  for (let i = 0; i < 10; i++) {
+    await page.keyboard.press('Tab');
+    if (await page.evaluate(() => document.activeElement?.getAttribute('aria-label') === 'Run all')) break;
+  }
+  const ring = await page.evaluate(() => getComputedStyle(document.activeElement).outlineStyle);
+  assert.notEqual(ring, 'none', 'focused button shows an outline');
+  await page.keyboard.press('Enter');
+  await page.locator('.cell').first().locator('.output', { hasText: '42' }).waitFor({ timeout: 30000 });
+
+  // Into the cells: Tab moves from the toolbar to a cell; J/K select; Enter
+  // edits; Esc leaves the editor; Ctrl+S saves.
+  for (let i = 0; i < 15; i++) {
+    await page.keyboard.press('Tab');
+    if (await page.evaluate(() => document.activeElement?.classList.contains('cell'))) break;
+  }
+  await page.keyboard.press('j');
+  assert.match(await page.evaluate(() => document.activeElement.getAttribute('aria-label')), /^Markdown cell 2/);
+  await page.keyboard.press('k');
+  assert.match(await page.evaluate(() => document.activeElement.getAttribute('aria-label')), /^Code cell 1, ran as 1/);
+  await page.keyboard.press('Enter');
+  assert.equal(await page.locator('.mode').textContent(), 'edit mode');
+  await page.keyboard.press('End');
+  await page.keyboard.type(' + 1');
+  await page.keyboard.press('Escape');
+  assert.equal(await page.locator('.mode').textContent(), 'command mode');
+  assert.match(await page.evaluate(() => document.activeElement.getAttribute('aria-label')), /stale/);
+  await page.keyboard.press('Shift+Enter');
+  await page.locator('.cell').first().locator('.output', { hasText: '43' }).waitFor({ timeout: 30000 });
+  await page.keyboard.press('Control+s');
+  await page.locator('.save-state', { hasText: 'Saved' }).waitFor();
+  await shot(page, 'notebook-keyboard');
 }));

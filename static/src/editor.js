@@ -10,7 +10,7 @@ import {
 import { defaultKeymap, history, historyKeymap, indentWithTab } from '@codemirror/commands';
 import { syntaxHighlighting, defaultHighlightStyle, bracketMatching, indentOnInput, indentUnit } from '@codemirror/language';
 import {
-  autocompletion, completionKeymap, closeBrackets, closeBracketsKeymap, completionStatus, startCompletion,
+  autocompletion, completionKeymap, closeBrackets, closeBracketsKeymap, completionStatus, startCompletion, closeCompletion,
 } from '@codemirror/autocomplete';
 import { go } from '@codemirror/lang-go';
 import { markdown as markdownLang } from './mdlang.js';
@@ -113,7 +113,14 @@ export function createEditor(parent, opts) {
           { key: 'Shift-Tab', run: wrap(keys.inspect) },
           {
             key: 'Escape',
-            run: (v) => (completionStatus(v.state) !== null ? false : wrap(keys.escape)(v)),
+            // Esc first closes an open completion list (the completion
+            // keymap handles it); a request still pending must not swallow
+            // the key, so it is dropped and Esc leaves the editor.
+            run: (v) => {
+              if (completionStatus(v.state) === 'active') return false;
+              closeCompletion(v);
+              return wrap(keys.escape)(v);
+            },
           },
         ])),
         highlightSpecialChars(),

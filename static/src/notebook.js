@@ -211,6 +211,7 @@ export class Notebook {
     if (s === 'restarting' || s === 'autorestarting') {
       this.setKernelState('restarting');
       if (!this.restartRequested) {
+        this.died = true;
         this.banner('The kernel died and is restarting. Variables are lost; run the cells again.', 'error');
       }
       this.kernelReset('the kernel restarted');
@@ -221,7 +222,8 @@ export class Notebook {
     } else if (s === 'starting') {
       this.setKernelState('starting');
     } else if (s === 'busy' || s === 'idle') {
-      if (this.kernelState === 'restarting' && s === 'idle' && !this.restartRequested) {
+      if (this.died && s === 'idle') {
+        this.died = false;
         this.banner('The kernel died and was restarted. Variables are lost; run the cells again.', 'error');
       }
       this.setKernelState(s);
