@@ -163,6 +163,12 @@ func (e *Executor) Execute(ctx context.Context, code string) (res Result) {
 	}()
 
 	chunks := split(code)
+	for _, c := range chunks {
+		if c.deferStmt {
+			msg := fmt.Sprintf("cell:%d:%d: defer at the top level of a cell is not supported (the interpreter would run it again after every later cell): put it inside a function", c.line, c.col)
+			return Result{Err: &Error{Name: "CompileError", Value: msg, Traceback: []string{"CompileError: " + msg}}}
+		}
+	}
 	// Imports first, whatever their place in the cell, one spec at a time so
 	// that repeated ones can be dropped.
 	for _, c := range chunks {
@@ -255,7 +261,7 @@ func (e *Executor) evalRich(ctx context.Context, c chunk, text string, off int) 
 	// The chunk is compiled as written first: yaegi may keep names from a
 	// failed compile in scope and words some errors oddly for the rewritten
 	// form, so errors are those of the user's code.
-	if _, err := e.in.Compile(strings.Repeat("\n", c.line) + strings.Repeat(" ", c.col-1) + text); err != nil {
+	if _, err := e.in.Compile(source(c, text)); err != nil {
 		return Result{Err: e.toError(ctx, err)}, true
 	}
 	// The assignment goes at the end of the line above the expression, so
@@ -333,6 +339,9 @@ func (e *Executor) results(call *ast.CallExpr) (n int) {
 	if ft := e.funcType(call); ft != nil {
 		return ft.NumOut()
 	}
+	if lit, ok := call.Fun.(*ast.FuncLit); ok {
+		return lit.Type.Results.NumFields()
+	}
 	return -1
 }
 
@@ -388,8 +397,19 @@ func (e *Executor) void(call *ast.CallExpr, v reflect.Value) (isVoid bool) {
 // that yaegi reports cell positions shifted down by one line (its wrapper
 // takes line 1).
 func (e *Executor) eval(ctx context.Context, c chunk, text string) (reflect.Value, error) {
-	src := strings.Repeat("\n", c.line) + strings.Repeat(" ", c.col-1) + text
-	return e.in.EvalWithContext(ctx, src)
+	return e.in.EvalWithContext(ctx, source(c, text))
+}
+
+// source pads text so that yaegi's positions are the cell's (its wrapper
+// takes line 1). A statement gets a leading ";": yaegi first parses a
+// source starting with "func" as declarations, and when that fails and it
+// falls back to statements, the statement runs again on every later
+// evaluation (a call of a function literal, say).
+func source(c chunk, text string) string {
+	if c.kind == kindStmt {
+		return strings.Repeat("\n", c.line-1) + ";\n" + strings.Repeat(" ", c.col-1) + text
+	}
+	return strings.Repeat("\n", c.line) + strings.Repeat(" ", c.col-1) + text
 }
 
 // pkgName is the name a package imported without alias is known by: the

@@ -80,6 +80,11 @@ func TestSplit(t *testing.T) {
 	if got[1].line != 2 || got[2].line != 3 {
 		t.Fatalf("lines: %+v", got)
 	}
+	for code, want := range map[string]chunkKind{"func() int { return 1 }()": kindStmt, "func (p *P) M() {}": kindDecl, "func (p P[K]) M() {}": kindDecl, "func() (int, error) { return 1, nil }()": kindStmt} {
+		if got := split(code); len(got) != 1 || got[0].kind != want {
+			t.Errorf("split(%q) = %+v, want kind %d", code, got, want)
+		}
+	}
 	// Header semicolons of for, if and switch do not end a statement.
 	code = "for i := 0; i < 2; i++ {\n}\nif x := 1; x > 0 {\n}\nswitch y := 2; y {\n}\nz := []int{1}; _ = z"
 	got = split(code)
@@ -313,5 +318,27 @@ func TestRichValues(t *testing.T) {
 	}
 	if r := mustOK(t, e, "display.HTMLOutput(\"x\")"); r.Value.(display.Output).Data["text/html"] != "x" {
 		t.Fatalf("compiled Output value %#v", r.Value)
+	}
+}
+
+// A top-level defer would run again after every later cell (a yaegi
+// limit), so it is refused with a clear error; inside a function it works.
+func TestTopLevelDeferRefused(t *testing.T) {
+	e, out, _ := newExec(t)
+	mustOK(t, e, "import \"fmt\"")
+	r := run(t, e, "fmt.Println(\"a\")\n\n  defer fmt.Println(\"d\")")
+	if r.Err == nil || !strings.Contains(r.Err.Value, "cell:3:3: defer") {
+		t.Fatalf("top-level defer: %+v", r.Err)
+	}
+	if out.String() != "" {
+		t.Fatalf("cell with a top-level defer ran: %q", out.String())
+	}
+	mustOK(t, e, "func() { defer fmt.Println(\"d\"); fmt.Println(\"b\") }()")
+	mustOK(t, e, "1")
+	if out.String() != "b\nd\n" {
+		t.Fatalf("defer in a function: %q", out.String())
+	}
+	if r := mustOK(t, e, "func() int { return 7 }()"); r.Value != 7 {
+		t.Fatalf("func literal call value %v", r.Value)
 	}
 }

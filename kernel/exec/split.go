@@ -23,6 +23,7 @@ type chunk struct {
 	kind       chunkKind
 	start, end int // byte offsets in the cell
 	line, col  int // position of start in the cell (1-based)
+	deferStmt  bool // a top-level defer statement
 }
 
 // split cuts a cell into chunks. yaegi parses an Eval whose first token is
@@ -138,7 +139,7 @@ func splitStmts(src string, in []chunk) []chunk {
 			continue
 		}
 		body := f.Decls[0].(*ast.FuncDecl).Body.List
-		if len(body) <= 1 {
+		if len(body) == 0 {
 			out = append(out, c)
 			continue
 		}
@@ -151,7 +152,8 @@ func splitStmts(src string, in []chunk) []chunk {
 			abs := c.start + start
 			line := 1 + strings.Count(src[:abs], "\n")
 			col := abs - (strings.LastIndex(src[:abs], "\n") + 1) + 1
-			out = append(out, chunk{kind: kindStmt, start: abs, end: c.start + end, line: line, col: col})
+			_, isDefer := st.(*ast.DeferStmt)
+			out = append(out, chunk{kind: kindStmt, start: abs, end: c.start + end, line: line, col: col, deferStmt: isDefer})
 		}
 	}
 	return out
@@ -179,7 +181,9 @@ func isFuncDecl(rest []token.Token) bool {
 		case token.RPAREN:
 			depth--
 			if depth == 0 {
-				return k+1 < len(rest) && at(k+1) == token.IDENT
+				// A method: "(recv) Name(". A literal has its result type
+				// or body there: "() int {", "() (int, error) {", "() {".
+				return k+2 < len(rest) && at(k+1) == token.IDENT && at(k+2) == token.LPAREN
 			}
 		}
 	}
