@@ -21,8 +21,8 @@ const (
 // chunk is a run of top-level code of one kind, in cell order.
 type chunk struct {
 	kind       chunkKind
-	start, end int // byte offsets in the cell
-	line, col  int // position of start in the cell (1-based)
+	start, end int  // byte offsets in the cell
+	line, col  int  // position of start in the cell (1-based)
 	deferStmt  bool // a top-level defer statement
 }
 
