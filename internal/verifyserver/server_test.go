@@ -243,3 +243,21 @@ func TestLoadTestAndListen(t *testing.T) {
 		t.Fatal("server still answers after cancel")
 	}
 }
+
+// BenchmarkScoreHTTP is one truth answer per request over loopback HTTP.
+func BenchmarkScoreHTTP(b *testing.B) {
+	sc, _ := verl.NewScorer()
+	ts := httptest.NewServer(New(sc, Options{}))
+	defer ts.Close()
+	tg, _ := textgame.New(textgame.Options{})
+	exs, _ := tg.Generate(context.Background(), envs.Val, 50, 2)
+	rs, _ := verl.Rows(tg, exs)
+	var bodies [][]byte
+	for _, r := range rs {
+		bodies = append(bodies, reqBody(r, r.RewardModel.GroundTruth))
+	}
+	b.ResetTimer()
+	for i := 0; i < b.N; i += len(bodies) {
+		LoadTest(context.Background(), ts.URL+"/v1/score", bodies, 8)
+	}
+}
