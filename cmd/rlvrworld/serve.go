@@ -29,10 +29,10 @@ func init() {
 	register("serve", "start the playground server (the default)", runServe)
 }
 
-type stringList []string
+type serveStringList []string
 
-func (l *stringList) String() string     { return strings.Join(*l, ",") }
-func (l *stringList) Set(v string) error { *l = append(*l, v); return nil }
+func (l *serveStringList) String() string     { return strings.Join(*l, ",") }
+func (l *serveStringList) Set(v string) error { *l = append(*l, v); return nil }
 
 func runServe(args []string) int {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
@@ -40,7 +40,7 @@ func runServe(args []string) int {
 	dir := fs.String("notebooks", "./notebooks", "folder the notebooks live in")
 	token := fs.String("token", "", "access token (a random one when empty; required off loopback)")
 	noBrowser := fs.Bool("no-browser", false, "do not open a browser")
-	var origins stringList
+	var origins serveStringList
 	fs.Var(&origins, "allow-origin", "extra origin allowed on websockets and API calls (repeatable; * for any)")
 	kernelArgv := fs.String("kernel-argv", "", `JSON argv of the default kernel, with {connection_file}, e.g. '["/usr/bin/python3","-m","ipykernel_launcher","-f","{connection_file}"]' (default: this binary's kernel)`)
 	interruptMode := fs.String("kernel-interrupt-mode", "", "interrupt_mode of --kernel-argv's kernel: signal or message")
@@ -60,7 +60,7 @@ func runServe(args []string) int {
 		fmt.Fprintf(os.Stderr, "rlvrworld serve: bad --addr %q: %v\n", *addr, err)
 		return 2
 	}
-	loopback := isLoopbackHost(host)
+	loopback := serveIsLoopback(host)
 	if !loopback && *token == "" {
 		fmt.Fprintf(os.Stderr, "rlvrworld serve: refusing to listen on %s (not loopback) without an explicit --token\n", *addr)
 		return 2
@@ -106,7 +106,7 @@ func runServe(args []string) int {
 	}
 	defer srv.Close()
 
-	ln, err := listen(host, port)
+	ln, err := serveListen(host, port)
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "rlvrworld serve: %v\n", err)
 		return 1
@@ -116,7 +116,7 @@ func runServe(args []string) int {
 	fmt.Printf("RLVR-World playground: serving notebooks from %s\n", *dir)
 	fmt.Printf("To access the playground, open this URL in a browser:\n    %s\n", url)
 	if !*noBrowser {
-		openBrowser(url)
+		serveOpenBrowser(url)
 	}
 
 	errc := make(chan error, 1)
@@ -144,7 +144,7 @@ func runServe(args []string) int {
 	return code
 }
 
-func isLoopbackHost(host string) bool {
+func serveIsLoopback(host string) bool {
 	if strings.EqualFold(host, "localhost") {
 		return true
 	}
@@ -152,9 +152,9 @@ func isLoopbackHost(host string) bool {
 	return ip != nil && ip.IsLoopback()
 }
 
-// listen binds host:port; when the port is taken it tries the next ones, as
+// serveListen binds host:port; when the port is taken it tries the next ones, as
 // Jupyter does (port 0 always picks a free one).
-func listen(host, port string) (net.Listener, error) {
+func serveListen(host, port string) (net.Listener, error) {
 	p, err := strconv.Atoi(port)
 	if err != nil {
 		return nil, fmt.Errorf("bad port %q", port)
@@ -173,8 +173,8 @@ func listen(host, port string) (net.Listener, error) {
 	return nil, fmt.Errorf("listen on %s: %w", net.JoinHostPort(host, port), lastErr)
 }
 
-// openBrowser opens url when a desktop is there to show it.
-func openBrowser(url string) {
+// serveOpenBrowser opens url when a desktop is there to show it.
+func serveOpenBrowser(url string) {
 	var cmd *exec.Cmd
 	switch runtime.GOOS {
 	case "darwin":
