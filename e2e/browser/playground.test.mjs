@@ -184,6 +184,18 @@ test('type a cell, Shift+Enter runs it and shows its output; keyboard commands',
   await docs.waitFor();
   assert.match(await docs.textContent(), /Println/);
 
+  // Hovering a name shows its docs in a tooltip.
+  const at = await page.evaluate(() => {
+    const view = window.rlvrNotebook.cells[0].editor;
+    const pos = view.state.doc.toString().indexOf('Println') + 3;
+    const r = view.coordsAtPos(pos);
+    return { x: r.left, y: (r.top + r.bottom) / 2 };
+  });
+  await page.mouse.move(at.x, at.y);
+  await page.mouse.move(at.x + 1, at.y);
+  await page.locator('.cm-tooltip .cm-docs').waitFor({ timeout: 10000 });
+  assert.match(await page.locator('.cm-tooltip .cm-docs').textContent(), /Println/);
+
   // Editing an executed cell marks it stale.
   await page.locator('.cell').first().locator('.stale-note').waitFor();
   assert.match(await page.locator('.cell').first().locator('.stale-note').textContent(), /edited/);
@@ -222,6 +234,11 @@ test('Run all: print, HTML, a drawn chart, a frames rollout and a state diff', r
   assert.match(await frames.locator('.fv-metrics').textContent(), /MSE 0\.0200/);
   const diff = await canvasInk(frames.locator('.fv-diff canvas'));
   assert.ok(diff.ink > 50, 'difference image shows the misplaced block');
+  // Play runs through the frames from the start and stops at the end.
+  await frames.getByRole('button', { name: 'Play frames' }).click();
+  await frames.getByRole('button', { name: 'Pause frames' }).waitFor();
+  await frames.getByRole('button', { name: 'Play frames' }).waitFor({ timeout: 5000 });
+  assert.equal(await frames.locator('.fv-pos').textContent(), 'Frame 3 of 3');
 
   const sd = cells.nth(5).locator('figure.statediff');
   assert.match(await sd.locator('.sd-summary').textContent(), /1 changed.*1 mistake/);
