@@ -19,7 +19,7 @@ func init() {
 		"MAE":            reflect.ValueOf(verify.MAE),
 		"MSE":            reflect.ValueOf(verify.MSE),
 		"MatchLines":     reflect.ValueOf(verify.MatchLines),
-		"MaxPSNR":        reflect.ValueOf(constant.MakeFromLiteral("100", token.FLOAT, 0)),
+		"MaxPSNR":        reflect.ValueOf(constant.MakeFromLiteral("50", token.FLOAT, 0)),
 		"ObjectsEqual":   reflect.ValueOf(verify.ObjectsEqual),
 		"PSNR":           reflect.ValueOf(verify.PSNR),
 		"ParseLooseJSON": reflect.ValueOf(verify.ParseLooseJSON),
