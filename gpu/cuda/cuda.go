@@ -1,4 +1,4 @@
-//go:build cuda
+//go:build cuda || cudaemu
 
 // Package cuda is the GPU compute backend: cuBLAS (through gorgonia.org/cu)
 // for the matrix products and CUDA kernels for every other hot operation of
@@ -46,7 +46,6 @@
 package cuda
 
 import (
-	"errors"
 	"fmt"
 	"math"
 	"runtime"
@@ -54,43 +53,33 @@ import (
 	"sync"
 	"unsafe"
 
-	gblas "gonum.org/v1/gonum/blas"
-	"gorgonia.org/cu"
-	cublas "gorgonia.org/cu/blas"
-
 	"github.com/rlvrworld/rlvrworld/gpu"
-	"github.com/rlvrworld/rlvrworld/gpu/cuda/kernels"
 )
-
-func init() {
-	gpu.Register("cuda", func() (gpu.Backend, error) { return New(0) })
-}
 
 // region is one managed allocation, [base, end) in bytes.
 type region struct{ base, end uintptr }
 
 // chunk is one block of the staging pool.
 type chunk struct {
-	ptr  cu.DevicePtr
+	ptr  uintptr
 	size int64
 }
 
 // copyBack is a staged output to return to host memory after the call.
 type copyBack struct {
 	host  unsafe.Pointer
-	dev   cu.DevicePtr
+	dev   uintptr
 	bytes int64
 }
 
 // Backend is the CUDA implementation of gpu.Backend. Create it with New.
+// The device-specific calls go through dv: the real GPU (device_cu.go,
+// build tag cuda) or, for testing the kernels and this file without a GPU,
+// the CPU emulator (device_emu.go, build tag cudaemu).
 type Backend struct {
 	mu   sync.Mutex
-	dev  cu.Device
-	ctx  cu.CUContext
-	blas *cublas.Standard
-	fns  map[string]cu.Function
+	dv   *device
 	name string
-	arch int // compute capability the PTX was compiled for, e.g. 80
 	sms  int
 
 	regions []region // Alloc'd ranges, sorted by base
@@ -100,122 +89,26 @@ type Backend struct {
 	stageOff int64
 	pending  []copyBack
 
-	scratch  cu.DevicePtr // grow-only scratch (attention backward, decode)
-	scratchN int64        // bytes
-	ss       cu.DevicePtr // 8 bytes: SumSquares result
+	scratch  uintptr // grow-only scratch (attention backward, decode)
+	scratchN int64   // bytes
+	ss       uintptr // 8 bytes: SumSquares result
 
 	args []uint64 // launch argument slots, reused
-	argp []unsafe.Pointer
 
-	// deviceAllocs counts cuMemAlloc/cuMemAllocManaged calls, so tests can
-	// check that a training step at a seen shape allocates nothing.
+	// deviceAllocs counts device allocations, so tests can check that a
+	// training step at a seen shape allocates nothing.
 	deviceAllocs int
 }
 
 var _ gpu.Backend = (*Backend)(nil)
 
-// New opens CUDA device ordinal, compiles the kernels for it and creates
-// the cuBLAS handle. It fails (so gpu.Default falls back to the CPU) when
-// there is no such device, its compute capability is below 6.0, or it
-// lacks concurrent managed memory access.
-func New(ordinal int) (*Backend, error) {
-	n, err := cu.NumDevices()
-	if err != nil {
-		return nil, fmt.Errorf("cuda: count devices: %w", err)
-	}
-	if ordinal < 0 || ordinal >= n {
-		return nil, fmt.Errorf("cuda: device %d requested, %d present", ordinal, n)
-	}
-	dev, err := cu.GetDevice(ordinal)
-	if err != nil {
-		return nil, fmt.Errorf("cuda: get device %d: %w", ordinal, err)
-	}
-	major, minor, err := dev.ComputeCapability()
-	if err != nil {
-		return nil, fmt.Errorf("cuda: compute capability: %w", err)
-	}
-	devArch := 10*major + minor
-	if devArch < kernels.MinArch {
-		return nil, fmt.Errorf("cuda: device %d has compute capability %d.%d; the backend needs %d.%d or newer", ordinal, major, minor, kernels.MinArch/10, kernels.MinArch%10)
-	}
-	if ok, err := dev.Attribute(cu.ConcurrentManagedAccess); err != nil || ok == 0 {
-		return nil, fmt.Errorf("cuda: device %d lacks concurrent managed memory access (needs Linux and compute capability 6.0+): %v", ordinal, err)
-	}
-	sms, err := dev.Attribute(cu.MultiprocessorCount)
-	if err != nil {
-		return nil, fmt.Errorf("cuda: multiprocessor count: %w", err)
-	}
-	devName, err := dev.Name()
-	if err != nil {
-		return nil, fmt.Errorf("cuda: device name: %w", err)
-	}
-
-	runtime.LockOSThread()
-	defer runtime.UnlockOSThread()
-	ctx, err := dev.RetainPrimaryCtx()
-	if err != nil {
-		return nil, fmt.Errorf("cuda: retain primary context: %w", err)
-	}
-	if err := cu.SetCurrentContext(ctx); err != nil {
-		return nil, fmt.Errorf("cuda: set context: %w", err)
-	}
-	be := &Backend{dev: dev, ctx: ctx, sms: sms, fns: map[string]cu.Function{}}
-
-	ptx, arch, err := compileFor(devArch)
-	if err != nil {
-		return nil, err
-	}
-	be.arch = arch
-	mod, err := cu.LoadData(ptx)
-	if err != nil {
-		return nil, fmt.Errorf("cuda: load PTX for compute_%d on sm_%d: %w", arch, devArch, err)
-	}
-	for _, name := range kernels.Names {
-		fn, err := mod.Function(name)
-		if err != nil {
-			return nil, fmt.Errorf("cuda: kernel %s: %w", name, err)
-		}
-		be.fns[name] = fn
-	}
-	if be.blas, err = newBLAS(); err != nil {
-		return nil, err
-	}
+func newBackend(d *device, name string, sms int) (*Backend, error) {
+	be := &Backend{dv: d, name: name, sms: sms}
+	var err error
 	if be.ss, err = be.memAlloc(8); err != nil {
 		return nil, err
 	}
-	be.name = fmt.Sprintf("cuda/%s (sm_%d, cuBLAS, NVRTC %s)", devName, devArch, kernels.NVRTCVersion())
 	return be, nil
-}
-
-// compileFor compiles the kernels for devArch, or, when this NVRTC does not
-// know that architecture yet, for the newest one it knows (the driver
-// JIT-compiles PTX for newer GPUs).
-func compileFor(devArch int) (ptx string, arch int, err error) {
-	tries := []int{devArch}
-	for _, a := range []int{90, 89, 86, 80, 75, 70, 60} {
-		if a < devArch {
-			tries = append(tries, a)
-		}
-	}
-	var errs []error
-	for _, a := range tries {
-		ptx, err := kernels.CompileCached(a)
-		if err == nil {
-			return ptx, a, nil
-		}
-		errs = append(errs, err)
-	}
-	return "", 0, fmt.Errorf("cuda: compile kernels for sm_%d: %w", devArch, errors.Join(errs...))
-}
-
-// newBLAS creates the cuBLAS handle; cublas.New panics on failure.
-func newBLAS() (b *cublas.Standard, err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			err = fmt.Errorf("cuda: create cuBLAS handle: %v", r)
-		}
-	}()
-	return cublas.New(), nil
 }
 
 // Name reports the device, e.g. "cuda/NVIDIA H100 80GB HBM3 (sm_90, cuBLAS, NVRTC 11.8)".
@@ -226,7 +119,7 @@ func (be *Backend) Name() string { return be.name }
 func (be *Backend) enter() {
 	be.mu.Lock()
 	runtime.LockOSThread()
-	if err := cu.SetCurrentContext(be.ctx); err != nil {
+	if err := be.dv.bind(); err != nil {
 		runtime.UnlockOSThread()
 		be.mu.Unlock()
 		panic(fmt.Sprintf("cuda: make context current: %v", err))
@@ -243,7 +136,7 @@ func (be *Backend) leave() {
 		be.mu.Unlock()
 	}()
 	for _, c := range be.pending {
-		check(cu.MemcpyDtoH(c.host, c.dev, c.bytes), "copy a staged result to host memory")
+		check(be.dv.dtoh(c.host, c.dev, c.bytes), "copy a staged result to host memory")
 	}
 }
 
@@ -253,8 +146,8 @@ func check(err error, what string) {
 	}
 }
 
-func (be *Backend) memAlloc(bytes int64) (cu.DevicePtr, error) {
-	p, err := cu.MemAlloc(bytes)
+func (be *Backend) memAlloc(bytes int64) (uintptr, error) {
+	p, err := be.dv.alloc(bytes)
 	if err != nil {
 		return 0, fmt.Errorf("cuda: allocate %d bytes of device memory: %w", bytes, err)
 	}
@@ -267,9 +160,8 @@ func (be *Backend) memAlloc(bytes int64) (cu.DevicePtr, error) {
 // memory, so the garbage collector ignores it. (Reading the address through
 // a pointer-typed view keeps vet's unsafeptr check satisfied: the address
 // never was a Go pointer that could move.)
-func hostView(p cu.DevicePtr, n int) []float32 {
-	u := uintptr(p)
-	ptr := *(*unsafe.Pointer)(unsafe.Pointer(&u))
+func hostView(p uintptr, n int) []float32 {
+	ptr := *(*unsafe.Pointer)(unsafe.Pointer(&p))
 	return unsafe.Slice((*float32)(ptr), n)
 }
 
@@ -281,11 +173,11 @@ func (be *Backend) Alloc(n int) []float32 {
 	}
 	be.enter()
 	defer be.leave()
-	p, err := cu.MemAllocManaged(int64(n)*4, cu.AttachGlobal)
+	p, err := be.dv.allocManaged(int64(n) * 4)
 	check(err, fmt.Sprintf("allocate %d float32s of managed memory", n))
 	be.deviceAllocs++
-	check(cu.MemsetD32Async(p, 0, int64(n), cu.NoStream), "zero a new buffer")
-	check(cu.Synchronize(), "zero a new buffer")
+	check(be.dv.zero(p, int64(n)), "zero a new buffer")
+	check(be.dv.sync(), "zero a new buffer")
 	r := region{uintptr(p), uintptr(p) + uintptr(n)*4}
 	i := sort.Search(len(be.regions), func(i int) bool { return be.regions[i].base > r.base })
 	be.regions = append(be.regions, region{})
@@ -310,12 +202,12 @@ func (be *Backend) managed(p, bytes uintptr) bool {
 // stageBytes returns bytes of device memory from the staging pool, valid
 // until the end of the call. Chunks are kept for later calls; calls reuse
 // them in stream order, so reuse is safe without a host sync.
-func (be *Backend) stageBytes(bytes int64) cu.DevicePtr {
+func (be *Backend) stageBytes(bytes int64) uintptr {
 	bytes = (bytes + 255) &^ 255
 	for be.stageIdx < len(be.stage) {
 		c := be.stage[be.stageIdx]
 		if be.stageOff+bytes <= c.size {
-			p := c.ptr + cu.DevicePtr(be.stageOff)
+			p := c.ptr + uintptr(be.stageOff)
 			be.stageOff += bytes
 			return p
 		}
@@ -342,7 +234,7 @@ func (be *Backend) devPtr(h unsafe.Pointer, n int, elemSize int64, out bool) uin
 		return uint64(uintptr(h))
 	}
 	d := be.stageBytes(bytes)
-	check(cu.MemcpyHtoD(d, h, bytes), "stage a host buffer on the device")
+	check(be.dv.htod(d, h, bytes), "stage a host buffer on the device")
 	if out {
 		be.pending = append(be.pending, copyBack{h, d, bytes})
 	}
@@ -376,13 +268,13 @@ func (be *Backend) i32(x []int32, n int) uint64 {
 // scratchBytes returns device scratch of at least bytes, valid for the
 // current call. Growing waits for in-flight work that may still use the
 // old block.
-func (be *Backend) scratchBytes(bytes int64) cu.DevicePtr {
+func (be *Backend) scratchBytes(bytes int64) uintptr {
 	if bytes <= be.scratchN {
 		return be.scratch
 	}
 	if be.scratch != 0 {
-		check(cu.Synchronize(), "wait before growing scratch")
-		check(cu.MemFree(be.scratch), "free old scratch")
+		check(be.dv.sync(), "wait before growing scratch")
+		check(be.dv.free(be.scratch), "free old scratch")
 	}
 	p, err := be.memAlloc(bytes)
 	check(err, "grow scratch")
@@ -393,22 +285,14 @@ func (be *Backend) scratchBytes(bytes int64) cu.DevicePtr {
 // Launch argument encoders: each kernel parameter travels in a 64-bit slot
 // (gorgonia's Launch copies 8 bytes per parameter); 32-bit parameters read
 // the low half, which is the value on little-endian GPUs and hosts.
-func iarg(v int) uint64            { return uint64(int64(v)) }
-func farg(v float32) uint64        { return uint64(math.Float32bits(v)) }
-func ptrArg(p cu.DevicePtr) uint64 { return uint64(p) }
+func iarg(v int) uint64       { return uint64(int64(v)) }
+func farg(v float32) uint64   { return uint64(math.Float32bits(v)) }
+func ptrArg(p uintptr) uint64 { return uint64(p) }
 
 // launch runs kernel name on a grid of gx*gy blocks of bx*by threads.
 func (be *Backend) launch(name string, gx, gy, bx, by, shmem int, args ...uint64) {
-	fn, ok := be.fns[name]
-	if !ok {
-		panic("cuda: unknown kernel " + name)
-	}
 	be.args = append(be.args[:0], args...)
-	be.argp = be.argp[:0]
-	for i := range be.args {
-		be.argp = append(be.argp, unsafe.Pointer(&be.args[i]))
-	}
-	check(fn.Launch(gx, gy, 1, bx, by, 1, shmem, cu.NoStream, be.argp), "launch "+name)
+	check(be.dv.launch(name, gx, gy, bx, by, shmem, be.args), "launch "+name)
 }
 
 const blockSize = 256
@@ -432,7 +316,7 @@ func (be *Backend) elementwise(name string, n int, args ...uint64) {
 func (be *Backend) Sync() {
 	be.enter()
 	defer be.leave()
-	check(cu.Synchronize(), "synchronize")
+	check(be.dv.sync(), "synchronize")
 }
 
 // Gemm is row-major C = alpha*op(A)*op(B) + beta*C on cuBLAS, which is
@@ -461,17 +345,8 @@ func (be *Backend) Gemm(transA, transB bool, m, n, k int, alpha float32, a []flo
 	}
 	pa := be.in(a, (ra-1)*lda+ca)
 	pb := be.in(b, (rb-1)*ldb+cb)
-	be.blas.Sgemm(trans(transB), trans(transA), n, m, k, alpha,
-		hostView(cu.DevicePtr(pb), 1), ldb, hostView(cu.DevicePtr(pa), 1), lda,
-		beta, hostView(cu.DevicePtr(pc), 1), ldc)
-	check(be.blas.Err(), fmt.Sprintf("cublasSgemm m=%d n=%d k=%d", m, n, k))
-}
-
-func trans(t bool) gblas.Transpose {
-	if t {
-		return gblas.Trans
-	}
-	return gblas.NoTrans
+	err := be.dv.sgemm(transB, transA, n, m, k, alpha, uintptr(pb), ldb, uintptr(pa), lda, beta, uintptr(pc), ldc)
+	check(err, fmt.Sprintf("sgemm m=%d n=%d k=%d", m, n, k))
 }
 
 // Zero sets x to 0.
@@ -486,7 +361,7 @@ func (be *Backend) Zero(x []float32) {
 		clear(x) // host memory no kernel writes
 		return
 	}
-	check(cu.MemsetD32Async(cu.DevicePtr(uintptr(h)), 0, int64(len(x)), cu.NoStream), "zero a buffer")
+	check(be.dv.zero(uintptr(h), int64(len(x))), "zero a buffer")
 }
 
 // Accumulate does dst += src.
@@ -522,10 +397,10 @@ func (be *Backend) SumSquares(x []float32) float64 {
 	}
 	be.enter()
 	defer be.leave()
-	check(cu.MemsetD32Async(be.ss, 0, 2, cu.NoStream), "clear the sum")
+	check(be.dv.zero(be.ss, 2), "clear the sum")
 	be.elementwise("sum_squares", n, ptrArg(be.ss), be.in(x, n))
 	var s float64
-	check(cu.MemcpyDtoH(unsafe.Pointer(&s), be.ss, 8), "read the sum of squares")
+	check(be.dv.dtoh(unsafe.Pointer(&s), be.ss, 8), "read the sum of squares")
 	return s
 }
 

@@ -13,6 +13,10 @@
 // block per row (blockDim 256); column sums use blockDim (32,8).
 
 #define FULL_MASK 0xffffffffu
+// Dynamic shared memory; the CPU emulator (gpu/cuda/emu.cc) defines its own.
+#ifndef DYNAMIC_SHARED
+#define DYNAMIC_SHARED(T, name) extern __shared__ T name[]
+#endif
 // NVRTC without headers has no INFINITY macro.
 #define NEG_INF (-__int_as_float(0x7f800000))
 
@@ -234,7 +238,7 @@ extern "C" __global__ void gelu_bwd(float* dinp, const float* inp, const float* 
 // the block forms out[b,t,h,:] = att row * V. Dynamic shared memory: hs
 // floats for the query and 32 for reductions.
 extern "C" __global__ void attn_fwd(float* out, float* att, const float* qkv, int B, int T, int C, int NH) {
-    extern __shared__ float sh[];
+    DYNAMIC_SHARED(float, sh);
     int hs = C / NH, C3 = 3 * C;
     long long row = blockIdx.x; // (b*NH + h)*T + t
     int t = (int)(row % T);
@@ -283,7 +287,7 @@ extern "C" __global__ void attn_fwd(float* out, float* att, const float* qkv, in
 // (B,NH,T,T), then dq[b,t,h,:] += scale * dpre row * K. Shared memory: hs
 // floats of dout and 32 for reductions.
 extern "C" __global__ void attn_bwd_q(float* dqkv, float* dpre, const float* dout, const float* qkv, const float* att, int B, int T, int C, int NH) {
-    extern __shared__ float sh[];
+    DYNAMIC_SHARED(float, sh);
     int hs = C / NH, C3 = 3 * C;
     long long row = blockIdx.x;
     int t = (int)(row % T);
@@ -363,7 +367,7 @@ extern "C" __global__ void kv_write(float* kc, float* vc, const float* qkv, cons
 // kv_attn: one block per (token i, head h); query i attends to cache
 // positions 0..pos[i] of row rows[i]. scores is scratch (N,NH,Tc).
 extern "C" __global__ void kv_attn(float* out, float* scores, const float* qkv, const float* kc, const float* vc, const int* rows, const int* pos, int N, int C, int NH, int Tc) {
-    extern __shared__ float sh[];
+    DYNAMIC_SHARED(float, sh);
     int hs = C / NH;
     long long blk = blockIdx.x;
     long long i = blk / NH;
