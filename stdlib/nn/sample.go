@@ -70,7 +70,7 @@ func (m *Model) Sample(ctx context.Context, prompts [][]int, opts SampleOptions)
 	R := len(prompts)
 	out := make([]Sample, R)
 	maxNew, stop := make([]int, R), make([]int, R)
-	longest := 0
+	longest, anyNew := 0, false
 	for r, p := range prompts {
 		maxNew[r], stop[r] = opts.MaxNew, opts.Stop
 		if opts.MaxNewPerRow != nil {
@@ -80,8 +80,9 @@ func (m *Model) Sample(ctx context.Context, prompts [][]int, opts SampleOptions)
 			stop[r] = opts.StopPerRow[r]
 		}
 		longest = max(longest, len(p)+maxNew[r])
+		anyNew = anyNew || maxNew[r] > 0
 	}
-	if R == 0 || longest == 0 {
+	if !anyNew {
 		return out, nil
 	}
 	s := m.newSampler(R, min(m.cfg.MaxSeq, longest))
