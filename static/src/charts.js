@@ -73,7 +73,9 @@ export function updateChart(el, option) {
   const chart = charts.get(el);
   if (!chart) return drawChart(el);
   try {
-    chart.setOption(prepareOption(option), { notMerge: true, lazyUpdate: true });
+    // Merge, replacing the series: the chart moves to the new data
+    // smoothly instead of being redrawn from scratch at every update.
+    chart.setOption(prepareOption(option), { replaceMerge: ['series'], lazyUpdate: true });
   } catch (e) {
     el.textContent = `chart: ${e.message}`;
   }
