@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/rlvrworld/rlvrworld/stdlib/envs"
+	"github.com/rlvrworld/rlvrworld/stdlib/verify"
 )
 
 // BenchFrameRewards measures frame rewards per second on one goroutine (one
@@ -54,6 +55,10 @@ type BenchReport struct {
 	// FrameRewardsPerSec is single-step Score calls per second on one core
 	// (target 2000).
 	FrameRewardsPerSec float64 `json:"frame_rewards_per_sec"`
+	// AnchorMAEPerSec is the same goroutine's rate for a plain MAE of two
+	// 32x32 float frames, measured in the same run: the machine's state
+	// (these shared machines vary) shows in it, so compare ratios.
+	AnchorMAEPerSec float64 `json:"anchor_mae_per_sec"`
 	// EncodeFramesPerSec is tokenizer encodes of 32x32 frames per second.
 	EncodeFramesPerSec float64 `json:"encode_frames_per_sec"`
 	// GenerateExamplesPerSec is single-step examples generated per second.
@@ -71,12 +76,23 @@ func Bench(ctx context.Context) (BenchReport, error) {
 	if r.FrameRewardsPerSec, err = BenchFrameRewards(ctx, 20000); err != nil {
 		return r, err
 	}
+	a, _ := verify.ImageFromRGB(Render(NewEpisode(rand.New(rand.NewPCG(1, 1)), 3, false, false), 32), 32, 32)
+	b, _ := verify.ImageFromRGB(Render(NewEpisode(rand.New(rand.NewPCG(2, 1)), 3, false, false), 32), 32, 32)
+	start := time.Now()
+	const anchorN = 100000
+	var sink float64
+	for i := 0; i < anchorN; i++ {
+		m, _ := verify.MAE(a, b)
+		sink += m
+	}
+	r.AnchorMAEPerSec = anchorN / time.Since(start).Seconds()
+	_ = sink
 	t, err := NewTask(Options{})
 	if err != nil {
 		return r, err
 	}
 	frames := CodebookFrames(32, 20, 3)
-	start := time.Now()
+	start = time.Now()
 	for _, f := range frames {
 		if _, err := t.cb.Encode(f, 32, 32); err != nil {
 			return r, err
