@@ -353,3 +353,30 @@ func children(pid int) []int {
 	}
 	return out
 }
+
+// A hung kernel (stopped, so its heartbeat stops) is killed and restarted;
+// a healthy one answers its heartbeat and is left alone.
+func TestHeartbeat(t *testing.T) {
+	s := newTestServer(t, func(o *Options) {
+		o.Kernels.HeartbeatInterval = 200 * time.Millisecond
+		o.Kernels.HeartbeatMisses = 3
+	})
+	km := s.startKernel(t)
+	k, _ := s.Kernels().Get(km.ID)
+	c, _, err := s.dial(t, km.ID, false, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pid := k.Pid()
+	time.Sleep(1500 * time.Millisecond)
+	if k.Pid() != pid {
+		t.Fatalf("a healthy kernel was restarted (pid %d -> %d)", pid, k.Pid())
+	}
+	syscall.Kill(pid, syscall.SIGSTOP)
+	c.next(t, 10*time.Second, "status restarting", isStatus("restarting"))
+	c.next(t, 60*time.Second, "status idle", isStatus("idle"))
+	waitGone(t, pid, 5*time.Second)
+	if reply, result := c.runCell(t, "2 * 3"); reply.Content["status"] != "ok" || result != "6" {
+		t.Errorf("after the heartbeat restart: %v %q", reply.Content, result)
+	}
+}
