@@ -49,6 +49,7 @@ before(async () => {
   // test cannot change what another opens.
   server = await startServer({
     'demo.ipynb': DEMO, 'save.ipynb': DEMO, 'interrupt.ipynb': notebook([['code', 'x := 41\nx + 1']]),
+    'stdin.ipynb': notebook([['code', 'import "rlvr/display"\nname, err := display.Input("Your name: ")\nif err != nil {\n\tpanic(err)\n}\n"hello " + name']]),
     'keys.ipynb': notebook([['code', '6 * 7'], ['markdown', 'some *text*']]),
     'restart.ipynb': notebook([['code', 'x := 41\nx + 1'], ['code', 'import "time"\ngo func() { panic("boom in a goroutine") }()\ntime.Sleep(3 * time.Second)'], ['code', '3 + 4']]),
     'sub/other.ipynb': notebook([['code', '1']]),
@@ -403,4 +404,17 @@ test('keyboard only: open a notebook, reach the toolbar, run, edit, save', run('
   await page.keyboard.press('Control+s');
   await page.locator('.save-state', { hasText: 'Saved' }).waitFor();
   await shot(page, 'notebook-keyboard');
+}));
+
+test('a cell asking for input gets a text field; the answer reaches the kernel', run('stdin', async (page) => {
+  await openNotebook(page, 'stdin.ipynb');
+  await page.locator('.cell .cm-content').first().click();
+  await page.keyboard.press('Control+Enter');
+  const field = page.getByRole('textbox', { name: 'Your name:' });
+  await field.waitFor({ timeout: 30000 });
+  assert.ok(await field.evaluate((el) => el === document.activeElement), 'the field has the focus');
+  await page.keyboard.type('Ada');
+  await page.keyboard.press('Enter');
+  await page.locator('.cell').first().locator('.output', { hasText: 'hello Ada' }).waitFor({ timeout: 30000 });
+  assert.match(await page.locator('.cell').first().locator('.outputs').textContent(), /Your name: Ada/);
 }));
