@@ -40,6 +40,11 @@ type budget struct {
 	MLELR    float32
 	// GRPO is the RLVR configuration.
 	GRPO grpo.Config
+	// RLChanged is the share of changed transitions among the RL prompts
+	// (0: the data's own mix). The text game uses 0.75: with its natural
+	// half-unchanged mix GRPO collapses to "nothing changed" (see
+	// docs/results.md).
+	RLChanged float64
 	// Model is the architecture (Vocab and MaxSeq are filled from the task).
 	Model nn.Config
 }
@@ -69,6 +74,9 @@ func expBudget(task, name string, seed int64) (budget, error) {
 		b.GRPO.PromptsPerStep = 16
 	default:
 		return b, fmt.Errorf("unknown budget %q (have tiny, small, full)", name)
+	}
+	if task == "textgame" {
+		b.RLChanged = 0.75
 	}
 	if task == "video" {
 		b.GRPO.GroupSize = 8
@@ -120,7 +128,7 @@ func runExp(args []string) int {
 	pretrainTo := fs.String("pretrain-to", "", "only pretrain the MLE start model and save it here (make checkpoints)")
 	quiet := fs.Bool("q", false, "no per-step progress on stderr")
 	reward := fs.String("reward", "", "text game reward for RLVR: task (default) or binary")
-	rlChanged := fs.Float64("rl-changed", 0, "share of changed transitions among the RLVR prompts (0: the data's own mix)")
+	rlChanged := fs.Float64("rl-changed", -1, "share of changed transitions among the RLVR prompts (0: the data's own mix; default: the budget's)")
 	lr := fs.Float64("lr", 0, "override the RLVR learning rate")
 	group := fs.Int("group", 0, "override the GRPO group size G")
 	prompts := fs.Int("prompts", 0, "override the GRPO prompts per step")
@@ -148,8 +156,8 @@ func runExp(args []string) int {
 	if *quiet {
 		logw = io.Discard
 	}
-	e := &experiment{task: *taskName, budgetName: *budgetName, seed: *seed, ckptDir: *ckptDir, log: logw, reward: *reward, rlChanged: *rlChanged,
-		over: budgetOverride{LR: *lr, Group: *group, Prompts: *prompts, RLSteps: *rlSteps}}
+	e := &experiment{task: *taskName, budgetName: *budgetName, seed: *seed, ckptDir: *ckptDir, log: logw, reward: *reward,
+		over: budgetOverride{LR: *lr, RLChanged: *rlChanged, Group: *group, Prompts: *prompts, RLSteps: *rlSteps}}
 	var res *expResult
 	var err error
 	switch {
@@ -187,9 +195,6 @@ type experiment struct {
 	// reward selects the text game's RL reward ("" is the task's default);
 	// evaluation metrics do not depend on it.
 	reward string
-	// rlChanged, when in (0,1), resamples the RL prompts to this share of
-	// changed transitions.
-	rlChanged float64
 	// over overrides budget settings from the command line.
 	over budgetOverride
 }
@@ -197,11 +202,14 @@ type experiment struct {
 // budgetOverride holds the command-line overrides of a budget; zero
 // fields keep the budget's value.
 type budgetOverride struct {
-	LR                      float64
+	LR, RLChanged           float64
 	Group, Prompts, RLSteps int
 }
 
 func (o budgetOverride) apply(b *budget) {
+	if o.RLChanged >= 0 {
+		b.RLChanged = o.RLChanged
+	}
 	if o.LR > 0 {
 		b.GRPO.LR = float32(o.LR)
 	}
@@ -216,11 +224,11 @@ func (o budgetOverride) apply(b *budget) {
 	}
 }
 
-// rlPrompts returns the RLVR prompt set: the training data, or, with
-// rlChanged set, all of its changed transitions plus as many unchanged
+// rlPrompts returns the RLVR prompt set: the training data, or, with a
+// share in (0,1), all of its changed transitions plus as many unchanged
 // ones (the first, in data order) as make the requested share.
-func (e *experiment) rlPrompts(train []envs.Example) []envs.Example {
-	if e.rlChanged <= 0 || e.rlChanged >= 1 {
+func rlPrompts(train []envs.Example, share float64) []envs.Example {
+	if share <= 0 || share >= 1 {
 		return train
 	}
 	var ch, un []envs.Example
@@ -231,7 +239,7 @@ func (e *experiment) rlPrompts(train []envs.Example) []envs.Example {
 			un = append(un, ex)
 		}
 	}
-	nUn := int(float64(len(ch)) * (1 - e.rlChanged) / e.rlChanged)
+	nUn := int(float64(len(ch)) * (1 - share) / share)
 	if nUn > len(un) {
 		nUn = len(un)
 	}
@@ -426,10 +434,8 @@ func (e *experiment) runModels(ctx context.Context, taskName string) (res *expRe
 	if err != nil {
 		return nil, nil, err
 	}
-	if e.rlChanged > 0 {
-		res.RLChanged = e.rlChanged
-	}
-	err = tr.Train(ctx, e.rlPrompts(train), b.RLSteps, func(m grpo.StepMetrics) {
+	res.RLChanged = b.RLChanged
+	err = tr.Train(ctx, rlPrompts(train, b.RLChanged), b.RLSteps, func(m grpo.StepMetrics) {
 		e.logf("  grpo %d/%d reward %.4f±%.4f zero-groups %.2f kl %.4f clip %.3f ent %.3f len %.1f (sample %.1fs reward %.2fs update %.1fs)",
 			m.Step, b.RLSteps, m.RewardMean, m.RewardStd, m.ZeroGroups, m.KL, m.ClipFrac, m.Entropy, m.RespLen,
 			m.SampleSec, m.RewardSec, m.UpdateSec)
