@@ -207,3 +207,30 @@ func TestTrainStatsMatchReconstruction(t *testing.T) {
 		t.Fatalf("stats mse %v, reconstruction %v", st.MSE, mse)
 	}
 }
+
+// FuzzReadCodebook: any bytes give a codebook or an error, never a panic,
+// and a codebook that loads encodes and decodes a frame.
+func FuzzReadCodebook(f *testing.F) {
+	cb, _, _ := TrainCodebook(context.Background(), patchFrames(4, 8, 8, 1), 8, 8, CodebookOptions{K: 4, Patch: 2, Iters: 1})
+	var buf bytes.Buffer
+	cb.WriteTo(&buf)
+	f.Add(buf.Bytes())
+	f.Add([]byte("RLVRPCB1"))
+	f.Add([]byte("RLVRPCB1\x01\x00\x00\x00\x01\x00\x00\x00\x00\x00\x00"))
+	f.Add([]byte{})
+	f.Fuzz(func(t *testing.T, data []byte) {
+		c, err := ReadCodebook(data)
+		if err != nil {
+			return
+		}
+		w := c.Patch * 2
+		pix := make([]uint8, w*w*3)
+		toks, err := c.Encode(pix, w, w)
+		if err != nil {
+			t.Fatalf("loaded codebook cannot encode: %v", err)
+		}
+		if _, err := c.Decode(toks, w, w); err != nil {
+			t.Fatalf("loaded codebook cannot decode its tokens: %v", err)
+		}
+	})
+}

@@ -612,3 +612,29 @@ func keys(m map[string]any) []string {
 	}
 	return ks
 }
+
+// FuzzExample: any JSON record rebuilds an example or gives an error, and a
+// rebuilt example scores its own ground truth at the maximum.
+func FuzzExample(f *testing.F) {
+	task := newTask(f, Options{})
+	ex := gen(f, task, envs.Test, 1, 1)[0]
+	rec, _ := task.Record(&ex)
+	line, _ := json.Marshal(rec)
+	f.Add(line)
+	f.Add([]byte(`{}`))
+	f.Add([]byte(`{"prompt": [], "ground_truth": []}`))
+	f.Add([]byte(`{"prompt": [1,2], "ground_truth": [3], "frames_png": ["xx"]}`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		var raw map[string]json.RawMessage
+		if json.Unmarshal(data, &raw) != nil {
+			return
+		}
+		back, err := task.Example(raw)
+		if err != nil {
+			return
+		}
+		if s := task.Score(back, back.Target); s.Err != "" || s.Reward != 0 {
+			t.Fatalf("rebuilt example scores its truth %+v", s)
+		}
+	})
+}
