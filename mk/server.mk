@@ -9,3 +9,6 @@ test-e2e-server: build deps-npm
 
 bench-serve: build
 	./$(BIN) bench serve
+
+# The server's Go tests also run Debian's ipykernel behind the bridge.
+APT_PACKAGES += python3-ipykernel

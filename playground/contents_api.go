@@ -4,10 +4,15 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strings"
 
 	"github.com/rlvrworld/rlvrworld/playground/contents"
 )
+
+// checkpointID is what Jupyter Server's route accepts as a checkpoint id, so
+// that "dir/checkpoints/a.ipynb" stays a file path.
+var checkpointID = regexp.MustCompile(`^[A-Za-z0-9_-]+$`)
 
 // handleContents is /api/contents/{path}, with the checkpoint endpoints
 // /api/contents/{path}/checkpoints[/{id}].
@@ -15,7 +20,7 @@ func (s *Server) handleContents(w http.ResponseWriter, r *http.Request) {
 	p := r.PathValue("path")
 	if i := strings.LastIndex(p, "/checkpoints"); i >= 0 {
 		rest := p[i+len("/checkpoints"):]
-		if rest == "" || (strings.HasPrefix(rest, "/") && !strings.Contains(rest[1:], "/")) {
+		if rest == "" || (strings.HasPrefix(rest, "/") && checkpointID.MatchString(rest[1:])) {
 			s.handleCheckpoints(w, r, p[:i], strings.TrimPrefix(rest, "/"))
 			return
 		}
