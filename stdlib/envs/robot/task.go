@@ -36,8 +36,9 @@ type Options struct {
 	// drawer.
 	MaxBlocks int
 	Drawer    bool
-	// NoOp is the share of no-op actions in the data (default 0.35): no move
-	// and no finger change, so the next frame equals the last one.
+	// NoOp is the share of no-op actions in the data (default 0.35; negative
+	// for none): no move and no finger change, so the next frame equals the
+	// last one.
 	NoOp float64
 	// Warmup is the most random steps an episode runs before the example's
 	// transition (default 16), so that examples show varied states.
@@ -97,8 +98,11 @@ func NewTask(opt Options) (*Task, error) {
 	if opt.MaxBlocks <= 0 {
 		opt.MaxBlocks = 3
 	}
-	if opt.NoOp == 0 {
+	switch {
+	case opt.NoOp == 0:
 		opt.NoOp = 0.35
+	case opt.NoOp < 0:
+		opt.NoOp = 0
 	}
 	if opt.Warmup <= 0 {
 		opt.Warmup = 16
@@ -116,7 +120,7 @@ func NewTask(opt Options) (*Task, error) {
 	if opt.Bins < 2 || opt.Bins > 64 {
 		return nil, fmt.Errorf("robot: bins %d out of range 2..64", opt.Bins)
 	}
-	if opt.NoOp < 0 || opt.NoOp >= 1 {
+	if opt.NoOp >= 1 {
 		return nil, fmt.Errorf("robot: no-op share %v out of [0,1)", opt.NoOp)
 	}
 	cb := opt.Codebook
