@@ -40,8 +40,9 @@ type Options struct {
 	// for none): no move and no finger change, so the next frame equals the
 	// last one.
 	NoOp float64
-	// Warmup is the most random steps an episode runs before the example's
-	// transition (default 16), so that examples show varied states.
+	// Warmup is the most data-policy steps an episode runs before the
+	// example's transition (default 16; negative for none), so that examples
+	// show varied states.
 	Warmup int
 	// Physics overrides DefaultPhysics.
 	Physics *Physics
@@ -104,8 +105,11 @@ func NewTask(opt Options) (*Task, error) {
 	case opt.NoOp < 0:
 		opt.NoOp = 0
 	}
-	if opt.Warmup <= 0 {
+	switch {
+	case opt.Warmup == 0:
 		opt.Warmup = 16
+	case opt.Warmup < 0:
+		opt.Warmup = 0
 	}
 	if opt.Physics == nil {
 		p := DefaultPhysics
