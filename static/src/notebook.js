@@ -406,6 +406,17 @@ export class Notebook {
     cell.el.classList.toggle('has-outputs', outs.length > 0);
   }
 
+  // scheduleRender batches output updates to one render per frame, so a
+  // cell printing thousands of lines a second stays responsive.
+  scheduleRender(cell) {
+    if (cell.renderPending) return;
+    cell.renderPending = true;
+    requestAnimationFrame(() => {
+      cell.renderPending = false;
+      this.renderOutputs(cell);
+    });
+  }
+
   outputElement(o, cell) {
     const wrap = document.createElement('div');
     wrap.className = 'output';
@@ -652,7 +663,7 @@ export class Notebook {
           if (t === 'update_display_data') this.updateDisplay(msg.content);
           else if (t === 'execute_input') {
             if (msg.content.execution_count != null) c.execution_count = msg.content.execution_count;
-          } else if (c.model.handle(t, msg.content)) this.renderOutputs(c);
+          } else if (c.model.handle(t, msg.content)) this.scheduleRender(c);
         },
         onReply: (msg) => {
           if (msg.content.execution_count != null) c.execution_count = msg.content.execution_count;

@@ -60,6 +60,20 @@ export function fixCarriageReturns(text) {
   }).join('\n');
 }
 
+// STREAM_LIMIT is how much of a stream the page shows: a long training
+// log would otherwise make every new line re-render megabytes.
+export const STREAM_LIMIT = 100000;
+
+// streamTail keeps the last STREAM_LIMIT characters of a stream, cut at a
+// line start, and says how many were hidden.
+export function streamTail(text, limit = STREAM_LIMIT) {
+  if (text.length <= limit) return { text, hidden: 0 };
+  let cut = text.length - limit;
+  const nl = text.indexOf('\n', cut);
+  if (nl >= 0 && nl < text.length - 1) cut = nl + 1;
+  return { text: text.slice(cut), hidden: cut };
+}
+
 // outputFromMessage converts an iopub message (type and content) into an
 // nbformat output, or returns null for messages that are not outputs.
 export function outputFromMessage(msgType, content) {
@@ -216,8 +230,12 @@ function safeParse(s) {
 // renderOutput renders one nbformat output.
 export function renderOutput(out) {
   switch (out.output_type) {
-    case 'stream':
-      return h('pre', { class: `out-stream ${out.name}`, html: ansiToHTML(fixCarriageReturns(joinText(out.text))) });
+    case 'stream': {
+      const { text, hidden } = streamTail(fixCarriageReturns(joinText(out.text)));
+      return h('pre', { class: `out-stream ${out.name}` },
+        hidden ? h('span', { class: 'out-truncated' }, `… ${hidden} earlier characters not shown (the notebook keeps them)\n`) : null,
+        h('span', { html: ansiToHTML(text) }));
+    }
     case 'error': {
       const tb = out.traceback && out.traceback.length ? out.traceback.join('\n') : `${out.ename}: ${out.evalue}`;
       return h('div', { class: 'out-error', role: 'alert' },

@@ -1,7 +1,7 @@
 // Unit tests of the output model and the renderers (pure: no DOM needed).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { OutputModel, pickMime, renderOutput, fixCarriageReturns, MIME, outputFromMessage } from '../src/outputs.js';
+import { OutputModel, pickMime, renderOutput, fixCarriageReturns, MIME, outputFromMessage, streamTail, STREAM_LIMIT } from '../src/outputs.js';
 import { toHTML, textContent, find, findAll } from '../src/vdom.js';
 
 test('stream text of the same name merges; another name starts a new output', () => {
@@ -127,4 +127,16 @@ test('findAll helper works on nested trees', () => {
   const n = renderOutput({ output_type: 'display_data', data: { 'application/json': { a: { b: 1 } } }, metadata: {} });
   assert.ok(findAll(n, 'j-key').length >= 2);
   assert.ok(find(n, 'json-tree'));
+});
+
+test('a very long stream shows its tail from a line start, and says what is hidden', () => {
+  const line = 'step 123456 loss 0.123\n';
+  const text = line.repeat(Math.ceil((STREAM_LIMIT * 1.5) / line.length));
+  const { text: tail, hidden } = streamTail(text);
+  assert.ok(tail.length <= STREAM_LIMIT);
+  assert.ok(tail.startsWith('step '), 'cut at a line start');
+  assert.equal(hidden + tail.length, text.length);
+  const n = renderOutput({ output_type: 'stream', name: 'stdout', text });
+  assert.match(textContent(n), new RegExp(`… ${hidden} earlier characters not shown`));
+  assert.deepEqual(streamTail('short'), { text: 'short', hidden: 0 });
 });
