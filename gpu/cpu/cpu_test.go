@@ -29,3 +29,19 @@ func TestExpTanh(t *testing.T) {
 		}
 	}
 }
+
+func TestLog(t *testing.T) {
+	for _, x := range []float32{1, 2, 0.5, 1.4142135, 1.4142137, 1e-30, 1e-38, 1e-40, 3e38, 0.999999, 1.000001} {
+		if got, want := float64(Log(x)), math.Log(float64(x)); math.Abs(got-want) > 3e-7*math.Max(1, math.Abs(want)) {
+			t.Fatalf("Log(%g) = %g, want %g", x, got, want)
+		}
+	}
+	for x := float32(1e-7); x < 1e3; x *= 1.0007 {
+		if got, want := float64(Log(x)), math.Log(float64(x)); math.Abs(got-want) > 3e-7*math.Max(1, math.Abs(want)) {
+			t.Fatalf("Log(%g) = %g, want %g", x, got, want)
+		}
+	}
+	if !math.IsInf(float64(Log(0)), -1) || !math.IsNaN(float64(Log(-1))) {
+		t.Fatal("Log(0) or Log(-1) wrong")
+	}
+}
