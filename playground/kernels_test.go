@@ -17,6 +17,7 @@ import (
 	"github.com/gorilla/websocket"
 
 	"github.com/rlvrworld/rlvrworld/playground/kernels"
+	"github.com/rlvrworld/rlvrworld/playground/wire"
 )
 
 func TestKernelRESTAndWebsocket(t *testing.T) {
@@ -38,6 +39,20 @@ func TestKernelRESTAndWebsocket(t *testing.T) {
 		if reply.Content["status"] != "ok" || result != "42" {
 			t.Errorf("v1=%v: reply %v, result %q", v1, reply.Content, result)
 		}
+	}
+	// A message with buffers in the default protocol's binary framing.
+	c, _, err := s.dial(t, k.ID, false, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := &wire.Message{Channel: "shell", Header: wire.NewHeader("execute_request", c.session), ParentHeader: []byte("{}"), Metadata: []byte("{}"),
+		Content: []byte(`{"code":"3 * 3","silent":false,"store_history":true,"user_expressions":{},"allow_stdin":false}`), Buffers: [][]byte{{1, 2, 3}}}
+	h, _ := wire.ParseHeader(m.Header)
+	if err := c.conn.WriteMessage(websocket.BinaryMessage, wire.EncodeLegacyBinary(m, h)); err != nil {
+		t.Fatal(err)
+	}
+	if r := c.next(t, 30*time.Second, "reply to the binary frame", func(m msg) bool { return m.Parent.MsgID == h.MsgID && m.Header.MsgType == "execute_reply" }); r.Content["status"] != "ok" {
+		t.Errorf("binary-framed request: %v", r.Content)
 	}
 	if resp, _ := s.do(t, "POST", "/api/kernels/"+k.ID+"/interrupt", nil); resp.StatusCode != 204 {
 		t.Errorf("interrupt: %d", resp.StatusCode)
@@ -378,5 +393,45 @@ func TestHeartbeat(t *testing.T) {
 	waitGone(t, pid, 5*time.Second)
 	if reply, result := c.runCell(t, "2 * 3"); reply.Content["status"] != "ok" || result != "6" {
 		t.Errorf("after the heartbeat restart: %v %q", reply.Content, result)
+	}
+}
+
+// Connection files (they hold the signing key) are private, and go away
+// with their kernel; a kernel that cannot start is a clear 500.
+func TestConnectionFilesPrivate(t *testing.T) {
+	connDir := t.TempDir() + "/conn"
+	s := newTestServer(t, func(o *Options) {
+		o.Kernels.Dir = connDir
+		o.Kernels.Specs = append(o.Kernels.Specs, kernels.Spec{Name: "broken", Argv: []string{"/bin/false", "{connection_file}"}})
+	})
+	km := s.startKernel(t)
+	fi, err := os.Stat(connDir)
+	if err != nil || fi.Mode().Perm() != 0o700 {
+		t.Fatalf("connection folder mode %v, %v", fi.Mode(), err)
+	}
+	files, _ := os.ReadDir(connDir)
+	if len(files) != 1 {
+		t.Fatalf("connection files %v", files)
+	}
+	info, _ := files[0].Info()
+	if info.Mode().Perm() != 0o600 {
+		t.Errorf("connection file mode %v, want 0600", info.Mode())
+	}
+	data, _ := os.ReadFile(connDir + "/" + files[0].Name())
+	var ci map[string]any
+	if json.Unmarshal(data, &ci) != nil || ci["signature_scheme"] != "hmac-sha256" || len(ci["key"].(string)) < 32 || ci["ip"] != "127.0.0.1" {
+		t.Errorf("connection file %s", data)
+	}
+	s.do(t, "DELETE", "/api/kernels/"+km.ID, nil)
+	if files, _ := os.ReadDir(connDir); len(files) != 0 {
+		t.Errorf("connection files left after shutdown: %v", files)
+	}
+	start := time.Now()
+	resp, body := s.do(t, "POST", "/api/kernels", map[string]string{"name": "broken"})
+	if resp.StatusCode != 500 || !strings.Contains(string(body), "exited") || time.Since(start) > 10*time.Second {
+		t.Errorf("broken kernel: %d %s after %v", resp.StatusCode, body, time.Since(start))
+	}
+	if files, _ := os.ReadDir(connDir); len(files) != 0 {
+		t.Errorf("connection files left after a failed start: %v", files)
 	}
 }
