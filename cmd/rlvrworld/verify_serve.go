@@ -261,7 +261,18 @@ type verlBench struct {
 	Mix            string                   `json:"mix"`
 	GOMAXPROCS     int                      `json:"gomaxprocs"`
 	NumCPU         int                      `json:"num_cpu"`
-	Note           string                   `json:"note"`
+	// LoadAvg is the machine's 1-minute load average when the run ended
+	// (from /proc/loadavg; 0 where unavailable): on a shared machine it
+	// says how much of the cores the run really had.
+	LoadAvg float64 `json:"loadavg_1m"`
+	// CPUMicrosPerRequest is the process's CPU time (user+sys, server and
+	// client together) per single request, from getrusage: a figure that
+	// does not depend on how busy the machine is.
+	CPUMicrosPerRequest float64 `json:"cpu_us_per_request"`
+	// CPUBoundPerSec is NumCPU / CPUMicrosPerRequest: the single-request
+	// rate the cores would sustain if the run had them to itself.
+	CPUBoundPerSec float64 `json:"cpu_bound_requests_per_sec"`
+	Note           string  `json:"note"`
 }
 
 // benchVerl starts the service in this process on a loopback port and
@@ -351,8 +362,13 @@ func benchVerl(ctx context.Context, args []string) (*verlBench, error) {
 	if _, err := verifyserver.LoadTest(ctx, base+"/v1/score", bodies[:min(len(bodies), 100)], *conc); err != nil {
 		return nil, err
 	}
+	cpu0 := cpuTime()
 	if rep.Single, err = verifyserver.LoadTest(ctx, base+"/v1/score", bodies, *conc); err != nil {
 		return nil, err
+	}
+	if used := cpuTime() - cpu0; used > 0 {
+		rep.CPUMicrosPerRequest = float64(used.Microseconds()) / float64(len(bodies))
+		rep.CPUBoundPerSec = float64(rep.NumCPU) * 1e6 / rep.CPUMicrosPerRequest
 	}
 	var batches [][]byte
 	for i := 0; i < len(reqs); i += rep.BatchSize {
@@ -366,8 +382,20 @@ func benchVerl(ctx context.Context, args []string) (*verlBench, error) {
 		return nil, err
 	}
 	rep.BatchScoresPS = float64(len(reqs)) / rep.Batch.Seconds
+	if b, err := os.ReadFile("/proc/loadavg"); err == nil {
+		fmt.Sscanf(string(b), "%f", &rep.LoadAvg)
+	}
 	if rep.Single.Errors > 0 || rep.Batch.Errors > 0 {
 		return rep, fmt.Errorf("load test had errors: %s %s", rep.Single.FirstErrorMsg, rep.Batch.FirstErrorMsg)
 	}
 	return rep, nil
+}
+
+// cpuTime is the process's user+sys CPU time so far.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
