@@ -158,7 +158,8 @@ func (m *Manager) Start(ctx context.Context, name string) (*Kernel, error) {
 		return nil, fmt.Errorf("%w: %q", ErrNoSuchSpec, name)
 	}
 	k := &Kernel{ID: wire.NewID(), Spec: spec, m: m, state: "starting", lastActivity: time.Now(),
-		clients: map[*Client]struct{}{}, routes: map[string]*Client{}, waiters: map[string]chan *wire.Message{}}
+		clients: map[*Client]struct{}{}, routes: map[string]*Client{}, waiters: map[string]chan *wire.Message{},
+		closed: make(chan struct{})}
 	m.mu.Lock()
 	if m.closed {
 		m.mu.Unlock()
@@ -255,6 +256,7 @@ type Kernel struct {
 	waiters      map[string]chan *wire.Message // request msg_id -> the server's own waiter
 	restarts     int
 	closing      bool
+	closed       chan struct{} // closed when shutdown begins: aborts a start in progress
 }
 
 // Model is a kernel as the Jupyter Server REST API shapes it.
@@ -340,6 +342,9 @@ func (k *Kernel) nudge(ctx context.Context, inst *instance) error {
 		case <-ctx.Done():
 			k.unwait(h.MsgID)
 			return ctx.Err()
+		case <-k.closed:
+			k.unwait(h.MsgID)
+			return errors.New("kernel shut down while starting")
 		}
 		k.unwait(h.MsgID)
 		if replied && inst.iopubSeen.Load() {
@@ -393,8 +398,11 @@ func (k *Kernel) supervise(inst *instance) {
 	for {
 		k.mu.Lock()
 		k.restarts++
-		n := k.restarts
+		n, closing := k.restarts, k.closing
 		k.mu.Unlock()
+		if closing {
+			return
+		}
 		if n > k.m.opts.RestartLimit {
 			k.m.logf("kernel %s: restarted %d times in a row; giving up", k.ID, n-1)
 			k.setState("dead")
@@ -451,7 +459,14 @@ func (k *Kernel) Restart(ctx context.Context) error {
 	if inst != nil {
 		inst.stop(true, k.m.opts.ShutdownGrace)
 	}
-	return k.startLocked(ctx)
+	if err := k.startLocked(ctx); err != nil {
+		// No process is left: say so, rather than leave clients waiting.
+		k.setState("dead")
+		k.broadcastStatus("dead")
+		k.detachAll()
+		return err
+	}
+	return nil
 }
 
 // Interrupt interrupts the running cell: an interrupt_request on control for
@@ -472,7 +487,10 @@ func (k *Kernel) Interrupt() error {
 
 func (k *Kernel) shutdown(grace time.Duration) {
 	k.mu.Lock()
-	k.closing = true
+	if !k.closing {
+		k.closing = true
+		close(k.closed)
+	}
 	k.mu.Unlock()
 	k.op.Lock()
 	defer k.op.Unlock()
