@@ -2,8 +2,10 @@
 #
 #   make build-cuda   bin/rlvrworld-cuda: the CLI with the CUDA backend
 #   make test-gpu     the CUDA test suite, on a machine with an NVIDIA GPU
-#   make cuda-check   (part of `make test`) compiles and vets the CUDA build
-#                     and compiles every kernel with NVRTC; no GPU needed
+#   make cuda-check   (part of `make test`) compiles and vets the CUDA build,
+#                     compiles every kernel with NVRTC, and runs the GPU test
+#                     suite on the CPU emulator (build tag cudaemu: the same
+#                     kernels.cu as C++, run block by block); no GPU needed
 #
 # By default the build compiles against the CUDA 11.8 headers and link stubs
 # that scripts/cuda-headers.sh fetches from Debian non-free into .cache/cuda
@@ -33,15 +35,19 @@ cuda-headers:
 build-cuda: cuda-headers $(BUILD_DEPS)
 	$(CUDA_CGO) $(GO) build -tags cuda -o $(CUDA_BIN) ./cmd/rlvrworld
 
-# Compile-only checks of the CUDA build for machines without a GPU: vet,
-# build and link (against the stubs; the result cannot run here), compile
-# the test binary, and compile the kernels with the real NVRTC, which runs
-# without a GPU.
+# Checks of the CUDA build for machines without a GPU: vet, build and link
+# (against the stubs; the result cannot run here), compile the test binary,
+# compile the kernels with the real NVRTC (which needs no GPU), and run the
+# GPU suite with the kernels and the backend's host code on the CPU
+# emulator (about 15 s of CPU). What only a GPU can check (cuBLAS, the
+# driver, PTX on real hardware) is left to test-gpu.
 cuda-check: cuda-headers
 	$(CUDA_CGO) $(GO) vet -tags cuda $(CUDA_PKGS)
+	$(GO) vet -tags cudaemu ./gpu/cuda
 	$(CUDA_CGO) $(GO) build -tags cuda -o /dev/null ./cmd/rlvrworld
 	$(CUDA_CGO) $(GO) test -tags cuda -c -o /dev/null ./gpu/cuda
 	$(CUDA_CGO) LD_LIBRARY_PATH="$(CUDA_CACHE)/lib" $(GO) test -tags cuda -count=1 ./gpu/cuda/kernels
+	$(GO) test -tags cudaemu -count=1 ./gpu/cuda
 
 # The GPU suite: every op against the CPU backend and the whole model's
 # forward, backward, training and sampling. Needs an NVIDIA GPU and driver.

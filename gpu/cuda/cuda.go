@@ -4,7 +4,9 @@
 // for the matrix products and CUDA kernels for every other hot operation of
 // gpu.Backend. It is built only with the build tag `cuda` and registers
 // itself as "cuda" with package gpu, which then prefers it over the CPU
-// (RLVR_BACKEND=cpu forces the CPU).
+// (RLVR_BACKEND=cpu forces the CPU). With the build tag `cudaemu` instead,
+// the same backend runs on a CPU emulator of the device (device_emu.go,
+// emu.cc), for testing without a GPU.
 //
 // Memory. Alloc returns CUDA managed (unified) memory as an ordinary
 // []float32, so the model's host code (initialisation, checkpoints, reading

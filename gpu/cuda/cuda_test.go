@@ -2,9 +2,12 @@
 
 package cuda
 
-// These tests need a CUDA GPU (make test-gpu). A test binary linked with
-// gorgonia.org/cu exits in init without a driver; with a driver but no
-// usable device, every test fails in openCUDA: nothing is skipped.
+// With the build tag cuda these tests need a CUDA GPU (make test-gpu): a
+// test binary linked with gorgonia.org/cu exits in init without a driver,
+// and with a driver but no usable device every test fails in openCUDA;
+// nothing is skipped. With the build tag cudaemu the same tests run the
+// same kernels and host code on the CPU emulator (make cuda-check, part of
+// make test), on smaller shapes (see emulated).
 
 import (
 	"context"
@@ -407,8 +410,12 @@ func TestModelAgainstCPU(t *testing.T) {
 	cfg := nn.Config{Vocab: 61, MaxSeq: 64, Layers: 2, Dim: 64, Heads: 4, Seed: 11}
 	mc, mg := modelPair(t, cfg)
 	rng := rand.New(rand.NewPCG(3, 4))
+	B, T, steps, maxNew := 4, 48, 60, 20
+	if emulated {
+		B, T, steps, maxNew = 2, 24, 8, 10
+	}
 
-	b := patternBatch(4, 48, cfg.Vocab, rng)
+	b := patternBatch(B, T, cfg.Vocab, rng)
 	lc, ec := mc.Forward(b)
 	lg, eg := mg.Forward(b)
 	closeSlices(t, "forward logp", lg, lc, 1e-4)
@@ -427,12 +434,8 @@ func TestModelAgainstCPU(t *testing.T) {
 	oc, og := nn.NewAdamW(nn.AdamWConfig{LR: 3e-3}), nn.NewAdamW(nn.AdamWConfig{LR: 3e-3})
 	g := openCUDA(t)
 	var allocsAfterWarmup int
-	steps := 60
-	if emulated {
-		steps = 12
-	}
 	for step := 0; step < steps; step++ {
-		b := patternBatch(4, 48, cfg.Vocab, rng)
+		b := patternBatch(B, T, cfg.Vocab, rng)
 		loss := func(m *nn.Model, o *nn.AdamW) float64 {
 			m.ZeroGrad()
 			logp, _ := m.Forward(b)
@@ -471,8 +474,8 @@ func TestModelAgainstCPU(t *testing.T) {
 
 	prompts := [][]int{{1, 4, 7}, {10}, {20, 23, 26, 29, 32, 35}}
 	for _, opts := range []nn.SampleOptions{
-		{MaxNew: 20, Temperature: 0, Stop: -1},
-		{MaxNew: 20, Temperature: 1, TopK: 5, Stop: -1, Seed: 99},
+		{MaxNew: maxNew, Temperature: 0, Stop: -1},
+		{MaxNew: maxNew, Temperature: 1, TopK: 5, Stop: -1, Seed: 99},
 	} {
 		sc, err := mc.Sample(context.Background(), prompts, opts)
 		if err != nil {

@@ -42,7 +42,10 @@ func New(ordinal int) (*Backend, error) {
 	if ordinal != 0 {
 		return nil, fmt.Errorf("cuda: emulator has one device, %d requested", ordinal)
 	}
-	return newBackend(&device{}, "cuda-emulated (kernels on the CPU)", 2)
+	// One "multiprocessor": grid-stride kernels then launch 32 blocks,
+	// which keeps the emulator quick and still runs every loop several
+	// times per thread.
+	return newBackend(&device{}, "cuda-emulated (kernels on the CPU)", 1)
 }
 
 func (d *device) bind() error { return nil }

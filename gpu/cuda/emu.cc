@@ -120,11 +120,14 @@ static void emu_entry() {
 // barrier can never open.
 static bool run_block(int nthreads, char* err, int errlen) {
     const size_t stackSize = 64 << 10;
+    // One getcontext (a system call) per block, copied to every fiber.
+    static ucontext_t tmpl;
+    getcontext(&tmpl);
     if ((int)emu_fibers.size() < nthreads) emu_fibers.resize(nthreads);
     for (int t = 0; t < nthreads; t++) {
         Fiber& f = emu_fibers[t];
         if (f.stack.size() < stackSize) f.stack.resize(stackSize);
-        getcontext(&f.ctx);
+        f.ctx = tmpl;
         f.ctx.uc_stack.ss_sp = f.stack.data();
         f.ctx.uc_stack.ss_size = f.stack.size();
         f.ctx.uc_link = nullptr;
