@@ -21,7 +21,7 @@ test-verl-e2e: build
 	@set -euo pipefail; tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; \
 	RLVRWORLD_BIN=$(BIN) node --test e2e/verl/parquet.test.mjs > $$tmp/node.log 2>&1 || { cat $$tmp/node.log; exit 1; }; \
 	echo "test-verl-e2e: parquet golden test ok ($$(grep -c '^ok ' $$tmp/node.log) tests)"; \
-	RLVRWORLD_BIN=$(CURDIR)/$(BIN) /usr/bin/python3 -m unittest discover -s integrations/verl -p 'test_*.py' > $$tmp/py.log 2>&1 || { cat $$tmp/py.log; exit 1; }; \
+	PYTHONDONTWRITEBYTECODE=1 RLVRWORLD_BIN=$(CURDIR)/$(BIN) /usr/bin/python3 -m unittest discover -s integrations/verl -p 'test_*.py' > $$tmp/py.log 2>&1 || { cat $$tmp/py.log; exit 1; }; \
 	echo "test-verl-e2e: Python reward function ok ($$(grep '^Ran ' $$tmp/py.log))"; \
 	./$(BIN) data --task textgame --split val --n 50 --seed 4 --format verl --out $$tmp/tg.parquet; \
 	./$(BIN) data --task web --split val --n 50 --seed 4 --format jsonl --out $$tmp/web.jsonl; \

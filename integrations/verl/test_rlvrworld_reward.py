@@ -18,6 +18,7 @@ import time
 import unittest
 import urllib.request
 
+sys.dont_write_bytecode = True  # leave no __pycache__ in the source tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import rlvrworld_reward as rr  # noqa: E402
 
