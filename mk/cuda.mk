@@ -26,6 +26,8 @@ endif
 CUDA_PKGS := ./gpu/cuda/... ./cmd/rlvrworld/
 
 TEST_E2E += cuda-check
+# cgo compiles the CPU emulator of the kernels (gpu/cuda/emu.cc) as C++.
+APT_PACKAGES += g++
 
 .PHONY: cuda-headers build-cuda cuda-check test-gpu bench-train-cuda
 
