@@ -5,7 +5,9 @@
 # newer (running `npm ci` first if node_modules is missing); without Node it
 # keeps the committed bundle and says so.
 
-APT_PACKAGES += chromium
+# chromium drives the end-to-end tests; jupyter-nbconvert checks that saved
+# notebooks read well in plain Jupyter (the static fallbacks).
+APT_PACKAGES += chromium jupyter-nbconvert
 BUILD_DEPS   += ui-bundle
 TEST_E2E     += test-ui-unit test-ui-e2e
 

@@ -2,9 +2,10 @@
 // driven in Debian's Chromium headless. Screenshots go to test-artifacts/.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
-import { startServer, launch, newPage, shot, notebook } from './harness.mjs';
+import { startServer, launch, newPage, shot, notebook, ARTIFACTS } from './harness.mjs';
 
 const FRAMES_CELL = `import (
 	"image"
@@ -309,7 +310,7 @@ test('save, reload: the outputs are still there, and the file is nbformat 4.5', 
   assert.equal(file.nbformat_minor, 5);
   assert.ok(file.cells.every((c) => typeof c.id === 'string'));
   const kinds = file.cells.flatMap((c) => (c.outputs || []).flatMap((o) => Object.keys(o.data || {})));
-  for (const m of ['text/html', 'application/vnd.rlvrworld.echarts+json', 'image/svg+xml', 'application/vnd.rlvrworld.frames+json', 'image/png']) {
+  for (const m of ['text/html', 'application/vnd.rlvrworld.echarts+json', 'image/svg+xml', 'application/vnd.rlvrworld.statediff+json', 'application/vnd.rlvrworld.frames+json', 'image/png']) {
     assert.ok(kinds.includes(m), `saved outputs lack ${m}`);
   }
 
@@ -324,6 +325,19 @@ test('save, reload: the outputs are still there, and the file is nbformat 4.5', 
   await cells.nth(4).locator('figure.frames').waitFor();
   assert.equal((await cells.nth(6).locator('.prompt').textContent()).trim(), '[6]:');
   await shot(page, 'notebook-reloaded');
+
+  // Plain Jupyter: nbconvert (Debian's) accepts the saved file and shows
+  // the static fallbacks: the chart's SVG, the frames sheet and the state
+  // diff table.
+  const html = execFileSync('jupyter', ['nbconvert', '--to', 'html', '--stdout', join(server.dir, 'save.ipynb')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  writeFileSync(join(ARTIFACTS, 'nbconvert-save.html'), html);
+  assert.match(html, /<img alt="line chart &#34;reward&#34;[^"]*" src="data:image\/svg\+xml;base64,/, 'chart SVG fallback');
+  assert.match(html, /rows: predicted, true, \|difference\|/, 'frames HTML fallback');
+  assert.match(html, /turn on sink/, 'state diff HTML fallback');
+  const plain = await page.context().newPage();
+  await plain.goto('file://' + join(ARTIFACTS, 'nbconvert-save.html'));
+  await shot(plain, 'plain-jupyter-nbconvert');
+  await plain.close();
 }));
 
 

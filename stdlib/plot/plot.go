@@ -15,7 +15,9 @@
 package plot
 
 import (
+	"encoding/base64"
 	"encoding/json"
+	"html"
 	"fmt"
 	"math"
 
@@ -172,12 +174,18 @@ func (c *Chart) Option() map[string]any {
 	return plain
 }
 
-// Render gives the chart as ECharts JSON with an SVG fallback and a text
-// summary; a cell whose last value is a *Chart shows it.
+// Render gives the chart as ECharts JSON with static fallbacks and a text
+// summary; a cell whose last value is a *Chart shows it. The SVG comes twice:
+// as image/svg+xml, and as an <img> in text/html, because nbconvert's HTML
+// export sanitizes inline SVG down to its text while it keeps images.
 func (c *Chart) Render() display.Output {
+	svg := c.SVG()
+	img := fmt.Sprintf(`<img alt="%s" src="data:image/svg+xml;base64,%s">`,
+		html.EscapeString(c.String()), base64.StdEncoding.EncodeToString([]byte(svg)))
 	return display.Output{Data: map[string]any{
 		display.MIMEECharts: c.Option(),
-		display.MIMESVG:     c.SVG(),
+		display.MIMESVG:     svg,
+		display.MIMEHTML:    img,
 		display.MIMEText:    c.String(),
 	}}
 }

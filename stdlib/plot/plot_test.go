@@ -1,6 +1,7 @@
 package plot
 
 import (
+	"encoding/base64"
 	"encoding/json"
 	"encoding/xml"
 	"io"
@@ -71,7 +72,7 @@ func TestBarOption(t *testing.T) {
 
 func TestRenderBundle(t *testing.T) {
 	out := Line("r", nil, NewSeries("a", 1, 2, 3)).Render()
-	for _, m := range []string{display.MIMEECharts, display.MIMESVG, display.MIMEText} {
+	for _, m := range []string{display.MIMEECharts, display.MIMESVG, display.MIMEHTML, display.MIMEText} {
 		if out.Data[m] == nil {
 			t.Errorf("no %s", m)
 		}
@@ -83,6 +84,16 @@ func TestRenderBundle(t *testing.T) {
 	wellFormed(t, svg)
 	if !strings.Contains(svg, "<polyline") {
 		t.Error("line SVG has no polyline")
+	}
+	htm := out.Data[display.MIMEHTML].(string)
+	const pre = `src="data:image/svg+xml;base64,`
+	i := strings.Index(htm, pre)
+	if i < 0 {
+		t.Fatalf("html fallback is not an SVG image: %s", htm)
+	}
+	raw, err := base64.StdEncoding.DecodeString(htm[i+len(pre) : strings.LastIndex(htm, `"`)])
+	if err != nil || string(raw) != svg {
+		t.Errorf("html fallback does not hold the SVG (%v)", err)
 	}
 	if txt := out.Data[display.MIMEText].(string); !strings.Contains(txt, "a: 3 points, last 3") {
 		t.Errorf("text = %q", txt)
