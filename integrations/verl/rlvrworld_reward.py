@@ -72,14 +72,22 @@ def _clean(data_source, result):
 
 
 def _extra_info(extra_info):
-    """The row's extra_info as a JSON-ready dict (pyarrow may hand numpy ints)."""
+    """The row's extra_info as a JSON-ready dict (pyarrow may hand numpy ints;
+    verl may add keys of its own, which the service does not need)."""
     if not isinstance(extra_info, dict):
         return {}
     out = {}
     for k in ("split", "index", "task", "payload"):
-        if k in extra_info and extra_info[k] is not None:
-            v = extra_info[k]
-            out[k] = int(v) if k == "index" else str(v)
+        v = extra_info.get(k)
+        if v is None:
+            continue
+        if k == "index":
+            try:
+                out[k] = int(v)
+            except (TypeError, ValueError):
+                continue
+        else:
+            out[k] = str(v)
     return out
 
 
@@ -147,8 +155,8 @@ def compute_score_batch(data_sources, solution_strs, ground_truths, extra_infos=
     if extra_infos is None:
         extra_infos = [None] * n
     url, timeout, token = _settings(kw)
-    items = [_request(data_sources[i], solution_strs[i], ground_truths[i], extra_infos[i]) for i in range(n)]
     try:
+        items = [_request(data_sources[i], solution_strs[i], ground_truths[i], extra_infos[i]) for i in range(n)]
         results = _post(url + "/v1/score/batch", {"items": items}, timeout, token).get("results")
         if not isinstance(results, list) or len(results) != n:
             raise ValueError("batch answer has %s results for %d items" % (len(results) if isinstance(results, list) else "no", n))

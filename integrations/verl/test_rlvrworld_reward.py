@@ -180,6 +180,12 @@ class DeadServiceTest(unittest.TestCase):
         self.assertLess(elapsed, 2.0)
         self.assertEqual(res, {k: 0.0 for k in rr.METRIC_KEYS["rlvrworld/textgame"]})
 
+    def test_odd_extra_info_is_not_an_exception(self):
+        odd = {"index": "not a number", "payload": 7, "num_turns": 3}
+        self.assertEqual(rr.compute_score_batch(["rlvrworld/web"], ["x"], ["x"], [odd], verifier_url="http://127.0.0.1:1"),
+                         [{k: 0.0 for k in rr.METRIC_KEYS["rlvrworld/web"]}])
+        self.assertEqual(rr._extra_info(odd), {"payload": "7"})
+
     def test_unknown_source_and_odd_arguments(self):
         res = rr.compute_score("gsm8k", 42, None, None, verifier_url="http://127.0.0.1:1", timeout_s="bad")
         self.assertEqual(res, {"score": 0.0})
