@@ -25,10 +25,12 @@ import (
 	"os"
 	"reflect"
 	"regexp"
+	"runtime/pprof"
 	"sort"
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/traefik/yaegi/interp"
 	"github.com/traefik/yaegi/stdlib"
@@ -59,6 +61,10 @@ type Executor struct {
 
 	mu     sync.Mutex
 	panics []string // yaegi's "L:C: panic: ..." lines for the running cell
+
+	label  string    // pprof label of the running cell's evaluations
+	zombie string    // label of an interrupted cell whose evaluation may still run
+	warn   io.Writer // where the executor tells the user about a stuck zombie
 }
 
 // Result is the outcome of one cell.
@@ -103,6 +109,7 @@ func New(opts Options) (*Executor, error) {
 	if stdin == nil {
 		stdin = os.Stdin
 	}
+	e.warn = stderr
 	e.in = interp.New(interp.Options{
 		Stdout: stdout,
 		Stderr: &panicFilter{w: stderr, e: e},
@@ -145,10 +152,26 @@ func (f *panicFilter) Write(p []byte) (int, error) {
 	return f.w.Write(p)
 }
 
+// ZombieWait bounds how long a cell waits for an interrupted cell's
+// evaluation to stop (see zombie.go).
+var ZombieWait = 10 * time.Second
+
 // Execute runs one cell. ctx cancels it (interrupt); the cell reaches the
 // context through rlvr/cell's Context. Execute never panics: a panic in the
 // cell is an Error result and the interpreter keeps its state.
 func (e *Executor) Execute(ctx context.Context, code string) (res Result) {
+	if e.zombie != "" {
+		if !waitZombie(e.zombie, ZombieWait) {
+			fmt.Fprintf(e.warn, "warning: the interrupted cell is still inside a compiled call that ignores cell.Context(); it may resume when that call returns\n")
+		}
+		e.zombie = ""
+	}
+	e.label = strconv.FormatInt(cellSeq.Add(1), 10)
+	defer func() {
+		if res.Err != nil && res.Err.Name == "Interrupted" {
+			e.zombie = e.label
+		}
+	}()
 	ctx, cancel := context.WithCancel(ctx)
 	cell.SetContext(ctx)
 	e.mu.Lock()
@@ -275,7 +298,10 @@ func (e *Executor) evalRich(ctx context.Context, c chunk, text string, off int) 
 		}
 		return Result{}, true
 	}
-	v, err := e.in.ExecuteWithContext(ctx, prog)
+	var v reflect.Value
+	pprof.Do(ctx, pprof.Labels(labelKey, e.label), func(context.Context) {
+		v, err = e.in.ExecuteWithContext(ctx, prog)
+	})
 	if err != nil {
 		return Result{Err: e.toError(ctx, err)}, true
 	}
@@ -292,7 +318,7 @@ func (e *Executor) evalRich(ctx context.Context, c chunk, text string, off int) 
 	// yaegi cannot assert an interpreted value to a compiled interface
 	// (display.Renderer), so the Render method is called directly: on a type
 	// without one this does not compile, and nothing runs.
-	out, err := e.in.EvalWithContext(ctx, "\n"+resultVar+".Render()")
+	out, err := e.evalLabelled(ctx, "\n"+resultVar+".Render()")
 	if err != nil {
 		if ctx.Err() != nil {
 			return Result{Err: e.toError(ctx, ctx.Err())}, true
@@ -397,7 +423,7 @@ func (e *Executor) void(call *ast.CallExpr, v reflect.Value) (isVoid bool) {
 // that yaegi reports cell positions shifted down by one line (its wrapper
 // takes line 1).
 func (e *Executor) eval(ctx context.Context, c chunk, text string) (reflect.Value, error) {
-	return e.in.EvalWithContext(ctx, source(c, text))
+	return e.evalLabelled(ctx, source(c, text))
 }
 
 // source pads text so that yaegi's positions are the cell's (its wrapper
