@@ -41,6 +41,7 @@ export function decodeBinary(buf) {
 //   onStatus(state)        execution_state of every status message
 //   onIopub(msg)           iopub messages without a known parent (other clients)
 //   onConnection(state)    'connecting' | 'connected' | 'disconnected'
+//   onGone()               reconnecting keeps failing
 export class Kernel {
   constructor(kernelId, { sessionId = uuid(), username = 'playground' } = {}) {
     this.id = kernelId;
@@ -53,6 +54,7 @@ export class Kernel {
     this.onStatus = () => {};
     this.onIopub = () => {};
     this.onConnection = () => {};
+    this.onGone = null;
     this.ws = null;
     this.closed = false;
     this.retry = 0;
@@ -97,6 +99,9 @@ export class Kernel {
         if (!opened) reject(new Error('could not connect to the kernel'));
         this.onConnection('disconnected');
         if (!this.closed) {
+          // After a few failed attempts the kernel may be gone for good (the
+          // server restarted): onGone lets the page check and start anew.
+          if (!opened && this.retry >= 3 && this.onGone) this.onGone();
           const delay = Math.min(5000, 250 * 2 ** this.retry++);
           setTimeout(() => { if (!this.closed) this.connect().catch(() => {}); }, delay);
         }

@@ -179,6 +179,7 @@ export class Notebook {
     this.kernel = new Kernel(this.session.kernel.id);
     this.kernel.onStatus = (s) => this.onKernelStatus(s);
     this.kernel.onIopub = (msg) => this.onForeignIopub(msg);
+    this.kernel.onGone = () => this.checkKernelGone();
     this.kernel.onConnection = (s) => {
       if (s === 'disconnected') {
         this.setKernelState('disconnected');
@@ -194,6 +195,29 @@ export class Notebook {
       await this.kernel.connect();
     } catch (e) {
       this.banner(`Could not connect to the kernel: ${e.message}`, 'error');
+    }
+  }
+
+  // checkKernelGone runs when reconnecting keeps failing: if the server no
+  // longer knows the kernel (it was restarted), a new session is started;
+  // if the server is unreachable, reconnecting simply goes on.
+  async checkKernelGone() {
+    if (this.checkingGone || !this.session) return;
+    this.checkingGone = true;
+    try {
+      await kernels.get(this.session.kernel.id);
+    } catch (e) {
+      if (e instanceof ApiError && e.status === 404) {
+        this.kernel.close();
+        this.kernelReset('the server lost the kernel');
+        this.banner('The server no longer has this notebook\'s kernel (was it restarted?). Starting a new one; variables are lost.', 'error');
+        this.kernel = null;
+        await this.startKernel();
+      } else if (e instanceof ApiError && e.status === 403) {
+        this.banner('The server does not accept this page\'s login any more (was it restarted with a new token?). Open the URL it printed, with its ?token=, to log in again.', 'error');
+      }
+    } finally {
+      this.checkingGone = false;
     }
   }
 
