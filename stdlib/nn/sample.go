@@ -21,7 +21,8 @@ type SampleOptions struct {
 	// reaches TopP, when in (0,1).
 	TopP float32
 	// Stop ends a row when sampled (it is included in the response); < 0:
-	// no stop token.
+	// no stop token. Note the zero value: 0 is a valid token id, so a
+	// caller without a stop token sets -1.
 	Stop int
 	// MaxNewPerRow and StopPerRow, when non-nil, give each row its own
 	// limit and stop token (len must equal the number of prompts); they
