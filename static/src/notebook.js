@@ -337,7 +337,9 @@ export class Notebook {
         h('div', { class: 'md-rendered markdown', hidden: true }),
         h('div', { class: 'docs', role: 'note', hidden: true }),
         h('div', { class: 'stale-note', hidden: true }),
-        h('div', { class: 'outputs', 'aria-live': 'polite' }))));
+        // Not a live region: a cell streaming a training log would flood
+        // a screen reader; the cell's label says when it ran.
+        h('div', { class: 'outputs' }))));
     cell.el = el;
     cell.q = {
       prompt: el.querySelector('.prompt'), editor: el.querySelector('.editor-wrap'), md: el.querySelector('.md-rendered'),
@@ -748,7 +750,7 @@ export class Notebook {
         this.el.saveState.textContent = `${auto ? 'Autosaved' : 'Saved'} at ${t.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', second: '2-digit' })}`;
       } catch (e) {
         this.el.saveState.textContent = 'Save failed';
-        this.banner(`Could not save: ${e.message}${e instanceof ApiError && e.status === 0 ? '' : ''}`, 'error');
+        this.banner(`Could not save: ${e.message}`, 'error');
       } finally {
         this.saving = null;
       }
