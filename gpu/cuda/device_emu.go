@@ -28,13 +28,36 @@ static void emu_dtoh(void* dst, uint64_t src, size_t n) { memcpy(dst, (const voi
 import "C"
 
 import (
-	"errors"
 	"fmt"
 	"unsafe"
 )
 
-// device is the emulator; it keeps no state.
-type device struct{}
+// device is the emulator. Like a GPU stream it is asynchronous: kernels,
+// products, clears and host-to-device copies queue up and run only at
+// sync, at a device-to-host copy, or at free, in issue order. So host code
+// that reads or writes a buffer without the Sync the gpu contract asks for
+// sees stale data here as it would on a GPU, and the tests catch it.
+type device struct {
+	queue []func() error
+}
+
+func (d *device) enqueue(f func() error) error {
+	d.queue = append(d.queue, f)
+	return nil
+}
+
+// flush runs the queued work; the first error (an asynchronous fault on
+// a GPU) is returned and the rest of the queue dropped.
+func (d *device) flush() error {
+	q := d.queue
+	d.queue = nil
+	for _, f := range q {
+		if err := f(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
 
 // New returns a Backend on the CPU emulator; ordinal must be 0. The
 // emulator does not register with package gpu: it is for tests only.
@@ -60,37 +83,57 @@ func (d *device) alloc(bytes int64) (uintptr, error) {
 	return uintptr(p), nil
 }
 
-func (d *device) free(p uintptr) error { C.emu_free(C.uint64_t(p)); return nil }
-
-func (d *device) zero(p uintptr, n int64) error {
-	C.emu_zero(C.uint64_t(p), C.size_t(n*4))
-	return nil
+func (d *device) free(p uintptr) error {
+	err := d.flush()
+	C.emu_free(C.uint64_t(p))
+	return err
 }
 
+func (d *device) zero(p uintptr, n int64) error {
+	return d.enqueue(func() error {
+		C.emu_zero(C.uint64_t(p), C.size_t(n*4))
+		return nil
+	})
+}
+
+// htod takes the host data now, as the driver does for pageable memory,
+// and writes it to the device in stream order.
 func (d *device) htod(dst uintptr, src unsafe.Pointer, bytes int64) error {
-	C.emu_htod(C.uint64_t(dst), src, C.size_t(bytes))
-	return nil
+	buf := make([]byte, bytes)
+	copy(buf, unsafe.Slice((*byte)(src), bytes))
+	return d.enqueue(func() error {
+		if bytes > 0 {
+			C.emu_htod(C.uint64_t(dst), unsafe.Pointer(&buf[0]), C.size_t(bytes))
+		}
+		return nil
+	})
 }
 
 func (d *device) dtoh(dst unsafe.Pointer, src uintptr, bytes int64) error {
+	if err := d.flush(); err != nil {
+		return err
+	}
 	C.emu_dtoh(dst, C.uint64_t(src), C.size_t(bytes))
 	return nil
 }
 
-func (d *device) sync() error { return nil }
+func (d *device) sync() error { return d.flush() }
 
 func (d *device) launch(name string, gx, gy, bx, by, shmem int, args []uint64) error {
-	cname := C.CString(name)
-	defer C.free(unsafe.Pointer(cname))
-	var errbuf [256]C.char
-	var ap *C.uint64_t
-	if len(args) > 0 {
-		ap = (*C.uint64_t)(unsafe.Pointer(&args[0]))
-	}
-	if C.emu_launch(cname, C.int(gx), C.int(gy), C.int(bx), C.int(by), C.int(shmem), ap, C.int(len(args)), &errbuf[0], C.int(len(errbuf))) != 0 {
-		return errors.New(C.GoString(&errbuf[0]))
-	}
-	return nil
+	args = append([]uint64(nil), args...)
+	return d.enqueue(func() error {
+		cname := C.CString(name)
+		defer C.free(unsafe.Pointer(cname))
+		var errbuf [256]C.char
+		var ap *C.uint64_t
+		if len(args) > 0 {
+			ap = (*C.uint64_t)(unsafe.Pointer(&args[0]))
+		}
+		if C.emu_launch(cname, C.int(gx), C.int(gy), C.int(bx), C.int(by), C.int(shmem), ap, C.int(len(args)), &errbuf[0], C.int(len(errbuf))) != 0 {
+			return fmt.Errorf("kernel %s: %s", name, C.GoString(&errbuf[0]))
+		}
+		return nil
+	})
 }
 
 func (d *device) sgemm(transA, transB bool, m, n, k int, alpha float32, a uintptr, lda int, b uintptr, ldb int, beta float32, c uintptr, ldc int) error {
@@ -105,9 +148,11 @@ func (d *device) sgemm(transA, transB bool, m, n, k int, alpha float32, a uintpt
 	if m < 0 || n < 0 || k < 0 || lda < max(1, rowsA) || ldb < max(1, rowsB) || ldc < max(1, m) {
 		return fmt.Errorf("CUBLAS_STATUS_INVALID_VALUE: m=%d n=%d k=%d lda=%d ldb=%d ldc=%d", m, n, k, lda, ldb, ldc)
 	}
-	C.emu_sgemm(b2i(transA), b2i(transB), C.int(m), C.int(n), C.int(k), C.float(alpha), C.uint64_t(a), C.int(lda),
-		C.uint64_t(b), C.int(ldb), C.float(beta), C.uint64_t(c), C.int(ldc))
-	return nil
+	return d.enqueue(func() error {
+		C.emu_sgemm(b2i(transA), b2i(transB), C.int(m), C.int(n), C.int(k), C.float(alpha), C.uint64_t(a), C.int(lda),
+			C.uint64_t(b), C.int(ldb), C.float(beta), C.uint64_t(c), C.int(ldc))
+		return nil
+	})
 }
 
 func b2i(b bool) C.int {
