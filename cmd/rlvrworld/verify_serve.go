@@ -143,24 +143,19 @@ func rescoreGenerations(gensPath, dataPath, out string) error {
 	}
 	enc := json.NewEncoder(w)
 	enc.SetEscapeHTML(false)
-	var matched int
-	var ours, theirs float64
-	for _, r := range sc.Rescore(gens, rows) {
+	res := sc.Rescore(gens, rows)
+	for _, r := range res {
 		if err := enc.Encode(r); err != nil {
 			return fmt.Errorf("write: %w", err)
 		}
-		if r.Result != nil {
-			matched++
-			ours += r.Result["score"]
-			theirs += r.VerlScore
-		}
 	}
-	if matched > 0 {
-		fmt.Fprintf(os.Stderr, "rlvrworld verify: %d of %d generations matched a dataset row; mean score %.4f (verl recorded %.4f)\n",
-			matched, len(gens), ours/float64(matched), theirs/float64(matched))
-	} else {
-		fmt.Fprintf(os.Stderr, "rlvrworld verify: none of %d generations matched a row of %s\n", len(gens), dataPath)
+	sums := verl.Summarize(res)
+	matched := 0
+	for _, s := range sums {
+		matched += s.N
+		fmt.Fprintf(os.Stderr, "rlvrworld verify: %s: %d lines, mean score %.4f (verl recorded %.4f)\n", s.DataSource, s.N, s.Mean["score"], s.VerlScore)
 	}
+	fmt.Fprintf(os.Stderr, "rlvrworld verify: %d of %d generations matched a row of %s and were scored\n", matched, len(gens), dataPath)
 	return nil
 }
 

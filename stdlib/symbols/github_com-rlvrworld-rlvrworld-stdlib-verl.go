@@ -26,6 +26,7 @@ func init() {
 		"Rows":            reflect.ValueOf(verl.Rows),
 		"SourceTextgame":  reflect.ValueOf(constant.MakeFromLiteral("\"rlvrworld/textgame\"", token.STRING, 0)),
 		"SourceWeb":       reflect.ValueOf(constant.MakeFromLiteral("\"rlvrworld/web\"", token.STRING, 0)),
+		"Summarize":       reflect.ValueOf(verl.Summarize),
 		"WriteJSONL":      reflect.ValueOf(verl.WriteJSONL),
 		"WriteParquet":    reflect.ValueOf(verl.WriteParquet),
 		"ZeroResult":      reflect.ValueOf(verl.ZeroResult),
@@ -40,5 +41,6 @@ func init() {
 		"RewardModel": reflect.ValueOf((*verl.RewardModel)(nil)),
 		"Row":         reflect.ValueOf((*verl.Row)(nil)),
 		"Scorer":      reflect.ValueOf((*verl.Scorer)(nil)),
+		"Summary":     reflect.ValueOf((*verl.Summary)(nil)),
 	}
 }

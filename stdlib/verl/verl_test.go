@@ -282,3 +282,36 @@ func FuzzScore(f *testing.F) {
 		}
 	})
 }
+
+func TestDiffAndSummarize(t *testing.T) {
+	sc, _ := NewScorer()
+	rows := testRows(t, 4)
+	for i := range rows {
+		d, err := sc.Diff(&rows[i], rows[i].RewardModel.GroundTruth, "truth")
+		if err != nil || len(d.Items) == 0 {
+			t.Fatalf("row %d: %v %+v", i, err, d)
+		}
+		for _, it := range d.Items {
+			if it.Truth != it.Predicted {
+				t.Fatalf("row %d: the truth must be drawn as predicted right: %+v", i, it)
+			}
+		}
+		d, err = sc.Diff(&rows[i], "garbage", "bad")
+		if err != nil || !strings.Contains(d.Title, "bad") {
+			t.Fatalf("row %d: %v %q", i, err, d.Title)
+		}
+	}
+	if _, err := sc.Diff(&Row{DataSource: "x"}, "", ""); err == nil {
+		t.Fatal("unknown data source must fail")
+	}
+	res := []Rescored{
+		{DataSource: SourceWeb, VerlScore: 1, Result: Result{"score": 1, "f1": 1}},
+		{DataSource: SourceWeb, VerlScore: 0, Result: Result{"score": 0, "f1": 0.5}},
+		{DataSource: SourceTextgame, VerlScore: 0.3, Result: Result{"score": 0.3}},
+		{DataSource: SourceWeb, Error: "no row"},
+	}
+	sum := Summarize(res)
+	if len(sum) != 2 || sum[1].DataSource != SourceWeb || sum[1].N != 2 || sum[1].Mean["f1"] != 0.75 || sum[1].VerlScore != 0.5 || sum[0].Mean["score"] != 0.3 {
+		t.Fatalf("%+v", sum)
+	}
+}
