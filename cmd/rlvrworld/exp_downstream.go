@@ -19,7 +19,7 @@ func downstreamSize(budget string) (episodes, maxSteps int) {
 	case "tiny":
 		return 6, 8
 	case "small":
-		return 20, 10
+		return 12, 10
 	default:
 		return 60, 12
 	}
@@ -148,7 +148,7 @@ func (e *experiment) webAgent(ctx context.Context, task *web.Task, m *nn.Model) 
 // same initial layouts, and compares their success rates.
 func (e *experiment) policyEval(ctx context.Context, task *robot.Task, m *nn.Model) (map[string]float64, error) {
 	episodes, _ := downstreamSize(e.budgetName)
-	maxSteps := 30
+	maxSteps := 20
 	dec := task.Decoding()
 	seed := e.seed
 	predict := func(prompt []int) []int {
