@@ -472,6 +472,31 @@ func TestModelAgainstCPU(t *testing.T) {
 		t.Errorf("training steps 3..%d allocated device memory %d times; the pools should make that 0", steps, g.deviceAllocs-allocsAfterWarmup)
 	}
 
+	// Host-side paths of the model on device buffers: parameters read
+	// back, a checkpoint saved from the GPU model and loaded onto the GPU,
+	// and a clone, all giving the CPU model's log-probabilities.
+	pc, pg := mc.Params(), mg.Params()
+	for name, c := range pc {
+		closeSlices(t, "trained parameter "+name, pg[name], c, 2e-2)
+	}
+	path := t.TempDir() + "/m.safetensors"
+	if err := mg.Save(path, nil); err != nil {
+		t.Fatal(err)
+	}
+	ml, _, err := nn.Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	probe := patternBatch(B, T, cfg.Vocab, rng)
+	want, _ := mc.Forward(probe)
+	for what, m := range map[string]*nn.Model{"loaded": ml, "clone": mg.Clone()} {
+		if m.Backend() != g.Name() {
+			t.Fatalf("%s model on %q, want the CUDA backend", what, m.Backend())
+		}
+		got, _ := m.Forward(probe)
+		closeSlices(t, what+" model logp", got, want, 2e-3)
+	}
+
 	prompts := [][]int{{1, 4, 7}, {10}, {20, 23, 26, 29, 32, 35}}
 	for _, opts := range []nn.SampleOptions{
 		{MaxNew: maxNew, Temperature: 0, Stop: -1},
