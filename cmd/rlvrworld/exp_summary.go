@@ -13,7 +13,11 @@ import (
 // task and budget, the mean ± sample std over seeds of every method's
 // metrics: the table of docs/results.md.
 func summarize(paths []string) (string, error) {
-	type key struct{ task, budget string }
+	// Runs group by task, budget and RL variant (reward, prompt mix).
+	type key struct {
+		task, budget, reward string
+		rlChanged            float64
+	}
 	groups := map[key][]*expResult{}
 	var order []key
 	for _, p := range paths {
@@ -25,17 +29,24 @@ func summarize(paths []string) (string, error) {
 		if err := json.Unmarshal(data, &r); err != nil {
 			return "", fmt.Errorf("%s: %w", p, err)
 		}
-		k := key{r.Task, r.Budget}
+		k := key{r.Task, r.Budget, r.Reward, r.RLChanged}
 		if _, ok := groups[k]; !ok {
 			order = append(order, k)
 		}
 		groups[k] = append(groups[k], &r)
 	}
 	sort.Slice(order, func(i, j int) bool {
-		if order[i].task != order[j].task {
-			return order[i].task < order[j].task
+		a, b := order[i], order[j]
+		if a.task != b.task {
+			return a.task < b.task
 		}
-		return order[i].budget < order[j].budget
+		if a.budget != b.budget {
+			return a.budget < b.budget
+		}
+		if a.reward != b.reward {
+			return a.reward < b.reward
+		}
+		return a.rlChanged < b.rlChanged
 	})
 	var sb strings.Builder
 	for _, k := range order {
@@ -48,7 +59,14 @@ func summarize(paths []string) (string, error) {
 		if _, ok := rs[0].Rows[0].Metrics["reward"]; ok {
 			cols = append(append([]string(nil), cols...), "reward")
 		}
-		fmt.Fprintf(&sb, "### %s, budget %s, seeds %s (mean ± std)\n\n", k.task, k.budget, strings.Join(seeds, ", "))
+		variant := ""
+		if k.reward != "" {
+			variant += ", RL reward " + k.reward
+		}
+		if k.rlChanged > 0 {
+			variant += fmt.Sprintf(", RL prompts %.0f%% changed", 100*k.rlChanged)
+		}
+		fmt.Fprintf(&sb, "### %s, budget %s%s, seeds %s (mean ± std)\n\n", k.task, k.budget, variant, strings.Join(seeds, ", "))
 		sb.WriteString("| method | steps | wall s | " + strings.Join(cols, " | ") + " |\n")
 		sb.WriteString("|---|---|---|" + strings.Repeat("---|", len(cols)) + "\n")
 		for _, method := range []string{"mle", "mle_continued", "rlvr"} {
