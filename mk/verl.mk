@@ -11,7 +11,9 @@
 #  - `rlvrworld verify --generations` on a dump shaped like verl's
 #    validation generations (chat-templated input, output, score, step):
 #    every line matches its dataset row, the truth scores the maximum and a
-#    garbage answer 0.
+#    garbage answer 0;
+#  - the same loader from a notebook through `rlvrworld run` (our kernel):
+#    re-scored figures printed, one line drawn in the state-diff viewer.
 APT_PACKAGES += jq python3
 
 .PHONY: test-verl-e2e bench-verl
@@ -35,7 +37,8 @@ test-verl-e2e: build
 	./$(BIN) verify --generations $$tmp/gens.jsonl --data $$tmp/tg.parquet > $$tmp/tg.rescored.jsonl; \
 	jq -e -s 'length == 100 and ([.[] | select(.error == null)] | length) == 50' $$tmp/tg.rescored.jsonl > /dev/null \
 		|| { echo "test-verl-e2e: parquet dataset join is wrong"; exit 1; }; \
-	echo "test-verl-e2e: generations re-scored ok"
+	echo "test-verl-e2e: generations re-scored ok"; \
+	PYTHONDONTWRITEBYTECODE=1 /usr/bin/python3 e2e/verl/notebook_check.py $(BIN)
 
 # Verifier service load test (<= 1,000 requests over loopback), as JSON.
 bench-verl: build
