@@ -152,6 +152,9 @@ func (k *Kernel) Run(ctx context.Context) error {
 			}
 		}()
 	}
+	if os.Getenv("JPY_PARENT_PID") != "" {
+		go k.watchParent(ctx)
+	}
 	go k.heartbeat()
 	go k.serve(k.control, "control")
 	go k.readStdin()
@@ -167,6 +170,31 @@ func (k *Kernel) Run(ctx context.Context) error {
 	}
 	k.streams.close()
 	return nil
+}
+
+// watchParent ends the kernel when the process that started it (Jupyter,
+// the playground, rlvrworld run) goes away, as ipykernel does when its
+// launcher sets JPY_PARENT_PID: an orphaned kernel would hold its ports and
+// memory forever.
+func (k *Kernel) watchParent(ctx context.Context) {
+	parent := os.Getppid()
+	t := time.NewTicker(time.Second)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-k.shutdown:
+			return
+		case <-t.C:
+			if os.Getppid() != parent {
+				k.log.Printf("parent process %d is gone: shutting down", parent)
+				k.interrupt()
+				k.once.Do(func() { close(k.shutdown) })
+				return
+			}
+		}
+	}
 }
 
 func (k *Kernel) heartbeat() {

@@ -340,6 +340,8 @@ func Start(argv []string, stderr *os.File) (*Process, error) {
 	}
 	cmd := exec.Command(args[0], args[1:]...)
 	cmd.Stdout, cmd.Stderr = stderr, stderr
+	// Kernels (ours and ipykernel) exit when this process goes away.
+	cmd.Env = append(os.Environ(), fmt.Sprintf("JPY_PARENT_PID=%d", os.Getpid()))
 	if err := cmd.Start(); err != nil {
 		os.RemoveAll(dir)
 		return nil, fmt.Errorf("start kernel %s: %w", args[0], err)
