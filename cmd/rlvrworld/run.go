@@ -23,7 +23,8 @@ func init() {
 // rather than an in-process kernel, because a panic in a goroutine started
 // by a cell ends the kernel's process (run reports it and names the cell),
 // and because the kernel redirects file descriptors 1 and 2 to capture the
-// output of compiled packages.
+// output of compiled packages. A cell tagged "raises-exception" may fail, as
+// with nbconvert.
 func runNotebook(args []string) int {
 	fs := flag.NewFlagSet("rlvrworld run", flag.ContinueOnError)
 	out := fs.String("o", "", "write the executed notebook here (default: overwrite the input)")

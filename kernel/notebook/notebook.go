@@ -165,7 +165,8 @@ func (e *CellError) Error() string {
 }
 
 // Run executes every code cell in order and stores the outputs in the
-// notebook. It returns the first CellError (after running all cells when
+// notebook. A failing cell stops the run unless AllowErrors, or unless it
+// is tagged "raises-exception". It returns the first CellError (after running all cells when
 // AllowErrors), or another error when the kernel stops answering.
 func (nb *Notebook) Run(ctx context.Context, c *client.Client, opts Options) error {
 	nb.Upgrade()
@@ -197,7 +198,7 @@ func (nb *Notebook) Run(ctx context.Context, c *client.Client, opts Options) err
 		if err != nil {
 			return fmt.Errorf("cell %d: %w", i+1, err)
 		}
-		if ex.Status != "ok" {
+		if ex.Status != "ok" && !hasTag(cell, "raises-exception") {
 			ce := &CellError{Index: i + 1}
 			ce.Ename, _ = ex.Reply["ename"].(string)
 			ce.Evalue, _ = ex.Reply["evalue"].(string)
@@ -213,6 +214,20 @@ func (nb *Notebook) Run(ctx context.Context, c *client.Client, opts Options) err
 		return first
 	}
 	return nil
+}
+
+// hasTag reports whether the cell's metadata carries tag. As in nbclient, a
+// cell tagged "raises-exception" is expected to fail and does not stop the
+// run (a notebook that shows what an error looks like).
+func hasTag(cell map[string]any, tag string) bool {
+	md, _ := cell["metadata"].(map[string]any)
+	tags, _ := md["tags"].([]any)
+	for _, t := range tags {
+		if t == tag {
+			return true
+		}
+	}
+	return false
 }
 
 // ErrKernelDied is returned when the kernel process ends during a cell.

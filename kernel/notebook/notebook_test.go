@@ -85,3 +85,11 @@ func TestConvertOutputs(t *testing.T) {
 		t.Fatal("earlier cell's display not updated")
 	}
 }
+
+func TestRaisesExceptionTag(t *testing.T) {
+	yes := map[string]any{"metadata": map[string]any{"tags": []any{"x", "raises-exception"}}}
+	no := map[string]any{"metadata": map[string]any{"tags": []any{"x"}}}
+	if !hasTag(yes, "raises-exception") || hasTag(no, "raises-exception") || hasTag(map[string]any{}, "raises-exception") {
+		t.Fatal("hasTag")
+	}
+}
