@@ -40,7 +40,7 @@ const DEMO = notebook([
   ['code', FRAMES_CELL],
   ['code', 'import "rlvr/display"\ndisplay.StateDiff{Title: "turn on sink", Items: []display.DiffItem{{Key: "sink", Before: "on: false", Truth: "on: true", Predicted: "on: false"}, {Key: "cup", Before: "full: no", Truth: "full: no", Predicted: "full: no"}}}'],
   ['code', 'x := 41\nx + 1'],
-  ['code', 'import (\n\t"rlvr/display"\n\t"rlvr/plot"\n\t"time"\n)\nlive := plot.NewLive("live reward", "mean")\nbar := display.NewProgress("steps", 20)\nfor i := range make([]int, 20) {\n\tlive.Add(float64(i), float64(i)*0.05)\n\tbar.Set(i + 1)\n\ttime.Sleep(30 * time.Millisecond)\n}\nlive.Flush()'],
+  ['code', 'import (\n\t"rlvr/display"\n\t"rlvr/plot"\n\t"time"\n)\nlive := plot.NewLive("live reward", "mean")\nbar := display.NewProgress("steps", 20)\nfor i := 0; i < 20; i++ {\n\tlive.Add(float64(i), float64(i)*0.05)\n\tbar.Set(i + 1)\n\ttime.Sleep(30 * time.Millisecond)\n}\nlive.Flush()'],
 ]);
 
 let server, browser;

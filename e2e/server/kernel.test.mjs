@@ -79,6 +79,29 @@ test('KernelManager: start, execute, streamed output, interrupt, restart', { tim
   }
 });
 
+test('a kernel that dies is restarted and the client carries on', { timeout: 120000 }, async () => {
+  const km = new KernelManager({ serverSettings });
+  await km.ready;
+  const kernel = await km.startNew({ name: 'rlvrworld' });
+  const statuses = [];
+  kernel.statusChanged.connect((_, s) => statuses.push(s));
+  try {
+    await execute(kernel, 'lost := 1');
+    // A panic in a goroutine a cell started ends the kernel process.
+    kernel.requestExecute({ code: 'go func() { panic("boom") }()' }).done.catch(() => {});
+    await waitFor(() => statuses.includes('autorestarting'), 30000, 'autorestarting');
+    await waitFor(() => kernel.status === 'idle' && kernel.connectionStatus === 'connected', 60000, 'the restarted kernel');
+    const { reply, msgs } = await execute(kernel, '2 + 3');
+    assert.equal(reply.content.status, 'ok');
+    assert.equal(msgs.find((m) => m.header.msg_type === 'execute_result').content.data['text/plain'], '5');
+    const gone = await execute(kernel, 'lost');
+    assert.equal(gone.reply.content.status, 'error', 'state died with the process');
+  } finally {
+    await kernel.shutdown();
+    km.dispose();
+  }
+});
+
 test('SessionManager: a session for a notebook path', { timeout: 60000 }, async () => {
   const kernelManager = new KernelManager({ serverSettings });
   const sm = new SessionManager({ serverSettings, kernelManager });
