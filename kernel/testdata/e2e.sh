@@ -25,6 +25,17 @@ if "$bin" run -q --allow-errors "$here/e2e.ipynb" -o "$tmp/run.ipynb" 2>"$tmp/ru
 fi
 grep -q "cell 4 failed" "$tmp/run.err" || { echo "rlvrworld run did not name the failing cell:"; cat "$tmp/run.err"; exit 1; }
 $py "$here/check_notebook.py" "$tmp/run.ipynb"
+# With the error cell tagged raises-exception, the run succeeds.
+$py - "$here/e2e.ipynb" "$tmp/tagged.ipynb" <<'PY'
+import sys, nbformat
+nb = nbformat.read(sys.argv[1], as_version=4)
+for c in nb.cells:
+    if c.get("metadata", {}).get("tags", [None])[0] == "error":
+        c.metadata.tags.append("raises-exception")
+nbformat.write(nb, sys.argv[2])
+PY
+"$bin" run -q "$tmp/tagged.ipynb" 2>"$tmp/run2.err" || { echo "rlvrworld run failed on a raises-exception cell:"; cat "$tmp/run2.err"; exit 1; }
+$py "$here/check_notebook.py" "$tmp/tagged.ipynb"
 
 echo "== jupyter_client: interrupt, stdin, restart"
 $py "$here/check_client.py"
