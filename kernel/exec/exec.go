@@ -529,6 +529,8 @@ func (e *Executor) Complete(code string, pos int) (matches []string, start, end 
 			for name := range e.in.Symbols(path)[path] {
 				cands = append(cands, name)
 			}
+		} else if v, ok := e.in.Globals()[pkg]; ok && v.IsValid() {
+			cands = append(cands, members(v.Type())...)
 		}
 	} else {
 		for name := range e.in.Globals() {
@@ -548,6 +550,27 @@ func (e *Executor) Complete(code string, pos int) (matches []string, start, end 
 	}
 	sort.Strings(matches)
 	return matches, start, pos
+}
+
+// members lists the methods and fields of values of type t (compiled types
+// have both; yaegi's own types show their fields only).
+func members(t reflect.Type) (names []string) {
+	defer func() { _ = recover() }()
+	for _, tt := range []reflect.Type{t, reflect.PointerTo(t)} {
+		for i := 0; i < tt.NumMethod(); i++ {
+			names = append(names, tt.Method(i).Name)
+		}
+	}
+	st := t
+	if st.Kind() == reflect.Ptr {
+		st = st.Elem()
+	}
+	if st.Kind() == reflect.Struct {
+		for i := 0; i < st.NumField(); i++ {
+			names = append(names, st.Field(i).Name)
+		}
+	}
+	return names
 }
 
 var keywords = []string{"break", "case", "chan", "const", "continue", "default", "defer", "else", "fallthrough",

@@ -264,6 +264,13 @@ func TestCompleteInspectIsComplete(t *testing.T) {
 	if len(m) == 0 || m[0] != "ToUpper" || s != 8 || en != 11 {
 		t.Fatalf("complete strings.ToU: %v %d %d", m, s, en)
 	}
+	mustOK(t, e, "var sb strings.Builder\ntype Pt struct{ Xval, Yval int }\npt := Pt{}")
+	if m, _, _ := e.Complete("sb.Wr", 5); len(m) == 0 || m[0] != "Write" {
+		t.Fatalf("complete sb.Wr: %v", m)
+	}
+	if m, _, _ := e.Complete("pt.X", 4); len(m) != 1 || m[0] != "Xval" {
+		t.Fatalf("complete pt.X: %v", m)
+	}
 	m, _, _ = e.Complete("my", 2)
 	if len(m) != 1 || m[0] != "myVar" {
 		t.Fatalf("complete my: %v", m)
