@@ -280,6 +280,18 @@ func TestKernelRejectsBadMessages(t *testing.T) {
 		t.Fatal("kernel answered a badly signed message")
 	case <-time.After(300 * time.Millisecond):
 	}
+	// Well signed but ill-typed content gets an error reply.
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	r, err := c.Call(ctx, false, "execute_request", map[string]any{"code": 5})
+	if err != nil || !strings.Contains(string(r.Content), `"status":"error"`) {
+		t.Fatalf("ill-typed execute_request: %v %s", err, r.Content)
+	}
+	for _, typ := range []string{"complete_request", "inspect_request", "is_complete_request"} {
+		if _, err := c.Call(ctx, false, typ, map[string]any{"code": []int{1}, "cursor_pos": -7}); err != nil {
+			t.Fatalf("ill-typed %s: %v", typ, err)
+		}
+	}
 	if ex := run(t, c, "2*3"); ex.Outputs[0].Content["data"].(map[string]any)["text/plain"] != "6" {
 		t.Fatalf("after bad messages: %+v", ex)
 	}
