@@ -435,3 +435,53 @@ func TestConnectionFilesPrivate(t *testing.T) {
 		t.Errorf("connection files left after a failed start: %v", files)
 	}
 }
+
+// stdin: the kernel's input_request goes only to the client whose cell asked,
+// and its input_reply reaches the kernel.
+func TestStdinRoutedToRequester(t *testing.T) {
+	s := newTestServer(t, nil)
+	km := s.startKernel(t)
+	a, _, err := s.dial(t, km.ID, false, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _, err := s.dial(t, km.ID, true, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := a.send(t, "shell", "execute_request", map[string]any{
+		"code":  "import \"rlvr/display\"\nname, err := display.Input(\"Your name: \")\nif err != nil {\n\tpanic(err)\n}\n\"hello \" + name",
+		"silent": false, "store_history": true, "user_expressions": map[string]any{}, "allow_stdin": true, "stop_on_error": true})
+	req := a.next(t, 30*time.Second, "input_request", func(m msg) bool { return m.Header.MsgType == "input_request" })
+	if req.Channel != "stdin" || req.Parent.MsgID != id || req.Content["prompt"] != "Your name: " {
+		t.Fatalf("input_request %+v", req)
+	}
+	a.send(t, "stdin", "input_reply", map[string]any{"value": "gopher"})
+	var result string
+	for result == "" {
+		m := a.next(t, 30*time.Second, "the result", func(m msg) bool { return m.Parent.MsgID == id })
+		if m.Header.MsgType == "execute_result" {
+			data, _ := m.Content["data"].(map[string]any)
+			result, _ = data["text/plain"].(string)
+		}
+		if m.Header.MsgType == "execute_reply" && m.Content["status"] != "ok" {
+			t.Fatalf("reply %v", m.Content)
+		}
+	}
+	if !strings.Contains(result, "hello gopher") {
+		t.Errorf("result %q", result)
+	}
+	// The other client saw the iopub traffic but nothing on stdin or shell.
+	b.next(t, 10*time.Second, "b's copy of the result", func(m msg) bool { return m.Header.MsgType == "execute_result" && m.Parent.MsgID == id })
+	for {
+		select {
+		case m := <-b.msgs:
+			if m.Channel != "iopub" {
+				t.Fatalf("client b got %s on %s", m.Header.MsgType, m.Channel)
+			}
+			continue
+		case <-time.After(300 * time.Millisecond):
+		}
+		break
+	}
+}
