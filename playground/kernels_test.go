@@ -450,7 +450,7 @@ func TestStdinRoutedToRequester(t *testing.T) {
 		t.Fatal(err)
 	}
 	id := a.send(t, "shell", "execute_request", map[string]any{
-		"code":  "import \"rlvr/display\"\nname, err := display.Input(\"Your name: \")\nif err != nil {\n\tpanic(err)\n}\n\"hello \" + name",
+		"code":   "import \"rlvr/display\"\nname, err := display.Input(\"Your name: \")\nif err != nil {\n\tpanic(err)\n}\n\"hello \" + name",
 		"silent": false, "store_history": true, "user_expressions": map[string]any{}, "allow_stdin": true, "stop_on_error": true})
 	req := a.next(t, 30*time.Second, "input_request", func(m msg) bool { return m.Header.MsgType == "input_request" })
 	if req.Channel != "stdin" || req.Parent.MsgID != id || req.Content["prompt"] != "Your name: " {
