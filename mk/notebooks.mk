@@ -1,0 +1,42 @@
+# The teaching notebooks (issue 8): notebooks/*.ipynb, assembled from
+# notebooks/src/*.cells by notebooks/gen and saved with their outputs.
+#
+# test-notebooks checks that every notebook matches its source, runs each in
+# quick mode (RLVRWORLD_QUICK=1: small budgets) with `rlvrworld run` into a
+# temporary folder, and validates the committed and the executed notebooks
+# with Debian's nbformat (nbformat 4.5 schema). All notebooks together must
+# finish within NOTEBOOKS_LIMIT seconds (10 minutes on 2 cores).
+APT_PACKAGES += python3-nbformat
+TEST_E2E += test-notebooks
+
+NOTEBOOKS := $(sort $(wildcard notebooks/*.ipynb))
+NOTEBOOKS_OUT ?= /tmp/rlvrworld-notebooks
+NOTEBOOKS_LIMIT ?= 600
+
+# Validates every notebook given as an argument against the nbformat schema
+# and requires version 4.5; a schema error names the notebook's problem.
+NBFORMAT_VALIDATE = /usr/bin/python3 -c 'import sys, nbformat; \
+nbs = [(p, nbformat.read(p, as_version=nbformat.NO_CONVERT)) for p in sys.argv[1:]]; \
+[nbformat.validate(nb) for p, nb in nbs]; \
+bad = [p for p, nb in nbs if (nb.nbformat, nb.nbformat_minor) != (4, 5)]; \
+sys.exit("not nbformat 4.5: " + " ".join(bad)) if bad or not nbs else print("valid nbformat 4.5:", len(nbs), "notebooks")'
+
+.PHONY: test-notebooks notebooks
+
+test-notebooks: build
+	$(GO) run ./notebooks/gen -check
+	$(NBFORMAT_VALIDATE) $(NOTEBOOKS)
+	@rm -rf $(NOTEBOOKS_OUT) && mkdir -p $(NOTEBOOKS_OUT)
+	@start=$$(date +%s); set -e; for nb in $(NOTEBOOKS); do \
+		echo "quick run: $$nb"; \
+		RLVRWORLD_QUICK=1 timeout $(NOTEBOOKS_LIMIT) ./$(BIN) run -q --timeout 5m $$nb -o $(NOTEBOOKS_OUT)/$$(basename $$nb); \
+	done; took=$$(( $$(date +%s) - start )); \
+	echo "all notebooks ran in quick mode in $${took}s (limit $(NOTEBOOKS_LIMIT)s)"; \
+	test $$took -le $(NOTEBOOKS_LIMIT)
+	$(NBFORMAT_VALIDATE) $(NOTEBOOKS_OUT)/*.ipynb
+
+# Regenerates the notebooks from their sources and runs each in full mode in
+# place, saving the outputs that are committed (a few minutes per notebook).
+notebooks: build
+	$(GO) run ./notebooks/gen
+	@set -e; for nb in $(NOTEBOOKS); do ./$(BIN) run $$nb; done
