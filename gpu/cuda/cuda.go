@@ -31,11 +31,11 @@
 // makes the context current for the duration of the call. A mutex makes the
 // backend safe for concurrent use (calls are serialised, as on one stream).
 //
-// Kernels. The CUDA C source (package kernels) is compiled with NVRTC at
-// New for the GPU present (the PTX is cached on disk, so only the first
-// start pays the second it takes); a GPU newer than the NVRTC library gets
-// PTX for the newest architecture NVRTC knows, which the driver
-// JIT-compiles.
+// Kernels. The CUDA C source (package kernels) ships compiled to PTX for
+// compute capability 6.0, embedded in the binary; the driver JIT-compiles
+// it for the GPU present at New and caches the result. So the binary needs
+// only the driver and cuBLAS at run time. Package ptxgen regenerates the
+// PTX with NVRTC and CI checks that it is current.
 //
 // Sampling. Top-k/top-p selection stays on the host (stdlib/nn reads the
 // next-token logits after Sync): per step it moves one (rows,V) block of
@@ -113,7 +113,7 @@ func newBackend(d *device, name string, sms int) (*Backend, error) {
 	return be, nil
 }
 
-// Name reports the device, e.g. "cuda/NVIDIA H100 80GB HBM3 (sm_90, cuBLAS, NVRTC 11.8)".
+// Name reports the device, e.g. "cuda/NVIDIA H100 80GB HBM3 (sm_90, cuBLAS)".
 func (be *Backend) Name() string { return be.name }
 
 // enter starts a call: the backend lock, the goroutine locked to its

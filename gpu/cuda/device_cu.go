@@ -3,7 +3,6 @@
 package cuda
 
 import (
-	"errors"
 	"fmt"
 	"runtime"
 	"unsafe"
@@ -51,8 +50,8 @@ func New(ordinal int) (*Backend, error) {
 		return nil, fmt.Errorf("cuda: compute capability: %w", err)
 	}
 	devArch := 10*major + minor
-	if devArch < kernels.MinArch {
-		return nil, fmt.Errorf("cuda: device %d has compute capability %d.%d; the backend needs %d.%d or newer", ordinal, major, minor, kernels.MinArch/10, kernels.MinArch%10)
+	if devArch < kernels.PTXArch {
+		return nil, fmt.Errorf("cuda: device %d has compute capability %d.%d; the backend needs %d.%d or newer", ordinal, major, minor, kernels.PTXArch/10, kernels.PTXArch%10)
 	}
 	if ok, err := dev.Attribute(cu.ConcurrentManagedAccess); err != nil || ok == 0 {
 		return nil, fmt.Errorf("cuda: device %d lacks concurrent managed memory access (needs Linux and compute capability 6.0+): %v", ordinal, err)
@@ -76,13 +75,11 @@ func New(ordinal int) (*Backend, error) {
 		return nil, fmt.Errorf("cuda: set context: %w", err)
 	}
 	d := &device{ctx: ctx, fns: map[string]cu.Function{}}
-	ptx, arch, err := compileFor(devArch)
+	// The driver JIT-compiles the compute_60 PTX for this GPU and caches
+	// the result (~/.nv/ComputeCache).
+	mod, err := cu.LoadData(kernels.PTX)
 	if err != nil {
-		return nil, err
-	}
-	mod, err := cu.LoadData(ptx)
-	if err != nil {
-		return nil, fmt.Errorf("cuda: load PTX for compute_%d on sm_%d: %w", arch, devArch, err)
+		return nil, fmt.Errorf("cuda: load the kernels' PTX (compute_%d) on sm_%d: %w", kernels.PTXArch, devArch, err)
 	}
 	for _, name := range kernels.Names {
 		fn, err := mod.Function(name)
@@ -94,29 +91,8 @@ func New(ordinal int) (*Backend, error) {
 	if d.blas, err = newBLAS(); err != nil {
 		return nil, err
 	}
-	name := fmt.Sprintf("cuda/%s (sm_%d, cuBLAS, NVRTC %s)", devName, devArch, kernels.NVRTCVersion())
+	name := fmt.Sprintf("cuda/%s (sm_%d, cuBLAS)", devName, devArch)
 	return newBackend(d, name, sms)
-}
-
-// compileFor compiles the kernels for devArch, or, when this NVRTC does not
-// know that architecture yet, for the newest one it knows (the driver
-// JIT-compiles PTX for newer GPUs).
-func compileFor(devArch int) (ptx string, arch int, err error) {
-	tries := []int{devArch}
-	for _, a := range []int{90, 89, 86, 80, 75, 70, 60} {
-		if a < devArch {
-			tries = append(tries, a)
-		}
-	}
-	var errs []error
-	for _, a := range tries {
-		ptx, err := kernels.CompileCached(a)
-		if err == nil {
-			return ptx, a, nil
-		}
-		errs = append(errs, err)
-	}
-	return "", 0, fmt.Errorf("cuda: compile kernels for sm_%d: %w", devArch, errors.Join(errs...))
 }
 
 // newBLAS creates the cuBLAS handle; cublas.New panics on failure.
