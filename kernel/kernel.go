@@ -212,28 +212,63 @@ func (k *Kernel) heartbeat() {
 // serve reads requests from a router socket and handles them one at a time.
 // Malformed or badly signed messages are logged and dropped.
 func (k *Kernel) serve(s zmq4.Socket, name string) {
-	for {
-		raw, err := s.Recv()
-		if err != nil {
-			select {
-			case <-k.shutdown:
-			default:
-				k.log.Printf("%s: recv: %v", name, err)
+	// A reader goroutine queues decoded requests, so that after a failed
+	// cell the requests already waiting can be told apart and aborted.
+	queue := make(chan *wire.Message, 1024)
+	go func() {
+		defer close(queue)
+		for {
+			raw, err := s.Recv()
+			if err != nil {
+				select {
+				case <-k.shutdown:
+				default:
+					k.log.Printf("%s: recv: %v", name, err)
+				}
+				return
 			}
+			m, err := wire.Decode(raw.Frames, k.signer)
+			if err != nil {
+				k.log.Printf("%s: dropped message: %v", name, err)
+				continue
+			}
+			queue <- m
+		}
+	}()
+	for m := range queue {
+		if failed := k.handle(s, name, m); failed {
+			k.abortQueued(s, name, queue)
+		}
+	}
+}
+
+// abortQueued answers the execute requests queued when a cell failed with
+// stop_on_error with status "aborted", as ipykernel does, so that "run all"
+// stops at the first error. Other requests are handled as usual.
+func (k *Kernel) abortQueued(s zmq4.Socket, name string, queue chan *wire.Message) {
+	for {
+		select {
+		case m, ok := <-queue:
+			if !ok {
+				return
+			}
+			if m.Header.MsgType != "execute_request" {
+				k.handle(s, name, m)
+				continue
+			}
+			k.publish(m, "status", map[string]any{"execution_state": "busy"})
+			k.reply(s, m, "execute_reply", map[string]any{"status": "aborted", "execution_count": k.count})
+			k.publish(m, "status", map[string]any{"execution_state": "idle"})
+		default:
 			return
 		}
-		m, err := wire.Decode(raw.Frames, k.signer)
-		if err != nil {
-			k.log.Printf("%s: dropped message: %v", name, err)
-			continue
-		}
-		k.handle(s, name, m)
 	}
 }
 
 // handle answers one request, recovering from any panic so that nothing a
-// client sends can stop the kernel.
-func (k *Kernel) handle(s zmq4.Socket, channel string, m *wire.Message) {
+// client sends can stop the kernel. stopped reports an execute request that
+// failed and asked to stop on error.
+func (k *Kernel) handle(s zmq4.Socket, channel string, m *wire.Message) (stopped bool) {
 	defer func() {
 		if r := recover(); r != nil {
 			k.log.Printf("%s: panic handling %s: %v", channel, m.Header.MsgType, r)
@@ -257,8 +292,7 @@ func (k *Kernel) handle(s zmq4.Socket, channel string, m *wire.Message) {
 		return
 	}
 	if t == "execute_request" && channel == "shell" {
-		k.execute(s, m)
-		return
+		return k.execute(s, m)
 	}
 	k.publish(m, "status", map[string]any{"execution_state": "busy"})
 	defer k.publish(m, "status", map[string]any{"execution_state": "idle"})
@@ -319,6 +353,7 @@ func (k *Kernel) handle(s zmq4.Socket, channel string, m *wire.Message) {
 		k.reply(s, m, replyType(t), map[string]any{"status": "error", "ename": "UnknownMessageType",
 			"evalue": fmt.Sprintf("unknown msg_type %q", t), "traceback": []string{}})
 	}
+	return false
 }
 
 func replyType(t string) string {
@@ -356,17 +391,18 @@ func (k *Kernel) interrupt() {
 }
 
 // execute runs one execute_request: busy, execute_input, outputs,
-// execute_reply, idle.
-func (k *Kernel) execute(s zmq4.Socket, m *wire.Message) {
+// execute_reply, idle. It reports a failure that should stop the queue.
+func (k *Kernel) execute(s zmq4.Socket, m *wire.Message) (stop bool) {
 	var c struct {
 		Code         string `json:"code"`
 		Silent       bool   `json:"silent"`
 		StoreHistory *bool  `json:"store_history"`
 		AllowStdin   bool   `json:"allow_stdin"`
+		StopOnError  *bool  `json:"stop_on_error"`
 	}
 	if err := json.Unmarshal(m.Content, &c); err != nil {
 		k.reply(s, m, "execute_reply", map[string]any{"status": "error", "ename": "BadRequest", "evalue": err.Error(), "traceback": []string{}, "execution_count": k.count})
-		return
+		return false
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
@@ -395,12 +431,14 @@ func (k *Kernel) execute(s zmq4.Socket, m *wire.Message) {
 		errc := map[string]any{"ename": res.Err.Name, "evalue": res.Err.Value, "traceback": res.Err.Traceback}
 		k.publish(m, "error", errc)
 		reply = map[string]any{"status": "error", "execution_count": k.count, "ename": res.Err.Name, "evalue": res.Err.Value, "traceback": res.Err.Traceback}
+		stop = c.StopOnError == nil || *c.StopOnError
 	case res.HasValue && !c.Silent:
 		out := valueOutput(res.Value)
 		k.publish(m, "execute_result", map[string]any{"execution_count": k.count, "data": out.Data, "metadata": orEmpty(out.Metadata)})
 	}
 	k.reply(s, m, "execute_reply", reply)
 	k.publish(m, "status", map[string]any{"execution_state": "idle"})
+	return stop
 }
 
 // valueOutput is the MIME bundle of a cell's value: its rich form through

@@ -296,3 +296,44 @@ func TestKernelRejectsBadMessages(t *testing.T) {
 		t.Fatalf("after bad messages: %+v", ex)
 	}
 }
+
+// Execute requests queued behind a failing cell are aborted (stop_on_error),
+// as ipykernel does, so "run all" stops at the first error.
+func TestKernelAbortsQueueAfterError(t *testing.T) {
+	c, _ := startKernel(t)
+	run(t, c, "import \"time\"")
+	codes := []string{"time.Sleep(300 * time.Millisecond)\npanic(\"stop\")", "1+1", "2+2"}
+	var chans []<-chan *wire.Message
+	for _, code := range codes {
+		id, ch, err := c.Request(false, "execute_request", map[string]any{"code": code, "stop_on_error": true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Done(id)
+		chans = append(chans, ch)
+	}
+	var statuses []string
+	for _, ch := range chans {
+		timeout := time.After(10 * time.Second)
+	wait:
+		for {
+			select {
+			case m := <-ch:
+				if m.Header.MsgType == "execute_reply" {
+					var r map[string]any
+					_ = json.Unmarshal(m.Content, &r)
+					statuses = append(statuses, r["status"].(string))
+					break wait
+				}
+			case <-timeout:
+				t.Fatalf("no reply; statuses so far %v", statuses)
+			}
+		}
+	}
+	if strings.Join(statuses, ",") != "error,aborted,aborted" {
+		t.Fatalf("statuses %v", statuses)
+	}
+	if ex := run(t, c, "3+3"); ex.Status != "ok" {
+		t.Fatalf("after the aborted queue: %+v", ex)
+	}
+}
