@@ -373,8 +373,9 @@ func children(pid int) []int {
 // a healthy one answers its heartbeat and is left alone.
 func TestHeartbeat(t *testing.T) {
 	s := newTestServer(t, func(o *Options) {
-		o.Kernels.HeartbeatInterval = 200 * time.Millisecond
-		o.Kernels.HeartbeatMisses = 3
+		// 2 s of silence: long enough for a loaded CI machine, short for a test.
+		o.Kernels.HeartbeatInterval = 250 * time.Millisecond
+		o.Kernels.HeartbeatMisses = 8
 	})
 	km := s.startKernel(t)
 	k, _ := s.Kernels().Get(km.ID)
@@ -383,7 +384,7 @@ func TestHeartbeat(t *testing.T) {
 		t.Fatal(err)
 	}
 	pid := k.Pid()
-	time.Sleep(1500 * time.Millisecond)
+	time.Sleep(2500 * time.Millisecond)
 	if k.Pid() != pid {
 		t.Fatalf("a healthy kernel was restarted (pid %d -> %d)", pid, k.Pid())
 	}
