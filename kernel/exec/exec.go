@@ -171,6 +171,7 @@ func (e *Executor) Execute(ctx context.Context, code string) (res Result) {
 		if res.Err != nil && res.Err.Name == "Interrupted" {
 			e.zombie = e.label
 		}
+		addHint(res.Err, code)
 	}()
 	ctx, cancel := context.WithCancel(ctx)
 	cell.SetContext(ctx)
@@ -499,6 +500,29 @@ func (e *Executor) toError(ctx context.Context, err error) *Error {
 	}
 	msg = cellPos(msg)
 	return &Error{Name: name, Value: msg, Traceback: []string{name + ": " + msg}}
+}
+
+var rangeInt = regexp.MustCompile(`range\s+[0-9A-Za-z_.()]+\s*\{`)
+
+// addHint explains the errors that come from the interpreter's Go language
+// level (about Go 1.21) rather than from the user's code.
+func addHint(err *Error, code string) {
+	if err == nil {
+		return
+	}
+	hint := ""
+	switch {
+	case strings.Contains(err.Value, "undefined: min") || strings.Contains(err.Value, "undefined: max"):
+		hint = "the interpreter speaks Go 1.21: there are no min and max builtins; write the comparison"
+	case strings.Contains(err.Value, "nil type") && rangeInt.MatchString(code):
+		hint = "the interpreter speaks Go 1.21: range over an integer is not supported; write for i := 0; i < n; i++"
+	case strings.HasPrefix(strings.TrimSpace(code), "package "):
+		hint = "a cell holds statements and declarations, without a package clause or func main"
+	}
+	if hint != "" {
+		err.Value += " (" + hint + ")"
+		err.Traceback = append(err.Traceback, "hint: "+hint)
+	}
 }
 
 // fixMsg hides yaegi's wrapper function from syntax messages.

@@ -370,3 +370,17 @@ func TestInterruptedLoopStaysDead(t *testing.T) {
 		t.Fatalf("loop kept running after the interrupt: ticks %v then %v", before, after)
 	}
 }
+
+func TestLanguageLevelHints(t *testing.T) {
+	e, _, _ := newExec(t)
+	for code, want := range map[string]string{
+		"min(1, 2)":                    "no min and max builtins",
+		"for i := range 10 { _ = i }":  "range over an integer",
+		"package main\nfunc main() {}": "without a package clause",
+	} {
+		r := run(t, e, code)
+		if r.Err == nil || !strings.Contains(r.Err.Value, want) {
+			t.Errorf("%q: %+v, want a hint %q", code, r.Err, want)
+		}
+	}
+}
