@@ -188,6 +188,27 @@ func (be *Backend) Alloc(n int) []float32 {
 	return hostView(p, n)
 }
 
+// Free releases a buffer returned by Alloc (the whole buffer: x must start
+// where Alloc's slice started). gpu.Backend has no Free, so nothing calls
+// this yet; a caller that allocates per call (the sampler) can use it
+// through interface{ Free([]float32) } to keep device memory from growing.
+// It waits for issued work first, since a kernel may still use the buffer.
+func (be *Backend) Free(x []float32) {
+	if len(x) == 0 {
+		return
+	}
+	be.enter()
+	defer be.leave()
+	p := uintptr(unsafe.Pointer(&x[0]))
+	i := sort.Search(len(be.regions), func(i int) bool { return be.regions[i].base >= p })
+	if i == len(be.regions) || be.regions[i].base != p {
+		panic("cuda: Free of a slice that is not the start of an Alloc'd buffer")
+	}
+	check(be.dv.sync(), "wait before freeing a buffer")
+	check(be.dv.free(p), "free a buffer")
+	be.regions = append(be.regions[:i], be.regions[i+1:]...)
+}
+
 // managed reports whether [p, p+bytes) lies in one Alloc'd buffer. A range
 // that starts inside one but runs past its end is a caller bug.
 func (be *Backend) managed(p, bytes uintptr) bool {

@@ -16,6 +16,7 @@ import (
 	"math/rand/v2"
 	"sync"
 	"testing"
+	"unsafe"
 
 	"github.com/rlvrworld/rlvrworld/gpu"
 	"github.com/rlvrworld/rlvrworld/gpu/cpu"
@@ -46,6 +47,33 @@ func TestConformance(t *testing.T) {
 	be := openCUDA(t)
 	t.Logf("backend %s", be.Name())
 	gputest.Run(t, be)
+}
+
+// TestFree releases buffers and checks that their range no longer counts
+// as device memory, while a neighbour still does.
+func TestFree(t *testing.T) {
+	g := openCUDA(t)
+	x, y := g.Alloc(1000), g.Alloc(10)
+	x[3], y[9] = 1, 2
+	n := len(g.regions)
+	g.Free(x)
+	if len(g.regions) != n-1 {
+		t.Fatalf("%d regions after Free, want %d", len(g.regions), n-1)
+	}
+	if !g.managed(uintptr(unsafe.Pointer(&y[0])), 40) {
+		t.Fatal("the other buffer is no longer known after Free")
+	}
+	g.Scale(y, 2)
+	g.Sync()
+	if y[9] != 4 {
+		t.Fatalf("y[9] = %g after Scale(2) following a Free, want 4", y[9])
+	}
+	defer func() {
+		if recover() == nil {
+			t.Fatal("Free of a sub-slice did not panic")
+		}
+	}()
+	g.Free(y[1:])
 }
 
 // pair holds one operand on both backends with the same contents. The
