@@ -29,7 +29,7 @@ test-notebooks: build
 	@rm -rf $(NOTEBOOKS_OUT) && mkdir -p $(NOTEBOOKS_OUT)
 	@start=$$(date +%s); set -e; for nb in $(NOTEBOOKS); do \
 		echo "quick run: $$nb"; \
-		RLVRWORLD_QUICK=1 timeout $(NOTEBOOKS_LIMIT) ./$(BIN) run -q --timeout 5m $$nb -o $(NOTEBOOKS_OUT)/$$(basename $$nb); \
+		RLVRWORLD_QUICK=1 timeout $(NOTEBOOKS_LIMIT) $(abspath $(BIN)) run -q --timeout 5m $$nb -o $(NOTEBOOKS_OUT)/$$(basename $$nb); \
 	done; took=$$(( $$(date +%s) - start )); \
 	echo "all notebooks ran in quick mode in $${took}s (limit $(NOTEBOOKS_LIMIT)s)"; \
 	test $$took -le $(NOTEBOOKS_LIMIT)
@@ -39,4 +39,4 @@ test-notebooks: build
 # place, saving the outputs that are committed (a few minutes per notebook).
 notebooks: build
 	$(GO) run ./notebooks/gen
-	@set -e; for nb in $(NOTEBOOKS); do ./$(BIN) run $$nb; done
+	@set -e; for nb in $(NOTEBOOKS); do $(abspath $(BIN)) run $$nb; done

@@ -10,7 +10,8 @@
 // Usage:
 //
 //	go run ./notebooks/gen            write every notebook whose cells changed
-//	go run ./notebooks/gen -check     fail when a notebook's cells differ from its source
+//	go run ./notebooks/gen -check     fail when a notebook's cells differ from its source,
+//	                                  or when it was not run (a code cell without an execution count)
 //
 // Writing keeps the saved outputs of a notebook whose cells are unchanged;
 // a notebook whose cells changed is written without outputs, to be run with
@@ -171,6 +172,12 @@ func one(src, nbPath, name string, check bool) error {
 		}
 		if !sameCells(old, cells) {
 			return fmt.Errorf("%s differs from its source %s", nbPath, src)
+		}
+		// Notebooks are committed with their outputs: every code cell ran.
+		for i, c := range old["cells"].([]any) {
+			if m := c.(map[string]any); m["cell_type"] == "code" && m["execution_count"] == nil {
+				return fmt.Errorf("%s: cell %d has not run (save it with outputs: bin/rlvrworld run %s)", nbPath, i+1, nbPath)
+			}
 		}
 		return nil
 	}

@@ -58,8 +58,8 @@ func TestWriteCheck(t *testing.T) {
 	if err := one(src, nb, "07-demo", false); err != nil {
 		t.Fatal(err)
 	}
-	if err := one(src, nb, "07-demo", true); err != nil {
-		t.Fatalf("check after write: %v", err)
+	if err := one(src, nb, "07-demo", true); err == nil || !strings.Contains(err.Error(), "has not run") {
+		t.Fatalf("check of a notebook never run: %v, want a 'has not run' error", err)
 	}
 	var m map[string]any
 	b, _ := os.ReadFile(nb)
@@ -75,9 +75,13 @@ func TestWriteCheck(t *testing.T) {
 	}
 	// Simulate a run: outputs saved into the notebook survive a regeneration.
 	cells[1].(map[string]any)["outputs"] = []any{map[string]any{"output_type": "stream", "name": "stdout", "text": "1\n"}}
+	cells[1].(map[string]any)["execution_count"] = 1
 	b, _ = json.Marshal(m)
 	if err := os.WriteFile(nb, b, 0o644); err != nil {
 		t.Fatal(err)
+	}
+	if err := one(src, nb, "07-demo", true); err != nil {
+		t.Fatalf("check of a run notebook: %v", err)
 	}
 	if err := one(src, nb, "07-demo", false); err != nil {
 		t.Fatal(err)
