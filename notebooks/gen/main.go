@@ -13,8 +13,9 @@
 //	go run ./notebooks/gen -check     fail when a notebook's cells differ from its source,
 //	                                  or when it was not run (a code cell without an execution count)
 //
-// Writing keeps the saved outputs of a notebook whose cells are unchanged;
-// a notebook whose cells changed is written without outputs, to be run with
+// Writing keeps the saved outputs of a notebook whose code cells are
+// unchanged (only Markdown edited); a notebook whose code changed is written
+// without outputs, to be run with
 // `bin/rlvrworld run notebooks/NAME.ipynb` (which saves the outputs in place).
 // Cell ids are derived from the notebook's name and the cell's position, so
 // regenerating gives the same file and diffs stay small.
@@ -149,6 +150,24 @@ func sameCells(nb map[string]any, cells []cell) bool {
 	return true
 }
 
+// sameCode reports whether a notebook's code cells have the sources of the
+// parsed source's code cells, in order.
+func sameCode(nb map[string]any, cells []cell) bool {
+	have, _ := nb["cells"].([]any)
+	var a, b []string
+	for _, c := range have {
+		if m, _ := c.(map[string]any); m != nil && m["cell_type"] == "code" {
+			a = append(a, joinSource(m["source"]))
+		}
+	}
+	for _, c := range cells {
+		if c.Kind == "code" {
+			b = append(b, c.Source)
+		}
+	}
+	return reflect.DeepEqual(a, b)
+}
+
 func one(src, nbPath, name string, check bool) error {
 	text, err := os.ReadFile(src)
 	if err != nil {
@@ -184,6 +203,16 @@ func one(src, nbPath, name string, check bool) error {
 	if old != nil && sameCells(old, cells) {
 		return nil // keep the saved outputs
 	}
+	// When only Markdown changed (the code cells are the same, in the same
+	// order), the saved outputs still belong to the code: keep them.
+	var keep []map[string]any
+	if old != nil && sameCode(old, cells) {
+		for _, c := range old["cells"].([]any) {
+			if m := c.(map[string]any); m["cell_type"] == "code" {
+				keep = append(keep, m)
+			}
+		}
+	}
 	prefix := strings.SplitN(name, "-", 2)[0]
 	var out []any
 	for i, c := range cells {
@@ -196,6 +225,10 @@ func one(src, nbPath, name string, check bool) error {
 		if c.Kind == "code" {
 			m["execution_count"] = nil
 			m["outputs"] = []any{}
+			if len(keep) > 0 {
+				m["execution_count"], m["outputs"] = keep[0]["execution_count"], keep[0]["outputs"]
+				keep = keep[1:]
+			}
 		}
 		out = append(out, m)
 	}
@@ -218,6 +251,10 @@ func one(src, nbPath, name string, check bool) error {
 	if err := enc.Encode(nb); err != nil {
 		return err
 	}
-	fmt.Fprintf(os.Stderr, "gen: wrote %s (%d cells, no outputs: run it)\n", nbPath, len(cells))
+	if keep != nil || (old != nil && sameCode(old, cells)) {
+		fmt.Fprintf(os.Stderr, "gen: wrote %s (%d cells; Markdown changed, outputs kept)\n", nbPath, len(cells))
+	} else {
+		fmt.Fprintf(os.Stderr, "gen: wrote %s (%d cells, no outputs: run it)\n", nbPath, len(cells))
+	}
 	return os.WriteFile(nbPath, buf.Bytes(), 0o644)
 }

@@ -89,9 +89,23 @@ func TestWriteCheck(t *testing.T) {
 	if b2, _ := os.ReadFile(nb); string(b2) != string(b) {
 		t.Error("regenerating an unchanged source rewrote the notebook")
 	}
+	// A Markdown edit keeps the outputs of the unchanged code.
+	write("%% md\n# Demo, edited\n%% go\nfmt.Println(1)\n")
+	if err := one(src, nb, "07-demo", false); err != nil {
+		t.Fatal(err)
+	}
+	if err := one(src, nb, "07-demo", true); err != nil {
+		t.Fatalf("check after a Markdown edit: %v (outputs lost?)", err)
+	}
 	write("%% md\n# Demo\n%% go\nfmt.Println(2)\n")
 	if err := one(src, nb, "07-demo", true); err == nil || !strings.Contains(err.Error(), "differs") {
 		t.Fatalf("check after a source change: %v, want a 'differs' error", err)
+	}
+	if err := one(src, nb, "07-demo", false); err != nil {
+		t.Fatal(err)
+	}
+	if err := one(src, nb, "07-demo", true); err == nil || !strings.Contains(err.Error(), "has not run") {
+		t.Fatalf("a code change kept stale outputs: %v", err)
 	}
 }
 
