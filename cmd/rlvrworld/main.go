@@ -46,13 +46,13 @@ func main() {
 }
 
 func dispatch(args []string) int {
+	if len(args) > 0 && (args[0] == "help" || args[0] == "-h" || args[0] == "--help") {
+		usage()
+		return 0
+	}
 	name := "serve"
 	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
 		name, args = args[0], args[1:]
-	}
-	if name == "help" || name == "-h" || name == "--help" {
-		usage()
-		return 0
 	}
 	cmd, ok := commands[name]
 	if !ok {
