@@ -20,7 +20,9 @@
 # To build against a local CUDA 11.x toolkit instead:
 #   make build-cuda CUDA_HOME=/usr/local/cuda
 
-CUDA_CACHE := $(CURDIR)/.cache/cuda
+# The headers live outside the checkout so that fresh clones (CI) on the
+# same machine reuse one download.
+CUDA_CACHE ?= $(HOME)/.cache/rlvrworld/cuda
 CUDA_BIN   := bin/rlvrworld-cuda
 CUDA_HOME  ?=
 ifeq ($(CUDA_HOME),)
