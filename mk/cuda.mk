@@ -11,10 +11,10 @@
 #                     kernels.cu as C++, run block by block); no GPU needed
 #
 # By default the build compiles against the CUDA 11.8 headers and link stubs
-# that scripts/cuda-headers.sh fetches from Debian non-free into .cache/cuda
+# that scripts/cuda-headers.sh fetches from Debian non-free into ~/.cache/rlvrworld/cuda
 # (once, cached). The binary then needs, at run time, the NVIDIA driver
 # (libcuda.so.1, CUDA 11.8 or later) and libcublas.so.11; test-gpu and
-# bench-train-cuda fetch the latter into .cache/cuda/lib when it is missing.
+# bench-train-cuda fetch the latter into ~/.cache/rlvrworld/cuda/lib when it is missing.
 # The kernels are embedded as PTX, so NVRTC is needed only to regenerate
 # and check it.
 # To build against a local CUDA 11.x toolkit instead:
