@@ -17,6 +17,7 @@ func summarize(paths []string) (string, error) {
 	type key struct {
 		task, budget, reward string
 		rlChanged            float64
+		group, prompts       int
 	}
 	groups := map[key][]*expResult{}
 	var order []key
@@ -29,7 +30,10 @@ func summarize(paths []string) (string, error) {
 		if err := json.Unmarshal(data, &r); err != nil {
 			return "", fmt.Errorf("%s: %w", p, err)
 		}
-		k := key{r.Task, r.Budget, r.Reward, r.RLChanged}
+		k := key{task: r.Task, budget: r.Budget, reward: r.Reward, rlChanged: r.RLChanged}
+		if r.GRPO != nil {
+			k.group, k.prompts = r.GRPO.GroupSize, r.GRPO.PromptsPerStep
+		}
 		if _, ok := groups[k]; !ok {
 			order = append(order, k)
 		}
@@ -46,7 +50,10 @@ func summarize(paths []string) (string, error) {
 		if a.reward != b.reward {
 			return a.reward < b.reward
 		}
-		return a.rlChanged < b.rlChanged
+		if a.rlChanged != b.rlChanged {
+			return a.rlChanged < b.rlChanged
+		}
+		return a.group*1000+a.prompts < b.group*1000+b.prompts
 	})
 	var sb strings.Builder
 	for _, k := range order {
@@ -62,6 +69,9 @@ func summarize(paths []string) (string, error) {
 		variant := ""
 		if k.reward != "" {
 			variant += ", RL reward " + k.reward
+		}
+		if k.group > 0 {
+			variant += fmt.Sprintf(", G=%d, %d prompts/step", k.group, k.prompts)
 		}
 		if k.rlChanged > 0 {
 			variant += fmt.Sprintf(", RL prompts %.0f%% changed", 100*k.rlChanged)
