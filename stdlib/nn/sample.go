@@ -87,6 +87,7 @@ func (m *Model) Sample(ctx context.Context, prompts [][]int, opts SampleOptions)
 		return out, nil
 	}
 	s := m.newSampler(R, min(m.cfg.MaxSeq, longest))
+	defer s.release()
 
 	// Prefill: all prompt tokens, in chunks so the step buffers stay small.
 	var toks, rows, pos []int32
@@ -332,6 +333,24 @@ func (m *Model) newSampler(R, Tc int) *sampler {
 		s.v = append(s.v, al(R*Tc*C))
 	}
 	return s
+}
+
+// release gives the sampler's buffers back to a backend that can free
+// memory (CUDA's device memory is not garbage collected, and GRPO samples
+// every step); on the CPU the garbage collector takes them.
+func (s *sampler) release() {
+	f, ok := s.m.be.(interface{ Free([]float32) })
+	if !ok {
+		return
+	}
+	s.m.be.Sync()
+	for _, b := range [][]float32{s.x, s.ln, s.y, s.tmp, s.mean, s.rstd, s.qkv, s.h, s.hg, s.lnOut, s.logits} {
+		f.Free(b)
+	}
+	for l := range s.k {
+		f.Free(s.k[l])
+		f.Free(s.v[l])
+	}
 }
 
 // logitsOf returns row r's latest next-token logits.
