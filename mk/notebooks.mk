@@ -1,12 +1,14 @@
 # The teaching notebooks (issue 8): notebooks/*.ipynb, assembled from
 # notebooks/src/*.cells by notebooks/gen and saved with their outputs.
 #
-# test-notebooks checks that every notebook matches its source, runs each in
-# quick mode (RLVRWORLD_QUICK=1: small budgets) with `rlvrworld run` into a
-# temporary folder, and validates the committed and the executed notebooks
-# with Debian's nbformat (nbformat 4.5 schema). All notebooks together must
-# finish within NOTEBOOKS_LIMIT seconds (10 minutes on 2 cores).
-APT_PACKAGES += python3-nbformat
+# test-notebooks checks that every notebook matches its source and was saved
+# run, runs each in quick mode (RLVRWORLD_QUICK=1: small budgets) with
+# `rlvrworld run` into a temporary folder, and validates the committed and the
+# executed notebooks with Debian's nbformat (nbformat 4.5 schema). All quick
+# runs together must finish within NOTEBOOKS_LIMIT seconds (10 minutes on 2
+# cores). Then it runs each once more in real Jupyter (nbconvert --execute)
+# through our kernelspec, installed into a temporary prefix.
+APT_PACKAGES += python3-nbformat jupyter-nbconvert
 TEST_E2E += test-notebooks
 
 NOTEBOOKS := $(sort $(wildcard notebooks/*.ipynb))
@@ -34,6 +36,15 @@ test-notebooks: build
 	echo "all notebooks ran in quick mode in $${took}s (limit $(NOTEBOOKS_LIMIT)s)"; \
 	test $$took -le $(NOTEBOOKS_LIMIT)
 	$(NBFORMAT_VALIDATE) $(NOTEBOOKS_OUT)/*.ipynb
+	@$(abspath $(BIN)) kernel install --prefix $(NOTEBOOKS_OUT)/prefix >/dev/null
+	@set -e; for nb in $(NOTEBOOKS); do \
+		echo "nbconvert --execute (quick): $$nb"; \
+		RLVRWORLD_QUICK=1 JUPYTER_PATH=$(NOTEBOOKS_OUT)/prefix/share/jupyter jupyter nbconvert --to notebook --execute \
+			--ExecutePreprocessor.kernel_name=rlvrworld --ExecutePreprocessor.timeout=300 \
+			--output-dir $(NOTEBOOKS_OUT)/nbconvert $$nb >$(NOTEBOOKS_OUT)/nbconvert.log 2>&1 \
+			|| { cat $(NOTEBOOKS_OUT)/nbconvert.log; exit 1; }; \
+	done
+	$(NBFORMAT_VALIDATE) $(NOTEBOOKS_OUT)/nbconvert/*.ipynb
 
 # Regenerates the notebooks from their sources and runs each in full mode in
 # place, saving the outputs that are committed (a few minutes per notebook).
