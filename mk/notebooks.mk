@@ -27,7 +27,7 @@ sys.exit("not nbformat 4.5: " + " ".join(bad)) if bad or not nbs else print("val
 
 test-notebooks: build
 	$(GO) run ./notebooks/gen -check
-	$(NBFORMAT_VALIDATE) $(NOTEBOOKS)
+	@$(NBFORMAT_VALIDATE) $(NOTEBOOKS)
 	@rm -rf $(NOTEBOOKS_OUT) && mkdir -p $(NOTEBOOKS_OUT)
 	@start=$$(date +%s); set -e; for nb in $(NOTEBOOKS); do \
 		echo "quick run: $$nb"; \
@@ -35,7 +35,7 @@ test-notebooks: build
 	done; took=$$(( $$(date +%s) - start )); \
 	echo "all notebooks ran in quick mode in $${took}s (limit $(NOTEBOOKS_LIMIT)s)"; \
 	test $$took -le $(NOTEBOOKS_LIMIT)
-	$(NBFORMAT_VALIDATE) $(NOTEBOOKS_OUT)/*.ipynb
+	@$(NBFORMAT_VALIDATE) $(NOTEBOOKS_OUT)/*.ipynb
 	@$(abspath $(BIN)) kernel install --prefix $(NOTEBOOKS_OUT)/prefix >/dev/null
 	@set -e; for nb in $(NOTEBOOKS); do \
 		echo "nbconvert --execute (quick): $$nb"; \
@@ -44,7 +44,7 @@ test-notebooks: build
 			--output-dir $(NOTEBOOKS_OUT)/nbconvert $$nb >$(NOTEBOOKS_OUT)/nbconvert.log 2>&1 \
 			|| { cat $(NOTEBOOKS_OUT)/nbconvert.log; exit 1; }; \
 	done
-	$(NBFORMAT_VALIDATE) $(NOTEBOOKS_OUT)/nbconvert/*.ipynb
+	@$(NBFORMAT_VALIDATE) $(NOTEBOOKS_OUT)/nbconvert/*.ipynb
 
 # Regenerates the notebooks from their sources and runs each in full mode in
 # place, saving the outputs that are committed (a few minutes per notebook).
