@@ -32,11 +32,8 @@ func runData(args []string) int {
 		fmt.Fprintln(fs.Output(), "usage: rlvrworld data --task {textgame|web|video} --split {train|val|test|heldout} --n N [--seed S] [--out FILE]")
 		fs.PrintDefaults()
 	}
-	if err := fs.Parse(args); err != nil {
-		if err == flag.ErrHelp {
-			return 0
-		}
-		return 2
+	if code, ok := parseFlags(fs, args); !ok {
+		return code
 	}
 	if *task == "" || fs.NArg() > 0 {
 		fs.Usage()

@@ -5,7 +5,6 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"flag"
 	"fmt"
 	"log"
@@ -44,11 +43,8 @@ func runServe(args []string) int {
 	fs.Var(&origins, "allow-origin", "extra origin allowed on websockets and API calls (repeatable; * for any)")
 	kernelArgv := fs.String("kernel-argv", "", `JSON argv of the default kernel, with {connection_file}, e.g. '["/usr/bin/python3","-m","ipykernel_launcher","-f","{connection_file}"]' (default: this binary's kernel)`)
 	interruptMode := fs.String("kernel-interrupt-mode", "", "interrupt_mode of --kernel-argv's kernel: signal or message")
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return 0
-		}
-		return 2
+	if code, ok := parseFlags(fs, args); !ok {
+		return code
 	}
 	if fs.NArg() > 0 {
 		fmt.Fprintf(os.Stderr, "rlvrworld serve: unexpected argument %q\n", fs.Arg(0))

@@ -39,11 +39,8 @@ func runVerify(args []string) int {
 		fmt.Fprintln(fs.Output(), "usage: rlvrworld verify --task T [--in FILE] [--out FILE] [--reward R]\n\nEach input line is a data record plus \"prediction\"; each output line is\n{\"id\",\"reward\",\"metrics\"} or {\"id\",\"error\"}.")
 		fs.PrintDefaults()
 	}
-	if err := fs.Parse(args); err != nil {
-		if err == flag.ErrHelp {
-			return 0
-		}
-		return 2
+	if code, ok := parseFlags(fs, args); !ok {
+		return code
 	}
 	if *task == "" || fs.NArg() > 0 {
 		fs.Usage()

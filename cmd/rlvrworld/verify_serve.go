@@ -62,11 +62,8 @@ func runVerifyServe(args []string) int {
 		fmt.Fprintln(fs.Output(), "usage: rlvrworld verify --serve [--addr 127.0.0.1:8890] [--token T]\n\nPOST /v1/score, POST /v1/score/batch, GET /health; see docs/scaling-out.md.")
 		fs.PrintDefaults()
 	}
-	if err := fs.Parse(args); err != nil {
-		if err == flag.ErrHelp {
-			return 0
-		}
-		return 2
+	if code, ok := parseFlags(fs, args); !ok {
+		return code
 	}
 	if fs.NArg() > 0 {
 		fs.Usage()
@@ -102,11 +99,8 @@ func runVerifyGenerations(args []string) int {
 		fmt.Fprintln(fs.Output(), "usage: rlvrworld verify --generations FILE.jsonl --data DATASET.parquet|.jsonl [--out FILE]\n\nEach output line is {line, step, row, data_source, verl_score, result} or {..., error}.")
 		fs.PrintDefaults()
 	}
-	if err := fs.Parse(args); err != nil {
-		if err == flag.ErrHelp {
-			return 0
-		}
-		return 2
+	if code, ok := parseFlags(fs, args); !ok {
+		return code
 	}
 	if *gensPath == "" || *dataPath == "" || fs.NArg() > 0 {
 		fs.Usage()
@@ -173,11 +167,8 @@ func runDataVerl(args []string) int {
 		fmt.Fprintln(fs.Output(), "usage: rlvrworld data --task {textgame|web} --split S --n N --format verl --out FILE.parquet\n       rlvrworld data --task {textgame|web} --split S --n N --format jsonl [--out FILE.jsonl]")
 		fs.PrintDefaults()
 	}
-	if err := fs.Parse(args); err != nil {
-		if err == flag.ErrHelp {
-			return 0
-		}
-		return 2
+	if code, ok := parseFlags(fs, args); !ok {
+		return code
 	}
 	if *task == "" || fs.NArg() > 0 || (*format != "verl" && *format != "jsonl") || (*format == "verl" && *out == "") {
 		fs.Usage()
