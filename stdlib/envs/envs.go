@@ -8,7 +8,11 @@
 // envs/textgame, envs/web and envs/robot implement it.
 package envs
 
-import "context"
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+)
 
 // Split names a dataset split. Splits are drawn from disjoint seeds; Heldout
 // holds combinations (objects, pages, block layouts) never seen in Train.
@@ -86,4 +90,25 @@ type Task interface {
 	Evaluate(exs []Example, scores []Score) map[string]float64
 	// Decoding returns how responses are sampled.
 	Decoding() Decoding
+}
+
+// SplitRand returns the random source a task draws a split's examples from.
+// Each split has its own PCG stream (base+1 for Train up to base+4 for
+// Heldout), so for one seed the splits never share a draw; tasks pass
+// different bases so that their streams differ too.
+func SplitRand(split Split, seed int64, base uint64) (*rand.Rand, error) {
+	var k uint64
+	switch split {
+	case Train:
+		k = 1
+	case Val:
+		k = 2
+	case Test:
+		k = 3
+	case Heldout:
+		k = 4
+	default:
+		return nil, fmt.Errorf("unknown split %q (want train, val, test or heldout)", split)
+	}
+	return rand.New(rand.NewPCG(uint64(seed), (base+k)*0x9e3779b97f4a7c15)), nil
 }

@@ -12,10 +12,11 @@ import (
 func init() {
 	Symbols["github.com/rlvrworld/rlvrworld/stdlib/envs/envs"] = map[string]reflect.Value{
 		// function, constant and variable definitions
-		"Heldout": reflect.ValueOf(envs.Heldout),
-		"Test":    reflect.ValueOf(envs.Test),
-		"Train":   reflect.ValueOf(envs.Train),
-		"Val":     reflect.ValueOf(envs.Val),
+		"Heldout":   reflect.ValueOf(envs.Heldout),
+		"SplitRand": reflect.ValueOf(envs.SplitRand),
+		"Test":      reflect.ValueOf(envs.Test),
+		"Train":     reflect.ValueOf(envs.Train),
+		"Val":       reflect.ValueOf(envs.Val),
 
 		// type definitions
 		"Codec":    reflect.ValueOf((*envs.Codec)(nil)),

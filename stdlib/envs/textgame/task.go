@@ -71,34 +71,18 @@ func (t *Task) Decoding() envs.Decoding {
 	return envs.Decoding{MaxTokens: 80, Stop: tok.TextStop, EvalTemperature: 0}
 }
 
-// splitStream keeps the random streams of the splits disjoint.
-func splitStream(split envs.Split) (uint64, error) {
-	switch split {
-	case envs.Train:
-		return 1, nil
-	case envs.Val:
-		return 2, nil
-	case envs.Test:
-		return 3, nil
-	case envs.Heldout:
-		return 4, nil
-	}
-	return 0, fmt.Errorf("textgame: unknown split %q", split)
-}
-
 // Generate returns n transitions of a split. About half are unchanged (an
 // invalid or idle action while no rule is ticking). Train, val and test use
 // every game's seen name variants; heldout uses only the held-out variant of
 // each game (combinations of names never seen in training).
 func (t *Task) Generate(ctx context.Context, split envs.Split, n int, seed int64) ([]envs.Example, error) {
-	stream, err := splitStream(split)
+	r, err := envs.SplitRand(split, seed, 0)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("textgame: %w", err)
 	}
 	if n < 0 {
 		return nil, fmt.Errorf("textgame: negative example count %d", n)
 	}
-	r := rand.New(rand.NewPCG(uint64(seed), stream*0x9e3779b97f4a7c15))
 	out := make([]envs.Example, 0, n)
 	for i := 0; i < n; i++ {
 		if err := ctx.Err(); err != nil {

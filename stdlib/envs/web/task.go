@@ -181,31 +181,16 @@ func Match(pred, truth Sections) verify.LineMatch {
 	return m
 }
 
-func splitStream(split envs.Split) (uint64, error) {
-	switch split {
-	case envs.Train:
-		return 11, nil
-	case envs.Val:
-		return 12, nil
-	case envs.Test:
-		return 13, nil
-	case envs.Heldout:
-		return 14, nil
-	}
-	return 0, fmt.Errorf("web: unknown split %q", split)
-}
-
 // Generate returns n page transitions of a split. Heldout sites sell only
 // colour-kind pairs and discuss topics that the other splits never show.
 func (t *Task) Generate(ctx context.Context, split envs.Split, n int, seed int64) ([]envs.Example, error) {
-	stream, err := splitStream(split)
+	r, err := envs.SplitRand(split, seed, 10)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("web: %w", err)
 	}
 	if n < 0 {
 		return nil, fmt.Errorf("web: negative example count %d", n)
 	}
-	r := rand.New(rand.NewPCG(uint64(seed), stream*0x9e3779b97f4a7c15))
 	out := make([]envs.Example, 0, n)
 	for i := 0; i < n; i++ {
 		if err := ctx.Err(); err != nil {
