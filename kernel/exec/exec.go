@@ -34,6 +34,7 @@ import (
 
 	"github.com/traefik/yaegi/interp"
 	"github.com/traefik/yaegi/stdlib"
+	"github.com/traefik/yaegi/stdlib/unrestricted"
 
 	"github.com/rlvrworld/rlvrworld/kernel/cell"
 	"github.com/rlvrworld/rlvrworld/stdlib/display"
@@ -58,6 +59,10 @@ type Executor struct {
 	imported map[string]bool   // "name path" of successful imports
 	pkgs     map[string]string // local package name -> import path
 	rich     bool              // evaluate the last expression through resultVar
+
+	bindImported bool     // the package of define.go's binding functions
+	bindSeq      int      // its last function
+	typeNames    []string // types declared in cells, oldest first
 
 	mu     sync.Mutex
 	panics []string // yaegi's "L:C: panic: ..." lines for the running cell
@@ -95,8 +100,15 @@ var CellSymbols = interp.Exports{
 	},
 }
 
-// New returns an executor with yaegi's standard library, the rlvr/cell
-// package and opts.Symbols loaded.
+// ExecSymbols is os/exec, which yaegi's stdlib table leaves out: it ships it
+// only in stdlib/unrestricted. Only that package is taken from there; the
+// table's other entries (os.Exit, log.Fatal*, log.New) would replace the
+// stdlib versions that panic instead of ending the process, and a cell that
+// calls log.Fatal should fail, not take the kernel down.
+var ExecSymbols = interp.Exports{"os/exec/exec": unrestricted.Symbols["os/exec/exec"]}
+
+// New returns an executor with yaegi's standard library, os/exec, the
+// rlvr/cell package and opts.Symbols loaded.
 func New(opts Options) (*Executor, error) {
 	e := &Executor{imported: map[string]bool{}, pkgs: map[string]string{}}
 	stdout, stderr, stdin := opts.Stdout, opts.Stderr, opts.Stdin
@@ -120,7 +132,7 @@ func New(opts Options) (*Executor, error) {
 		// processes and read the environment like any Go program.
 		Unrestricted: true,
 	})
-	tables := append([]interp.Exports{stdlib.Symbols, CellSymbols}, opts.Symbols...)
+	tables := append([]interp.Exports{stdlib.Symbols, ExecSymbols, CellSymbols}, opts.Symbols...)
 	for _, t := range tables {
 		if err := e.in.Use(t); err != nil {
 			return nil, fmt.Errorf("exec: loading symbols: %w", err)
@@ -242,9 +254,30 @@ func (e *Executor) Execute(ctx context.Context, code string) (res Result) {
 				}
 			}
 		}
-		v, err := e.eval(ctx, c, text)
+		var v reflect.Value
+		var err error
+		direct := false
+		if commaOk(c, text) {
+			v, direct, err = e.evalDefinition(ctx, c, text)
+		}
+		if !direct {
+			v, err = e.eval(ctx, c, text)
+		}
+		if yaegiCompileFailure(err) && ctx.Err() == nil {
+			// See define.go: a definition yaegi cannot type at the top level.
+			if v2, ok, err2 := e.evalDefinition(ctx, c, text); ok {
+				v, err = v2, err2
+			}
+		}
 		if err != nil {
-			return Result{Err: e.toError(ctx, err)}
+			r := e.toError(ctx, err)
+			if c.compound {
+				compoundPanic(r, c, text)
+			}
+			return Result{Err: r}
+		}
+		if c.kind == kindDecl {
+			e.noteTypes(text)
 		}
 		if i == len(rest)-1 && c.kind == kindStmt {
 			var off int
@@ -285,13 +318,27 @@ func (e *Executor) evalRich(ctx context.Context, c chunk, text string, off int) 
 	// The chunk is compiled as written first: yaegi may keep names from a
 	// failed compile in scope and words some errors oddly for the rewritten
 	// form, so errors are those of the user's code.
-	if _, err := e.in.Compile(source(c, text)); err != nil {
+	if _, err := e.compile(source(c, text)); err != nil {
 		return Result{Err: e.toError(ctx, err)}, true
 	}
 	// The assignment goes at the end of the line above the expression, so
 	// that positions stay those of the cell (no semicolon is inserted after
 	// ":=").
-	prog, err := e.in.Compile(strings.Repeat("\n", c.line-1) + resultVar + " :=\n" + strings.Repeat(" ", c.col-1) + text)
+	prog, err := e.compile(strings.Repeat("\n", c.line-1) + resultVar + " :=\n" + strings.Repeat(" ", c.col-1) + text)
+	if yaegiCompileFailure(err) {
+		// An expression yaegi's global analysis cannot type (see define.go):
+		// its value comes back through a function literal instead.
+		ptrs, err := e.evalValues(ctx, text, 1, c.line, c.col)
+		if err != nil {
+			return Result{Err: e.toError(ctx, err)}, true
+		}
+		res := Result{HasValue: true}
+		if v := ptrs[0].Elem(); v.CanInterface() {
+			res.Value = v.Interface()
+		}
+		e.dropTmp(ctx, ptrs)
+		return res, true
+	}
 	if err != nil {
 		// Not a single value (a bare nil): run it as written, show nothing.
 		if _, err := e.eval(ctx, c, text); err != nil {
@@ -432,7 +479,13 @@ func (e *Executor) eval(ctx context.Context, c chunk, text string) (reflect.Valu
 // source starting with "func" as declarations, and when that fails and it
 // falls back to statements, the statement runs again on every later
 // evaluation (a call of a function literal, say).
+//
+// A compound statement runs inside a function literal (see isCompound): the
+// literal's header goes on the line of the ";", so positions do not move.
 func source(c chunk, text string) string {
+	if c.compound {
+		return strings.Repeat("\n", c.line-1) + ";func() {\n" + strings.Repeat(" ", c.col-1) + text + "\n}()"
+	}
 	if c.kind == kindStmt {
 		return strings.Repeat("\n", c.line-1) + ";\n" + strings.Repeat(" ", c.col-1) + text
 	}
@@ -522,6 +575,36 @@ func addHint(err *Error, code string) {
 	if hint != "" {
 		err.Value += " (" + hint + ")"
 		err.Traceback = append(err.Traceback, "hint: "+hint)
+	}
+}
+
+// compoundPanic gives a panic in a compound statement (run inside a
+// function literal, see source) the position of the statement, as for any
+// other statement, and drops the literal's frame from the traceback. A
+// panic inside a function the statement called keeps that function's
+// position.
+func compoundPanic(r *Error, c chunk, text string) {
+	if r == nil || r.Name != "panic" || len(r.Traceback) < 2 {
+		return
+	}
+	wrapper := cellPos(fmt.Sprintf("%d:2:", c.line)) + " panic"
+	tb := r.Traceback[:1]
+	for _, l := range r.Traceback[1:] {
+		if !strings.HasPrefix(strings.TrimSpace(l), wrapper) {
+			tb = append(tb, l)
+		}
+	}
+	r.Traceback = tb
+	at := strings.LastIndex(r.Value, " (at cell:")
+	if at < 0 {
+		return
+	}
+	var line int
+	if _, err := fmt.Sscanf(r.Value[at:], " (at cell:%d:", &line); err != nil {
+		return
+	}
+	if len(tb) == 1 || line >= c.line && line <= c.line+strings.Count(text, "\n") {
+		r.Value = r.Value[:at] + fmt.Sprintf(" (at cell:%d:%d)", c.line, c.col)
 	}
 }
 

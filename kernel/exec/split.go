@@ -24,6 +24,9 @@ type chunk struct {
 	start, end int  // byte offsets in the cell
 	line, col  int  // position of start in the cell (1-based)
 	deferStmt  bool // a top-level defer statement
+	// compound is a top-level if, for, switch, select, block or labelled
+	// statement: it is run inside a function literal (see source).
+	compound bool
 }
 
 // split cuts a cell into chunks. yaegi parses an Eval whose first token is
@@ -153,10 +156,25 @@ func splitStmts(src string, in []chunk) []chunk {
 			line := 1 + strings.Count(src[:abs], "\n")
 			col := abs - (strings.LastIndex(src[:abs], "\n") + 1) + 1
 			_, isDefer := st.(*ast.DeferStmt)
-			out = append(out, chunk{kind: kindStmt, start: abs, end: c.start + end, line: line, col: col, deferStmt: isDefer})
+			out = append(out, chunk{kind: kindStmt, start: abs, end: c.start + end, line: line, col: col, deferStmt: isDefer, compound: isCompound(st)})
 		}
 	}
 	return out
+}
+
+// isCompound reports whether st is a statement with blocks of its own, whose
+// declarations are local to it. yaegi compiles the blocks of a top-level
+// statement with no enclosing function: it then skips some local
+// declarations there ("a, b := f()", "v, ok := m[k]", local types), which
+// later read as undefined. Inside a function literal they compile as in any
+// function, and the statement declares nothing at the top level anyway.
+func isCompound(st ast.Stmt) bool {
+	switch st.(type) {
+	case *ast.IfStmt, *ast.ForStmt, *ast.RangeStmt, *ast.SwitchStmt, *ast.TypeSwitchStmt,
+		*ast.SelectStmt, *ast.BlockStmt, *ast.LabeledStmt:
+		return true
+	}
+	return false
 }
 
 // isFuncDecl tells a function or method declaration from a function literal

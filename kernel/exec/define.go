@@ -1,0 +1,368 @@
+package exec
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"go/ast"
+	"go/parser"
+	"go/token"
+	"reflect"
+	"runtime/debug"
+	"strconv"
+	"strings"
+
+	"github.com/traefik/yaegi/interp"
+)
+
+// Top-level definitions whose type yaegi cannot infer.
+//
+// yaegi gives a top-level "x := e" (or "var x = e") its type in a global
+// type analysis that runs before the real type checking, and that analysis
+// is incomplete: it has no rule for indexing a value of a compiled type
+// (f[0] where f came from strings.Fields), it crashes on arithmetic over
+// such an index, and it crashes on every top-level comma-ok form
+// (v, ok := m[k]; n, ok := i.(int)). The symptom is "constant definition
+// loop" or an interpreter panic, before anything ran. Inside a function the
+// same code compiles, because there the type checker types it.
+//
+// So when a top-level definition fails that way, the executor runs it in
+// two steps, each of which the global analysis can type:
+//
+//  1. the right-hand side, as written and at its place in the cell, inside
+//     a function literal that returns pointers to the values:
+//     _rlvrTmp := func() []interface{} { v0, v1 := RHS; return ... }()
+//  2. the names, bound to calls of compiled functions built with reflection
+//     for the exact static types of the values (a call of a compiled
+//     function is a form the analysis types):
+//     x, y := _rlvrBind.V1(), _rlvrBind.V2()
+//
+// The right-hand side runs once. The variables get compiled types, as a
+// variable set from a compiled call always does. A value whose type was
+// declared in a cell has no compiled type: that case keeps yaegi's error
+// and gets a hint.
+
+const (
+	bindPath  = "rlvr/kernel/bind" // the package of the binding functions
+	bindAlias = "_rlvrBind"        // the name cells never see it under
+	tmpVar    = "_rlvrTmp"
+)
+
+// yaegiCompileFailure reports whether err is yaegi's global type analysis
+// giving up or crashing on a top-level definition: nothing has run then.
+func yaegiCompileFailure(err error) bool {
+	if err == nil {
+		return false
+	}
+	var p interp.Panic
+	if errors.As(err, &p) {
+		st := string(p.Stack)
+		return strings.Contains(st, "interp.(*Interpreter).gta") || strings.Contains(st, "interp.(*Interpreter).CompileAST")
+	}
+	return strings.Contains(err.Error(), "constant definition loop")
+}
+
+// commaOk reports whether chunk c is a top-level comma-ok definition
+// (v, ok := m[k], x.(T) or <-ch), which yaegi's analysis always crashes on,
+// writing "nil type" to the process's log on the way: such a definition
+// goes the two-step way at once.
+func commaOk(c chunk, text string) bool {
+	if c.kind != kindStmt || c.compound {
+		return false
+	}
+	f, err := parser.ParseFile(token.NewFileSet(), "", "package p; func _() {\n"+text+"\n}", 0)
+	if err != nil {
+		return false
+	}
+	body := f.Decls[0].(*ast.FuncDecl).Body.List
+	if len(body) != 1 {
+		return false
+	}
+	as, ok := body[0].(*ast.AssignStmt)
+	if !ok || as.Tok != token.DEFINE || len(as.Lhs) != 2 || len(as.Rhs) != 1 {
+		return false
+	}
+	switch x := ast.Unparen(as.Rhs[0]).(type) {
+	case *ast.IndexExpr, *ast.TypeAssertExpr:
+		return true
+	case *ast.UnaryExpr:
+		return x.Op == token.ARROW
+	}
+	return false
+}
+
+// compile is the interpreter's Compile, with a panic of its type analysis
+// turned into an error as EvalWithContext does.
+func (e *Executor) compile(src string) (prog *interp.Program, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = interp.Panic{Value: r, Stack: debug.Stack()}
+		}
+	}()
+	return e.in.Compile(src)
+}
+
+// definition is a top-level "a, b := rhs" or "var a, b = rhs".
+type definition struct {
+	names []string
+	rhs   string
+	line  int // position of rhs in the cell
+	col   int
+}
+
+// parseDefinition recognises a chunk that is one definition without a
+// written type.
+func parseDefinition(c chunk, text string) (definition, bool) {
+	var d definition
+	var wrap string
+	var lhs []*ast.Ident
+	var rhs []ast.Expr
+	fset := token.NewFileSet()
+	switch c.kind {
+	case kindStmt:
+		wrap = "package p; func _() {\n"
+		f, err := parser.ParseFile(fset, "", wrap+text+"\n}", 0)
+		if err != nil {
+			return d, false
+		}
+		body := f.Decls[0].(*ast.FuncDecl).Body.List
+		if len(body) != 1 {
+			return d, false
+		}
+		as, ok := body[0].(*ast.AssignStmt)
+		if !ok || as.Tok != token.DEFINE {
+			return d, false
+		}
+		for _, l := range as.Lhs {
+			id, ok := l.(*ast.Ident)
+			if !ok {
+				return d, false
+			}
+			lhs = append(lhs, id)
+		}
+		rhs = as.Rhs
+	case kindDecl:
+		wrap = "package p;"
+		f, err := parser.ParseFile(fset, "", wrap+text, 0)
+		if err != nil || len(f.Decls) != 1 {
+			return d, false
+		}
+		gd, ok := f.Decls[0].(*ast.GenDecl)
+		if !ok || gd.Tok != token.VAR || len(gd.Specs) != 1 {
+			return d, false
+		}
+		vs := gd.Specs[0].(*ast.ValueSpec)
+		if vs.Type != nil || len(vs.Values) == 0 {
+			return d, false
+		}
+		lhs, rhs = vs.Names, vs.Values
+	default:
+		return d, false
+	}
+	for _, id := range lhs {
+		d.names = append(d.names, id.Name)
+	}
+	from := fset.Position(rhs[0].Pos()).Offset - len(wrap)
+	to := fset.Position(rhs[len(rhs)-1].End()).Offset - len(wrap)
+	if from < 0 || to > len(text) || from >= to {
+		return d, false
+	}
+	d.rhs = text[from:to]
+	before := text[:from]
+	d.line = c.line + strings.Count(before, "\n")
+	if nl := strings.LastIndex(before, "\n"); nl >= 0 {
+		d.col = from - nl
+	} else {
+		d.col = c.col + from
+	}
+	return d, true
+}
+
+// evalValues runs rhs, written at line and col of the cell, inside a
+// function literal, and returns pointers to its n values, typed with their
+// static types. The interpreter's variable tmpVar holds the pointers and
+// then the values, until dropTmp.
+func (e *Executor) evalValues(ctx context.Context, rhs string, n, line, col int) ([]reflect.Value, error) {
+	vars := make([]string, n)
+	ptrs := make([]string, 2*n)
+	for i := range vars {
+		vars[i] = "_rlvrV" + strconv.Itoa(i)
+		ptrs[i] = "&" + vars[i]
+		ptrs[n+i] = vars[i]
+	}
+	src := strings.Repeat("\n", line-1) + ";" + tmpVar + " := func() []interface{} { " + strings.Join(vars, ", ") + " :=\n" +
+		strings.Repeat(" ", col-1) + rhs + "\nreturn []interface{}{" + strings.Join(ptrs, ", ") + "}\n}()"
+	v, err := e.evalLabelled(ctx, src)
+	if err != nil {
+		return nil, err
+	}
+	if !v.IsValid() || v.Kind() != reflect.Slice || v.Len() != 2*n {
+		v = e.in.Globals()[tmpVar]
+	}
+	if !v.IsValid() || v.Kind() != reflect.Slice || v.Len() != 2*n {
+		return nil, fmt.Errorf("internal: the values of %q did not come back", rhs)
+	}
+	out := make([]reflect.Value, n)
+	for i := range out {
+		p := v.Index(i)
+		if p.Kind() == reflect.Interface {
+			p = p.Elem()
+		}
+		if p.Kind() != reflect.Ptr || p.IsNil() {
+			return nil, fmt.Errorf("internal: value %d of %q is a %v", i, rhs, p.Kind())
+		}
+		out[i] = p
+	}
+	return out, nil
+}
+
+// compiledType reports whether t is a type of compiled code, which a
+// compiled function can return with the meaning the cell gave it. yaegi
+// represents types declared in cells as unnamed structs (without their
+// methods) or as its own wrapper types.
+func compiledType(t reflect.Type) bool {
+	if strings.HasPrefix(t.PkgPath(), "github.com/traefik/yaegi") {
+		return false
+	}
+	switch t.Kind() {
+	case reflect.Struct:
+		return t.Name() != ""
+	case reflect.Ptr, reflect.Slice, reflect.Array, reflect.Chan:
+		return compiledType(t.Elem())
+	case reflect.Map:
+		return compiledType(t.Key()) && compiledType(t.Elem())
+	case reflect.Func:
+		for i := 0; i < t.NumIn(); i++ {
+			if !compiledType(t.In(i)) {
+				return false
+			}
+		}
+		for i := 0; i < t.NumOut(); i++ {
+			if !compiledType(t.Out(i)) {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// bind returns an expression of the value *p, with p's element type, that
+// the global analysis can type: a call of a compiled function made for it,
+// or for a type declared in a cell, a type assertion to its name.
+func (e *Executor) bind(ctx context.Context, p reflect.Value, i, n int) (string, error) {
+	if t := p.Type().Elem(); !compiledType(t) {
+		name := e.cellTypeName(ctx, t)
+		if name == "" {
+			return "", fmt.Errorf("its type %v was declared in a cell and has no name the kernel can find", t)
+		}
+		return tmpVar + "[" + strconv.Itoa(n+i) + "].(" + name + ")", nil
+	}
+	if !e.bindImported {
+		if err := e.in.Use(interp.Exports{bindPath + "/bind": {}}); err != nil {
+			return "", err
+		}
+		if _, err := e.in.Eval("import " + bindAlias + " " + strconv.Quote(bindPath)); err != nil {
+			return "", err
+		}
+		e.bindImported = true
+	}
+	e.bindSeq++
+	name := "V" + strconv.Itoa(e.bindSeq)
+	slot := p // read once: the slot is cleared after the binding ran
+	fn := reflect.MakeFunc(reflect.FuncOf(nil, []reflect.Type{p.Type().Elem()}, false), func([]reflect.Value) []reflect.Value {
+		return []reflect.Value{slot.Elem()}
+	})
+	if err := e.in.Use(interp.Exports{bindPath + "/bind": {name: fn}}); err != nil {
+		return "", err
+	}
+	return bindAlias + "." + name + "()", nil
+}
+
+// evalDefinition runs the definition chunk c in the two steps above. ok is
+// false when c is not such a definition or a value's type is not compiled;
+// the caller then reports orig, yaegi's error for the chunk as written.
+func (e *Executor) evalDefinition(ctx context.Context, c chunk, text string) (v reflect.Value, ok bool, err error) {
+	d, ok := parseDefinition(c, text)
+	if !ok {
+		return v, false, nil
+	}
+	ptrs, err := e.evalValues(ctx, d.rhs, len(d.names), d.line, d.col)
+	if err != nil {
+		return v, true, err
+	}
+	var names, calls []string
+	for i, n := range d.names {
+		if n == "_" {
+			continue
+		}
+		call, err := e.bind(ctx, ptrs[i], i, len(ptrs))
+		if err != nil {
+			e.dropTmp(ctx, ptrs)
+			msg := fmt.Sprintf("%d:%d: the interpreter cannot define %s at the top level of a cell (%v); the right-hand side ran; "+
+				"declare the variables first (var %s T), then assign them with =", c.line+1, c.col, strings.Join(d.names, ", "), err, n)
+			return v, true, errors.New(msg)
+		}
+		names = append(names, n)
+		calls = append(calls, call)
+	}
+	if len(names) > 0 {
+		src := strings.Repeat("\n", c.line-1) + ";\n" + strings.Repeat(" ", c.col-1) + strings.Join(names, ", ") + " := " + strings.Join(calls, ", ")
+		v, err = e.evalLabelled(ctx, src)
+	}
+	e.dropTmp(ctx, ptrs)
+	return v, true, err
+}
+
+// dropTmp clears the values of a definition from the temporaries, so that
+// they live on only in the defined variables.
+func (e *Executor) dropTmp(ctx context.Context, ptrs []reflect.Value) {
+	for _, p := range ptrs {
+		p.Elem().Set(reflect.Zero(p.Type().Elem()))
+	}
+	_, _ = e.evalLabelled(ctx, ";"+tmpVar+" = nil")
+}
+
+// cellTypeName is the name of a type declared in a cell that yaegi
+// represents as t, or "" (the newest such name: yaegi gives structurally
+// equal types one representation). yaegi lists no types among its globals,
+// so each name the executor saw declared is probed with a zero value.
+func (e *Executor) cellTypeName(ctx context.Context, t reflect.Type) string {
+	for i := len(e.typeNames) - 1; i >= 0; i-- {
+		name := e.typeNames[i]
+		v, err := e.evalLabelled(ctx, ";func() interface{} { var z "+name+"; return &z }()")
+		if err != nil || !v.IsValid() {
+			continue
+		}
+		if v.Kind() == reflect.Interface {
+			v = v.Elem()
+		}
+		if v.Kind() == reflect.Ptr && v.Type().Elem() == t {
+			return name
+		}
+	}
+	return ""
+}
+
+// noteTypes records the names of the types a declaration chunk declares.
+func (e *Executor) noteTypes(text string) {
+	f, err := parser.ParseFile(token.NewFileSet(), "", "package p;"+text, 0)
+	if err != nil {
+		return
+	}
+	for _, d := range f.Decls {
+		gd, ok := d.(*ast.GenDecl)
+		if !ok || gd.Tok != token.TYPE {
+			continue
+		}
+		for _, sp := range gd.Specs {
+			name := sp.(*ast.TypeSpec).Name.Name
+			for i, n := range e.typeNames {
+				if n == name {
+					e.typeNames = append(e.typeNames[:i], e.typeNames[i+1:]...)
+					break
+				}
+			}
+			e.typeNames = append(e.typeNames, name)
+		}
+	}
+}
