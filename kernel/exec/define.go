@@ -59,7 +59,8 @@ func yaegiCompileFailure(err error) bool {
 		st := string(p.Stack)
 		return strings.Contains(st, "interp.(*Interpreter).gta") || strings.Contains(st, "interp.(*Interpreter).CompileAST")
 	}
-	return strings.Contains(err.Error(), "constant definition loop")
+	msg := err.Error()
+	return strings.Contains(msg, "constant definition loop") || strings.Contains(msg, "variable definition loop")
 }
 
 // commaOk reports whether chunk c is a top-level comma-ok definition
@@ -89,6 +90,64 @@ func commaOk(c chunk, text string) bool {
 		return x.Op == token.ARROW
 	}
 	return false
+}
+
+// declPieces cuts a declaration chunk into its declarations, and a
+// parenthesised var declaration into its specs, for evalPieces; nil when
+// the chunk does not parse.
+func declPieces(c chunk, text string) []chunk {
+	const wrap = "package p;"
+	fset := token.NewFileSet()
+	f, err := parser.ParseFile(fset, "", wrap+text, 0)
+	if err != nil {
+		return nil
+	}
+	piece := func(k chunkKind, from, to token.Pos) chunk {
+		start := fset.Position(from).Offset - len(wrap)
+		end := fset.Position(to).Offset - len(wrap)
+		before := text[:start]
+		p := chunk{kind: k, start: c.start + start, end: c.start + end, line: c.line + strings.Count(before, "\n")}
+		if nl := strings.LastIndex(before, "\n"); nl >= 0 {
+			p.col = start - nl
+		} else {
+			p.col = c.col + start
+		}
+		return p
+	}
+	var out []chunk
+	for _, d := range f.Decls {
+		gd, ok := d.(*ast.GenDecl)
+		if ok && gd.Tok == token.VAR && gd.Lparen.IsValid() {
+			for _, sp := range gd.Specs {
+				out = append(out, piece(kindVarSpec, sp.Pos(), sp.End()))
+			}
+			continue
+		}
+		out = append(out, piece(kindDecl, d.Pos(), d.End()))
+	}
+	return out
+}
+
+// evalPieces evaluates the pieces of a declaration chunk that failed as a
+// whole one by one, in cell order, each with the fallback of definitions.
+// Declarations then see only those above them.
+func (e *Executor) evalPieces(ctx context.Context, pieces []chunk, code string) error {
+	for _, p := range pieces {
+		text := code[p.start:p.end]
+		_, err := e.eval(ctx, p, text)
+		if yaegiCompileFailure(err) && ctx.Err() == nil {
+			if _, ok, err2 := e.evalDefinition(ctx, p, text); ok {
+				err = err2
+			}
+		}
+		if err != nil {
+			return err
+		}
+		if p.kind == kindDecl {
+			e.noteTypes(text)
+		}
+	}
+	return nil
 }
 
 // compile is the interpreter's Compile, with a panic of its type analysis
@@ -141,8 +200,11 @@ func parseDefinition(c chunk, text string) (definition, bool) {
 			lhs = append(lhs, id)
 		}
 		rhs = as.Rhs
-	case kindDecl:
+	case kindDecl, kindVarSpec:
 		wrap = "package p;"
+		if c.kind == kindVarSpec {
+			wrap = "package p; var "
+		}
 		f, err := parser.ParseFile(fset, "", wrap+text, 0)
 		if err != nil || len(f.Decls) != 1 {
 			return d, false

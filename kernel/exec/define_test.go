@@ -37,6 +37,10 @@ func TestDefinitionsOverCompiledValues(t *testing.T) {
 	// var without a type, several names, a blank name.
 	wantValue(t, e, "var v = f[1]\nv", "b")
 	wantValue(t, e, "_, w := f[0], f[1]\nw", "b")
+	// Several declarations in one chunk: a var group, consecutive vars, a
+	// function between them.
+	wantValue(t, e, "var (\n\ta7 = f[0]\n\tb7 = f[1]\n)\na7 + b7", "ab")
+	wantValue(t, e, "var a8 = f[1]\nfunc twice(s string) string { return s + s }\nvar b8 = twice(f[0])\na8 + b8", "baa")
 	wantValue(t, e, "g, h := f[0], len(f)\ng + strings.Repeat(\"!\", h)", "a!!")
 	// Static interface types stay interfaces.
 	mustOK(t, e, "import \"errors\"\nimport \"fmt\"\nerrs := []error{errors.New(\"boom\")}\nerr := errs[0]\nerr = fmt.Errorf(\"wrapped: %w\", err)")

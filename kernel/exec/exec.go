@@ -267,6 +267,8 @@ func (e *Executor) Execute(ctx context.Context, code string) (res Result) {
 			// See define.go: a definition yaegi cannot type at the top level.
 			if v2, ok, err2 := e.evalDefinition(ctx, c, text); ok {
 				v, err = v2, err2
+			} else if pieces := declPieces(c, text); len(pieces) > 1 {
+				err = e.evalPieces(ctx, pieces, code)
 			}
 		}
 		if err != nil {
@@ -488,6 +490,10 @@ func source(c chunk, text string) string {
 	}
 	if c.kind == kindStmt {
 		return strings.Repeat("\n", c.line-1) + ";\n" + strings.Repeat(" ", c.col-1) + text
+	}
+	if c.kind == kindVarSpec {
+		// No semicolon is inserted after "var".
+		return strings.Repeat("\n", c.line) + "var\n" + strings.Repeat(" ", c.col-1) + text
 	}
 	return strings.Repeat("\n", c.line) + strings.Repeat(" ", c.col-1) + text
 }

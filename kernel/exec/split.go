@@ -13,9 +13,10 @@ import (
 type chunkKind int
 
 const (
-	kindImport chunkKind = iota // import declarations
-	kindDecl                    // func, type, var, const declarations
-	kindStmt                    // statements and expressions
+	kindImport  chunkKind = iota // import declarations
+	kindDecl                     // func, type, var, const declarations
+	kindStmt                     // statements and expressions
+	kindVarSpec                  // one spec of a var declaration, without "var" (see declPieces)
 )
 
 // chunk is a run of top-level code of one kind, in cell order.
