@@ -388,9 +388,13 @@ func (e *Executor) dropTmp(ctx context.Context, ptrs []reflect.Value) {
 // represents as t, or "" (the newest such name: yaegi gives structurally
 // equal types one representation). yaegi lists no types among its globals,
 // so each name the executor saw declared is probed with a zero value.
+//
+// A type written in place (map[string]struct{ A int }) has no name: its
+// spelling by reflection is tried last, with the same probe.
 func (e *Executor) cellTypeName(ctx context.Context, t reflect.Type) string {
-	for i := len(e.typeNames) - 1; i >= 0; i-- {
-		name := e.typeNames[i]
+	cands := append([]string{t.String()}, e.typeNames...)
+	for i := len(cands) - 1; i >= 0; i-- {
+		name := cands[i]
 		v, err := e.evalLabelled(ctx, ";func() interface{} { var z "+name+"; return &z }()")
 		if err != nil || !v.IsValid() {
 			continue

@@ -82,6 +82,9 @@ func TestTopLevelCommaOk(t *testing.T) {
 	wantValue(t, e, "p, found := pts[\"a\"]\nfound", "true")
 	wantValue(t, e, "p.Sum() + p.X", "4")
 	wantValue(t, e, "q, _ := pts[\"zz\"]\nq.Sum()", "0")
+	// A struct type written in place.
+	wantValue(t, e, "anon := map[string]struct{ A int }{\"k\": {9}}\na, hasA := anon[\"k\"]\na.A", "9")
+	wantValue(t, e, "hasA", "true")
 }
 
 // TestDefinitionErrors: errors of a definition that goes the second way
@@ -117,7 +120,9 @@ func TestCompoundStatementsDeclareLocals(t *testing.T) {
 	// Globals assigned inside stay assigned; break, continue and labels work.
 	mustOK(t, e, "total := 0\nouter:\nfor i := 0; i < 10; i++ {\n for j := 0; j < 10; j++ {\n  if j > i { continue outer }\n  if i == 4 { break outer }\n  total += j\n }\n}")
 	wantValue(t, e, "total", "10")
-	want := "1 2\n1 2\none true\n7\n"
+	// A defer inside runs when the statement ends.
+	mustOK(t, e, "if true {\n\tdefer fmt.Println(\"deferred\")\n\tfmt.Println(\"body\")\n}\nfmt.Println(\"after\")")
+	want := "1 2\n1 2\none true\n7\nbody\ndeferred\nafter\n"
 	if out.String() != want {
 		t.Fatalf("output %q, want %q", out.String(), want)
 	}
@@ -152,3 +157,14 @@ func TestOSExec(t *testing.T) {
 }
 
 func sprint(v any) string { return fmt.Sprint(v) }
+
+// TestDefinitionLoopHint: the error yaegi gives when it cannot type a
+// top-level variable, where the kernel has no way around it, says what to
+// write instead.
+func TestDefinitionLoopHint(t *testing.T) {
+	err := &Error{Name: "CompileError", Value: "cell:1:1: constant definition loop", Traceback: []string{"CompileError: cell:1:1: constant definition loop"}}
+	addHint(err, "x := y")
+	if !strings.Contains(err.Value, "var x T; x = ...") || !strings.HasPrefix(err.Traceback[len(err.Traceback)-1], "hint: ") {
+		t.Fatalf("no hint: %+v", err)
+	}
+}

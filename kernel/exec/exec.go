@@ -564,7 +564,7 @@ func (e *Executor) toError(ctx context.Context, err error) *Error {
 var rangeInt = regexp.MustCompile(`range\s+[0-9A-Za-z_.()]+\s*\{`)
 
 // addHint explains the errors that come from the interpreter's Go language
-// level (about Go 1.21) rather than from the user's code.
+// level (about Go 1.21) or its limits rather than from the user's code.
 func addHint(err *Error, code string) {
 	if err == nil {
 		return
@@ -575,6 +575,8 @@ func addHint(err *Error, code string) {
 		hint = "the interpreter speaks Go 1.21: there are no min and max builtins; write the comparison"
 	case strings.Contains(err.Value, "nil type") && rangeInt.MatchString(code):
 		hint = "the interpreter speaks Go 1.21: range over an integer is not supported; write for i := 0; i < n; i++"
+	case strings.Contains(err.Value, "definition loop"):
+		hint = "the interpreter could not infer the type of a top-level variable here; declare it with its type, then assign it: var x T; x = ..."
 	case strings.HasPrefix(strings.TrimSpace(code), "package "):
 		hint = "a cell holds statements and declarations, without a package clause or func main"
 	}
