@@ -63,33 +63,57 @@ func yaegiCompileFailure(err error) bool {
 	return strings.Contains(msg, "constant definition loop") || strings.Contains(msg, "variable definition loop")
 }
 
-// commaOk reports whether chunk c is a top-level comma-ok definition
-// (v, ok := m[k], x.(T) or <-ch), which yaegi's analysis always crashes on,
-// writing "nil type" to the process's log on the way: such a definition
-// goes the two-step way at once.
-func commaOk(c chunk, text string) bool {
-	if c.kind != kindStmt || c.compound {
+// multiValue reports whether chunk c is a top-level definition of several
+// names from one multi-valued expression: "a, err := f()", the comma-ok
+// forms (v, ok := m[k], x.(T), <-ch), or "var a, b = f()". Such a definition
+// goes the two-step way at once. yaegi's analysis registers its variables
+// without marking them global, so a function declared in a cell that reads
+// them finds them relative to its caller's frame: right when called from
+// the top level, a wrong (often zero) value when called from another
+// function or from a loop. It also crashes on every comma-ok form, writing
+// "nil type" to the process's log on the way.
+func multiValue(c chunk, text string) bool {
+	if c.compound {
 		return false
 	}
-	f, err := parser.ParseFile(token.NewFileSet(), "", "package p; func _() {\n"+text+"\n}", 0)
-	if err != nil {
+	var nl, nr int
+	switch c.kind {
+	case kindStmt:
+		f, err := parser.ParseFile(token.NewFileSet(), "", "package p; func _() {\n"+text+"\n}", 0)
+		if err != nil {
+			return false
+		}
+		body := f.Decls[0].(*ast.FuncDecl).Body.List
+		if len(body) != 1 {
+			return false
+		}
+		as, ok := body[0].(*ast.AssignStmt)
+		if !ok || as.Tok != token.DEFINE {
+			return false
+		}
+		nl, nr = len(as.Lhs), len(as.Rhs)
+	case kindDecl, kindVarSpec:
+		prefix := "package p;"
+		if c.kind == kindVarSpec {
+			prefix = "package p; var "
+		}
+		f, err := parser.ParseFile(token.NewFileSet(), "", prefix+text, 0)
+		if err != nil || len(f.Decls) != 1 {
+			return false
+		}
+		gd, ok := f.Decls[0].(*ast.GenDecl)
+		if !ok || gd.Tok != token.VAR || len(gd.Specs) != 1 {
+			return false
+		}
+		vs := gd.Specs[0].(*ast.ValueSpec)
+		if vs.Type != nil {
+			return false
+		}
+		nl, nr = len(vs.Names), len(vs.Values)
+	default:
 		return false
 	}
-	body := f.Decls[0].(*ast.FuncDecl).Body.List
-	if len(body) != 1 {
-		return false
-	}
-	as, ok := body[0].(*ast.AssignStmt)
-	if !ok || as.Tok != token.DEFINE || len(as.Lhs) != 2 || len(as.Rhs) != 1 {
-		return false
-	}
-	switch x := ast.Unparen(as.Rhs[0]).(type) {
-	case *ast.IndexExpr, *ast.TypeAssertExpr:
-		return true
-	case *ast.UnaryExpr:
-		return x.Op == token.ARROW
-	}
-	return false
+	return nl > 1 && nr == 1
 }
 
 // declPieces cuts a declaration chunk into its declarations, and a
@@ -134,7 +158,14 @@ func declPieces(c chunk, text string) []chunk {
 func (e *Executor) evalPieces(ctx context.Context, pieces []chunk, code string) error {
 	for _, p := range pieces {
 		text := code[p.start:p.end]
-		_, err := e.eval(ctx, p, text)
+		var err error
+		direct := false
+		if multiValue(p, text) {
+			_, direct, err = e.evalDefinition(ctx, p, text)
+		}
+		if !direct {
+			_, err = e.eval(ctx, p, text)
+		}
 		if yaegiCompileFailure(err) && ctx.Err() == nil {
 			if _, ok, err2 := e.evalDefinition(ctx, p, text); ok {
 				err = err2
@@ -148,6 +179,16 @@ func (e *Executor) evalPieces(ctx context.Context, pieces []chunk, code string) 
 		}
 	}
 	return nil
+}
+
+// anyMultiValue reports whether one of the pieces is a multiValue one.
+func anyMultiValue(pieces []chunk, code string) bool {
+	for _, p := range pieces {
+		if multiValue(p, code[p.start:p.end]) {
+			return true
+		}
+	}
+	return false
 }
 
 // compile is the interpreter's Compile, with a panic of its type analysis

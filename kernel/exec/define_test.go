@@ -168,3 +168,22 @@ func TestDefinitionLoopHint(t *testing.T) {
 		t.Fatalf("no hint: %+v", err)
 	}
 }
+
+// TestMultiValueGlobalsSeenFromFunctions: variables of a top-level
+// "a, err := f()" read by a function declared in a cell, which is called
+// from another function or from a top-level loop (yaegi registers such
+// variables without marking them global; the function read a zero value).
+func TestMultiValueGlobalsSeenFromFunctions(t *testing.T) {
+	e, out, _ := newExec(t)
+	mustOK(t, e, "import \"fmt\"\nimport \"strconv\"\nimport \"strings\"\nn, err := strconv.Atoi(\"42\")\nhead, tail, found := strings.Cut(\"k=v\", \"=\")\nvar p, q = strconv.Itoa(7), \"x\"\nvar r, rerr = strconv.ParseBool(\"true\")")
+	mustOK(t, e, "func show() string { return fmt.Sprint(n, err, head, tail, found, p, q, r, rerr) }\nfunc viaOther() string { return show() }")
+	wantValue(t, e, "viaOther()", "42 <nil>kvtrue7xtrue <nil>")
+	mustOK(t, e, "for i := 0; i < 1; i++ { fmt.Println(show()) }")
+	mustOK(t, e, "func() { fmt.Println(show()) }()")
+	if want := "42 <nil>kvtrue7xtrue <nil>\n"; out.String() != want+want {
+		t.Fatalf("output %q", out.String())
+	}
+	// Assigned, the new values are seen (they are the same variables).
+	mustOK(t, e, "n, err = strconv.Atoi(\"x\")")
+	wantValue(t, e, "viaOther()", "0 strconv.Atoi: parsing \"x\": invalid syntaxkvtrue7xtrue <nil>")
+}

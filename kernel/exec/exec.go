@@ -257,8 +257,13 @@ func (e *Executor) Execute(ctx context.Context, code string) (res Result) {
 		var v reflect.Value
 		var err error
 		direct := false
-		if commaOk(c, text) {
+		if multiValue(c, text) {
 			v, direct, err = e.evalDefinition(ctx, c, text)
+		} else if c.kind == kindDecl {
+			// A multi-valued var among other declarations: one by one.
+			if pieces := declPieces(c, text); len(pieces) > 1 && anyMultiValue(pieces, code) {
+				direct, err = true, e.evalPieces(ctx, pieces, code)
+			}
 		}
 		if !direct {
 			v, err = e.eval(ctx, c, text)
