@@ -26,21 +26,23 @@ import (
 // loop" or an interpreter panic, before anything ran. Inside a function the
 // same code compiles, because there the type checker types it.
 //
-// So when a top-level definition fails that way, the executor runs it in
-// two steps, each of which the global analysis can type:
+// So when a top-level definition fails that way, and at once for every
+// multi-valued one (see multiValue), the executor runs it in two steps,
+// each of which the global analysis can type:
 //
 //  1. the right-hand side, as written and at its place in the cell, inside
-//     a function literal that returns pointers to the values:
-//     _rlvrTmp := func() []interface{} { v0, v1 := RHS; return ... }()
+//     a function literal that returns pointers to the values, then the
+//     values: _rlvrTmp := func() []interface{} { v0, v1 := RHS; return ... }()
 //  2. the names, bound to calls of compiled functions built with reflection
 //     for the exact static types of the values (a call of a compiled
-//     function is a form the analysis types):
-//     x, y := _rlvrBind.V1(), _rlvrBind.V2()
+//     function is a form the analysis types): x, y := _rlvrBind.V1(), _rlvrBind.V2().
+//     A value of a type declared in a cell has no compiled type; it is
+//     bound by a type assertion to the type's name: _rlvrTmp[2].(Point).
 //
-// The right-hand side runs once. The variables get compiled types, as a
-// variable set from a compiled call always does. A value whose type was
-// declared in a cell has no compiled type: that case keeps yaegi's error
-// and gets a hint.
+// The right-hand side runs once. Variables of compiled types get the
+// compiled form of their type, as a variable set from a compiled call
+// always does. A declaration chunk that fails as a whole runs declaration
+// by declaration (evalPieces), each with this fallback.
 
 const (
 	bindPath  = "rlvr/kernel/bind" // the package of the binding functions
@@ -382,8 +384,10 @@ func (e *Executor) bind(ctx context.Context, p reflect.Value, i, n int) (string,
 }
 
 // evalDefinition runs the definition chunk c in the two steps above. ok is
-// false when c is not such a definition or a value's type is not compiled;
-// the caller then reports orig, yaegi's error for the chunk as written.
+// false when c is not a definition without a written type (nothing ran);
+// the caller then keeps yaegi's error for the chunk as written. A value
+// that cannot be bound (a cell type the kernel finds no name for) is an
+// error that says the right-hand side ran and what to write instead.
 func (e *Executor) evalDefinition(ctx context.Context, c chunk, text string) (v reflect.Value, ok bool, err error) {
 	d, ok := parseDefinition(c, text)
 	if !ok {
