@@ -37,6 +37,9 @@ import (
 type cell struct {
 	Kind   string // "markdown" or "code"
 	Source string
+	// Tags become the cell's metadata tags: `%% go raises-exception` marks a
+	// cell whose error is the point (nbconvert and rlvrworld run accept it).
+	Tags []string
 }
 
 func main() {
@@ -81,11 +84,15 @@ func parse(text, path string) ([]cell, error) {
 	for i, line := range strings.Split(text, "\n") {
 		if strings.HasPrefix(line, "%% ") {
 			flush()
-			switch strings.TrimSpace(line[3:]) {
+			words := strings.Fields(line[3:])
+			if len(words) == 0 {
+				words = []string{""}
+			}
+			switch words[0] {
 			case "md":
-				cur = &cell{Kind: "markdown"}
+				cur = &cell{Kind: "markdown", Tags: words[1:]}
 			case "go":
-				cur = &cell{Kind: "code"}
+				cur = &cell{Kind: "code", Tags: words[1:]}
 			default:
 				return nil, fmt.Errorf("%s:%d: unknown cell marker %q (want %%%% md or %%%% go)", path, i+1, line)
 			}
@@ -106,6 +113,19 @@ func parse(text, path string) ([]cell, error) {
 		}
 	}
 	return cells, nil
+}
+
+// metadata is the cell's nbformat metadata, in the form json.Unmarshal
+// gives back, so that an unchanged notebook compares equal.
+func (c cell) metadata() map[string]any {
+	if len(c.Tags) == 0 {
+		return map[string]any{}
+	}
+	tags := make([]any, len(c.Tags))
+	for i, t := range c.Tags {
+		tags[i] = t
+	}
+	return map[string]any{"tags": tags}
 }
 
 // splitLines is nbformat's multi-line string form: lines keeping their
@@ -144,6 +164,10 @@ func sameCells(nb map[string]any, cells []cell) bool {
 	for i, c := range cells {
 		m, _ := have[i].(map[string]any)
 		if m == nil || m["cell_type"] != c.Kind || joinSource(m["source"]) != c.Source {
+			return false
+		}
+		meta, _ := m["metadata"].(map[string]any)
+		if !reflect.DeepEqual(meta, c.metadata()) {
 			return false
 		}
 	}
@@ -219,7 +243,7 @@ func one(src, nbPath, name string, check bool) error {
 		m := map[string]any{
 			"cell_type": c.Kind,
 			"id":        fmt.Sprintf("nb%s-%02d", prefix, i+1),
-			"metadata":  map[string]any{},
+			"metadata":  c.metadata(),
 			"source":    splitLines(c.Source),
 		}
 		if c.Kind == "code" {

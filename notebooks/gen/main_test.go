@@ -4,22 +4,34 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 )
 
 func TestParse(t *testing.T) {
-	src := "\n%% md\n# Title\n\ntext\n%% go\nx := 1\n\nx\n\n%% md\nend\n"
+	src := "\n%% md\n# Title\n\ntext\n%% go\nx := 1\n\nx\n\n%% md\nend\n%% go raises-exception\npanic(1)\n"
 	cells, err := parse(src, "t.cells")
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []cell{{"markdown", "# Title\n\ntext"}, {"code", "x := 1\n\nx"}, {"markdown", "end"}}
+	want := []cell{
+		{Kind: "markdown", Source: "# Title\n\ntext", Tags: []string{}},
+		{Kind: "code", Source: "x := 1\n\nx", Tags: []string{}},
+		{Kind: "markdown", Source: "end", Tags: []string{}},
+		{Kind: "code", Source: "panic(1)", Tags: []string{"raises-exception"}},
+	}
 	if len(cells) != len(want) {
 		t.Fatalf("got %d cells, want %d: %+v", len(cells), len(want), cells)
 	}
+	if got := cells[3].metadata(); !reflect.DeepEqual(got, map[string]any{"tags": []any{"raises-exception"}}) {
+		t.Errorf("metadata of a tagged cell = %v", got)
+	}
+	if got := cells[0].metadata(); len(got) != 0 {
+		t.Errorf("metadata of an untagged cell = %v, want empty", got)
+	}
 	for i := range want {
-		if cells[i] != want[i] {
+		if !reflect.DeepEqual(cells[i], want[i]) {
 			t.Errorf("cell %d = %+v, want %+v", i, cells[i], want[i])
 		}
 	}
