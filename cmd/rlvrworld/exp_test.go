@@ -1,13 +1,18 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
+	"math"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
+	"github.com/rlvrworld/rlvrworld/stdlib/envs"
 	"github.com/rlvrworld/rlvrworld/stdlib/envs/web"
+	"github.com/rlvrworld/rlvrworld/stdlib/nn"
 )
 
 // TestExpSmoke runs the whole experiment pipeline (pretrain, MLE continued,
@@ -116,5 +121,57 @@ func TestSummarizeMeanStd(t *testing.T) {
 	}
 	if _, err := summarize([]string{filepath.Join(dir, "missing.json")}); err == nil {
 		t.Error("missing file accepted")
+	}
+}
+
+// TestPretrainEarlyStopping builds a checkpoint at the smoke budget, whose
+// validation loss is measured after every step, and checks that the kept
+// step and the curve are recorded in its metadata.
+func TestPretrainEarlyStopping(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "tg.safetensors")
+	if code := runExp([]string{"--task", "textgame", "--budget", "smoke", "-q", "--pretrain-to", path}); code != 0 {
+		t.Fatalf("exit code %d", code)
+	}
+	_, meta, err := nn.Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	curve := strings.Fields(meta["val_curve"])
+	if len(curve) == 0 || len(curve) > 2 {
+		t.Fatalf("val_curve %q: want 1 or 2 evaluations of a 2-step run", meta["val_curve"])
+	}
+	ran, _ := strconv.Atoi(meta["mle_steps_run"])
+	kept, _ := strconv.Atoi(meta["mle_steps"])
+	if ran != len(curve) || kept < 1 || kept > ran {
+		t.Errorf("mle_steps %q of %q run, curve %v", meta["mle_steps"], meta["mle_steps_run"], curve)
+	}
+	best, err := strconv.ParseFloat(meta["best_val_loss"], 64)
+	if err != nil || !(best > 0) {
+		t.Errorf("best_val_loss %q", meta["best_val_loss"])
+	}
+	if !strings.HasPrefix(curve[kept-1], strconv.Itoa(kept)+":") {
+		t.Errorf("kept step %d is not at curve position %d: %v", kept, kept-1, curve)
+	}
+}
+
+// TestValLoss checks the validation loss on a hand-made example against
+// the model's own log-probabilities of the response tokens.
+func TestValLoss(t *testing.T) {
+	m, err := nn.New(nn.Config{Vocab: 8, MaxSeq: 8, Layers: 1, Dim: 8, Heads: 2, Seed: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ex := envs.Example{Prompt: []int{1, 2, 3}, Target: []int{4, 5}}
+	got, err := valLoss(context.Background(), m, []envs.Example{ex, ex}, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	logp, _ := m.Forward(&nn.Batch{B: 1, T: 4, Inputs: []int{1, 2, 3, 4}, Targets: []int{2, 3, 4, 5}})
+	want := -(float64(logp[2]) + float64(logp[3])) / 2
+	if math.Abs(got-want) > 1e-5 {
+		t.Errorf("valLoss %v, want %v", got, want)
+	}
+	if _, err := valLoss(context.Background(), m, []envs.Example{{Prompt: []int{1, 2}}}, 4); err == nil {
+		t.Error("no response tokens: want an error")
 	}
 }

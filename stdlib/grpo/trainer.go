@@ -401,6 +401,27 @@ func pack(ro []rollout, maxSeq int) (*nn.Batch, []float32, []float32, error) {
 	return b, mask, adv, nil
 }
 
+// samplerLogP lays the sampler's log-probabilities of the rollouts out as
+// pack lays out their targets (row i, position t predicts response token
+// t+1-len(prompt)); other positions are 0 and masked out of the loss. It
+// reports false when a rollout lacks one log-probability per token.
+func samplerLogP(ro []rollout, T int) ([]float32, bool) {
+	out := make([]float32, len(ro)*T)
+	for i, r := range ro {
+		lp := r.sample.LogProbs
+		if len(lp) != len(r.sample.Tokens) {
+			return nil, false
+		}
+		P := len(r.ex.Prompt)
+		for j := range lp {
+			if t := P - 1 + j; t < T {
+				out[i*T+t] = lp[j]
+			}
+		}
+	}
+	return out, true
+}
+
 func (t *Trainer) update(ctx context.Context, ro []rollout, m *StepMetrics) error {
 	cfg := t.Config
 	maxSeq := t.Policy.Config().MaxSeq
@@ -439,10 +460,18 @@ func (t *Trainer) update(ctx context.Context, ro []rollout, m *StepMetrics) erro
 			if err != nil {
 				return fmt.Errorf("grpo: step %d: %w", t.Step+1, err)
 			}
-			old, _ := t.Policy.Forward(b)
+			// The sampler already returned the rollout policy's own
+			// (temperature-1) log-probabilities of every response token:
+			// they are logp_old, and reusing them saves one of the two
+			// forward passes here. Only rollouts without them recompute.
+			old, ok := samplerLogP(mb[lo:hi], b.T)
+			if !ok {
+				lp, _ := t.Policy.Forward(b)
+				old = append([]float32(nil), lp...)
+			}
 			ref, _ := t.Ref.Forward(b)
 			micros = append(micros, &microBatch{batch: b, mask: mask, adv: adv,
-				oldLogP: append([]float32(nil), old...), refLogP: append([]float32(nil), ref...)})
+				oldLogP: old, refLogP: append([]float32(nil), ref...)})
 		}
 		plan = append(plan, micros)
 	}

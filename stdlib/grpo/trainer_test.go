@@ -313,3 +313,56 @@ func TestConfigValidation(t *testing.T) {
 		t.Error("model vocabulary smaller than the task's accepted")
 	}
 }
+
+// TestSamplerLogPIsOldLogP checks that the sampler's log-probabilities,
+// laid out by samplerLogP, equal the policy's own recomputed
+// log-probabilities on every loss position (they replace that forward
+// pass), including with injected tokens and rows of different lengths.
+func TestSamplerLogPIsOldLogP(t *testing.T) {
+	m, err := nn.New(nn.Config{Vocab: 12, MaxSeq: 16, Layers: 2, Dim: 16, Heads: 2, Seed: 5})
+	if err != nil {
+		t.Fatal(err)
+	}
+	exs := []*envs.Example{{Prompt: []int{1, 5, 6}}, {Prompt: []int{1, 7}}, {Prompt: []int{2, 3, 4, 9}}}
+	rows := [][]int{exs[0].Prompt, exs[1].Prompt, exs[2].Prompt}
+	samples, err := m.Sample(context.Background(), rows, nn.SampleOptions{MaxNew: 6, Temperature: 1, Seed: 3, Stop: 0,
+		Force: func(row int, resp []int) []int {
+			if row == 1 && len(resp) == 2 {
+				return []int{1}
+			}
+			return nil
+		}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ro := make([]rollout, len(samples))
+	for i := range ro {
+		ro[i] = rollout{ex: exs[i], sample: samples[i], adv: 1}
+	}
+	b, mask, _, err := pack(ro, 16)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, ok := samplerLogP(ro, b.T)
+	if !ok {
+		t.Fatal("sampler log-probs not used")
+	}
+	want, _ := m.Forward(b)
+	n := 0
+	for i, w := range mask {
+		if w == 0 {
+			continue
+		}
+		n++
+		if d := got[i] - want[i]; d > 2e-4 || d < -2e-4 {
+			t.Errorf("pos %d: sampler logp %g, forward %g", i, got[i], want[i])
+		}
+	}
+	if n == 0 {
+		t.Fatal("no loss positions")
+	}
+	ro[0].sample.LogProbs = nil
+	if _, ok := samplerLogP(ro, b.T); ok {
+		t.Error("rollout without log-probs accepted")
+	}
+}
