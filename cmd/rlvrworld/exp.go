@@ -134,6 +134,9 @@ type expResult struct {
 	// RLChanged is the share of changed transitions among the RL prompts
 	// when it was set (--rl-changed).
 	RLChanged float64 `json:"rl_changed,omitempty"`
+	// EvalSplit is "val" when the rows were evaluated on the validation
+	// split (for choosing settings without touching test).
+	EvalSplit string `json:"eval_split,omitempty"`
 	// GRPO is the RLVR configuration used.
 	GRPO *grpo.Config `json:"grpo,omitempty"`
 	Rows []expRow     `json:"rows"`
@@ -161,6 +164,7 @@ func runExp(args []string) int {
 	group := fs.Int("group", 0, "override the GRPO group size G")
 	prompts := fs.Int("prompts", 0, "override the GRPO prompts per step")
 	rlSteps := fs.Int("rl-steps", 0, "override the number of GRPO steps (MLE continued follows)")
+	evalSplit := fs.String("eval-split", "test", "split the rows are evaluated on: test (the table) or val (choosing settings)")
 	summary := fs.Bool("summarize", false, "print the mean ± std table of the result files given as arguments")
 	if err := fs.Parse(args); err != nil {
 		return 2
@@ -174,6 +178,10 @@ func runExp(args []string) int {
 		fmt.Print(table)
 		return 0
 	}
+	if *evalSplit != "test" && *evalSplit != "val" {
+		fmt.Fprintf(os.Stderr, "rlvrworld exp: --eval-split %q: want test or val\n", *evalSplit)
+		return 2
+	}
 	if *taskName == "" {
 		fmt.Fprintln(os.Stderr, "rlvrworld exp: --task is required")
 		return 2
@@ -185,6 +193,7 @@ func runExp(args []string) int {
 		logw = io.Discard
 	}
 	e := &experiment{task: *taskName, budgetName: *budgetName, seed: *seed, ckptDir: *ckptDir, log: logw, reward: *reward,
+		evalSplit: envs.Split(*evalSplit),
 		over: budgetOverride{LR: *lr, RLChanged: *rlChanged, Group: *group, Prompts: *prompts, RLSteps: *rlSteps}}
 	var res *expResult
 	var err error
@@ -223,6 +232,8 @@ type experiment struct {
 	// reward selects the text game's RL reward ("" is the task's default);
 	// evaluation metrics do not depend on it.
 	reward string
+	// evalSplit is the split the rows are evaluated on (test or val).
+	evalSplit envs.Split
 	// over overrides budget settings from the command line.
 	over budgetOverride
 }
@@ -287,9 +298,13 @@ func (e *experiment) data(ctx context.Context, task envs.Task, b budget) (train,
 	if err != nil {
 		return nil, nil, fmt.Errorf("generate %s train: %w", task.Name(), err)
 	}
-	test, err = task.Generate(ctx, envs.Test, b.TestN, 1)
+	split := envs.Test
+	if e.evalSplit == envs.Val {
+		split = envs.Val
+	}
+	test, err = task.Generate(ctx, split, b.TestN, 1)
 	if err != nil {
-		return nil, nil, fmt.Errorf("generate %s test: %w", task.Name(), err)
+		return nil, nil, fmt.Errorf("generate %s %s: %w", task.Name(), split, err)
 	}
 	var pl, tl, pmax, tmax, changed int
 	for _, ex := range train {
@@ -499,6 +514,9 @@ func (e *experiment) runModels(ctx context.Context, taskName string) (res *expRe
 	}
 	e.over.apply(&b)
 	res = &expResult{Task: task.Name(), Budget: e.budgetName, Seed: e.seed, GRPO: &b.GRPO}
+	if e.evalSplit == envs.Val {
+		res.EvalSplit = "val"
+	}
 	train, test, err := e.data(ctx, task, b)
 	if err != nil {
 		return nil, nil, err

@@ -59,6 +59,9 @@ func TestExpBadFlags(t *testing.T) {
 	if code := runExp([]string{"--task", "textgame", "--budget", "huge", "-q"}); code != 1 {
 		t.Errorf("unknown budget: exit %d", code)
 	}
+	if code := runExp([]string{"--task", "textgame", "--eval-split", "train", "-q"}); code != 2 {
+		t.Errorf("bad eval split: exit %d", code)
+	}
 	if code := runExp(nil); code != 2 {
 		t.Errorf("no task: exit %d", code)
 	}
