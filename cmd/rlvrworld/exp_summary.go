@@ -15,7 +15,7 @@ import (
 func summarize(paths []string) (string, error) {
 	// Runs group by task, budget and RL variant (reward, prompt mix).
 	type key struct {
-		task, budget, reward string
+		task, budget, reward, split string
 		rlChanged            float64
 		group, prompts       int
 	}
@@ -30,7 +30,7 @@ func summarize(paths []string) (string, error) {
 		if err := json.Unmarshal(data, &r); err != nil {
 			return "", fmt.Errorf("%s: %w", p, err)
 		}
-		k := key{task: r.Task, budget: r.Budget, reward: r.Reward, rlChanged: r.RLChanged}
+		k := key{task: r.Task, budget: r.Budget, reward: r.Reward, rlChanged: r.RLChanged, split: r.EvalSplit}
 		if r.GRPO != nil {
 			k.group, k.prompts = r.GRPO.GroupSize, r.GRPO.PromptsPerStep
 		}
@@ -46,6 +46,9 @@ func summarize(paths []string) (string, error) {
 		}
 		if a.budget != b.budget {
 			return a.budget < b.budget
+		}
+		if a.split != b.split {
+			return a.split < b.split
 		}
 		if a.reward != b.reward {
 			return a.reward < b.reward
@@ -67,6 +70,9 @@ func summarize(paths []string) (string, error) {
 			cols = append(append([]string(nil), cols...), "reward")
 		}
 		variant := ""
+		if k.split != "" {
+			variant += ", evaluated on " + k.split
+		}
 		if k.reward != "" {
 			variant += ", RL reward " + k.reward
 		}

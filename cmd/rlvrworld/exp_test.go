@@ -114,9 +114,22 @@ func TestSummarizeMeanStd(t *testing.T) {
 		}
 		paths = append(paths, p)
 	}
+	// A run evaluated on val forms its own table, never mixed into test's.
+	v := expResult{Task: "web", Budget: "small", Seed: 3, EvalSplit: "val", Rows: []expRow{
+		{Method: "mle", Metrics: map[string]float64{"precision": 1, "recall": 1, "f1": 0.9}},
+	}}
+	data, _ := json.Marshal(v)
+	vp := filepath.Join(dir, "val.json")
+	if err := os.WriteFile(vp, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	paths = append(paths, vp)
 	out, err := summarize(paths)
 	if err != nil {
 		t.Fatal(err)
+	}
+	if !strings.Contains(out, "evaluated on val, seeds 3 (") || !strings.Contains(out, "| mle | 0 | 0 | 1 | 1 | 0.9 |") {
+		t.Errorf("val table missing:\n%s", out)
 	}
 	// mean 0.5, sample std sqrt(0.02) = 0.1414
 	if !strings.Contains(out, "| mle | 0 | 0 | 1 ± 0 | 1 ± 0 | 0.5 ± 0.14 |") || !strings.Contains(out, "seeds 1, 2") {
