@@ -4,7 +4,8 @@
 // fresh clone builds the Go binary without Node; mk/ui.mk reruns this when a
 // source is newer than the bundle.
 import * as esbuild from 'esbuild';
-import { copyFileSync, mkdirSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -16,8 +17,30 @@ rmSync(out, { recursive: true, force: true });
 mkdirSync(out, { recursive: true });
 for (const f of ['index.html', 'favicon.svg']) copyFileSync(join(here, 'src', f), join(out, f));
 
+// KaTeX's stylesheet is an entry of its own (dist/katex.css), added to the
+// page by math.js only when a Markdown text holds math. Its fonts are copied
+// to dist/fonts by the file loader under their own names (deterministic
+// output); only the woff2 files are kept, which every browser we target
+// reads, so the stylesheet's woff and ttf fallbacks are dropped here.
+const katexCSS = createRequire(import.meta.url).resolve('katex/dist/katex.css');
+const woff2Only = {
+  name: 'katex-woff2-only',
+  setup(build) {
+    build.onLoad({ filter: /katex[\\/]dist[\\/]katex\.css$/ }, (args) => {
+      const css = readFileSync(args.path, 'utf8')
+        .replace(/,\s*url\([^)]*\.woff\) format\("woff"\)/g, '')
+        .replace(/,\s*url\([^)]*\.ttf\) format\("truetype"\)/g, '');
+      if (/\.(woff|ttf)\)/.test(css)) throw new Error('katex.css: a woff or ttf font is still referenced');
+      return { contents: css, loader: 'css' };
+    });
+  },
+};
+
 const options = {
-  entryPoints: { app: join(here, 'src', 'main.js') },
+  entryPoints: { app: join(here, 'src', 'main.js'), katex: katexCSS },
+  loader: { '.woff2': 'file' },
+  assetNames: 'fonts/[name]',
+  plugins: [woff2Only],
   bundle: true,
   splitting: true,
   format: 'esm',

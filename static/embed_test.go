@@ -81,3 +81,40 @@ func TestOtherPathsAndMethods(t *testing.T) {
 		t.Errorf("HEAD: %d", res.StatusCode)
 	}
 }
+
+// TestMathAssets: KaTeX's stylesheet and the woff2 fonts it names are in the
+// bundle and served from /static/ with their types, which the page's CSP
+// (style-src and font-src 'self') allows; nothing is fetched from elsewhere.
+func TestMathAssets(t *testing.T) {
+	res := get(t, http.MethodGet, "/static/katex.css")
+	if res.StatusCode != 200 || !strings.Contains(res.Header.Get("Content-Type"), "text/css") {
+		t.Fatalf("GET /static/katex.css: %d %q", res.StatusCode, res.Header.Get("Content-Type"))
+	}
+	body, _ := io.ReadAll(res.Body)
+	parts := strings.Split(string(body), `url("./fonts/`)[1:]
+	if len(parts) < 15 {
+		t.Fatalf("katex.css names %d fonts, want the KaTeX families", len(parts))
+	}
+	for _, part := range parts {
+		name := part[:strings.Index(part, `"`)]
+		if !strings.HasSuffix(name, ".woff2") {
+			t.Errorf("katex.css names %s; only woff2 fonts are bundled", name)
+		}
+		r := get(t, http.MethodGet, "/static/fonts/"+name)
+		if r.StatusCode != 200 {
+			t.Errorf("GET /static/fonts/%s: %d", name, r.StatusCode)
+		}
+		if ct := r.Header.Get("Content-Type"); ct != "font/woff2" {
+			t.Errorf("GET /static/fonts/%s: content type %q", name, ct)
+		}
+	}
+	if strings.Contains(string(body), "http:") || strings.Contains(string(body), "https:") {
+		t.Error("katex.css refers to another origin")
+	}
+	csp := get(t, http.MethodGet, "/").Header.Get("Content-Security-Policy")
+	for _, want := range []string{"style-src 'self'", "font-src 'self'"} {
+		if !strings.Contains(csp, want) {
+			t.Errorf("CSP %q lacks %s", csp, want)
+		}
+	}
+}

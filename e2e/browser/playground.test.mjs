@@ -33,9 +33,9 @@ display.Frames{
 }`;
 
 const DEMO = notebook([
-  ['markdown', '# Demo notebook\n\nPrints, **HTML**, a chart and a rollout.'],
+  ['markdown', '# Demo notebook\n\nPrints, **HTML**, a chart and a rollout. Math: the ratio $\\frac{a}{b}$ with $x_i$ and $y_i$, the sum\n\n$$\\sum_i x_i$$\n\nbad TeX $\\frac{a}$ shows its source, and `$HOME` or a $5 price stay text.'],
   ['code', 'import "fmt"\nfmt.Println("printed line")\nfmt.Println("\\x1b[31mred text\\x1b[0m")'],
-  ['code', 'import "rlvr/display"\ndisplay.HTML(`<b id="html-out">bold html</b>`)'],
+  ['code', 'import "rlvr/display"\ndisplay.Markdown(`output math $r_i^2$`)\ndisplay.HTML(`<b id="html-out">bold html</b>`)'],
   ['code', 'import "rlvr/plot"\nplot.Line("reward", []float64{0, 10, 20, 30}, plot.NewSeries("MLE", 0.1, 0.2, 0.25, 0.27), plot.NewSeries("RLVR", 0.1, 0.35, 0.5, 0.6)).Labels("step", "reward")'],
   ['code', FRAMES_CELL],
   ['code', 'import "rlvr/display"\ndisplay.StateDiff{Title: "turn on sink", Items: []display.DiffItem{{Key: "sink", Before: "on: false", Truth: "on: true", Predicted: "on: false"}, {Key: "cup", Before: "full: no", Truth: "full: no", Predicted: "full: no"}}}'],
@@ -220,6 +220,28 @@ test('Run all: print, HTML, a drawn chart, a frames rollout and a state diff', r
   assert.equal(await cells.nth(1).locator('.out-stream .ansi-red-fg').textContent(), 'red text');
   assert.equal(await page.locator('#html-out').textContent(), 'bold html');
 
+  // TeX math, rendered by KaTeX (its own chunk, stylesheet and fonts, all
+  // from /static/) in the Markdown cell and in a text/markdown output.
+  const md = cells.nth(0).locator('.md-rendered');
+  await md.locator('.math-done').nth(3).waitFor();
+  assert.equal(await md.locator('.math-inline .katex').count(), 3, 'inline formulas (the fourth is bad TeX)');
+  assert.equal(await md.locator('.math-block .katex-display .katex').count(), 1, 'display formula');
+  assert.equal(await md.locator('.katex .mfrac').count(), 1, 'the fraction is typeset');
+  assert.equal(await md.locator('em').count(), 0, 'underscores in math are no emphasis');
+  const bad = md.locator('.katex-error');
+  assert.equal(await bad.count(), 1, 'bad TeX is marked');
+  assert.equal(await bad.textContent(), '\\frac{a}');
+  assert.equal(await md.locator('code').textContent(), '$HOME');
+  assert.match(await md.textContent(), /a \$5 price stay text/);
+  await cells.nth(2).locator('.out-markdown .katex').waitFor();
+  // The fonts load (no failed request is checked by run) and are used.
+  await page.evaluate(() => document.fonts.ready);
+  const fonts = await page.evaluate(() => [...document.fonts].filter((f) => f.family.startsWith('KaTeX') && f.status === 'loaded').map((f) => f.family));
+  assert.ok(fonts.includes('KaTeX_Main') && fonts.includes('KaTeX_Math'), `KaTeX fonts loaded: ${fonts}`);
+  assert.ok(page.requested.includes('/static/katex.css'), 'katex.css requested');
+  assert.ok(page.requested.some((p) => p.startsWith('/static/fonts/KaTeX_') && p.endsWith('.woff2')), 'fonts from /static/fonts');
+  assert.ok(!page.requested.some((p) => !p.startsWith('/static/') && !p.startsWith('/api/') && !p.startsWith('/notebooks/')), `requests: ${page.requested}`);
+
   const canvas = cells.nth(3).locator('.chart canvas').first();
   await canvas.waitFor();
   await page.waitForTimeout(1200); // the chart's entry animation
@@ -310,7 +332,7 @@ test('save, reload: the outputs are still there, and the file is nbformat 4.5', 
   assert.equal(file.nbformat_minor, 5);
   assert.ok(file.cells.every((c) => typeof c.id === 'string'));
   const kinds = file.cells.flatMap((c) => (c.outputs || []).flatMap((o) => Object.keys(o.data || {})));
-  for (const m of ['text/html', 'application/vnd.rlvrworld.echarts+json', 'image/svg+xml', 'application/vnd.rlvrworld.statediff+json', 'application/vnd.rlvrworld.frames+json', 'image/png']) {
+  for (const m of ['text/html', 'text/markdown', 'application/vnd.rlvrworld.echarts+json', 'image/svg+xml', 'application/vnd.rlvrworld.statediff+json', 'application/vnd.rlvrworld.frames+json', 'image/png']) {
     assert.ok(kinds.includes(m), `saved outputs lack ${m}`);
   }
 
@@ -319,6 +341,10 @@ test('save, reload: the outputs are still there, and the file is nbformat 4.5', 
   const cells = page.locator('.cell');
   assert.match(await cells.nth(1).locator('.out-stream').textContent(), /printed line/);
   assert.equal(await page.locator('#html-out').textContent(), 'bold html');
+
+  // The math of the Markdown cell and of the saved text/markdown output.
+  await cells.nth(0).locator('.md-rendered .math-block .katex').waitFor();
+  await cells.nth(2).locator('.out-markdown .katex').waitFor();
   await cells.nth(3).locator('.chart canvas').first().waitFor();
   await page.waitForTimeout(1200);
   assert.ok((await canvasInk(cells.nth(3).locator('.chart canvas').first())).ink > 2000, 'reloaded chart is drawn');
@@ -395,6 +421,8 @@ test('keyboard only: open a notebook, reach the toolbar, run, edit, save', run('
   assert.notEqual(ring, 'none', 'focused button shows an outline');
   await page.keyboard.press('Enter');
   await page.locator('.cell').first().locator('.output', { hasText: '42' }).waitFor({ timeout: 30000 });
+  // A notebook without math loads no KaTeX: no stylesheet, chunk or font.
+  assert.ok(!page.requested.some((p) => p === '/static/katex.css' || p.startsWith('/static/fonts/')), `requests: ${page.requested}`);
 
   // Into the cells: Tab moves from the toolbar to a cell; J/K select; Enter
   // edits; Esc leaves the editor; Ctrl+S saves.

@@ -4,6 +4,7 @@
 // edit mode (in the editor) and command mode (a cell selected).
 import { h, mount } from './vdom.js';
 import { OutputModel, renderOutput, markdownToHTML, pickMime, MIME } from './outputs.js';
+import { typesetMath } from './math.js';
 import { updateChart } from './charts.js';
 import { cellsFromNotebook, notebookFromCells, newCellId } from './nbformat.js';
 import { staleness } from './stale.js';
@@ -377,6 +378,7 @@ export class Notebook {
     if (md && !cell.editing) {
       const src = cell.source.trim();
       cell.q.md.innerHTML = src ? markdownToHTML(cell.source) : '<p class="md-empty">Empty Markdown cell: press Enter to edit.</p>';
+      typesetMath(cell.q.md);
     }
     this.renderPrompt(cell);
     this.renderOutputs(cell);

@@ -3,6 +3,7 @@
 // a vdom tree, by MIME type). The notebook view mounts the trees.
 import { AnsiUp } from 'ansi_up';
 import { marked } from 'marked';
+import { splitMath, restoreMath, typesetMath } from './math.js';
 import { h } from './vdom.js';
 import { renderJSONTree } from './jsontree.js';
 import { renderStateDiff } from './statediff.js';
@@ -173,10 +174,13 @@ export function ansiToHTML(text) {
   return a.ansi_to_html(text);
 }
 
-// markdownToHTML renders Markdown (GitHub flavoured). Notebook Markdown is
-// trusted like the rest of the notebook; the page's CSP keeps scripts out.
+// markdownToHTML renders Markdown (GitHub flavoured) with TeX math: the math
+// is kept out of Markdown's way and comes back as elements that typesetMath
+// renders (math.js). Notebook Markdown is trusted like the rest of the
+// notebook; the page's CSP keeps scripts out.
 export function markdownToHTML(src) {
-  return marked.parse(joinText(src), { async: false, gfm: true });
+  const { text, math } = splitMath(joinText(src));
+  return restoreMath(marked.parse(text, { async: false, gfm: true }), math);
 }
 
 function imageSize(meta, mime) {
@@ -206,7 +210,7 @@ export function renderMime(mime, data, metadata = {}) {
       return h('div', { class: 'out-image' },
         h('img', { src: `data:${mime};base64,${joinText(v).replace(/\s/g, '')}`, alt: altText(data), ...imageSize(metadata, mime) }));
     case MIME.markdown:
-      return h('div', { class: 'out-markdown markdown', html: markdownToHTML(v) });
+      return h('div', { class: 'out-markdown markdown', html: markdownToHTML(v), mount: typesetMath });
     case MIME.json:
       return h('div', { class: 'out-json' }, renderJSONTree(typeof v === 'string' ? safeParse(v) : v));
     default:
