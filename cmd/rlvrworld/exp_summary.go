@@ -16,8 +16,8 @@ func summarize(paths []string) (string, error) {
 	// Runs group by task, budget and RL variant (reward, prompt mix).
 	type key struct {
 		task, budget, reward, split string
-		rlChanged            float64
-		group, prompts       int
+		rlChanged                   float64
+		group, prompts              int
 	}
 	groups := map[key][]*expResult{}
 	var order []key
