@@ -21,7 +21,8 @@ import (
 var dist embed.FS
 
 // Assets is the bundled front end: index.html, app.js, app.css and the chunks
-// esbuild splits off (ECharts is loaded only when a chart is shown).
+// esbuild splits off (ECharts is loaded only when a chart is shown, KaTeX
+// with katex.css and fonts/*.woff2 only when a Markdown text holds math).
 func Assets() fs.FS {
 	sub, err := fs.Sub(dist, "dist")
 	if err != nil {
@@ -34,7 +35,9 @@ func Assets() fs.FS {
 // contentSecurityPolicy keeps notebook outputs from running scripts: cell
 // HTML is inserted as markup, and inline event handlers or foreign scripts in
 // it are blocked. Styles must stay inline-capable because CodeMirror and
-// ECharts set element styles; images may be data: URIs (PNG outputs).
+// ECharts set element styles (KaTeX too); images may be data: URIs (PNG
+// outputs). KaTeX's stylesheet and fonts come from /static/ ('self') and it
+// needs no eval.
 const contentSecurityPolicy = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; " +
 	"img-src 'self' data: blob:; font-src 'self' data:; connect-src 'self' ws: wss:; object-src 'none'; " +
 	"base-uri 'self'; frame-ancestors 'self'"
