@@ -76,12 +76,12 @@ export async function newPage(browser) {
   page.on('pageerror', (e) => page.errors.push(`pageerror: ${e.message}`));
   // The console's "Failed to load resource" names no URL; record which.
   page.on('response', (r) => { if (r.status() >= 400) page.errors.push(`HTTP ${r.status()} ${r.request().method()} ${r.url()}`); });
-  // Requests that got no response at all (a blocked font, an aborted
-  // chunk) fail without a status; they count as errors too. Navigations a
-  // test starts before the last page finished loading are not failures.
+  // Requests that got no response at all (a font or chunk the network or
+  // the CSP refused) fail without a status; they count as errors too. An
+  // aborted request is no failure: leaving a page aborts its fetches.
   page.on('requestfailed', (r) => {
     const why = r.failure()?.errorText || 'failed';
-    if (why !== 'net::ERR_ABORTED' || r.resourceType() !== 'document') page.errors.push(`request failed: ${r.method()} ${r.url()}: ${why}`);
+    if (why !== 'net::ERR_ABORTED') page.errors.push(`request failed: ${r.method()} ${r.url()}: ${why}`);
   });
   page.requested = [];
   page.on('request', (r) => page.requested.push(new URL(r.url()).pathname));

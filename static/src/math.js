@@ -196,19 +196,27 @@ function escapeHTML(s) {
 // restoreMath puts the math of splitMath back into the HTML that Markdown
 // made of its text: each formula becomes an element holding its TeX source
 // (readable as is until KaTeX has rendered it). A display formula alone in
-// a paragraph replaces the paragraph.
+// a paragraph replaces the paragraph. Inside a tag (a link's address or
+// title) a formula can be no element, so its source goes back as text.
 export function restoreMath(html, math) {
   if (!math.length) return html;
+  const source = (k) => {
+    const m = math[Number(k)];
+    if (!m) return '';
+    return m.display ? `$$${m.tex}$$` : `$${m.tex}$`;
+  };
   const el = (k) => {
     const m = math[Number(k)];
     if (!m) return '';
-    const src = m.display ? `$$${m.tex}$$` : `$${m.tex}$`;
     const kind = m.display ? 'math-display' : 'math-inline';
-    return `<span class="math ${kind}" data-tex="${escapeHTML(m.tex)}">${escapeHTML(src)}</span>`;
+    return `<span class="math ${kind}" data-tex="${escapeHTML(m.tex)}">${escapeHTML(source(k))}</span>`;
   };
   return html
     .replace(/<p>\s*\uE000(\d+)\uE001\s*<\/p>/g, (all, k) => (math[Number(k)]?.display ? `<div class="math-block">${el(k)}</div>` : all))
-    .replace(PLACEHOLDER, (_, k) => el(k));
+    .replace(/<[^>]*>|[^<]+/g, (part) => (part[0] === '<'
+      ? part.replace(PLACEHOLDER, (_, k) => escapeHTML(source(k)))
+        .replace(/%EE%80%80(\d+)%EE%80%81/g, (_, k) => escapeHTML(encodeURI(source(k))))
+      : part.replace(PLACEHOLDER, (_, k) => el(k))));
 }
 
 let katexPromise = null;

@@ -95,3 +95,11 @@ test('bad input never throws', () => {
     assert.doesNotThrow(() => markdownToHTML(src), String(src));
   }
 });
+
+test('math inside a link address or title goes back as text, never as markup in a tag', () => {
+  const a = markdownToHTML('[link]($x$) and [t](http://a "$y_1$") and [$z$](http://b)');
+  assert.match(a, /<a href="\$x\$">link<\/a>/);
+  assert.match(a, /title="\$y_1\$"/);
+  assert.match(a, /<a href="http:\/\/b"><span class="math math-inline" data-tex="z">\$z\$<\/span><\/a>/);
+  assert.ok(!/\uE000|%EE%80%80/.test(a), a);
+});
