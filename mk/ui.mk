@@ -2,7 +2,8 @@
 #
 # The bundle in static/dist is committed, so `go build ./...` works in a fresh
 # clone without Node. `make build` rebuilds it with esbuild when a source is
-# newer (running `npm ci` first if node_modules is missing); without Node it
+# newer (running `npm ci` first if node_modules is missing or older than the
+# lockfile, as when a dependency such as katex was added); without Node it
 # keeps the committed bundle and says so.
 
 # chromium drives the end-to-end tests; jupyter-nbconvert checks that saved
@@ -21,7 +22,7 @@ static/dist/app.js: $(UI_SOURCES)
 	@if ! command -v node >/dev/null 2>&1; then \
 		echo "ui: node not found; keeping the committed bundle in static/dist"; \
 	else \
-		[ -d node_modules ] || npm ci --no-audit --no-fund; \
+		if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then npm ci --no-audit --no-fund; fi; \
 		node static/build.mjs && touch static/dist/app.js; \
 	fi
 
