@@ -64,7 +64,13 @@ type budget struct {
 // sized for 2 shared CPU cores: tiny is a smoke run of a few minutes, small
 // is the one that should show the effect within 30 minutes.
 func expBudget(task, name string, seed int64) (budget, error) {
+	// Multi-step video is the video task with free-running frames: the same
+	// GRPO settings (dual clip, no entropy bonus) and data sizes.
+	video := task == "video" || task == "video-multi"
 	g := grpo.DefaultConfig(task)
+	if video {
+		g = grpo.DefaultConfig("video")
+	}
 	g.Seed = seed
 	b := budget{MLEBatch: 16, MLELR: 1e-3, GRPO: g,
 		Model: nn.Config{Layers: 2, Dim: 128, Heads: 4, Seed: 1}}
@@ -100,7 +106,7 @@ func expBudget(task, name string, seed int64) (budget, error) {
 		// continued; 16 × 8 beat it on every seed.
 		b.GRPO.GroupSize, b.GRPO.PromptsPerStep = 8, 16
 	}
-	if task == "video" {
+	if video {
 		if name == "small" {
 			// Not yet re-run with early stopping (time): video keeps the
 			// fixed 800-step start model on 4,000 transitions that its
@@ -144,14 +150,15 @@ type expResult struct {
 
 // metricKeys are the metric columns per task, in table order.
 var metricKeys = map[string][]string{
-	"textgame": {"acc_overall", "acc_changed", "acc_unchanged"},
-	"web":      {"precision", "recall", "f1"},
-	"video":    {"mse", "psnr", "ssim", "mae", "repetition"},
+	"textgame":    {"acc_overall", "acc_changed", "acc_unchanged"},
+	"web":         {"precision", "recall", "f1"},
+	"video":       {"mse", "psnr", "ssim", "mae", "repetition"},
+	"video-multi": {"mse", "psnr", "ssim", "mae", "repetition"},
 }
 
 func runExp(args []string) int {
 	fs := flag.NewFlagSet("exp", flag.ContinueOnError)
-	taskName := fs.String("task", "", "textgame, web, video, web-agent or policy-eval")
+	taskName := fs.String("task", "", "textgame, web, video, video-multi, web-agent or policy-eval")
 	budgetName := fs.String("budget", "tiny", "tiny, small or full")
 	seed := fs.Int64("seed", 1, "seed of data order, sampling and the RL run")
 	out := fs.String("out", "", "write the JSON result to this file")
