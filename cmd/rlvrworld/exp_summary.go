@@ -17,6 +17,7 @@ func summarize(paths []string) (string, error) {
 	type key struct {
 		task, budget, reward, split string
 		rlChanged                   float64
+		lr                          float32
 		group, prompts              int
 	}
 	groups := map[key][]*expResult{}
@@ -32,7 +33,7 @@ func summarize(paths []string) (string, error) {
 		}
 		k := key{task: r.Task, budget: r.Budget, reward: r.Reward, rlChanged: r.RLChanged, split: r.EvalSplit}
 		if r.GRPO != nil {
-			k.group, k.prompts = r.GRPO.GroupSize, r.GRPO.PromptsPerStep
+			k.group, k.prompts, k.lr = r.GRPO.GroupSize, r.GRPO.PromptsPerStep, r.GRPO.LR
 		}
 		if _, ok := groups[k]; !ok {
 			order = append(order, k)
@@ -56,7 +57,10 @@ func summarize(paths []string) (string, error) {
 		if a.rlChanged != b.rlChanged {
 			return a.rlChanged < b.rlChanged
 		}
-		return a.group*1000+a.prompts < b.group*1000+b.prompts
+		if a.group*1000+a.prompts != b.group*1000+b.prompts {
+			return a.group*1000+a.prompts < b.group*1000+b.prompts
+		}
+		return a.lr < b.lr
 	})
 	var sb strings.Builder
 	for _, k := range order {
@@ -77,7 +81,7 @@ func summarize(paths []string) (string, error) {
 			variant += ", RL reward " + k.reward
 		}
 		if k.group > 0 {
-			variant += fmt.Sprintf(", G=%d, %d prompts/step", k.group, k.prompts)
+			variant += fmt.Sprintf(", G=%d, %d prompts/step, LR %g", k.group, k.prompts, k.lr)
 		}
 		if k.rlChanged > 0 {
 			variant += fmt.Sprintf(", RL prompts %.0f%% changed", 100*k.rlChanged)
