@@ -20,6 +20,7 @@ import (
 	"github.com/rlvrworld/rlvrworld/stdlib/envs/textgame"
 	"github.com/rlvrworld/rlvrworld/stdlib/grpo"
 	"github.com/rlvrworld/rlvrworld/stdlib/nn"
+	"github.com/rlvrworld/rlvrworld/stdlib/train"
 )
 
 func init() {
@@ -437,31 +438,11 @@ func (e *experiment) pretrain(ctx context.Context, task envs.Task, b budget, cfg
 
 // valLoss is the mean response-token NLL of m on the examples.
 func valLoss(ctx context.Context, m *nn.Model, val []envs.Example, batch int) (float64, error) {
-	sum, cnt := 0.0, 0.0
-	for i := 0; i < len(val); i += batch {
-		if err := ctx.Err(); err != nil {
-			return 0, err
-		}
-		var exs []*envs.Example
-		for j := i; j < min(i+batch, len(val)); j++ {
-			exs = append(exs, &val[j])
-		}
-		b, mask, err := packMLE(exs, m.Config().MaxSeq)
-		if err != nil {
-			return 0, fmt.Errorf("validation loss: %w", err)
-		}
-		logp, _ := m.Forward(b)
-		for k, w := range mask {
-			if w != 0 {
-				sum -= float64(logp[k])
-				cnt++
-			}
-		}
+	l, err := train.Loss(ctx, m, sequences(val), batch)
+	if err != nil {
+		return 0, fmt.Errorf("validation loss: %w", err)
 	}
-	if cnt == 0 {
-		return 0, fmt.Errorf("validation loss: no response tokens in %d examples", len(val))
-	}
-	return sum / cnt, nil
+	return l, nil
 }
 
 // pretrainOnly builds the shipped checkpoint of a task.

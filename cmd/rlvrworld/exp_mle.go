@@ -8,13 +8,15 @@ import (
 
 	"github.com/rlvrworld/rlvrworld/stdlib/envs"
 	"github.com/rlvrworld/rlvrworld/stdlib/nn"
+	"github.com/rlvrworld/rlvrworld/stdlib/train"
 )
 
 // mleRun is teacher-forced MLE on (prompt, target) pairs with a
 // response-only mask: the pretraining of the start checkpoint and the
-// "MLE continued" control of every experiment. It is kept here, small and
-// explicit, so that both arms of an experiment use the same optimizer
-// settings and batch draw; stdlib/train is the notebook-facing MLE trainer.
+// "MLE continued" control of every experiment. Its batch draw (uniform with
+// replacement from one seeded stream) is what the shipped checkpoints were
+// built with, so it stays here rather than in train.MLE's shuffled epochs;
+// the batch layout and the validation loss are stdlib/train's.
 type mleRun struct {
 	model *nn.Model
 	opt   *nn.AdamW
@@ -32,32 +34,25 @@ func newMLERun(m *nn.Model, lr float32, batch int, seed int64) *mleRun {
 	}
 }
 
-// packMLE packs examples as prompt ++ target, inputs seq[:-1], targets
-// seq[1:], right-padded with 0; the mask is 1 on target tokens.
-func packMLE(exs []*envs.Example, maxSeq int) (*nn.Batch, []float32, error) {
-	T := 0
-	for _, ex := range exs {
-		if l := len(ex.Prompt) + len(ex.Target) - 1; l > T {
-			T = l
-		}
-	}
-	if T > maxSeq {
-		return nil, nil, fmt.Errorf("example of %d tokens exceeds the model's context of %d", T+1, maxSeq)
-	}
-	B := len(exs)
-	b := &nn.Batch{B: B, T: T, Inputs: make([]int, B*T), Targets: make([]int, B*T)}
-	mask := make([]float32, B*T)
+// sequences views examples as stdlib/train's (prompt, response) pairs.
+func sequences(exs []envs.Example) []train.Sequence {
+	seqs := make([]train.Sequence, len(exs))
 	for i, ex := range exs {
-		seq := append(append([]int(nil), ex.Prompt...), ex.Target...)
-		P := len(ex.Prompt)
-		for t := 0; t < len(seq)-1; t++ {
-			b.Inputs[i*T+t] = seq[t]
-			b.Targets[i*T+t] = seq[t+1]
-			if t+1 >= P {
-				mask[i*T+t] = 1
-			}
+		seqs[i] = train.Sequence{Prompt: ex.Prompt, Response: ex.Target}
+	}
+	return seqs
+}
+
+// packMLE lays out a batch with train.Pack (inputs seq[:-1], targets
+// seq[1:], right-padded with 0, mask 1 on target tokens), after checking
+// that every example fits the model's context.
+func packMLE(seqs []train.Sequence, maxSeq int) (*nn.Batch, []float32, error) {
+	for _, s := range seqs {
+		if n := len(s.Prompt) + len(s.Response); n-1 > maxSeq {
+			return nil, nil, fmt.Errorf("example of %d tokens exceeds the model's context of %d", n, maxSeq)
 		}
 	}
+	b, mask := train.Pack(seqs, 0)
 	return b, mask, nil
 }
 
@@ -69,11 +64,12 @@ func (r *mleRun) steps(ctx context.Context, data []envs.Example, n int, onStep f
 		if err := ctx.Err(); err != nil {
 			return last, err
 		}
-		exs := make([]*envs.Example, r.batch)
-		for i := range exs {
-			exs[i] = &data[r.rng.Intn(len(data))]
+		seqs := make([]train.Sequence, r.batch)
+		for i := range seqs {
+			ex := &data[r.rng.Intn(len(data))]
+			seqs[i] = train.Sequence{Prompt: ex.Prompt, Response: ex.Target}
 		}
-		b, mask, err := packMLE(exs, r.model.Config().MaxSeq)
+		b, mask, err := packMLE(seqs, r.model.Config().MaxSeq)
 		if err != nil {
 			return last, err
 		}
