@@ -525,8 +525,9 @@ func (be *Backend) AttentionBackward(dqkv, dout, qkv, att []float32, B, T, C, NH
 	})
 }
 
-// AttentionKV: one matrix-vector product pair per (token, head) when a row
-// brings a single new token (decoding: the cost is reading the cache once),
+// AttentionKV: one fused pass (attnDecode), or else one matrix-vector
+// product pair, per (token, head) when a row brings a single new token
+// (decoding: the cost is reading the cache once),
 // and small matrix products per (run, head) when it brings several
 // (prefill: the cache rows are reused across the run's queries).
 func (be *Backend) AttentionKV(out, qkv, kc, vc []float32, rows, pos []int32, N, C, NH, Tc int) {
@@ -569,6 +570,9 @@ func (be *Backend) AttentionKV(out, qkv, kc, vc []float32, rows, pos []int32, N,
 			q := qkv[rn.lo*C3+h*hs:]
 			o := out[rn.lo*C+h*hs:]
 			if n == 1 {
+				if attnDecode(q, kc[base:], vc[base:], Tk, hs, scale, o, sc) {
+					continue
+				}
 				sgemv(false, Tk, hs, scale, kc[base:], hs, q, 0, sc)
 				softmaxCausalRow(sc, Tk-1)
 				sgemv(true, Tk, hs, 1, vc[base:], hs, sc, 0, o)

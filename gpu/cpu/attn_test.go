@@ -1,0 +1,93 @@
+package cpu
+
+import (
+	"fmt"
+	"math/rand"
+	"testing"
+
+	"github.com/rlvrworld/rlvrworld/gpu/gputest"
+)
+
+// TestAttentionKVDecode decodes whole sequences one token per row and step,
+// for head sizes the fused kernel takes (multiples of 8, below, at and
+// above 64) and one it leaves to the matrix-vector path, and holds every
+// output to float64 full causal attention. At input scale 3 the logits
+// spread over tens of units, so float32 rounding of the scores is amplified
+// by the softmax and the bound is looser.
+func TestAttentionKVDecode(t *testing.T) {
+	be := New()
+	rng := rand.New(rand.NewSource(7))
+	for _, c := range []struct{ C, NH, T int }{{128, 2, 40}, {72, 3, 17}, {144, 1, 9}, {8, 1, 33}, {12, 3, 10}} {
+		for _, scale := range []float64{1, 3} {
+			t.Run(fmt.Sprintf("hs%d_T%d_x%g", c.C/c.NH, c.T, scale), func(t *testing.T) {
+				R, C, NH, T := 3, c.C, c.NH, c.T
+				qkv := make([]float32, R*T*3*C)
+				qkv64 := make([]float64, len(qkv))
+				for i := range qkv {
+					qkv[i] = float32(rng.NormFloat64() * scale)
+					qkv64[i] = float64(qkv[i])
+				}
+				want, _ := gputest.Attention(qkv64, R, T, C, NH)
+				kc, vc := make([]float32, R*T*C), make([]float32, R*T*C)
+				in, out := make([]float32, R*3*C), make([]float32, R*C)
+				rows, pos := make([]int32, R), make([]int32, R)
+				for p := 0; p < T; p++ {
+					for r := 0; r < R; r++ {
+						rows[r], pos[r] = int32(r), int32(p)
+						copy(in[r*3*C:(r+1)*3*C], qkv[(r*T+p)*3*C:(r*T+p+1)*3*C])
+					}
+					be.AttentionKV(out, in, kc, vc, rows, pos, R, C, NH, T)
+					for r := 0; r < R; r++ {
+						s := r*T + p
+						gputest.Close(t, fmt.Sprintf("row %d pos %d", r, p), out[r*C:(r+1)*C], want[s*C:(s+1)*C], 1e-5*scale*scale, 1e-4)
+					}
+				}
+			})
+		}
+	}
+}
+
+// TestAttnDecodeTaken: where the machine has AVX2 and FMA, decoding with a
+// head size that is a multiple of 8 goes through the fused kernel.
+func TestAttnDecodeTaken(t *testing.T) {
+	q, k, v := make([]float32, 64), make([]float32, 3*64), make([]float32, 3*64)
+	out, sc := make([]float32, 64), make([]float32, 3)
+	if got := attnDecode(q, k, v, 3, 64, 1, out, sc); got != fusedDecode {
+		t.Fatalf("attnDecode(hs=64) ran = %v, want %v (fusedDecode)", got, fusedDecode)
+	}
+	if attnDecode(q[:12], k[:36], v[:36], 3, 12, 1, out, sc) {
+		t.Fatal("attnDecode took hs=12, which is not a multiple of 8")
+	}
+	t.Logf("backend %s, fused decode attention: %v", New().Name(), fusedDecode)
+}
+
+// TestAttnDecodeUnderflow: scores 100 apart leave one key with all the
+// weight; the others' exp underflows to exactly 0, in the vector lanes and
+// in the tail past the last multiple of 8.
+func TestAttnDecodeUnderflow(t *testing.T) {
+	const T, hs = 11, 16
+	q, k, v := make([]float32, hs), make([]float32, T*hs), make([]float32, T*hs)
+	q[0] = 1
+	for i := 0; i < T; i++ {
+		k[i*hs] = float32(-100 * i)
+		for j := 0; j < hs; j++ {
+			v[i*hs+j] = float32(i*hs + j)
+		}
+	}
+	if !fusedDecode {
+		t.Skip("this build or CPU has no fused decode kernel (purego, or no AVX2/FMA)")
+	}
+	for _, best := range []int{0, 9} { // in the vector part, in the tail
+		k[best*hs] = 500
+		out, sc := make([]float32, hs), make([]float32, T)
+		if !attnDecode(q, k, v, T, hs, 1, out, sc) {
+			t.Fatal("attnDecode declined hs=16")
+		}
+		for j := 0; j < hs; j++ {
+			if out[j] != v[best*hs+j] {
+				t.Fatalf("best key %d: out[%d] = %g, want %g", best, j, out[j], v[best*hs+j])
+			}
+		}
+		k[best*hs] = float32(-100 * best)
+	}
+}
