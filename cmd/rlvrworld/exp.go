@@ -145,6 +145,9 @@ type expResult struct {
 	// EvalSplit is "val" when the rows were evaluated on the validation
 	// split (for choosing settings without touching test).
 	EvalSplit string `json:"eval_split,omitempty"`
+	// EvalDecoding is "greedy" when --eval-greedy replaced the task's
+	// evaluation sampling (a video diagnostic).
+	EvalDecoding string `json:"eval_decoding,omitempty"`
 	// GRPO is the RLVR configuration used.
 	GRPO *grpo.Config `json:"grpo,omitempty"`
 	Rows []expRow     `json:"rows"`
@@ -173,6 +176,7 @@ func runExp(args []string) int {
 	group := fs.Int("group", 0, "override the GRPO group size G")
 	prompts := fs.Int("prompts", 0, "override the GRPO prompts per step")
 	rlSteps := fs.Int("rl-steps", 0, "override the number of GRPO steps (MLE continued follows)")
+	evalGreedy := fs.Bool("eval-greedy", false, "evaluate with greedy decoding whatever the task's settings (video: sampling noise hides repeated frames)")
 	evalSplit := fs.String("eval-split", "test", "split the rows are evaluated on: test (the table) or val (choosing settings)")
 	summary := fs.Bool("summarize", false, "print the mean ± std table of the result files given as arguments")
 	if err := fs.Parse(args); err != nil {
@@ -202,8 +206,8 @@ func runExp(args []string) int {
 		logw = io.Discard
 	}
 	e := &experiment{task: *taskName, budgetName: *budgetName, seed: *seed, ckptDir: *ckptDir, log: logw, reward: *reward,
-		evalSplit: envs.Split(*evalSplit),
-		over:      budgetOverride{LR: *lr, RLChanged: *rlChanged, Group: *group, Prompts: *prompts, RLSteps: *rlSteps}}
+		evalSplit: envs.Split(*evalSplit), evalGreedy: *evalGreedy,
+		over: budgetOverride{LR: *lr, RLChanged: *rlChanged, Group: *group, Prompts: *prompts, RLSteps: *rlSteps}}
 	var res *expResult
 	var err error
 	switch {
@@ -243,6 +247,8 @@ type experiment struct {
 	reward string
 	// evalSplit is the split the rows are evaluated on (test or val).
 	evalSplit envs.Split
+	// evalGreedy decodes the evaluation greedily (--eval-greedy).
+	evalGreedy bool
 	// over overrides budget settings from the command line.
 	over budgetOverride
 }
@@ -506,6 +512,9 @@ func (e *experiment) runModels(ctx context.Context, taskName string) (res *expRe
 	if e.evalSplit == envs.Val {
 		res.EvalSplit = "val"
 	}
+	if e.evalGreedy {
+		res.EvalDecoding = "greedy"
+	}
 	train, test, err := e.data(ctx, task, b)
 	if err != nil {
 		return nil, nil, err
@@ -515,7 +524,7 @@ func (e *experiment) runModels(ctx context.Context, taskName string) (res *expRe
 		return nil, nil, err
 	}
 	eval := func(m *nn.Model, method string, steps int, wall float64) error {
-		ev, err := grpo.Evaluate(ctx, m, task, test, grpo.EvalOptions{Seed: e.seed})
+		ev, err := grpo.Evaluate(ctx, m, task, test, grpo.EvalOptions{Seed: e.seed, Greedy: e.evalGreedy})
 		if err != nil {
 			return fmt.Errorf("evaluate %s: %w", method, err)
 		}

@@ -15,10 +15,10 @@ import (
 func summarize(paths []string) (string, error) {
 	// Runs group by task, budget and RL variant (reward, prompt mix).
 	type key struct {
-		task, budget, reward, split string
-		rlChanged                   float64
-		lr                          float32
-		group, prompts              int
+		task, budget, reward, split, decoding string
+		rlChanged                             float64
+		lr                                    float32
+		group, prompts                        int
 	}
 	groups := map[key][]*expResult{}
 	var order []key
@@ -31,7 +31,7 @@ func summarize(paths []string) (string, error) {
 		if err := json.Unmarshal(data, &r); err != nil {
 			return "", fmt.Errorf("%s: %w", p, err)
 		}
-		k := key{task: r.Task, budget: r.Budget, reward: r.Reward, rlChanged: r.RLChanged, split: r.EvalSplit}
+		k := key{task: r.Task, budget: r.Budget, reward: r.Reward, rlChanged: r.RLChanged, split: r.EvalSplit, decoding: r.EvalDecoding}
 		if r.GRPO != nil {
 			k.group, k.prompts, k.lr = r.GRPO.GroupSize, r.GRPO.PromptsPerStep, r.GRPO.LR
 		}
@@ -50,6 +50,9 @@ func summarize(paths []string) (string, error) {
 		}
 		if a.split != b.split {
 			return a.split < b.split
+		}
+		if a.decoding != b.decoding {
+			return a.decoding < b.decoding
 		}
 		if a.reward != b.reward {
 			return a.reward < b.reward
@@ -76,6 +79,9 @@ func summarize(paths []string) (string, error) {
 		variant := ""
 		if k.split != "" {
 			variant += ", evaluated on " + k.split
+		}
+		if k.decoding != "" {
+			variant += ", " + k.decoding + " evaluation"
 		}
 		if k.reward != "" {
 			variant += ", RL reward " + k.reward

@@ -17,6 +17,10 @@ type EvalOptions struct {
 	Seed int64
 	// Workers is the number of scoring goroutines (default GOMAXPROCS).
 	Workers int
+	// Greedy decodes greedily whatever the task's evaluation settings: for
+	// video, where sampling noise alone makes an exact repeat of a frame
+	// unlikely, it shows what the model itself predicts.
+	Greedy bool
 }
 
 // EvalResult is the outcome of evaluating a model on a split.
@@ -32,7 +36,8 @@ type EvalResult struct {
 }
 
 // Evaluate decodes every example with the task's evaluation settings
-// (greedy for language, temperature 1 with top-k for video), scores the
+// (greedy for language, temperature 1 with top-k for video; opts.Greedy
+// for greedy everywhere), scores the
 // responses with the verifier and aggregates them with Task.Evaluate. It
 // returns ctx.Err() promptly when ctx is cancelled.
 func Evaluate(ctx context.Context, m *nn.Model, task envs.Task, exs []envs.Example, opts EvalOptions) (*EvalResult, error) {
@@ -66,6 +71,9 @@ func Evaluate(ctx context.Context, m *nn.Model, task envs.Task, exs []envs.Examp
 			TopK:        dec.EvalTopK,
 			Stop:        dec.Stop,
 			Seed:        opts.Seed*1000003 + int64(lo) + 17,
+		}
+		if opts.Greedy {
+			so.Temperature, so.TopK = 0, 0
 		}
 		if dec.Force != nil {
 			base := lo

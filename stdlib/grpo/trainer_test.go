@@ -22,6 +22,8 @@ type toyTask struct {
 	// force, when set, injects token 1 after every generated token, to test
 	// that injected tokens are masked out.
 	force bool
+	// evalTemp is the evaluation temperature (0: greedy).
+	evalTemp float64
 }
 
 func (t *toyTask) Name() string   { return "toy" }
@@ -69,7 +71,7 @@ func (t *toyTask) Evaluate(exs []envs.Example, scores []envs.Score) map[string]f
 }
 
 func (t *toyTask) Decoding() envs.Decoding {
-	d := envs.Decoding{MaxTokens: t.respLen, Stop: -1}
+	d := envs.Decoding{MaxTokens: t.respLen, Stop: -1, EvalTemperature: t.evalTemp}
 	if t.force {
 		d.MaxTokens = 2 * t.respLen
 		d.Force = func(ex *envs.Example, response []int) []int {
@@ -290,6 +292,31 @@ func TestEvaluateReportsScoresAndResponses(t *testing.T) {
 	cancel()
 	if _, err := Evaluate(ctx, tinyModel(t, task.vocab), task, test, EvalOptions{}); err == nil {
 		t.Error("evaluate ignored a cancelled context")
+	}
+}
+
+// TestEvaluateGreedy: with Greedy, a task that evaluates by sampling is
+// decoded by argmax, the same as the model's own greedy sampling.
+func TestEvaluateGreedy(t *testing.T) {
+	task := &toyTask{vocab: 8, respLen: 4, evalTemp: 1}
+	test, _ := task.Generate(context.Background(), envs.Test, 10, 3)
+	m := tinyModel(t, task.vocab)
+	res, err := Evaluate(context.Background(), m, task, test, EvalOptions{Greedy: true, Seed: 5})
+	if err != nil {
+		t.Fatal(err)
+	}
+	prompts := make([][]int, len(test))
+	for i := range test {
+		prompts[i] = test[i].Prompt
+	}
+	want, err := m.Sample(context.Background(), prompts, nn.SampleOptions{MaxNew: 4, Stop: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range want {
+		if fmt.Sprint(res.Responses[i]) != fmt.Sprint(want[i].Tokens) {
+			t.Fatalf("example %d: greedy evaluation decoded %v, argmax sampling %v", i, res.Responses[i], want[i].Tokens)
+		}
 	}
 }
 
