@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/rlvrworld/rlvrworld/stdlib/envs"
+	"github.com/rlvrworld/rlvrworld/stdlib/envs/robot"
 	"github.com/rlvrworld/rlvrworld/stdlib/envs/textgame"
 	"github.com/rlvrworld/rlvrworld/stdlib/grpo"
 	"github.com/rlvrworld/rlvrworld/stdlib/nn"
@@ -170,7 +171,7 @@ func runExp(args []string) int {
 	ckptDir := fs.String("checkpoints", "checkpoints", "folder of the shipped MLE checkpoints")
 	pretrainTo := fs.String("pretrain-to", "", "only pretrain the MLE start model and save it here (make checkpoints)")
 	quiet := fs.Bool("q", false, "no per-step progress on stderr")
-	reward := fs.String("reward", "", "text game reward for RLVR: task (default) or binary")
+	reward := fs.String("reward", "", "RLVR reward: text game task (default) or binary; video motion (adds the moved-patch accuracy)")
 	rlChanged := fs.Float64("rl-changed", -1, "share of changed transitions among the RLVR prompts (0: the data's own mix; default: the budget's)")
 	lr := fs.Float64("lr", 0, "override the RLVR learning rate")
 	group := fs.Int("group", 0, "override the GRPO group size G")
@@ -515,6 +516,13 @@ func (e *experiment) runModels(ctx context.Context, taskName string) (res *expRe
 	if e.evalGreedy {
 		res.EvalDecoding = "greedy"
 	}
+	rlTask := task
+	if e.reward != "" { // checked before any training
+		if rlTask, err = rlRewardTask(task, e.reward); err != nil {
+			return nil, nil, err
+		}
+		res.Reward = e.reward
+	}
 	train, test, err := e.data(ctx, task, b)
 	if err != nil {
 		return nil, nil, err
@@ -549,16 +557,6 @@ func (e *experiment) runModels(ctx context.Context, taskName string) (res *expRe
 	}
 
 	t0 = time.Now()
-	rlTask := task
-	if e.reward != "" {
-		if task.Name() != "textgame" {
-			return nil, nil, fmt.Errorf("--reward applies to the text game only")
-		}
-		if rlTask, err = textgame.New(textgame.Options{Reward: e.reward}); err != nil {
-			return nil, nil, err
-		}
-		res.Reward = e.reward
-	}
 	tr, err := grpo.NewTrainer(start.Clone(), rlTask, b.GRPO)
 	if err != nil {
 		return nil, nil, err
@@ -576,6 +574,27 @@ func (e *experiment) runModels(ctx context.Context, taskName string) (res *expRe
 		return nil, nil, err
 	}
 	return res, models, nil
+}
+
+// motionWeight is the weight of the moved-patch accuracy in the video
+// reward of --reward motion: enough that a frozen frame (0) trails a
+// correct move (1) by more than pixel error separates them, while pixel
+// error still ranks the rest.
+const motionWeight = 0.25
+
+// rlRewardTask is the task whose verifier gives RLVR its reward under
+// --reward: the text game's binary reward, or video with the moved-patch
+// term. Rows are still evaluated with the task's own metrics.
+func rlRewardTask(task envs.Task, reward string) (envs.Task, error) {
+	switch {
+	case task.Name() == "textgame" && (reward == "binary" || reward == "task"):
+		return textgame.New(textgame.Options{Reward: reward})
+	case (task.Name() == "video" || task.Name() == "video-multi") && reward == "motion":
+		opt := videoOptions(task.Name())
+		opt.Motion = motionWeight
+		return robot.NewTask(opt)
+	}
+	return nil, fmt.Errorf("--reward %q does not apply to %s (text game: task or binary; video: motion)", reward, task.Name())
 }
 
 func round3(x float64) float64 {

@@ -65,6 +65,11 @@ func TestExpBadFlags(t *testing.T) {
 	if code := runExp(nil); code != 2 {
 		t.Errorf("no task: exit %d", code)
 	}
+	for _, bad := range [][]string{{"web", "motion"}, {"video", "binary"}, {"textgame", "motion"}} {
+		if code := runExp([]string{"--task", bad[0], "--budget", "smoke", "--reward", bad[1], "-q"}); code != 1 {
+			t.Errorf("--reward %s on %s: exit %d", bad[1], bad[0], code)
+		}
+	}
 }
 
 // TestPredictionValue checks the agent's scoring on a real site: the

@@ -11,11 +11,20 @@ import (
 // The robot video tasks: "video" predicts one frame, "video-multi" three
 // frames with the true actions injected between them.
 func init() {
-	registerTask("video", func() (envs.Task, error) { return robot.NewTask(robot.Options{Steps: 1}) })
-	registerTask("video-multi", func() (envs.Task, error) { return robot.NewTask(robot.Options{Steps: 3}) })
+	for _, name := range []string{"video", "video-multi"} {
+		registerTask(name, func() (envs.Task, error) { return robot.NewTask(videoOptions(name)) })
+	}
 	registerBench("video", "frame rewards/s on one core, tokenizer encode and training speed", func(args []string) (any, error) {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 		defer cancel()
 		return robot.Bench(ctx)
 	})
+}
+
+// videoOptions are the robot task's options behind a task name.
+func videoOptions(name string) robot.Options {
+	if name == "video-multi" {
+		return robot.Options{Steps: 3}
+	}
+	return robot.Options{Steps: 1}
 }

@@ -54,6 +54,15 @@ type Options struct {
 	// Perceptual is the perceptual distance of the reward (default
 	// verify.SSIMDistance, 1 - SSIM, standing in for LPIPS).
 	Perceptual verify.Perceptual
+	// Motion is the weight of the moved-patch accuracy in the reward (0,
+	// the default: not in it). Per predicted frame whose true tokens
+	// differ from the frame before, the reward gains Motion times the share
+	// of those changed token positions predicted exactly. It plays the part
+	// of acc_changed in the text game's task-specific reward: a frozen
+	// frame scores 0 on it, so copying the last frame is no longer a safe
+	// answer when pixel error alone barely separates it from a small
+	// correct move.
+	Motion float64
 }
 
 // Task is the robot video world-model task. It implements envs.Task and
@@ -123,6 +132,9 @@ func NewTask(opt Options) (*Task, error) {
 	}
 	if opt.Bins < 2 || opt.Bins > 64 {
 		return nil, fmt.Errorf("robot: bins %d out of range 2..64", opt.Bins)
+	}
+	if opt.Motion < 0 || math.IsNaN(opt.Motion) {
+		return nil, fmt.Errorf("robot: motion weight %v must be >= 0", opt.Motion)
 	}
 	if opt.NoOp >= 1 {
 		return nil, fmt.Errorf("robot: no-op share %v out of [0,1)", opt.NoOp)
@@ -470,10 +482,13 @@ func worst(why string) envs.Score {
 var LowestReward = verify.WorstFrame.Reward()
 
 // Score decodes each predicted frame and compares it with the truth. The
-// reward is the mean over steps of -(MAE + perceptual), 0 at best. Metrics:
-// mae, mse, psnr, ssim, perceptual (means over steps), repetition (1 when
-// the last predicted frame's tokens equal the frame's before it while the
-// truth changed) and invalid. A response of the wrong length or with a
+// reward is the mean over steps of -(MAE + perceptual), 0 at best, plus
+// Options.Motion times the moved-patch accuracy of each step that moved.
+// Metrics: mae, mse, psnr, ssim, perceptual (means over steps), repetition
+// (1 when the last predicted frame's tokens equal the frame's before it
+// while the truth changed), invalid, and moved_acc (the share of moved
+// token positions predicted exactly, over the steps that moved; absent when
+// none did). A response of the wrong length or with a
 // frame token outside the codebook scores LowestReward with Err set.
 // Tokens at the action positions of a multi-step response are ignored:
 // they are injected, not generated.
@@ -500,7 +515,7 @@ func (t *Task) Score(ex *envs.Example, response []int) envs.Score {
 		return worst(fmt.Sprintf("response has %d tokens, want %d", len(response), t.ResponseLen()))
 	}
 	var sum verify.FrameMetrics
-	var reward float64
+	var reward, moved, nMoved float64
 	buf := make([]float32, p.Size*p.Size*3)
 	for j := 0; j < t.opt.Steps; j++ {
 		f, err := t.cb.DecodeFloat(t.frameOf(response, j), p.Size, p.Size, buf)
@@ -512,6 +527,11 @@ func (t *Task) Score(ex *envs.Example, response []int) envs.Score {
 			return worst(fmt.Sprintf("frame %d: %v", j, err))
 		}
 		reward += m.Reward()
+		if acc, ok := movedAccuracy(t.frameOf(response, j), p.FrameTokens[j], prevTruthTokens(p, j)); ok {
+			moved += acc
+			nMoved++
+			reward += t.opt.Motion * acc
+		}
 		sum.MAE += m.MAE
 		sum.MSE += m.MSE
 		sum.PSNR += m.PSNR
@@ -528,17 +548,47 @@ func (t *Task) Score(ex *envs.Example, response []int) envs.Score {
 	if verify.Repeated(t.frameOf(response, last), prevPred, p.FrameTokens[last], prevTruth) {
 		rep = 1
 	}
-	return envs.Score{
-		Reward: reward / n,
-		Metrics: map[string]float64{
-			"mae": sum.MAE / n, "mse": sum.MSE / n, "psnr": sum.PSNR / n, "ssim": sum.SSIM / n,
-			"perceptual": sum.Perceptual / n, "repetition": rep, "invalid": 0,
-		},
+	metrics := map[string]float64{
+		"mae": sum.MAE / n, "mse": sum.MSE / n, "psnr": sum.PSNR / n, "ssim": sum.SSIM / n,
+		"perceptual": sum.Perceptual / n, "repetition": rep, "invalid": 0,
 	}
+	if nMoved > 0 {
+		metrics["moved_acc"] = moved / nMoved
+	}
+	return envs.Score{Reward: reward / n, Metrics: metrics}
+}
+
+// prevTruthTokens is the true frame before predicted frame j: the last
+// context frame, or the true frame j-1 of a multi-step rollout.
+func prevTruthTokens(p *Payload, j int) []int {
+	if j == 0 {
+		return p.ContextTokens[len(p.ContextTokens)-1]
+	}
+	return p.FrameTokens[j-1]
+}
+
+// movedAccuracy is the share of the token positions where truth differs
+// from prev that pred gets exactly; ok is false when nothing moved.
+func movedAccuracy(pred, truth, prev []int) (acc float64, ok bool) {
+	moved, right := 0, 0
+	for i, v := range truth {
+		if i < len(prev) && prev[i] == v {
+			continue
+		}
+		moved++
+		if i < len(pred) && pred[i] == v {
+			right++
+		}
+	}
+	if moved == 0 {
+		return 0, false
+	}
+	return float64(right) / float64(moved), true
 }
 
 // Evaluate averages the scores' metrics (mse, psnr, ssim, mae, perceptual,
-// repetition, invalid, reward) over all examples, and mse and ssim also
+// repetition, invalid, reward) over all examples, moved_acc over those
+// where some frame moved, and mse and ssim also
 // over the changed and the unchanged ones (mse_changed, ...).
 // repetition_changed is the repetition rate among changed examples, the
 // rate the paper reports.
@@ -548,10 +598,14 @@ func (t *Task) Evaluate(exs []envs.Example, scores []envs.Score) map[string]floa
 		return out
 	}
 	keys := []string{"mse", "psnr", "ssim", "mae", "perceptual", "repetition", "invalid"}
-	var n, nc, nu float64
+	var n, nc, nu, moved, nMoved float64
 	for i, s := range scores {
 		n++
 		out["reward"] += s.Reward
+		if v, ok := s.Metrics["moved_acc"]; ok {
+			moved += v
+			nMoved++
+		}
 		suf := "_unchanged"
 		if exs[i].Changed {
 			suf = "_changed"
@@ -583,6 +637,9 @@ func (t *Task) Evaluate(exs []envs.Example, scores []envs.Score) map[string]floa
 	}
 	delete(out, "repetition_unchanged") // always 0 by definition
 	out["changed_share"] = nc / n
+	if nMoved > 0 {
+		out["moved_acc"] = moved / nMoved
+	}
 	return out
 }
 

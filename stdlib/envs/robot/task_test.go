@@ -638,3 +638,62 @@ func FuzzExample(f *testing.F) {
 		}
 	})
 }
+
+// TestMotionReward: the moved-patch accuracy is 1 for the truth and 0 for a
+// copy of the last frame when the truth moved, exact for a half-right
+// frame, and with Motion = 0.5 it adds exactly half of itself to the reward
+// (one step) while the pixel metrics stay those of the plain reward.
+func TestMotionReward(t *testing.T) {
+	plain := newTask(t, Options{})
+	motion := newTask(t, Options{Motion: 0.5})
+	if _, err := NewTask(Options{Motion: -1}); err == nil {
+		t.Fatal("a negative motion weight was accepted")
+	}
+	exs := gen(t, plain, envs.Test, 40, 9)
+	moved := 0
+	for i := range exs {
+		ex := &exs[i]
+		p := ex.Payload.(*Payload)
+		last := p.ContextTokens[len(p.ContextTokens)-1]
+		var pos []int // token positions that moved
+		for k, v := range p.FrameTokens[0] {
+			if last[k] != v {
+				pos = append(pos, k)
+			}
+		}
+		truth, cp := motion.Score(ex, ex.Target), motion.Score(ex, last)
+		if len(pos) == 0 {
+			if _, ok := truth.Metrics["moved_acc"]; ok || truth.Reward != 0 {
+				t.Fatalf("example %d: nothing moved, but truth scores %+v", i, truth)
+			}
+			continue
+		}
+		moved++
+		if truth.Metrics["moved_acc"] != 1 || truth.Reward != 0.5 {
+			t.Fatalf("example %d: truth moved_acc %v reward %v, want 1 and 0.5", i, truth.Metrics["moved_acc"], truth.Reward)
+		}
+		if cp.Metrics["moved_acc"] != 0 {
+			t.Fatalf("example %d: a copy of the last frame gets moved_acc %v", i, cp.Metrics["moved_acc"])
+		}
+		// Half of the moved positions right, the rest left as before.
+		half := append([]int(nil), last...)
+		for _, k := range pos[:len(pos)/2] {
+			half[k] = p.FrameTokens[0][k]
+		}
+		want := float64(len(pos)/2) / float64(len(pos))
+		hm, hp := motion.Score(ex, half), plain.Score(ex, half)
+		if hm.Metrics["moved_acc"] != want || math.Abs(hm.Reward-(hp.Reward+0.5*want)) > 1e-12 || hm.Metrics["mse"] != hp.Metrics["mse"] {
+			t.Fatalf("example %d: half-right frame: moved_acc %v (want %v), reward %v against plain %v", i, hm.Metrics["moved_acc"], want, hm.Reward, hp.Reward)
+		}
+	}
+	if moved == 0 {
+		t.Fatal("no example moved")
+	}
+	scores := make([]envs.Score, len(exs))
+	for i := range exs {
+		scores[i] = motion.Score(&exs[i], exs[i].Target)
+	}
+	if ev := motion.Evaluate(exs, scores); ev["moved_acc"] != 1 {
+		t.Fatalf("Evaluate of the truth: moved_acc %v, want 1", ev["moved_acc"])
+	}
+}
