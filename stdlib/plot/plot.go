@@ -17,8 +17,8 @@ package plot
 import (
 	"encoding/base64"
 	"encoding/json"
-	"html"
 	"fmt"
+	"html"
 	"math"
 
 	"github.com/go-echarts/go-echarts/v2/charts"

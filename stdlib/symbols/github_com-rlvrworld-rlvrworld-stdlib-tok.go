@@ -12,6 +12,7 @@ import (
 func init() {
 	Symbols["github.com/rlvrworld/rlvrworld/stdlib/tok/tok"] = map[string]reflect.Value{
 		// function, constant and variable definitions
+		"Lazy":           reflect.ValueOf(tok.Lazy),
 		"LoadCodebook":   reflect.ValueOf(tok.LoadCodebook),
 		"NewCodebook":    reflect.ValueOf(tok.NewCodebook),
 		"NewText":        reflect.ValueOf(tok.NewText),

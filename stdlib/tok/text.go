@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"sync"
 )
 
 // Text is a word-level tokenizer over a closed vocabulary of pieces (the
@@ -210,4 +211,24 @@ func WordPieces(words []string, quoted bool) []string {
 	}
 	sort.Strings(out)
 	return out
+}
+
+// Lazy returns a function that builds the tokenizer of pieces() on its first
+// call and hands the same shared, read-only tokenizer to every later call.
+// Tasks use it for their fixed vocabularies; an error there is a bug in the
+// task's piece list, so it panics with the task's name.
+func Lazy(task string, pieces func() []string) func() *Text {
+	var (
+		once sync.Once
+		t    *Text
+	)
+	return func() *Text {
+		once.Do(func() {
+			var err error
+			if t, err = NewText(pieces()); err != nil {
+				panic(task + ": building the tokenizer: " + err.Error())
+			}
+		})
+		return t
+	}
 }

@@ -1,6 +1,7 @@
 package tok
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -99,4 +100,23 @@ func FuzzTextDecode(f *testing.F) {
 			}
 		}
 	})
+}
+
+func TestLazyBuildsOnceAndPanicsOnBadPieces(t *testing.T) {
+	calls := 0
+	get := Lazy("demo", func() []string { calls++; return []string{"hello", " world"} })
+	a, b := get(), get()
+	if a != b || calls != 1 {
+		t.Fatalf("Lazy built %d times, same tokenizer %v", calls, a == b)
+	}
+	if got := len(a.Encode("hello world")); got != 2 {
+		t.Fatalf("Lazy tokenizer encodes %q into %d tokens, want 2", "hello world", got)
+	}
+	bad := Lazy("demo", func() []string { return []string{"ok", ""} })
+	defer func() {
+		if r := recover(); r == nil || !strings.Contains(fmt.Sprint(r), "demo: building the tokenizer") {
+			t.Fatalf("bad pieces: recovered %v, want a panic naming the task", r)
+		}
+	}()
+	bad()
 }

@@ -4,7 +4,6 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"sync"
 
 	"github.com/rlvrworld/rlvrworld/stdlib/tok"
 )
@@ -13,22 +12,10 @@ import (
 // JSON skeleton of states and diffs, property keys, object names, the words
 // of the verbs and rules lines, and the numbers 0..100. Changing a rules line
 // or a name changes the vocabulary, and so invalidates saved checkpoints.
-var (
-	tokOnce sync.Once
-	tokText *tok.Text
-)
+var tokenizer = tok.Lazy("textgame", vocabPieces)
 
 // Tokenizer returns the text game's tokenizer (shared, read-only).
-func Tokenizer() *tok.Text {
-	tokOnce.Do(func() {
-		t, err := tok.NewText(vocabPieces())
-		if err != nil {
-			panic("textgame: building the tokenizer: " + err.Error()) // a bug in the fixed piece list
-		}
-		tokText = t
-	})
-	return tokText
-}
+func Tokenizer() *tok.Text { return tokenizer() }
 
 func vocabPieces() []string {
 	// The JSON skeleton, longest useful runs first; encoding is greedy

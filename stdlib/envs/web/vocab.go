@@ -4,7 +4,6 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"sync"
 
 	"github.com/rlvrworld/rlvrworld/stdlib/tok"
 )
@@ -14,22 +13,10 @@ import (
 // catalogue's colours and kinds, forum texts, typed texts and the numbers
 // 10..99 (ids and prices). Changing the site's texts changes the
 // vocabulary, and so invalidates saved checkpoints.
-var (
-	tokOnce sync.Once
-	tokText *tok.Text
-)
+var tokenizer = tok.Lazy("web", vocabPieces)
 
 // Tokenizer returns the web task's tokenizer (shared, read-only).
-func Tokenizer() *tok.Text {
-	tokOnce.Do(func() {
-		t, err := tok.NewText(vocabPieces())
-		if err != nil {
-			panic("web: building the tokenizer: " + err.Error()) // a bug in the fixed piece list
-		}
-		tokText = t
-	})
-	return tokText
-}
+func Tokenizer() *tok.Text { return tokenizer() }
 
 func vocabPieces() []string {
 	pieces := []string{
