@@ -143,6 +143,8 @@ type expResult struct {
 	// RLChanged is the share of changed transitions among the RL prompts
 	// when it was set (--rl-changed).
 	RLChanged float64 `json:"rl_changed,omitempty"`
+	// MotionWeight is the moved-patch weight of --reward motion.
+	MotionWeight float64 `json:"motion_weight,omitempty"`
 	// EvalSplit is "val" when the rows were evaluated on the validation
 	// split (for choosing settings without touching test).
 	EvalSplit string `json:"eval_split,omitempty"`
@@ -172,6 +174,7 @@ func runExp(args []string) int {
 	pretrainTo := fs.String("pretrain-to", "", "only pretrain the MLE start model and save it here (make checkpoints)")
 	quiet := fs.Bool("q", false, "no per-step progress on stderr")
 	reward := fs.String("reward", "", "RLVR reward: text game task (default) or binary; video motion (adds the moved-patch accuracy)")
+	motion := fs.Float64("motion-weight", defaultMotionWeight, "weight of the moved-patch accuracy in --reward motion")
 	rlChanged := fs.Float64("rl-changed", -1, "share of changed transitions among the RLVR prompts (0: the data's own mix; default: the budget's)")
 	lr := fs.Float64("lr", 0, "override the RLVR learning rate")
 	group := fs.Int("group", 0, "override the GRPO group size G")
@@ -207,7 +210,7 @@ func runExp(args []string) int {
 		logw = io.Discard
 	}
 	e := &experiment{task: *taskName, budgetName: *budgetName, seed: *seed, ckptDir: *ckptDir, log: logw, reward: *reward,
-		evalSplit: envs.Split(*evalSplit), evalGreedy: *evalGreedy,
+		motionWeight: *motion, evalSplit: envs.Split(*evalSplit), evalGreedy: *evalGreedy,
 		over: budgetOverride{LR: *lr, RLChanged: *rlChanged, Group: *group, Prompts: *prompts, RLSteps: *rlSteps}}
 	var res *expResult
 	var err error
@@ -246,6 +249,8 @@ type experiment struct {
 	// reward selects the text game's RL reward ("" is the task's default);
 	// evaluation metrics do not depend on it.
 	reward string
+	// motionWeight is the moved-patch weight of the video reward "motion".
+	motionWeight float64
 	// evalSplit is the split the rows are evaluated on (test or val).
 	evalSplit envs.Split
 	// evalGreedy decodes the evaluation greedily (--eval-greedy).
@@ -518,10 +523,13 @@ func (e *experiment) runModels(ctx context.Context, taskName string) (res *expRe
 	}
 	rlTask := task
 	if e.reward != "" { // checked before any training
-		if rlTask, err = rlRewardTask(task, e.reward); err != nil {
+		if rlTask, err = rlRewardTask(task, e.reward, e.motionWeight); err != nil {
 			return nil, nil, err
 		}
 		res.Reward = e.reward
+		if e.reward == "motion" {
+			res.MotionWeight = e.motionWeight
+		}
 	}
 	train, test, err := e.data(ctx, task, b)
 	if err != nil {
@@ -576,22 +584,22 @@ func (e *experiment) runModels(ctx context.Context, taskName string) (res *expRe
 	return res, models, nil
 }
 
-// motionWeight is the weight of the moved-patch accuracy in the video
-// reward of --reward motion: enough that a frozen frame (0) trails a
+// defaultMotionWeight is the weight of the moved-patch accuracy in the
+// video reward of --reward motion (--motion-weight): enough that a frozen frame (0) trails a
 // correct move (1) by more than pixel error separates them, while pixel
 // error still ranks the rest.
-const motionWeight = 0.25
+const defaultMotionWeight = 0.25
 
 // rlRewardTask is the task whose verifier gives RLVR its reward under
 // --reward: the text game's binary reward, or video with the moved-patch
 // term. Rows are still evaluated with the task's own metrics.
-func rlRewardTask(task envs.Task, reward string) (envs.Task, error) {
+func rlRewardTask(task envs.Task, reward string, motion float64) (envs.Task, error) {
 	switch {
 	case task.Name() == "textgame" && (reward == "binary" || reward == "task"):
 		return textgame.New(textgame.Options{Reward: reward})
 	case (task.Name() == "video" || task.Name() == "video-multi") && reward == "motion":
 		opt := videoOptions(task.Name())
-		opt.Motion = motionWeight
+		opt.Motion = motion // robot.NewTask refuses a negative weight
 		return robot.NewTask(opt)
 	}
 	return nil, fmt.Errorf("--reward %q does not apply to %s (text game: task or binary; video: motion)", reward, task.Name())

@@ -70,6 +70,9 @@ func TestExpBadFlags(t *testing.T) {
 			t.Errorf("--reward %s on %s: exit %d", bad[1], bad[0], code)
 		}
 	}
+	if code := runExp([]string{"--task", "video", "--budget", "smoke", "--reward", "motion", "--motion-weight", "-1", "-q"}); code != 1 {
+		t.Errorf("negative --motion-weight: exit %d", code)
+	}
 }
 
 // TestPredictionValue checks the agent's scoring on a real site: the
