@@ -32,6 +32,9 @@ func summarize(paths []string) (string, error) {
 			return "", fmt.Errorf("%s: %w", p, err)
 		}
 		k := key{task: r.Task, budget: r.Budget, reward: r.Reward, rlChanged: r.RLChanged, split: r.EvalSplit, decoding: r.EvalDecoding}
+		if r.MotionWeight > 0 {
+			k.reward += fmt.Sprintf(" (weight %g)", r.MotionWeight)
+		}
 		if r.GRPO != nil {
 			k.group, k.prompts, k.lr = r.GRPO.GroupSize, r.GRPO.PromptsPerStep, r.GRPO.LR
 		}

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"math"
 	"os"
 	"path/filepath"
@@ -132,12 +133,27 @@ func TestSummarizeMeanStd(t *testing.T) {
 		t.Fatal(err)
 	}
 	paths = append(paths, vp)
+	// Runs with different motion weights are different variants.
+	for i, w := range []float64{0.25, 1} {
+		m := expResult{Task: "web", Budget: "small", Seed: int64(4 + i), Reward: "motion", MotionWeight: w, Rows: []expRow{
+			{Method: "mle", Metrics: map[string]float64{"precision": 1, "recall": 1, "f1": w}},
+		}}
+		data, _ := json.Marshal(m)
+		p := filepath.Join(dir, fmt.Sprintf("motion%d.json", i))
+		if err := os.WriteFile(p, data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		paths = append(paths, p)
+	}
 	out, err := summarize(paths)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if !strings.Contains(out, "evaluated on val, seeds 3 (") || !strings.Contains(out, "| mle | 0 | 0 | 1 | 1 | 0.9 |") {
 		t.Errorf("val table missing:\n%s", out)
+	}
+	if !strings.Contains(out, "RL reward motion (weight 0.25), seeds 4 (") || !strings.Contains(out, "RL reward motion (weight 1), seeds 5 (") {
+		t.Errorf("motion weights not told apart:\n%s", out)
 	}
 	// mean 0.5, sample std sqrt(0.02) = 0.1414
 	if !strings.Contains(out, "| mle | 0 | 0 | 1 ± 0 | 1 ± 0 | 0.5 ± 0.14 |") || !strings.Contains(out, "seeds 1, 2") {
