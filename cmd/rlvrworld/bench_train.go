@@ -9,10 +9,12 @@ import (
 	"runtime"
 	"runtime/pprof"
 	"sort"
+	"strings"
 	"syscall"
 	"time"
 
 	"github.com/rlvrworld/rlvrworld/gpu"
+	"github.com/rlvrworld/rlvrworld/gpu/cpu"
 	"github.com/rlvrworld/rlvrworld/stdlib/nn"
 )
 
@@ -70,32 +72,43 @@ func peakRSSMiB() float64 {
 	return float64(ru.Maxrss) / 1024 // Linux reports KiB
 }
 
+// blasCore is cpu.BLASCore for the CPU backend, "" for the others.
+func blasCore(backend string) string {
+	if strings.HasPrefix(backend, "cpu/") {
+		return cpu.BLASCore()
+	}
+	return ""
+}
+
 type trainReport struct {
-	Config         nn.Config `json:"config"`
-	Backend        string    `json:"backend"`
-	Threads        int       `json:"threads"`
-	Params         int       `json:"params"`
-	Batch          int       `json:"batch"`
-	Steps          int       `json:"steps"`
-	TokensPerSec   float64   `json:"tokens_per_sec"`
-	StepMsMedian   float64   `json:"step_ms_median"`
-	StepMsMin      float64   `json:"step_ms_min"`
-	StepMsMax      float64   `json:"step_ms_max"`
-	FwdMsMedian    float64   `json:"fwd_ms_median"`
-	BwdMsMedian    float64   `json:"bwd_ms_median"`
-	OptMsMedian    float64   `json:"adamw_ms_median"`
-	GFLOPPerStep   float64   `json:"model_gflop_per_step"`
-	GFLOPS         float64   `json:"achieved_gflops"`
-	Sgemm1024      float64   `json:"anchor_sgemm_1024_gflops"`
-	SgemmXfmr      float64   `json:"anchor_sgemm_xfmr_4096x1024x256_gflops"`
-	SgemmXfmrT     float64   `json:"anchor_sgemm_xfmr_transB_gflops"`
-	MFU            float64   `json:"mfu_vs_anchor_1024"`
-	MFUPaired      float64   `json:"mfu_paired_median"`
-	PeakRSSMiB     float64   `json:"peak_rss_mib"`
-	LlmcTokPerSec  float64   `json:"llmc_reference_tokens_per_sec"`
-	SpeedupVsLlmc  float64   `json:"speedup_vs_llmc"`
-	FinalLoss      float64   `json:"final_loss"`
-	FLOPConvention string    `json:"flop_convention"`
+	Config  nn.Config `json:"config"`
+	Backend string    `json:"backend"`
+	// BLASCore is the OpenBLAS kernel set of the CPU backend (it decides the
+	// sgemm rate); empty on other backends.
+	BLASCore       string  `json:"blas_core,omitempty"`
+	Threads        int     `json:"threads"`
+	Params         int     `json:"params"`
+	Batch          int     `json:"batch"`
+	Steps          int     `json:"steps"`
+	TokensPerSec   float64 `json:"tokens_per_sec"`
+	StepMsMedian   float64 `json:"step_ms_median"`
+	StepMsMin      float64 `json:"step_ms_min"`
+	StepMsMax      float64 `json:"step_ms_max"`
+	FwdMsMedian    float64 `json:"fwd_ms_median"`
+	BwdMsMedian    float64 `json:"bwd_ms_median"`
+	OptMsMedian    float64 `json:"adamw_ms_median"`
+	GFLOPPerStep   float64 `json:"model_gflop_per_step"`
+	GFLOPS         float64 `json:"achieved_gflops"`
+	Sgemm1024      float64 `json:"anchor_sgemm_1024_gflops"`
+	SgemmXfmr      float64 `json:"anchor_sgemm_xfmr_4096x1024x256_gflops"`
+	SgemmXfmrT     float64 `json:"anchor_sgemm_xfmr_transB_gflops"`
+	MFU            float64 `json:"mfu_vs_anchor_1024"`
+	MFUPaired      float64 `json:"mfu_paired_median"`
+	PeakRSSMiB     float64 `json:"peak_rss_mib"`
+	LlmcTokPerSec  float64 `json:"llmc_reference_tokens_per_sec"`
+	SpeedupVsLlmc  float64 `json:"speedup_vs_llmc"`
+	FinalLoss      float64 `json:"final_loss"`
+	FLOPConvention string  `json:"flop_convention"`
 }
 
 func benchTrain(args []string) (any, error) {
@@ -176,7 +189,7 @@ func benchTrain(args []string) (any, error) {
 		}
 		loss /= float64(BT)
 	}
-	r := trainReport{Config: cfg, Backend: be.Name(), Threads: runtime.GOMAXPROCS(0), Params: m.NumParams(),
+	r := trainReport{Config: cfg, Backend: be.Name(), BLASCore: blasCore(be.Name()), Threads: runtime.GOMAXPROCS(0), Params: m.NumParams(),
 		Batch: *B, Steps: *steps, FinalLoss: loss}
 	r.StepMsMedian = median(stepT) * 1e3
 	sort.Float64s(stepT)
@@ -201,18 +214,21 @@ func benchTrain(args []string) (any, error) {
 }
 
 type sampleReport struct {
-	Config          nn.Config `json:"config"`
-	Backend         string    `json:"backend"`
-	Batch           int       `json:"batch"`
-	PromptLen       int       `json:"prompt_len"`
-	NewTokens       int       `json:"new_tokens"`
-	Runs            int       `json:"runs"`
-	TokensPerSec    float64   `json:"tokens_per_sec"`
-	StepMsAt64      float64   `json:"step_ms_at_pos_64"`
-	StepMsAt512     float64   `json:"step_ms_at_pos_512"`
-	PerTokenUsAt64  float64   `json:"per_token_us_at_pos_64"`
-	PerTokenUsAt512 float64   `json:"per_token_us_at_pos_512"`
-	Ratio512to64    float64   `json:"ratio_512_to_64"`
+	Config  nn.Config `json:"config"`
+	Backend string    `json:"backend"`
+	// BLASCore is the OpenBLAS kernel set of the CPU backend (it decides the
+	// sgemm rate); empty on other backends.
+	BLASCore        string  `json:"blas_core,omitempty"`
+	Batch           int     `json:"batch"`
+	PromptLen       int     `json:"prompt_len"`
+	NewTokens       int     `json:"new_tokens"`
+	Runs            int     `json:"runs"`
+	TokensPerSec    float64 `json:"tokens_per_sec"`
+	StepMsAt64      float64 `json:"step_ms_at_pos_64"`
+	StepMsAt512     float64 `json:"step_ms_at_pos_512"`
+	PerTokenUsAt64  float64 `json:"per_token_us_at_pos_64"`
+	PerTokenUsAt512 float64 `json:"per_token_us_at_pos_512"`
+	Ratio512to64    float64 `json:"ratio_512_to_64"`
 	// The anchor: decoding reads the whole KV cache every step, so the
 	// step cost grows with position at the memory bandwidth measured here.
 	StreamGBps float64 `json:"anchor_copy_gbps"`
@@ -308,7 +324,7 @@ func benchSample(args []string) (any, error) {
 		at64, at512 = append(at64, steps(64)...), append(at512, steps(512)...)
 	}
 	total := median(totals)
-	r := sampleReport{Config: cfg, Backend: m.Backend(), Batch: *B, PromptLen: promptLen, NewTokens: newTok,
+	r := sampleReport{Config: cfg, Backend: m.Backend(), BLASCore: blasCore(m.Backend()), Batch: *B, PromptLen: promptLen, NewTokens: newTok,
 		TokensPerSec: float64(*B*newTok) / total}
 	r.Runs = *runs
 	r.StepMsAt64, r.StepMsAt512 = median(at64)*1e3, median(at512)*1e3

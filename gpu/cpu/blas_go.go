@@ -90,3 +90,6 @@ func sgemv(trans bool, m, n int, alpha float32, a []float32, lda int, x []float3
 		}
 	}
 }
+
+// BLASCore names the BLAS kernel set in use: none without OpenBLAS.
+func BLASCore() string { return "none (pure Go)" }
