@@ -41,7 +41,7 @@ import (
 	"strings"
 	"unsafe"
 
-	"golang.org/x/sys/cpu"
+	cpuid "golang.org/x/sys/cpu"
 )
 
 // preAVX2Cores are OpenBLAS's x86 kernel sets without AVX2 and FMA: what
@@ -56,8 +56,8 @@ var preAVX2Cores = map[string]bool{
 var blasCoreFix string
 
 func init() {
-	want := betterCore(cpu.X86.HasAVX512F && cpu.X86.HasAVX512BW && cpu.X86.HasAVX512VL && cpu.X86.HasAVX512DQ,
-		cpu.X86.HasAVX2 && cpu.X86.HasFMA)
+	want := betterCore(cpuid.X86.HasAVX512F && cpuid.X86.HasAVX512BW && cpuid.X86.HasAVX512VL && cpuid.X86.HasAVX512DQ,
+		cpuid.X86.HasAVX2 && cpuid.X86.HasFMA)
 	blasCoreFix = fixBLASCore(os.Getenv("OPENBLAS_CORETYPE") != "", blasCoreName(), want, func(core string) bool {
 		cs := C.CString(core)
 		defer C.free(unsafe.Pointer(cs))

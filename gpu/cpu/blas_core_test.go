@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"golang.org/x/sys/cpu"
+	cpuid "golang.org/x/sys/cpu"
 )
 
 func TestFixBLASCore(t *testing.T) {
@@ -47,7 +47,7 @@ func TestFixBLASCore(t *testing.T) {
 func TestBLASCoreFitsCPU(t *testing.T) {
 	core := BLASCore()
 	t.Logf("OpenBLAS core: %s", core)
-	if os.Getenv("OPENBLAS_CORETYPE") != "" || !(cpu.X86.HasAVX2 && cpu.X86.HasFMA) {
+	if os.Getenv("OPENBLAS_CORETYPE") != "" || !(cpuid.X86.HasAVX2 && cpuid.X86.HasFMA) {
 		return
 	}
 	if preAVX2Cores[strings.ToLower(blasCoreName())] {
