@@ -81,34 +81,32 @@ func blasCore(backend string) string {
 }
 
 type trainReport struct {
-	Config  nn.Config `json:"config"`
-	Backend string    `json:"backend"`
-	// BLASCore is the OpenBLAS kernel set of the CPU backend (it decides the
-	// sgemm rate); empty on other backends.
-	BLASCore       string  `json:"blas_core,omitempty"`
-	Threads        int     `json:"threads"`
-	Params         int     `json:"params"`
-	Batch          int     `json:"batch"`
-	Steps          int     `json:"steps"`
-	TokensPerSec   float64 `json:"tokens_per_sec"`
-	StepMsMedian   float64 `json:"step_ms_median"`
-	StepMsMin      float64 `json:"step_ms_min"`
-	StepMsMax      float64 `json:"step_ms_max"`
-	FwdMsMedian    float64 `json:"fwd_ms_median"`
-	BwdMsMedian    float64 `json:"bwd_ms_median"`
-	OptMsMedian    float64 `json:"adamw_ms_median"`
-	GFLOPPerStep   float64 `json:"model_gflop_per_step"`
-	GFLOPS         float64 `json:"achieved_gflops"`
-	Sgemm1024      float64 `json:"anchor_sgemm_1024_gflops"`
-	SgemmXfmr      float64 `json:"anchor_sgemm_xfmr_4096x1024x256_gflops"`
-	SgemmXfmrT     float64 `json:"anchor_sgemm_xfmr_transB_gflops"`
-	MFU            float64 `json:"mfu_vs_anchor_1024"`
-	MFUPaired      float64 `json:"mfu_paired_median"`
-	PeakRSSMiB     float64 `json:"peak_rss_mib"`
-	LlmcTokPerSec  float64 `json:"llmc_reference_tokens_per_sec"`
-	SpeedupVsLlmc  float64 `json:"speedup_vs_llmc"`
-	FinalLoss      float64 `json:"final_loss"`
-	FLOPConvention string  `json:"flop_convention"`
+	Config         nn.Config `json:"config"`
+	Backend        string    `json:"backend"`
+	BLASCore       string    `json:"blas_core,omitempty"`
+	Threads        int       `json:"threads"`
+	Params         int       `json:"params"`
+	Batch          int       `json:"batch"`
+	Steps          int       `json:"steps"`
+	TokensPerSec   float64   `json:"tokens_per_sec"`
+	StepMsMedian   float64   `json:"step_ms_median"`
+	StepMsMin      float64   `json:"step_ms_min"`
+	StepMsMax      float64   `json:"step_ms_max"`
+	FwdMsMedian    float64   `json:"fwd_ms_median"`
+	BwdMsMedian    float64   `json:"bwd_ms_median"`
+	OptMsMedian    float64   `json:"adamw_ms_median"`
+	GFLOPPerStep   float64   `json:"model_gflop_per_step"`
+	GFLOPS         float64   `json:"achieved_gflops"`
+	Sgemm1024      float64   `json:"anchor_sgemm_1024_gflops"`
+	SgemmXfmr      float64   `json:"anchor_sgemm_xfmr_4096x1024x256_gflops"`
+	SgemmXfmrT     float64   `json:"anchor_sgemm_xfmr_transB_gflops"`
+	MFU            float64   `json:"mfu_vs_anchor_1024"`
+	MFUPaired      float64   `json:"mfu_paired_median"`
+	PeakRSSMiB     float64   `json:"peak_rss_mib"`
+	LlmcTokPerSec  float64   `json:"llmc_reference_tokens_per_sec"`
+	SpeedupVsLlmc  float64   `json:"speedup_vs_llmc"`
+	FinalLoss      float64   `json:"final_loss"`
+	FLOPConvention string    `json:"flop_convention"`
 }
 
 func benchTrain(args []string) (any, error) {
@@ -214,21 +212,19 @@ func benchTrain(args []string) (any, error) {
 }
 
 type sampleReport struct {
-	Config  nn.Config `json:"config"`
-	Backend string    `json:"backend"`
-	// BLASCore is the OpenBLAS kernel set of the CPU backend (it decides the
-	// sgemm rate); empty on other backends.
-	BLASCore        string  `json:"blas_core,omitempty"`
-	Batch           int     `json:"batch"`
-	PromptLen       int     `json:"prompt_len"`
-	NewTokens       int     `json:"new_tokens"`
-	Runs            int     `json:"runs"`
-	TokensPerSec    float64 `json:"tokens_per_sec"`
-	StepMsAt64      float64 `json:"step_ms_at_pos_64"`
-	StepMsAt512     float64 `json:"step_ms_at_pos_512"`
-	PerTokenUsAt64  float64 `json:"per_token_us_at_pos_64"`
-	PerTokenUsAt512 float64 `json:"per_token_us_at_pos_512"`
-	Ratio512to64    float64 `json:"ratio_512_to_64"`
+	Config          nn.Config `json:"config"`
+	Backend         string    `json:"backend"`
+	BLASCore        string    `json:"blas_core,omitempty"`
+	Batch           int       `json:"batch"`
+	PromptLen       int       `json:"prompt_len"`
+	NewTokens       int       `json:"new_tokens"`
+	Runs            int       `json:"runs"`
+	TokensPerSec    float64   `json:"tokens_per_sec"`
+	StepMsAt64      float64   `json:"step_ms_at_pos_64"`
+	StepMsAt512     float64   `json:"step_ms_at_pos_512"`
+	PerTokenUsAt64  float64   `json:"per_token_us_at_pos_64"`
+	PerTokenUsAt512 float64   `json:"per_token_us_at_pos_512"`
+	Ratio512to64    float64   `json:"ratio_512_to_64"`
 	// The anchor: decoding reads the whole KV cache every step, so the
 	// step cost grows with position at the memory bandwidth measured here.
 	StreamGBps float64 `json:"anchor_copy_gbps"`
