@@ -6,15 +6,16 @@ package cpu
 // CPU's family and model number when the library loads. A model newer than
 // the library falls back to the oldest x86-64 kernels ("Prescott", SSE3):
 // Debian 12's OpenBLAS 0.3.21 on an Emerald Rapids Xeon (family 6, model
-// 207) runs sgemm at 44 GFLOP/s instead of 203 with its AVX-512 kernels,
-// and a training step 3x slower. Newer OpenBLAS releases choose by CPU
+// 207) ran sgemm at 44 GFLOP/s instead of 150 to 200 with its AVX-512
+// kernels, and a training step 3x slower (README, Benchmarks). Newer OpenBLAS releases choose by CPU
 // features instead; until Debian ships one, we do the same: when the library
 // chose a pre-AVX2 kernel set on a CPU with AVX2 and FMA (or AVX-512), we set
 // OPENBLAS_CORETYPE and ask the library to choose again, before any BLAS call.
 // A user's own OPENBLAS_CORETYPE always wins.
 
 /*
-#cgo LDFLAGS: -lopenblas -ldl
+// -lopenblas is set in blas_openblas.go (cgo flags apply to the package).
+#cgo LDFLAGS: -ldl
 #define _GNU_SOURCE
 #include <dlfcn.h>
 #include <stdlib.h>
