@@ -8,6 +8,7 @@ require (
 	github.com/gorilla/websocket v1.5.3
 	github.com/parquet-go/parquet-go v0.32.0
 	github.com/traefik/yaegi v0.16.1
+	github.com/x448/float16 v0.8.4
 	golang.org/x/sys v0.38.0
 	gonum.org/v1/gonum v0.8.2
 	gorgonia.org/cu v0.9.6

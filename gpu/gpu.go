@@ -95,6 +95,21 @@ type Backend interface {
 	AdamW(params, grads, m, v []float32, lr, beta1, beta2, eps, wd float32, t int)
 }
 
+// HalfKV is implemented by backends that can keep the decoding KV cache in
+// IEEE 754 half precision (float16). Decoding a long sequence is bound by
+// reading the cache, so half the bytes is close to half the time at long
+// positions; the price is keys and values rounded to 11 significant bits.
+// The sampler uses it only when asked (nn.SampleOptions.KV).
+type HalfKV interface {
+	// AllocHalf returns a zeroed buffer of n float16 values (bit patterns).
+	AllocHalf(n int) []uint16
+	// AttentionKVHalf is AttentionKV with kc and vc holding float16 bit
+	// patterns: the new keys and values are rounded to nearest even as they
+	// are written, and the attention is exact over the rounded cache up to
+	// float32 arithmetic.
+	AttentionKVHalf(out, qkv []float32, kc, vc []uint16, rows, pos []int32, N, C, NH, Tc int)
+}
+
 var (
 	mu        sync.Mutex
 	factories = map[string]func() (Backend, error){}

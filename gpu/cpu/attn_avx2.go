@@ -10,7 +10,9 @@ package cpu
 // tuned for long rows, not for 64-wide keys, and the scalar exp of every
 // score cost as much as reading its key. OpenBLAS has no fused attention, so
 // this is ours; machines without AVX2/FMA (checked once at start) and
-// head sizes that are not a multiple of 8 keep the sgemv path.
+// head sizes that are not a multiple of 8 keep the sgemv path. The same
+// kernel reads a float16 cache (AttentionKVHalf), widening with F16C as it
+// loads, which halves the bytes a decoding step reads.
 
 /*
 #cgo CFLAGS: -O2
@@ -44,82 +46,56 @@ static inline __m256 exp8(__m256 x) {
 	return _mm256_andnot_ps(under, _mm256_mul_ps(y, _mm256_castsi256_ps(e)));
 }
 
-// acc_v adds sum_t w[t] * V[t][0:8*NV] into out, scaled by inv; NV is a
-// compile-time constant at each call, so the accumulators stay in registers.
-#define ACC_V(NV) do { \
-	__m256 o[NV]; \
-	for (int i = 0; i < NV; i++) o[i] = _mm256_setzero_ps(); \
-	for (int t = 0; t < T; t++) { \
-		const float* v = V + (long)t * hs + c0; \
-		__m256 p = _mm256_set1_ps(sc[t]); \
-		for (int i = 0; i < NV; i++) o[i] = _mm256_fmadd_ps(p, _mm256_loadu_ps(v + 8 * i), o[i]); \
-	} \
-	for (int i = 0; i < NV; i++) _mm256_storeu_ps(out + c0 + 8 * i, _mm256_mul_ps(o[i], inv)); \
-} while (0)
+#define ATTN_NAME attn_decode
+#define ATTN_T float
+#define ATTN_LOAD(p) _mm256_loadu_ps(p)
+#define ATTN_TARGET __attribute__((target("avx2,fma")))
+#include "attn_decode.h"
+#undef ATTN_NAME
+#undef ATTN_T
+#undef ATTN_LOAD
+#undef ATTN_TARGET
 
-// attn_decode: out[0:hs] = softmax(scale * K q) V for one query q[0:hs]
-// over T cached rows of K and V (row stride hs, hs % 8 == 0); sc holds T
-// floats of scratch.
-__attribute__((target("avx2,fma")))
-static void attn_decode(const float* q, const float* K, const float* V, int T, int hs, float scale,
-		float* out, float* sc) {
-	int nv = hs / 8;
-	float mx = -INFINITY;
-	for (int t = 0; t < T; t++) {
-		const float* k = K + (long)t * hs;
-		__m256 a = _mm256_setzero_ps(), b = _mm256_setzero_ps();
-		int i = 0;
-		for (; i + 1 < nv; i += 2) {
-			a = _mm256_fmadd_ps(_mm256_loadu_ps(q + 8 * i), _mm256_loadu_ps(k + 8 * i), a);
-			b = _mm256_fmadd_ps(_mm256_loadu_ps(q + 8 * i + 8), _mm256_loadu_ps(k + 8 * i + 8), b);
+static int attn_has_f16c(void) {
+	__builtin_cpu_init();
+	return attn_has_avx2() && __builtin_cpu_supports("f16c");
+}
+
+// attn_decode_half reads a float16 cache, widening 8 values per load.
+#define ATTN_NAME attn_decode_half
+#define ATTN_T unsigned short
+#define ATTN_LOAD(p) _mm256_cvtph_ps(_mm_loadu_si128((const __m128i*)(p)))
+#define ATTN_TARGET __attribute__((target("avx2,fma,f16c")))
+#include "attn_decode.h"
+
+// kv_store_half rounds one token's keys and values (NH heads of hs, hs % 8
+// == 0) to float16 and writes head h at kc/vc + h*stride.
+ATTN_TARGET
+static void kv_store_half(const float* k, const float* v, unsigned short* kc, unsigned short* vc,
+		int NH, int hs, long stride) {
+	for (int h = 0; h < NH; h++) {
+		for (int i = 0; i < hs; i += 8) {
+			long o = h * stride + i;
+			_mm_storeu_si128((__m128i*)(kc + o), _mm256_cvtps_ph(_mm256_loadu_ps(k + h * hs + i), _MM_FROUND_TO_NEAREST_INT));
+			_mm_storeu_si128((__m128i*)(vc + o), _mm256_cvtps_ph(_mm256_loadu_ps(v + h * hs + i), _MM_FROUND_TO_NEAREST_INT));
 		}
-		if (i < nv) a = _mm256_fmadd_ps(_mm256_loadu_ps(q + 8 * i), _mm256_loadu_ps(k + 8 * i), a);
-		a = _mm256_add_ps(a, b);
-		__m128 s = _mm_add_ps(_mm256_castps256_ps128(a), _mm256_extractf128_ps(a, 1));
-		s = _mm_add_ps(s, _mm_movehl_ps(s, s));
-		s = _mm_add_ss(s, _mm_movehdup_ps(s));
-		float v = _mm_cvtss_f32(s) * scale;
-		sc[t] = v;
-		mx = v > mx ? v : mx;
-	}
-	__m256 vm = _mm256_set1_ps(mx), vs = _mm256_setzero_ps();
-	int t = 0;
-	for (; t + 8 <= T; t += 8) {
-		__m256 e = exp8(_mm256_sub_ps(_mm256_loadu_ps(sc + t), vm));
-		_mm256_storeu_ps(sc + t, e);
-		vs = _mm256_add_ps(vs, e);
-	}
-	float lanes[8], sum = 0;
-	if (t < T) {
-		for (int j = 0; j < 8; j++) lanes[j] = j < T - t ? sc[t + j] - mx : -INFINITY;
-		_mm256_storeu_ps(lanes, exp8(_mm256_loadu_ps(lanes)));
-		for (int j = 0; j < T - t; j++) {
-			sc[t + j] = lanes[j];
-			sum += lanes[j];
-		}
-	}
-	_mm256_storeu_ps(lanes, vs);
-	for (int j = 0; j < 8; j++) sum += lanes[j];
-	__m256 inv = _mm256_set1_ps(1.0f / sum);
-	int c0 = 0;
-	for (; c0 + 64 <= hs; c0 += 64) ACC_V(8);
-	switch ((hs - c0) / 8) {
-	case 7: ACC_V(7); break;
-	case 6: ACC_V(6); break;
-	case 5: ACC_V(5); break;
-	case 4: ACC_V(4); break;
-	case 3: ACC_V(3); break;
-	case 2: ACC_V(2); break;
-	case 1: ACC_V(1); break;
 	}
 }
+#undef ATTN_NAME
+#undef ATTN_T
+#undef ATTN_LOAD
+#undef ATTN_TARGET
 */
 import "C"
 
 import "unsafe"
 
-// fusedDecode reports whether attnDecode can run on this machine.
-var fusedDecode = C.attn_has_avx2() != 0
+// fusedDecode reports whether attnDecode can run on this machine, and
+// fusedHalf whether attnDecodeHalf and storeHalf can (F16C as well).
+var (
+	fusedDecode = C.attn_has_avx2() != 0
+	fusedHalf   = C.attn_has_f16c() != 0
+)
 
 // attnDecode computes out[0:hs] = softmax(scale * K q) V for one query over
 // the first T rows of k and v (row stride hs), with sc as T floats of
@@ -134,5 +110,32 @@ func attnDecode(q, k, v []float32, T, hs int, scale float32, out, sc []float32) 
 	C.attn_decode((*C.float)(unsafe.Pointer(&q[0])), (*C.float)(unsafe.Pointer(&k[0])),
 		(*C.float)(unsafe.Pointer(&v[0])), C.int(T), C.int(hs), C.float(scale),
 		(*C.float)(unsafe.Pointer(&out[0])), (*C.float)(unsafe.Pointer(&sc[0])))
+	return true
+}
+
+// attnDecodeHalf is attnDecode over a float16 cache (bit patterns); false
+// where the fused kernel does not apply (no F16C, or hs not a multiple of 8).
+func attnDecodeHalf(q []float32, k, v []uint16, T, hs int, scale float32, out, sc []float32) bool {
+	if !fusedHalf || hs%8 != 0 || T < 1 {
+		return false
+	}
+	_, _, _, _, _ = q[hs-1], k[T*hs-1], v[T*hs-1], out[hs-1], sc[T-1]
+	C.attn_decode_half((*C.float)(unsafe.Pointer(&q[0])), (*C.ushort)(unsafe.Pointer(&k[0])),
+		(*C.ushort)(unsafe.Pointer(&v[0])), C.int(T), C.int(hs), C.float(scale),
+		(*C.float)(unsafe.Pointer(&out[0])), (*C.float)(unsafe.Pointer(&sc[0])))
+	return true
+}
+
+// storeHalf rounds one token's keys k and values v, NH heads of hs each, to
+// float16 and writes head h at kc[h*stride:] and vc[h*stride:]; false, doing
+// nothing, where the fused kernel does not apply.
+func storeHalf(k, v []float32, kc, vc []uint16, NH, hs, stride int) bool {
+	if !fusedHalf || hs%8 != 0 || NH < 1 {
+		return false
+	}
+	last := (NH-1)*stride + hs - 1
+	_, _, _, _ = k[NH*hs-1], v[NH*hs-1], kc[last], vc[last]
+	C.kv_store_half((*C.float)(unsafe.Pointer(&k[0])), (*C.float)(unsafe.Pointer(&v[0])),
+		(*C.ushort)(unsafe.Pointer(&kc[0])), (*C.ushort)(unsafe.Pointer(&vc[0])), C.int(NH), C.int(hs), C.long(stride))
 	return true
 }

@@ -2,9 +2,18 @@
 
 package cpu
 
-// fusedDecode: without cgo there is no fused decode attention.
-const fusedDecode = false
+// Without cgo there is no fused decode attention: fusedDecode and fusedHalf
+// are false and the functions below decline, so AttentionKV uses its
+// matrix-vector path and AttentionKVHalf widens the cache in Go first.
+const (
+	fusedDecode = false
+	fusedHalf   = false
+)
 
-// attnDecode is the fused decode attention of attn_avx2.go; without cgo
-// there is none, and AttentionKV uses its matrix-vector path.
 func attnDecode(q, k, v []float32, T, hs int, scale float32, out, sc []float32) bool { return false }
+
+func attnDecodeHalf(q []float32, k, v []uint16, T, hs int, scale float32, out, sc []float32) bool {
+	return false
+}
+
+func storeHalf(k, v []float32, kc, vc []uint16, NH, hs, stride int) bool { return false }

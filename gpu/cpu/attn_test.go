@@ -5,6 +5,8 @@ import (
 	"math/rand"
 	"testing"
 
+	"github.com/x448/float16"
+
 	"github.com/rlvrworld/rlvrworld/gpu/gputest"
 )
 
@@ -13,36 +15,51 @@ import (
 // above 64) and one it leaves to the matrix-vector path, and holds every
 // output to float64 full causal attention. At input scale 3 the logits
 // spread over tens of units, so float32 rounding of the scores is amplified
-// by the softmax and the bound is looser.
+// by the softmax and the bound is looser. The float16 cache is held to the
+// same bound against attention over keys and values rounded to float16.
 func TestAttentionKVDecode(t *testing.T) {
 	be := New()
 	rng := rand.New(rand.NewSource(7))
-	for _, c := range []struct{ C, NH, T int }{{128, 2, 40}, {72, 3, 17}, {144, 1, 9}, {8, 1, 33}, {12, 3, 10}} {
-		for _, scale := range []float64{1, 3} {
-			t.Run(fmt.Sprintf("hs%d_T%d_x%g", c.C/c.NH, c.T, scale), func(t *testing.T) {
-				R, C, NH, T := 3, c.C, c.NH, c.T
-				qkv := make([]float32, R*T*3*C)
-				qkv64 := make([]float64, len(qkv))
-				for i := range qkv {
-					qkv[i] = float32(rng.NormFloat64() * scale)
-					qkv64[i] = float64(qkv[i])
-				}
-				want, _ := gputest.Attention(qkv64, R, T, C, NH)
-				kc, vc := make([]float32, R*T*C), make([]float32, R*T*C)
-				in, out := make([]float32, R*3*C), make([]float32, R*C)
-				rows, pos := make([]int32, R), make([]int32, R)
-				for p := 0; p < T; p++ {
-					for r := 0; r < R; r++ {
-						rows[r], pos[r] = int32(r), int32(p)
-						copy(in[r*3*C:(r+1)*3*C], qkv[(r*T+p)*3*C:(r*T+p+1)*3*C])
-					}
-					be.AttentionKV(out, in, kc, vc, rows, pos, R, C, NH, T)
-					for r := 0; r < R; r++ {
-						s := r*T + p
-						gputest.Close(t, fmt.Sprintf("row %d pos %d", r, p), out[r*C:(r+1)*C], want[s*C:(s+1)*C], 1e-5*scale*scale, 1e-4)
-					}
-				}
-			})
+	for _, half := range []bool{false, true} {
+		for _, c := range []struct{ C, NH, T int }{{128, 2, 40}, {72, 3, 17}, {144, 1, 9}, {8, 1, 33}, {12, 3, 10}} {
+			for _, scale := range []float64{1, 3} {
+				t.Run(fmt.Sprintf("half%v_hs%d_T%d_x%g", half, c.C/c.NH, c.T, scale), func(t *testing.T) {
+					testDecode(t, be, rng, half, c.C, c.NH, c.T, scale)
+				})
+			}
+		}
+	}
+}
+
+func testDecode(t *testing.T, be *Backend, rng *rand.Rand, half bool, C, NH, T int, scale float64) {
+	R := 3
+	qkv := make([]float32, R*T*3*C)
+	qkv64 := make([]float64, len(qkv))
+	for i := range qkv {
+		qkv[i] = float32(rng.NormFloat64() * scale)
+		qkv64[i] = float64(qkv[i])
+		if half && i%(3*C) >= C {
+			qkv64[i] = float64(float16.Fromfloat32(qkv[i]).Float32())
+		}
+	}
+	want, _ := gputest.Attention(qkv64, R, T, C, NH)
+	kc, vc := make([]float32, R*T*C), make([]float32, R*T*C)
+	kh, vh := be.AllocHalf(R*T*C), be.AllocHalf(R*T*C)
+	in, out := make([]float32, R*3*C), make([]float32, R*C)
+	rows, pos := make([]int32, R), make([]int32, R)
+	for p := 0; p < T; p++ {
+		for r := 0; r < R; r++ {
+			rows[r], pos[r] = int32(r), int32(p)
+			copy(in[r*3*C:(r+1)*3*C], qkv[(r*T+p)*3*C:(r*T+p+1)*3*C])
+		}
+		if half {
+			be.AttentionKVHalf(out, in, kh, vh, rows, pos, R, C, NH, T)
+		} else {
+			be.AttentionKV(out, in, kc, vc, rows, pos, R, C, NH, T)
+		}
+		for r := 0; r < R; r++ {
+			s := r*T + p
+			gputest.Close(t, fmt.Sprintf("row %d pos %d", r, p), out[r*C:(r+1)*C], want[s*C:(s+1)*C], 1e-5*scale*scale, 1e-4)
 		}
 	}
 }
@@ -58,7 +75,11 @@ func TestAttnDecodeTaken(t *testing.T) {
 	if attnDecode(q[:12], k[:36], v[:36], 3, 12, 1, out, sc) {
 		t.Fatal("attnDecode took hs=12, which is not a multiple of 8")
 	}
-	t.Logf("backend %s, fused decode attention: %v", New().Name(), fusedDecode)
+	kh, vh := make([]uint16, 3*64), make([]uint16, 3*64)
+	if got := attnDecodeHalf(q, kh, vh, 3, 64, 1, out, sc); got != fusedHalf {
+		t.Fatalf("attnDecodeHalf(hs=64) ran = %v, want %v (fusedHalf)", got, fusedHalf)
+	}
+	t.Logf("backend %s, fused decode attention: %v, over float16: %v", New().Name(), fusedDecode, fusedHalf)
 }
 
 // TestAttnDecodeUnderflow: scores 100 apart leave one key with all the

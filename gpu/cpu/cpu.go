@@ -11,12 +11,17 @@ import (
 	"runtime"
 	"sync"
 
+	"github.com/x448/float16"
+
 	"github.com/rlvrworld/rlvrworld/gpu"
 )
 
 func init() {
 	gpu.Register("cpu", func() (gpu.Backend, error) { return New(), nil })
 }
+
+// The CPU backend keeps a float16 KV cache when the sampler asks for one.
+var _ gpu.HalfKV = (*Backend)(nil)
 
 // Backend is the CPU implementation of gpu.Backend. It is safe for
 // concurrent use; its scratch space comes from a pool.
@@ -533,7 +538,6 @@ func (be *Backend) AttentionBackward(dqkv, dout, qkv, att []float32, B, T, C, NH
 func (be *Backend) AttentionKV(out, qkv, kc, vc []float32, rows, pos []int32, N, C, NH, Tc int) {
 	hs := C / NH
 	C3 := 3 * C
-	scale := float32(1 / math.Sqrt(float64(hs)))
 	be.parallel(N, 64, func(lo, hi int) {
 		for i := lo; i < hi; i++ {
 			r, t := int(rows[i]), int(pos[i])
@@ -544,6 +548,60 @@ func (be *Backend) AttentionKV(out, qkv, kc, vc []float32, rows, pos []int32, N,
 			}
 		}
 	})
+	be.attendCached(out, qkv, rows, pos, N, C, NH, Tc, func(q, o, sc []float32, base, n, Tk int) {
+		attendRun(q, o, kc[base:], vc[base:], sc, n, Tk, hs, C)
+	})
+}
+
+// AllocHalf returns ordinary Go memory.
+func (be *Backend) AllocHalf(n int) []uint16 { return make([]uint16, n) }
+
+// AttentionKVHalf is AttentionKV over a float16 cache. Decoding steps read
+// the cache through the fused kernel, which widens as it loads; prefill
+// runs (and machines without F16C) widen the run's cache rows into float32
+// scratch first and take AttentionKV's path.
+func (be *Backend) AttentionKVHalf(out, qkv []float32, kc, vc []uint16, rows, pos []int32, N, C, NH, Tc int) {
+	hs := C / NH
+	C3 := 3 * C
+	be.parallel(N, 64, func(lo, hi int) {
+		for i := lo; i < hi; i++ {
+			off := (int(rows[i])*NH*Tc + int(pos[i])) * hs
+			k, v := qkv[i*C3+C:i*C3+2*C], qkv[i*C3+2*C:i*C3+3*C]
+			if storeHalf(k, v, kc[off:], vc[off:], NH, hs, Tc*hs) {
+				continue
+			}
+			for h := 0; h < NH; h++ {
+				o := off + h*Tc*hs
+				for j := 0; j < hs; j++ {
+					kc[o+j] = float16.Fromfloat32(k[h*hs+j]).Bits()
+					vc[o+j] = float16.Fromfloat32(v[h*hs+j]).Bits()
+				}
+			}
+		}
+	})
+	be.attendCached(out, qkv, rows, pos, N, C, NH, Tc, func(q, o, sc []float32, base, n, Tk int) {
+		if n == 1 && attnDecodeHalf(q, kc[base:], vc[base:], Tk, hs, 1/float32(math.Sqrt(float64(hs))), o, sc) {
+			return
+		}
+		w := scratch(2 * Tk * hs)
+		K, V := (*w)[:Tk*hs], (*w)[Tk*hs:]
+		for j := range K {
+			K[j] = float16.Frombits(kc[base+j]).Float32()
+			V[j] = float16.Frombits(vc[base+j]).Float32()
+		}
+		attendRun(q, o, K, V, sc, n, Tk, hs, C)
+		release(w)
+	})
+}
+
+// attendCached splits the N new tokens into runs (consecutive tokens of one
+// row at consecutive positions) and calls attend for every (run, head) in
+// parallel with the run's first query q, its output o, n*Tk floats of
+// scratch sc, the offset base of the row's head in the cache, the run's
+// length n and Tk, the number of cached positions its last token sees.
+func (be *Backend) attendCached(out, qkv []float32, rows, pos []int32, N, C, NH, Tc int,
+	attend func(q, o, sc []float32, base, n, Tk int)) {
+	hs := C / NH
 	type run struct{ lo, hi int }
 	var runs []run
 	for i := 0; i < N; i++ {
@@ -557,37 +615,42 @@ func (be *Backend) AttentionKV(out, qkv, kc, vc []float32, rows, pos []int32, N,
 		var ps *[]float32
 		for j := lo; j < hi; j++ {
 			rn, h := runs[j/NH], j%NH
-			n, p0, r := rn.hi-rn.lo, int(pos[rn.lo]), int(rows[rn.lo])
-			Tk := p0 + n
-			base := (r*NH + h) * Tc * hs
+			n, r := rn.hi-rn.lo, int(rows[rn.lo])
+			Tk := int(pos[rn.lo]) + n
 			if ps == nil || len(*ps) < n*Tk {
 				if ps != nil {
 					release(ps)
 				}
 				ps = scratch(n * Tk)
 			}
-			sc := (*ps)[:n*Tk]
-			q := qkv[rn.lo*C3+h*hs:]
-			o := out[rn.lo*C+h*hs:]
-			if n == 1 {
-				if attnDecode(q, kc[base:], vc[base:], Tk, hs, scale, o, sc) {
-					continue
-				}
-				sgemv(false, Tk, hs, scale, kc[base:], hs, q, 0, sc)
-				softmaxCausalRow(sc, Tk-1)
-				sgemv(true, Tk, hs, 1, vc[base:], hs, sc, 0, o)
-				continue
-			}
-			sgemm(false, true, n, Tk, hs, scale, q, C3, kc[base:], hs, 0, sc, Tk)
-			for i := 0; i < n; i++ {
-				softmaxCausalRow(sc[i*Tk:(i+1)*Tk], p0+i)
-			}
-			sgemm(false, false, n, hs, Tk, 1, sc, Tk, vc[base:], hs, 0, o, C)
+			attend(qkv[rn.lo*3*C+h*hs:], out[rn.lo*C+h*hs:], (*ps)[:n*Tk], (r*NH+h)*Tc*hs, n, Tk)
 		}
 		if ps != nil {
 			release(ps)
 		}
 	})
+}
+
+// attendRun is causal attention for a run of n queries (row stride 3C in q,
+// C in o) whose last one sees the Tk cached keys K and values V (row
+// stride hs); sc is n*Tk floats of scratch.
+func attendRun(q, o, K, V, sc []float32, n, Tk, hs, C int) {
+	scale := float32(1 / math.Sqrt(float64(hs)))
+	if n == 1 {
+		if attnDecode(q, K, V, Tk, hs, scale, o, sc) {
+			return
+		}
+		sgemv(false, Tk, hs, scale, K, hs, q, 0, sc)
+		softmaxCausalRow(sc, Tk-1)
+		sgemv(true, Tk, hs, 1, V, hs, sc, 0, o)
+		return
+	}
+	p0 := Tk - n
+	sgemm(false, true, n, Tk, hs, scale, q, 3*C, K, hs, 0, sc, Tk)
+	for i := 0; i < n; i++ {
+		softmaxCausalRow(sc[i*Tk:(i+1)*Tk], p0+i)
+	}
+	sgemm(false, false, n, hs, Tk, 1, sc, Tk, V, hs, 0, o, C)
 }
 
 // LogSoftmaxForward: probabilities in place, log p(target) and entropy.

@@ -6,6 +6,8 @@ import (
 	"math/rand/v2"
 	"testing"
 
+	"github.com/x448/float16"
+
 	"github.com/rlvrworld/rlvrworld/gpu"
 )
 
@@ -20,7 +22,10 @@ func Run(t *testing.T, be gpu.Backend) {
 	t.Run("LayerNorm", func(t *testing.T) { testLayerNorm(t, be, rng) })
 	t.Run("Gelu", func(t *testing.T) { testGelu(t, be, rng) })
 	t.Run("Attention", func(t *testing.T) { testAttention(t, be, rng) })
-	t.Run("AttentionKV", func(t *testing.T) { testAttentionKV(t, be, rng) })
+	t.Run("AttentionKV", func(t *testing.T) { testAttentionKV(t, be, rng, false) })
+	if _, ok := be.(gpu.HalfKV); ok {
+		t.Run("AttentionKVHalf", func(t *testing.T) { testAttentionKV(t, be, rng, true) })
+	}
 	t.Run("LogSoftmax", func(t *testing.T) { testLogSoftmax(t, be, rng) })
 	t.Run("AdamW", func(t *testing.T) { testAdamW(t, be, rng) })
 }
@@ -271,12 +276,34 @@ func testAdamW(t *testing.T, be gpu.Backend, rng *rand.Rand) {
 
 // testAttentionKV feeds sequences into a KV cache in two phases (a prefill
 // of several tokens per row, then single tokens with rows interleaved) and
-// expects the outputs of full causal attention at the same positions.
-func testAttentionKV(t *testing.T, be gpu.Backend, rng *rand.Rand) {
-	R, T, C, NH, Tc := 3, 9, 12, 3, 11
+// expects the outputs of full causal attention at the same positions. With
+// half, the cache is float16 (gpu.HalfKV) and the reference attends over
+// keys and values rounded to float16 first, so the bound stays float32's:
+// the op must be exact over the rounded cache, not merely near float32.
+// Head size 16 takes a fused decode kernel where there is one; 4 does not.
+func testAttentionKV(t *testing.T, be gpu.Backend, rng *rand.Rand, half bool) {
+	for _, s := range [][2]int{{12, 3}, {32, 2}} {
+		C, NH := s[0], s[1]
+		t.Run(fmt.Sprintf("hs%d", C/NH), func(t *testing.T) { testAttentionKVShape(t, be, rng, half, C, NH) })
+	}
+}
+
+func testAttentionKVShape(t *testing.T, be gpu.Backend, rng *rand.Rand, half bool, C, NH int) {
+	R, T, Tc := 3, 9, 11
 	qkv, qkv64 := randBuf(be, rng, R*T*3*C, 1)
+	if half {
+		for i := range qkv64 {
+			if i%(3*C) >= C { // keys and values, not queries
+				qkv64[i] = float64(float16.Fromfloat32(qkv[i]).Float32())
+			}
+		}
+	}
 	want, _ := Attention(qkv64, R, T, C, NH)
-	kc, vc := be.Alloc(R*NH*Tc*C/NH), be.Alloc(R*NH*Tc*C/NH)
+	kc, vc := be.Alloc(R*Tc*C), be.Alloc(R*Tc*C)
+	var kh, vh []uint16
+	if half {
+		kh, vh = be.(gpu.HalfKV).AllocHalf(R*Tc*C), be.(gpu.HalfKV).AllocHalf(R*Tc*C)
+	}
 	pre := []int{5, 1, 7} // prompt lengths per row
 	var rows, pos []int32
 	var src []int // index of each fed token in (R,T)
@@ -291,7 +318,11 @@ func testAttentionKV(t *testing.T, be gpu.Backend, rng *rand.Rand) {
 		for i, s := range src {
 			copy(in[i*3*C:(i+1)*3*C], qkv[s*3*C:(s+1)*3*C])
 		}
-		be.AttentionKV(out, in, kc, vc, rows, pos, N, C, NH, Tc)
+		if half {
+			be.(gpu.HalfKV).AttentionKVHalf(out, in, kh, vh, rows, pos, N, C, NH, Tc)
+		} else {
+			be.AttentionKV(out, in, kc, vc, rows, pos, N, C, NH, Tc)
+		}
 		be.Sync()
 		for i, s := range src {
 			Close(t, fmt.Sprintf("attentionKV row %d pos %d", rows[i], pos[i]), out[i*C:(i+1)*C], want[s*C:(s+1)*C], 1e-5, 1e-4)

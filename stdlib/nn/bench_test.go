@@ -29,14 +29,17 @@ func BenchmarkTrainStep(b *testing.B) {
 
 // BenchmarkDecodeAt64 and BenchmarkDecodeAt512 time a batched decoding step
 // at batch 64 near positions 64 and 512 (go test -bench Decode).
-func BenchmarkDecodeAt64(b *testing.B)  { benchDecode(b, 56) }
-func BenchmarkDecodeAt512(b *testing.B) { benchDecode(b, 504) }
+// The Half variants keep the cache in float16.
+func BenchmarkDecodeAt64(b *testing.B)      { benchDecode(b, 56, KVFloat32) }
+func BenchmarkDecodeAt512(b *testing.B)     { benchDecode(b, 504, KVFloat32) }
+func BenchmarkDecodeHalfAt64(b *testing.B)  { benchDecode(b, 56, KVFloat16) }
+func BenchmarkDecodeHalfAt512(b *testing.B) { benchDecode(b, 504, KVFloat16) }
 
-func benchDecode(b *testing.B, promptLen int) {
+func benchDecode(b *testing.B, promptLen int, kv KVPrecision) {
 	cfg := Config{Vocab: 512, MaxSeq: 640, Layers: 4, Dim: 256, Heads: 4, Seed: 1}
 	m, _ := New(cfg)
 	rng := rand.New(rand.NewPCG(1, 1))
-	s := m.newSampler(64, promptLen+8)
+	s := m.newSampler(64, promptLen+8, kv)
 	var toks, rows, pos []int32
 	var want []int
 	for r := 0; r < 64; r++ {

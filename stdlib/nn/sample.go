@@ -6,7 +6,47 @@ import (
 	"math"
 	"math/rand/v2"
 	"sort"
+
+	"github.com/rlvrworld/rlvrworld/gpu"
 )
+
+// KVPrecision is the element type of the sampler's KV cache.
+type KVPrecision int
+
+const (
+	// KVFloat32 keeps keys and values as computed: Sample's LogProbs equal
+	// Forward's up to float32 summation order (tested to 2e-4), so a
+	// trainer may reuse them as the rollout policy's log-probabilities.
+	KVFloat32 KVPrecision = iota
+	// KVFloat16 rounds keys and values to IEEE half precision as they are
+	// cached. A decoding step is bound by reading the cache, so at long
+	// positions a step takes close to half the time, and the cache takes
+	// half the memory. The price: LogProbs differ from Forward's by about
+	// 1e-3, and rare near-ties may pick another token. Needs a backend
+	// with gpu.HalfKV (the CPU backend has it).
+	KVFloat16
+)
+
+// String is "float32" or "float16".
+func (p KVPrecision) String() string {
+	switch p {
+	case KVFloat32:
+		return "float32"
+	case KVFloat16:
+		return "float16"
+	}
+	return fmt.Sprintf("KVPrecision(%d)", int(p))
+}
+
+// ParseKVPrecision reads "float32" or "float16" (flags, notebooks).
+func ParseKVPrecision(s string) (KVPrecision, error) {
+	for _, p := range []KVPrecision{KVFloat32, KVFloat16} {
+		if s == p.String() {
+			return p, nil
+		}
+	}
+	return 0, fmt.Errorf("nn: KV cache precision %q: want float32 or float16", s)
+}
 
 // SampleOptions controls Sample.
 type SampleOptions struct {
@@ -42,6 +82,8 @@ type SampleOptions struct {
 	// OnStep, when set, is called after each batched decoding step with the
 	// step number (1-based); for progress bars and benchmarks.
 	OnStep func(step int)
+	// KV is the KV cache's precision; the zero value is KVFloat32.
+	KV KVPrecision
 }
 
 // Sample is one row's response.
@@ -86,7 +128,7 @@ func (m *Model) Sample(ctx context.Context, prompts [][]int, opts SampleOptions)
 	if !anyNew {
 		return out, nil
 	}
-	s := m.newSampler(R, min(m.cfg.MaxSeq, longest))
+	s := m.newSampler(R, min(m.cfg.MaxSeq, longest), opts.KV)
 	defer s.release()
 
 	// Prefill: all prompt tokens, in chunks so the step buffers stay small.
@@ -195,6 +237,11 @@ func (m *Model) checkSample(prompts [][]int, o SampleOptions) error {
 		return fmt.Errorf("nn: Sample: TopP %g outside [0,1]", o.TopP)
 	case o.Stop >= m.cfg.Vocab:
 		return fmt.Errorf("nn: Sample: Stop %d outside the vocabulary [0,%d)", o.Stop, m.cfg.Vocab)
+	case o.KV != KVFloat32 && o.KV != KVFloat16:
+		return fmt.Errorf("nn: Sample: unknown KV cache precision %v", o.KV)
+	}
+	if _, ok := m.be.(gpu.HalfKV); o.KV == KVFloat16 && !ok {
+		return fmt.Errorf("nn: Sample: backend %s has no float16 KV cache; use KVFloat32", m.be.Name())
 	}
 	if o.MaxNewPerRow != nil && len(o.MaxNewPerRow) != len(prompts) {
 		return fmt.Errorf("nn: Sample: MaxNewPerRow has %d entries for %d prompts", len(o.MaxNewPerRow), len(prompts))
@@ -302,13 +349,16 @@ func pick(lg []float32, o SampleOptions, rng *rand.Rand, probs []float64, idx []
 }
 
 // sampler holds the KV cache and the step buffers of one Sample call.
-// k and v are per layer (R, NH, Tc, hs): each head's cached keys are
-// contiguous rows of hs, so attention over the past is one small product.
+// k and v (or kh and vh, float16, when half is set) are per layer
+// (R, NH, Tc, hs): each head's cached keys are contiguous rows of hs, so
+// attention over the past is one small product.
 type sampler struct {
 	m        *Model
 	R, Tc    int
 	maxN     int
+	half     gpu.HalfKV // nil: the float32 cache
 	k, v     [][]float32
+	kh, vh   [][]uint16
 	x, ln, y []float32 // (maxN,C)
 	tmp      []float32 // (maxN,C)
 	mean     []float32 // (maxN)
@@ -320,7 +370,7 @@ type sampler struct {
 	pending  []float32 // (R,V) each row's latest next-token logits
 }
 
-func (m *Model) newSampler(R, Tc int) *sampler {
+func (m *Model) newSampler(R, Tc int, kv KVPrecision) *sampler {
 	C, L, V := m.cfg.Dim, m.cfg.Layers, m.cfg.Vocab
 	maxN := max(R, 512)
 	al := m.be.Alloc
@@ -328,7 +378,15 @@ func (m *Model) newSampler(R, Tc int) *sampler {
 		x: al(maxN * C), ln: al(maxN * C), y: al(maxN * C), tmp: al(maxN * C),
 		mean: al(maxN), rstd: al(maxN), qkv: al(maxN * 3 * C), h: al(maxN * 4 * C), hg: al(maxN * 4 * C),
 		lnOut: al(maxN * C), logits: al(maxN * V), pending: make([]float32, R*V)}
+	if kv == KVFloat16 {
+		s.half = m.be.(gpu.HalfKV) // checkSample made sure
+	}
 	for l := 0; l < L; l++ {
+		if s.half != nil {
+			s.kh = append(s.kh, s.half.AllocHalf(R*Tc*C))
+			s.vh = append(s.vh, s.half.AllocHalf(R*Tc*C))
+			continue
+		}
 		s.k = append(s.k, al(R*Tc*C))
 		s.v = append(s.v, al(R*Tc*C))
 	}
@@ -350,6 +408,12 @@ func (s *sampler) release() {
 	for l := range s.k {
 		f.Free(s.k[l])
 		f.Free(s.v[l])
+	}
+	if fh, ok := s.m.be.(interface{ FreeHalf([]uint16) }); ok {
+		for l := range s.kh {
+			fh.FreeHalf(s.kh[l])
+			fh.FreeHalf(s.vh[l])
+		}
 	}
 }
 
@@ -381,7 +445,11 @@ func (s *sampler) step(toks, rows, pos []int32, want []int) {
 	for l := 0; l < L; l++ {
 		be.LayerNormForward(ln, mean, rstd, x, layer(p.ln1w, l, C), layer(p.ln1b, l, C), N, C)
 		m.linear(qkv, ln, layer(p.qkvw, l, 3*C*C), layer(p.qkvb, l, 3*C), N, C, 3*C)
-		be.AttentionKV(y, qkv, s.k[l], s.v[l], rows, pos, N, C, NH, s.Tc)
+		if s.half != nil {
+			s.half.AttentionKVHalf(y, qkv, s.kh[l], s.vh[l], rows, pos, N, C, NH, s.Tc)
+		} else {
+			be.AttentionKV(y, qkv, s.k[l], s.v[l], rows, pos, N, C, NH, s.Tc)
+		}
 		m.linear(tmp, y, layer(p.attprojw, l, C*C), layer(p.attprojb, l, C), N, C, C)
 		be.Accumulate(x, tmp)
 		be.LayerNormForward(ln, mean, rstd, x, layer(p.ln2w, l, C), layer(p.ln2b, l, C), N, C)

@@ -5,7 +5,10 @@ import (
 	"math"
 	"math/rand/v2"
 	"reflect"
+	"strings"
 	"testing"
+
+	"github.com/rlvrworld/rlvrworld/gpu"
 )
 
 func randomModel(t *testing.T, cfg Config) *Model {
@@ -235,5 +238,73 @@ func TestSamplePerRowLimitsAndStops(t *testing.T) {
 	}
 	if _, err := m.Sample(context.Background(), prompts, SampleOptions{MaxNewPerRow: []int{1}}); err == nil {
 		t.Fatal("a MaxNewPerRow of the wrong length was accepted")
+	}
+}
+
+// TestSampleFloat16KV: with a float16 cache the sampler's log-probabilities
+// stay within 1e-2 of a float32 full recompute (the rounding is about 1e-3)
+// but are not the float32 cache's, so the half cache is really in use; for
+// a head size the fused kernel takes (16) and one it does not (4).
+func TestSampleFloat16KV(t *testing.T) {
+	for _, heads := range []int{2, 8} {
+		cfg := Config{Vocab: 23, MaxSeq: 300, Layers: 2, Dim: 32, Heads: heads, Seed: 3}
+		m := randomModel(t, cfg)
+		rng := rand.New(rand.NewPCG(1, 2))
+		prompts := [][]int{randPrompt(rng, 200, 23), randPrompt(rng, 1, 23), randPrompt(rng, 37, 23)}
+		opts := SampleOptions{MaxNew: 40, Temperature: 1, Stop: -1, Seed: 4}
+		exact, err := m.Sample(context.Background(), prompts, opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		opts.KV = KVFloat16
+		half, err := m.Sample(context.Background(), prompts, opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		worst, differs := 0.0, false
+		for r, s := range half {
+			if len(s.Tokens) != 40 {
+				t.Fatalf("hs %d row %d: %d tokens, want 40", 32/heads, r, len(s.Tokens))
+			}
+			want := recompute(m, prompts[r], s.Tokens)
+			for i := range want {
+				worst = max(worst, math.Abs(float64(want[i]-s.LogProbs[i])))
+				differs = differs || i >= len(exact[r].LogProbs) || exact[r].LogProbs[i] != s.LogProbs[i]
+			}
+		}
+		t.Logf("hs %d: float16 cache, largest |logp - float32 recompute| = %.2g", 32/heads, worst)
+		if worst > 1e-2 {
+			t.Fatalf("hs %d: float16-cache logp differs from the float32 recompute by %g, want at most 1e-2", 32/heads, worst)
+		}
+		if !differs {
+			t.Fatalf("hs %d: float16-cache log-probabilities are bit-identical to float32's: the half cache was not used", 32/heads)
+		}
+	}
+}
+
+// plainBackend hides the backend's optional interfaces (gpu.HalfKV).
+type plainBackend struct{ gpu.Backend }
+
+func TestSampleKVPrecisionErrors(t *testing.T) {
+	m := randomModel(t, Config{Vocab: 11, MaxSeq: 32, Layers: 1, Dim: 8, Heads: 1, Seed: 1})
+	p := [][]int{{1, 2}}
+	if _, err := m.Sample(context.Background(), p, SampleOptions{MaxNew: 2, Stop: -1, KV: 7}); err == nil {
+		t.Fatal("precision 7 accepted")
+	}
+	m.be = plainBackend{m.be}
+	_, err := m.Sample(context.Background(), p, SampleOptions{MaxNew: 2, Stop: -1, KV: KVFloat16})
+	if err == nil || !strings.Contains(err.Error(), "no float16 KV cache") {
+		t.Fatalf("float16 on a backend without HalfKV: err = %v", err)
+	}
+	if _, err := m.Sample(context.Background(), p, SampleOptions{MaxNew: 2, Stop: -1}); err != nil {
+		t.Fatalf("float32 on that backend: %v", err)
+	}
+	for _, s := range []string{"float32", "float16"} {
+		if k, err := ParseKVPrecision(s); err != nil || k.String() != s {
+			t.Fatalf("ParseKVPrecision(%q) = %v, %v", s, k, err)
+		}
+	}
+	if _, err := ParseKVPrecision("fp8"); err == nil {
+		t.Fatal(`ParseKVPrecision("fp8") accepted`)
 	}
 }

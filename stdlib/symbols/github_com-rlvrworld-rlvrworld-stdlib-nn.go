@@ -10,15 +10,19 @@ import (
 func init() {
 	Symbols["github.com/rlvrworld/rlvrworld/stdlib/nn/nn"] = map[string]reflect.Value{
 		// function, constant and variable definitions
-		"Load":     reflect.ValueOf(nn.Load),
-		"New":      reflect.ValueOf(nn.New),
-		"NewAdamW": reflect.ValueOf(nn.NewAdamW),
+		"KVFloat16":        reflect.ValueOf(nn.KVFloat16),
+		"KVFloat32":        reflect.ValueOf(nn.KVFloat32),
+		"Load":             reflect.ValueOf(nn.Load),
+		"New":              reflect.ValueOf(nn.New),
+		"NewAdamW":         reflect.ValueOf(nn.NewAdamW),
+		"ParseKVPrecision": reflect.ValueOf(nn.ParseKVPrecision),
 
 		// type definitions
 		"AdamW":         reflect.ValueOf((*nn.AdamW)(nil)),
 		"AdamWConfig":   reflect.ValueOf((*nn.AdamWConfig)(nil)),
 		"Batch":         reflect.ValueOf((*nn.Batch)(nil)),
 		"Config":        reflect.ValueOf((*nn.Config)(nil)),
+		"KVPrecision":   reflect.ValueOf((*nn.KVPrecision)(nil)),
 		"Model":         reflect.ValueOf((*nn.Model)(nil)),
 		"Sample":        reflect.ValueOf((*nn.Sample)(nil)),
 		"SampleOptions": reflect.ValueOf((*nn.SampleOptions)(nil)),

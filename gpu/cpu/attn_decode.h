@@ -1,0 +1,78 @@
+// The fused decode attention, written once for both cache element types and
+// included twice by attn_avx2.go (the C template idiom). Before including,
+// define ATTN_NAME (the function), ATTN_T (the cache element: float, or
+// unsigned short holding float16 bits), ATTN_LOAD(p) (8 elements at p as a
+// __m256) and ATTN_TARGET (the target attribute the loads need).
+//
+// ATTN_NAME(q, K, V, T, hs, scale, out, sc): out[0:hs] = softmax(scale * K q) V
+// for one query q[0:hs] over T cached rows of K and V (row stride hs,
+// hs % 8 == 0); sc holds T floats of scratch.
+
+// ACC_V adds sum_t w[t] * V[t][c0:c0+8*NV] into out, scaled by inv; NV is a
+// compile-time constant at each use, so the accumulators stay in registers.
+#define ACC_V(NV) do { \
+	__m256 o[NV]; \
+	for (int i = 0; i < NV; i++) o[i] = _mm256_setzero_ps(); \
+	for (int t = 0; t < T; t++) { \
+		const ATTN_T* v = V + (long)t * hs + c0; \
+		__m256 p = _mm256_set1_ps(sc[t]); \
+		for (int i = 0; i < NV; i++) o[i] = _mm256_fmadd_ps(p, ATTN_LOAD(v + 8 * i), o[i]); \
+	} \
+	for (int i = 0; i < NV; i++) _mm256_storeu_ps(out + c0 + 8 * i, _mm256_mul_ps(o[i], inv)); \
+} while (0)
+
+ATTN_TARGET
+static void ATTN_NAME(const float* q, const ATTN_T* K, const ATTN_T* V, int T, int hs, float scale,
+		float* out, float* sc) {
+	int nv = hs / 8;
+	float mx = -INFINITY;
+	for (int t = 0; t < T; t++) {
+		const ATTN_T* k = K + (long)t * hs;
+		__m256 a = _mm256_setzero_ps(), b = _mm256_setzero_ps();
+		int i = 0;
+		for (; i + 1 < nv; i += 2) {
+			a = _mm256_fmadd_ps(_mm256_loadu_ps(q + 8 * i), ATTN_LOAD(k + 8 * i), a);
+			b = _mm256_fmadd_ps(_mm256_loadu_ps(q + 8 * i + 8), ATTN_LOAD(k + 8 * i + 8), b);
+		}
+		if (i < nv) a = _mm256_fmadd_ps(_mm256_loadu_ps(q + 8 * i), ATTN_LOAD(k + 8 * i), a);
+		a = _mm256_add_ps(a, b);
+		__m128 s = _mm_add_ps(_mm256_castps256_ps128(a), _mm256_extractf128_ps(a, 1));
+		s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+		s = _mm_add_ss(s, _mm_movehdup_ps(s));
+		float v = _mm_cvtss_f32(s) * scale;
+		sc[t] = v;
+		mx = v > mx ? v : mx;
+	}
+	__m256 vm = _mm256_set1_ps(mx), vs = _mm256_setzero_ps();
+	int t = 0;
+	for (; t + 8 <= T; t += 8) {
+		__m256 e = exp8(_mm256_sub_ps(_mm256_loadu_ps(sc + t), vm));
+		_mm256_storeu_ps(sc + t, e);
+		vs = _mm256_add_ps(vs, e);
+	}
+	float lanes[8], sum = 0;
+	if (t < T) {
+		for (int j = 0; j < 8; j++) lanes[j] = j < T - t ? sc[t + j] - mx : -INFINITY;
+		_mm256_storeu_ps(lanes, exp8(_mm256_loadu_ps(lanes)));
+		for (int j = 0; j < T - t; j++) {
+			sc[t + j] = lanes[j];
+			sum += lanes[j];
+		}
+	}
+	_mm256_storeu_ps(lanes, vs);
+	for (int j = 0; j < 8; j++) sum += lanes[j];
+	__m256 inv = _mm256_set1_ps(1.0f / sum);
+	int c0 = 0;
+	for (; c0 + 64 <= hs; c0 += 64) ACC_V(8);
+	switch ((hs - c0) / 8) {
+	case 7: ACC_V(7); break;
+	case 6: ACC_V(6); break;
+	case 5: ACC_V(5); break;
+	case 4: ACC_V(4); break;
+	case 3: ACC_V(3); break;
+	case 2: ACC_V(2); break;
+	case 1: ACC_V(1); break;
+	}
+}
+
+#undef ACC_V
