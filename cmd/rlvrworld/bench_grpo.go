@@ -27,6 +27,7 @@ type grpoBenchTask struct {
 	Prompts   int       `json:"prompts_per_step"`
 	MiniBatch int       `json:"mini_batches"`
 	Steps     int       `json:"measured_steps"`
+	KVCache   string    `json:"kv_cache"`
 	// Medians over the measured steps, in seconds.
 	StepS    float64 `json:"step_s"`
 	SampleS  float64 `json:"sample_s"`
@@ -59,6 +60,8 @@ func benchGRPO(args []string) (any, error) {
 	tasks := fs.String("tasks", "textgame,web,video", "comma-separated tasks")
 	steps := fs.Int("steps", 3, "measured steps per task")
 	budgetName := fs.String("budget", "small", "budget whose GRPO configuration is timed")
+	var kv nn.KVPrecision
+	fs.TextVar(&kv, "kv", nn.KVFloat32, "KV cache of the rollout sampler: float32 or float16")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
@@ -89,6 +92,7 @@ func benchGRPO(args []string) (any, error) {
 		if start == "pretrained" {
 			start = "fresh (no checkpoint)"
 		}
+		b.GRPO.KV = kv
 		tr, err := grpo.NewTrainer(m, task, b.GRPO)
 		if err != nil {
 			return nil, err
@@ -108,7 +112,7 @@ func benchGRPO(args []string) (any, error) {
 		}
 		line := grpoBenchTask{
 			Task: name, Model: m.Config(), Start: start, G: b.GRPO.GroupSize, Prompts: b.GRPO.PromptsPerStep,
-			MiniBatch: b.GRPO.MiniBatches, Steps: len(ms),
+			MiniBatch: b.GRPO.MiniBatches, Steps: len(ms), KVCache: kv.String(),
 			StepS:    med(func(s grpo.StepMetrics) float64 { return s.WallSec }),
 			SampleS:  med(func(s grpo.StepMetrics) float64 { return s.SampleSec }),
 			RewardS:  med(func(s grpo.StepMetrics) float64 { return s.RewardSec }),

@@ -18,11 +18,18 @@ import (
 
 // TestExpSmoke runs the whole experiment pipeline (pretrain, MLE continued,
 // GRPO, evaluation, JSON) on the text game at the seconds-long "smoke"
-// budget, with no shipped checkpoint, and checks the output's shape.
+// budget, with no shipped checkpoint, and checks the output's shape; once
+// with each KV cache precision of the rollout sampler.
 func TestExpSmoke(t *testing.T) {
+	for _, kv := range []nn.KVPrecision{nn.KVFloat32, nn.KVFloat16} {
+		t.Run(kv.String(), func(t *testing.T) { testExpSmoke(t, kv) })
+	}
+}
+
+func testExpSmoke(t *testing.T, kv nn.KVPrecision) {
 	out := filepath.Join(t.TempDir(), "r.json")
 	code := runExp([]string{"--task", "textgame", "--budget", "smoke", "--seed", "2", "-q",
-		"--checkpoints", t.TempDir(), "--out", out})
+		"--checkpoints", t.TempDir(), "--out", out, "--kv", kv.String()})
 	if code != 0 {
 		t.Fatalf("exit code %d", code)
 	}
@@ -36,6 +43,9 @@ func TestExpSmoke(t *testing.T) {
 	}
 	if res.Task != "textgame" || res.Budget != "smoke" || res.Seed != 2 || len(res.Rows) != 3 {
 		t.Fatalf("result %+v", res)
+	}
+	if res.GRPO == nil || res.GRPO.KV != kv {
+		t.Fatalf("result's GRPO config %+v, want KV %v", res.GRPO, kv)
 	}
 	for i, method := range []string{"mle", "mle_continued", "rlvr"} {
 		row := res.Rows[i]
@@ -62,6 +72,9 @@ func TestExpBadFlags(t *testing.T) {
 	}
 	if code := runExp([]string{"--task", "textgame", "--eval-split", "train", "-q"}); code != 2 {
 		t.Errorf("bad eval split: exit %d", code)
+	}
+	if code := runExp([]string{"--task", "textgame", "--kv", "bf16", "-q"}); code != 2 {
+		t.Errorf("bad --kv: exit %d", code)
 	}
 	if code := runExp(nil); code != 2 {
 		t.Errorf("no task: exit %d", code)

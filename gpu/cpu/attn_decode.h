@@ -26,7 +26,33 @@ static void ATTN_NAME(const float* q, const ATTN_T* K, const ATTN_T* V, int T, i
 		float* out, float* sc) {
 	int nv = hs / 8;
 	float mx = -INFINITY;
-	for (int t = 0; t < T; t++) {
+	int t = 0;
+	// Four keys at a time: four independent dot products keep the FMA
+	// units busy, and one pair of horizontal adds reduces all four (one key
+	// at a time, the reduction's latency bounded the loop, even on data
+	// already in cache).
+	__m128 vmx = _mm_set1_ps(-INFINITY), vscale = _mm_set1_ps(scale);
+	for (; t + 4 <= T; t += 4) {
+		const ATTN_T* k0 = K + (long)t * hs;
+		__m256 a0 = _mm256_setzero_ps(), a1 = _mm256_setzero_ps(), a2 = _mm256_setzero_ps(), a3 = _mm256_setzero_ps();
+		for (int i = 0; i < nv; i++) {
+			__m256 qi = _mm256_loadu_ps(q + 8 * i);
+			a0 = _mm256_fmadd_ps(qi, ATTN_LOAD(k0 + 8 * i), a0);
+			a1 = _mm256_fmadd_ps(qi, ATTN_LOAD(k0 + hs + 8 * i), a1);
+			a2 = _mm256_fmadd_ps(qi, ATTN_LOAD(k0 + 2 * hs + 8 * i), a2);
+			a3 = _mm256_fmadd_ps(qi, ATTN_LOAD(k0 + 3 * hs + 8 * i), a3);
+		}
+		// hadd(hadd(a0, a1), hadd(a2, a3)) holds each key's low-half sum
+		// in the low 128 bits and its high-half sum in the high 128 bits.
+		__m256 h = _mm256_hadd_ps(_mm256_hadd_ps(a0, a1), _mm256_hadd_ps(a2, a3));
+		__m128 s4 = _mm_mul_ps(_mm_add_ps(_mm256_castps256_ps128(h), _mm256_extractf128_ps(h, 1)), vscale);
+		_mm_storeu_ps(sc + t, s4);
+		vmx = _mm_max_ps(vmx, s4);
+	}
+	vmx = _mm_max_ps(vmx, _mm_movehl_ps(vmx, vmx));
+	vmx = _mm_max_ss(vmx, _mm_movehdup_ps(vmx));
+	mx = _mm_cvtss_f32(vmx);
+	for (; t < T; t++) {
 		const ATTN_T* k = K + (long)t * hs;
 		__m256 a = _mm256_setzero_ps(), b = _mm256_setzero_ps();
 		int i = 0;
@@ -44,7 +70,7 @@ static void ATTN_NAME(const float* q, const ATTN_T* K, const ATTN_T* V, int T, i
 		mx = v > mx ? v : mx;
 	}
 	__m256 vm = _mm256_set1_ps(mx), vs = _mm256_setzero_ps();
-	int t = 0;
+	t = 0;
 	for (; t + 8 <= T; t += 8) {
 		__m256 e = exp8(_mm256_sub_ps(_mm256_loadu_ps(sc + t), vm));
 		_mm256_storeu_ps(sc + t, e);

@@ -40,6 +40,11 @@ type Config struct {
 	// reference samples from the full distribution).
 	Temperature float32
 	TopK        int
+	// KV is the rollout sampler's KV cache precision. With nn.KVFloat16
+	// long rollouts sample faster, and logp_old is recomputed by the policy
+	// after the rollout, as METHOD.md has it; with the default float32 the
+	// sampler's own log-probabilities are that same quantity and are reused.
+	KV nn.KVPrecision
 	// Workers is the number of goroutines scoring responses; 0 means
 	// GOMAXPROCS.
 	Workers int
@@ -89,6 +94,9 @@ func (c *Config) validate() error {
 	}
 	if c.Temperature <= 0 {
 		return fmt.Errorf("grpo: rollout temperature %g must be positive", c.Temperature)
+	}
+	if c.KV != nn.KVFloat32 && c.KV != nn.KVFloat16 {
+		return fmt.Errorf("grpo: unknown KV cache precision %v", c.KV)
 	}
 	return nil
 }
@@ -250,6 +258,7 @@ func (t *Trainer) TrainStep(ctx context.Context, prompts []*envs.Example) (StepM
 		TopK:        cfg.TopK,
 		Stop:        dec.Stop,
 		Seed:        cfg.Seed*1000003 + int64(t.Step)*7919 + 1,
+		KV:          cfg.KV,
 	}
 	if dec.Force != nil {
 		opts.Force = func(row int, response []int) []int { return dec.Force(exOf[row], response) }
@@ -462,10 +471,11 @@ func (t *Trainer) update(ctx context.Context, ro []rollout, m *StepMetrics) erro
 			}
 			// The sampler already returned the rollout policy's own
 			// (temperature-1) log-probabilities of every response token:
-			// they are logp_old, and reusing them saves one of the two
-			// forward passes here. Only rollouts without them recompute.
+			// with a float32 cache they are logp_old, and reusing them
+			// saves one of the two forward passes here. Rollouts without
+			// them, or from a float16 cache, recompute.
 			old, ok := samplerLogP(mb[lo:hi], b.T)
-			if !ok {
+			if !ok || cfg.KV != nn.KVFloat32 {
 				lp, _ := t.Policy.Forward(b)
 				old = append([]float32(nil), lp...)
 			}

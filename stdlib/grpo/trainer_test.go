@@ -97,6 +97,12 @@ func tinyModel(t *testing.T, vocab int) *nn.Model {
 // model, a few seconds of GRPO must lift the verifier's reward well above
 // chance.
 func TestGRPORaisesToyReward(t *testing.T) {
+	for _, kv := range []nn.KVPrecision{nn.KVFloat32, nn.KVFloat16} {
+		t.Run(kv.String(), func(t *testing.T) { testGRPORaisesToyReward(t, kv) })
+	}
+}
+
+func testGRPORaisesToyReward(t *testing.T, kv nn.KVPrecision) {
 	task := &toyTask{vocab: 8, respLen: 4}
 	ctx := context.Background()
 	data, _ := task.Generate(ctx, envs.Train, 60, 1)
@@ -110,6 +116,7 @@ func TestGRPORaisesToyReward(t *testing.T) {
 	cfg.GroupSize = 8
 	cfg.PromptsPerStep = 8
 	cfg.LR = 3e-3
+	cfg.KV = kv
 	tr, err := NewTrainer(pol, task, cfg)
 	if err != nil {
 		t.Fatal(err)
@@ -328,6 +335,7 @@ func TestConfigValidation(t *testing.T) {
 		func(c *Config) { c.MiniBatches = 0 },
 		func(c *Config) { c.LR = 0 },
 		func(c *Config) { c.Temperature = 0 },
+		func(c *Config) { c.KV = 9 },
 	}
 	for i, f := range bad {
 		c := DefaultConfig("toy")
@@ -338,6 +346,47 @@ func TestConfigValidation(t *testing.T) {
 	}
 	if _, err := NewTrainer(tinyModel(t, 4), task, DefaultConfig("toy")); err == nil {
 		t.Error("model vocabulary smaller than the task's accepted")
+	}
+}
+
+// TestFloat16RolloutsRecomputeOldLogP: a float16 cache's log-probabilities
+// are not the policy's own, so the trainer recomputes logp_old. With one
+// mini-batch the first update then sees a ratio of exactly 1 everywhere, and
+// a clip of 0 clips nothing; the float32 cache's reused values differ from
+// the recompute by float32 rounding, which the same clip catches, so the
+// measure can tell the two apart.
+func TestFloat16RolloutsRecomputeOldLogP(t *testing.T) {
+	task := &toyTask{vocab: 8, respLen: 4}
+	data, _ := task.Generate(context.Background(), envs.Train, 16, 1)
+	clip := map[nn.KVPrecision]float64{}
+	for _, kv := range []nn.KVPrecision{nn.KVFloat32, nn.KVFloat16} {
+		cfg := DefaultConfig("toy")
+		cfg.GroupSize, cfg.PromptsPerStep, cfg.MiniBatches = 8, 8, 1
+		cfg.Loss.ClipEps, cfg.Loss.KLCoef, cfg.Loss.EntropyCoef = 0, 0, 0
+		cfg.KV = kv
+		pol, err := nn.New(nn.Config{Vocab: 8, MaxSeq: 16, Layers: 1, Dim: 32, Heads: 2, Seed: 3})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, v := range pol.Params() { // sharper than the init, so that logp are far from uniform
+			for i := range v {
+				v[i] *= 8
+			}
+		}
+		tr, err := NewTrainer(pol, task, cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := tr.Train(context.Background(), data, 1, func(m StepMetrics) { clip[kv] = m.ClipFrac }); err != nil {
+			t.Fatal(err)
+		}
+	}
+	t.Logf("share of tokens clipped at eps 0: float32 cache (reused) %.3f, float16 cache (recomputed) %.3f", clip[nn.KVFloat32], clip[nn.KVFloat16])
+	if clip[nn.KVFloat16] != 0 {
+		t.Errorf("float16 rollouts: %.3f of tokens clipped at eps 0, want none (logp_old recomputed by the policy)", clip[nn.KVFloat16])
+	}
+	if clip[nn.KVFloat32] == 0 {
+		t.Errorf("float32 rollouts: nothing clipped at eps 0; the reused sampler logp should differ from Forward by rounding")
 	}
 }
 

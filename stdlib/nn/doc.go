@@ -12,6 +12,10 @@
 //	opt.Step(m)
 //	m.ZeroGrad()
 //
+// Sampling keeps a KV cache, float32 by default; SampleOptions.KV =
+// KVFloat16 halves its memory and the bytes each decoding step reads, for
+// long sequences, at the price of log-probabilities about 1e-3 off Forward's.
+//
 // What it deliberately is not: a general tensor library. The model is one
 // fixed architecture that can be read top to bottom (model.go), every hot
 // operation runs on a gpu.Backend (gpu/cpu by default), and all buffers are

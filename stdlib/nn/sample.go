@@ -38,6 +38,23 @@ func (p KVPrecision) String() string {
 	return fmt.Sprintf("KVPrecision(%d)", int(p))
 }
 
+// MarshalText writes the name, so JSON configs read "float16".
+func (p KVPrecision) MarshalText() ([]byte, error) {
+	if _, err := ParseKVPrecision(p.String()); err != nil {
+		return nil, err
+	}
+	return []byte(p.String()), nil
+}
+
+// UnmarshalText reads a name written by MarshalText (and flag.TextVar).
+func (p *KVPrecision) UnmarshalText(b []byte) error {
+	v, err := ParseKVPrecision(string(b))
+	if err == nil {
+		*p = v
+	}
+	return err
+}
+
 // ParseKVPrecision reads "float32" or "float16" (flags, notebooks).
 func ParseKVPrecision(s string) (KVPrecision, error) {
 	for _, p := range []KVPrecision{KVFloat32, KVFloat16} {

@@ -2,6 +2,7 @@ package nn
 
 import (
 	"context"
+	"encoding/json"
 	"math"
 	"math/rand/v2"
 	"reflect"
@@ -306,5 +307,17 @@ func TestSampleKVPrecisionErrors(t *testing.T) {
 	}
 	if _, err := ParseKVPrecision("fp8"); err == nil {
 		t.Fatal(`ParseKVPrecision("fp8") accepted`)
+	}
+	var back struct{ KV KVPrecision }
+	if b, err := json.Marshal(struct{ KV KVPrecision }{KVFloat16}); err != nil || string(b) != `{"KV":"float16"}` {
+		t.Fatalf("JSON of KVFloat16 = %s, %v", b, err)
+	} else if err := json.Unmarshal(b, &back); err != nil || back.KV != KVFloat16 {
+		t.Fatalf("JSON round trip: %v, %v", back.KV, err)
+	}
+	if _, err := json.Marshal(struct{ KV KVPrecision }{7}); err == nil {
+		t.Fatal("JSON of an unknown precision accepted")
+	}
+	if err := json.Unmarshal([]byte(`{"KV":"bf16"}`), &back); err == nil {
+		t.Fatal(`JSON "bf16" accepted`)
 	}
 }
