@@ -81,6 +81,14 @@ static void kv_store_half(const float* k, const float* v, unsigned short* kc, un
 		}
 	}
 }
+
+// widen_half converts n float16 values to float32 (prefill reads).
+ATTN_TARGET
+static void widen_half(float* dst, const unsigned short* src, long n) {
+	long i = 0;
+	for (; i + 8 <= n; i += 8) _mm256_storeu_ps(dst + i, _mm256_cvtph_ps(_mm_loadu_si128((const __m128i*)(src + i))));
+	for (; i < n; i++) dst[i] = _cvtsh_ss(src[i]);
+}
 #undef ATTN_NAME
 #undef ATTN_T
 #undef ATTN_LOAD
@@ -137,5 +145,16 @@ func storeHalf(k, v []float32, kc, vc []uint16, NH, hs, stride int) bool {
 	_, _, _, _ = k[NH*hs-1], v[NH*hs-1], kc[last], vc[last]
 	C.kv_store_half((*C.float)(unsafe.Pointer(&k[0])), (*C.float)(unsafe.Pointer(&v[0])),
 		(*C.ushort)(unsafe.Pointer(&kc[0])), (*C.ushort)(unsafe.Pointer(&vc[0])), C.int(NH), C.int(hs), C.long(stride))
+	return true
+}
+
+// widenHalf converts src (float16 bits) into dst; false, doing nothing,
+// without F16C.
+func widenHalf(dst []float32, src []uint16) bool {
+	if !fusedHalf || len(src) == 0 {
+		return fusedHalf
+	}
+	_ = dst[len(src)-1]
+	C.widen_half((*C.float)(unsafe.Pointer(&dst[0])), (*C.ushort)(unsafe.Pointer(&src[0])), C.long(len(src)))
 	return true
 }

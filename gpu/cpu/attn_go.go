@@ -17,3 +17,5 @@ func attnDecodeHalf(q []float32, k, v []uint16, T, hs int, scale float32, out, s
 }
 
 func storeHalf(k, v []float32, kc, vc []uint16, NH, hs, stride int) bool { return false }
+
+func widenHalf(dst []float32, src []uint16) bool { return false }

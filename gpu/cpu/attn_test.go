@@ -2,6 +2,7 @@ package cpu
 
 import (
 	"fmt"
+	"math"
 	"math/rand"
 	"testing"
 
@@ -110,5 +111,52 @@ func TestAttnDecodeUnderflow(t *testing.T) {
 			}
 		}
 		k[best*hs] = float32(-100 * best)
+	}
+}
+
+// TestHalfConversions holds the F16C conversions to x448/float16's IEEE
+// ones: widening every one of the 65,536 bit patterns, and rounding floats
+// around every interesting range (ties to even, subnormals, overflow to
+// infinity) as the cache writes do.
+func TestHalfConversions(t *testing.T) {
+	if !fusedHalf {
+		t.Skip("no F16C kernels in this build or on this CPU; the portable path is x448/float16 itself")
+	}
+	src := make([]uint16, 1<<16)
+	for i := range src {
+		src[i] = uint16(i)
+	}
+	dst := make([]float32, len(src))
+	if !widenHalf(dst, src) {
+		t.Fatal("widenHalf declined")
+	}
+	for i, u := range src {
+		want := float16.Frombits(u).Float32()
+		if math.Float32bits(dst[i]) != math.Float32bits(want) && !(want != want && dst[i] != dst[i]) {
+			t.Fatalf("widen %#04x = %g, want %g", u, dst[i], want)
+		}
+	}
+	rng := rand.New(rand.NewSource(3))
+	const hs, NH = 16, 2
+	k, v := make([]float32, NH*hs), make([]float32, NH*hs)
+	kc, vc := make([]uint16, NH*hs), make([]uint16, NH*hs)
+	for trial := 0; trial < 2000; trial++ {
+		for i := range k {
+			e := rng.Intn(40) - 28 // 2^-28 .. 2^11: subnormal halves up to the overflow range
+			k[i] = float32(rng.NormFloat64()) * float32(math.Ldexp(1, e))
+			v[i] = float32(float16.Frombits(uint16(rng.Intn(1<<15))).Float32()) * (1 + 1.0/2048) // ties
+		}
+		k[0], k[1] = 65520, -1e9 // rounds to infinity
+		if !storeHalf(k, v, kc, vc, NH, hs, hs) {
+			t.Fatal("storeHalf declined")
+		}
+		for i := range k {
+			if w := float16.Fromfloat32(k[i]).Bits(); kc[i] != w {
+				t.Fatalf("round %g = %#04x, want %#04x", k[i], kc[i], w)
+			}
+			if w := float16.Fromfloat32(v[i]).Bits(); vc[i] != w {
+				t.Fatalf("round %g = %#04x, want %#04x", v[i], vc[i], w)
+			}
+		}
 	}
 }

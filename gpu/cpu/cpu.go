@@ -585,9 +585,12 @@ func (be *Backend) AttentionKVHalf(out, qkv []float32, kc, vc []uint16, rows, po
 		}
 		w := scratch(2 * Tk * hs)
 		K, V := (*w)[:Tk*hs], (*w)[Tk*hs:]
-		for j := range K {
-			K[j] = float16.Frombits(kc[base+j]).Float32()
-			V[j] = float16.Frombits(vc[base+j]).Float32()
+		kr, vr := kc[base:base+Tk*hs], vc[base:base+Tk*hs]
+		if !widenHalf(K, kr) || !widenHalf(V, vr) {
+			for j := range K {
+				K[j] = float16.Frombits(kr[j]).Float32()
+				V[j] = float16.Frombits(vr[j]).Float32()
+			}
 		}
 		attendRun(q, o, K, V, sc, n, Tk, hs, C)
 		release(w)
