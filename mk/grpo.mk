@@ -2,9 +2,10 @@
 #
 # `make checkpoints` regenerates the shipped MLE start checkpoints, one per
 # task, with fixed seeds, by our own MLE code (rlvrworld exp --pretrain-to):
-# text game and web train until the validation loss stops improving (at most
-# 4,000 steps, about 15 minutes each on one core); video keeps its fixed 800
-# steps. `make test` never runs it.
+# each trains until the validation loss stops improving (at most 4,000
+# steps, 10 to 15 minutes each on one core). The shipped video checkpoint was
+# built with GOMAXPROCS=1, the text ones with the default; the thread count
+# changes the last bits. `make test` never runs it.
 CHECKPOINT_TASKS ?= textgame web video
 CHECKPOINT_BUDGET ?= small
 
