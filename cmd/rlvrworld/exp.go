@@ -110,13 +110,6 @@ func expBudget(task, name string, seed int64) (budget, error) {
 		b.GRPO.GroupSize, b.GRPO.PromptsPerStep = 8, 16
 	}
 	if video {
-		if name == "small" && task == "video-multi" {
-			// Multi-step video pretrains its own start model in every run
-			// (there is no shipped one): the fixed 800 steps on 4,000
-			// transitions that its rows in docs/results.md used. Single-step
-			// video trains to convergence like the text tasks.
-			b.TrainN, b.Pretrain, b.ValN = 4000, 800, 0
-		}
 		b.GRPO.GroupSize = 8
 		if name == "tiny" {
 			b.GRPO.GroupSize = 4
