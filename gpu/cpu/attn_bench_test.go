@@ -34,8 +34,8 @@ func BenchmarkAttnDecode(b *testing.B) {
 				for i := range q {
 					q[i] = 0.05
 				}
-				if !fusedHalf {
-					b.Skip("no fused kernel on this machine or build")
+				if (half && !fusedHalf) || !fusedDecode {
+					b.Skip("no fused kernel for this cache on this machine or build")
 				}
 				b.SetBytes(int64(2 * c.T * hs * size))
 				b.ResetTimer()
