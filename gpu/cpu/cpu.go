@@ -548,8 +548,9 @@ func (be *Backend) AttentionKV(out, qkv, kc, vc []float32, rows, pos []int32, N,
 			}
 		}
 	})
+	scale := float32(1 / math.Sqrt(float64(hs)))
 	be.attendCached(out, qkv, rows, pos, N, C, NH, Tc, func(q, o, sc []float32, base, n, Tk int) {
-		attendRun(q, o, kc[base:], vc[base:], sc, n, Tk, hs, C)
+		attendRun(q, o, kc[base:], vc[base:], sc, n, Tk, hs, C, scale)
 	})
 }
 
@@ -579,8 +580,9 @@ func (be *Backend) AttentionKVHalf(out, qkv []float32, kc, vc []uint16, rows, po
 			}
 		}
 	})
+	scale := float32(1 / math.Sqrt(float64(hs)))
 	be.attendCached(out, qkv, rows, pos, N, C, NH, Tc, func(q, o, sc []float32, base, n, Tk int) {
-		if n == 1 && attnDecodeHalf(q, kc[base:], vc[base:], Tk, hs, 1/float32(math.Sqrt(float64(hs))), o, sc) {
+		if n == 1 && attnDecodeHalf(q, kc[base:], vc[base:], Tk, hs, scale, o, sc) {
 			return
 		}
 		w := scratch(2 * Tk * hs)
@@ -592,7 +594,7 @@ func (be *Backend) AttentionKVHalf(out, qkv []float32, kc, vc []uint16, rows, po
 				V[j] = float16.Frombits(vr[j]).Float32()
 			}
 		}
-		attendRun(q, o, K, V, sc, n, Tk, hs, C)
+		attendRun(q, o, K, V, sc, n, Tk, hs, C, scale)
 		release(w)
 	})
 }
@@ -636,9 +638,8 @@ func (be *Backend) attendCached(out, qkv []float32, rows, pos []int32, N, C, NH,
 
 // attendRun is causal attention for a run of n queries (row stride 3C in q,
 // C in o) whose last one sees the Tk cached keys K and values V (row
-// stride hs); sc is n*Tk floats of scratch.
-func attendRun(q, o, K, V, sc []float32, n, Tk, hs, C int) {
-	scale := float32(1 / math.Sqrt(float64(hs)))
+// stride hs), with scores scaled by scale; sc is n*Tk floats of scratch.
+func attendRun(q, o, K, V, sc []float32, n, Tk, hs, C int, scale float32) {
 	if n == 1 {
 		if attnDecode(q, K, V, Tk, hs, scale, o, sc) {
 			return

@@ -95,8 +95,8 @@ func (c *Config) validate() error {
 	if c.Temperature <= 0 {
 		return fmt.Errorf("grpo: rollout temperature %g must be positive", c.Temperature)
 	}
-	if c.KV != nn.KVFloat32 && c.KV != nn.KVFloat16 {
-		return fmt.Errorf("grpo: unknown KV cache precision %v", c.KV)
+	if err := c.KV.Validate(); err != nil {
+		return fmt.Errorf("grpo: rollout sampler: %w", err)
 	}
 	return nil
 }

@@ -38,9 +38,17 @@ func (p KVPrecision) String() string {
 	return fmt.Sprintf("KVPrecision(%d)", int(p))
 }
 
+// Validate reports an error for a value that is not one of the constants.
+func (p KVPrecision) Validate() error {
+	if p != KVFloat32 && p != KVFloat16 {
+		return fmt.Errorf("nn: unknown KV cache precision %v (want float32 or float16)", p)
+	}
+	return nil
+}
+
 // MarshalText writes the name, so JSON configs read "float16".
 func (p KVPrecision) MarshalText() ([]byte, error) {
-	if _, err := ParseKVPrecision(p.String()); err != nil {
+	if err := p.Validate(); err != nil {
 		return nil, err
 	}
 	return []byte(p.String()), nil
@@ -254,8 +262,8 @@ func (m *Model) checkSample(prompts [][]int, o SampleOptions) error {
 		return fmt.Errorf("nn: Sample: TopP %g outside [0,1]", o.TopP)
 	case o.Stop >= m.cfg.Vocab:
 		return fmt.Errorf("nn: Sample: Stop %d outside the vocabulary [0,%d)", o.Stop, m.cfg.Vocab)
-	case o.KV != KVFloat32 && o.KV != KVFloat16:
-		return fmt.Errorf("nn: Sample: unknown KV cache precision %v", o.KV)
+	case o.KV.Validate() != nil:
+		return fmt.Errorf("nn: Sample: %w", o.KV.Validate())
 	}
 	if _, ok := m.be.(gpu.HalfKV); o.KV == KVFloat16 && !ok {
 		return fmt.Errorf("nn: Sample: backend %s has no float16 KV cache; use KVFloat32", m.be.Name())
