@@ -7,6 +7,8 @@ import (
 	"os"
 	"sort"
 	"strings"
+
+	"github.com/rlvrworld/rlvrworld/stdlib/nn"
 )
 
 // summarize reads result files of `rlvrworld exp --out` and renders, per
@@ -16,6 +18,7 @@ func summarize(paths []string) (string, error) {
 	// Runs group by task, budget and RL variant (reward, prompt mix).
 	type key struct {
 		task, budget, reward, split, decoding string
+		kv                                    string // "" for the default float32 rollout cache
 		rlChanged                             float64
 		lr                                    float32
 		group, prompts                        int
@@ -37,6 +40,9 @@ func summarize(paths []string) (string, error) {
 		}
 		if r.GRPO != nil {
 			k.group, k.prompts, k.lr = r.GRPO.GroupSize, r.GRPO.PromptsPerStep, r.GRPO.LR
+			if r.GRPO.KV != nn.KVFloat32 {
+				k.kv = r.GRPO.KV.String()
+			}
 		}
 		if _, ok := groups[k]; !ok {
 			order = append(order, k)
@@ -62,6 +68,9 @@ func summarize(paths []string) (string, error) {
 		}
 		if a.rlChanged != b.rlChanged {
 			return a.rlChanged < b.rlChanged
+		}
+		if a.kv != b.kv {
+			return a.kv < b.kv
 		}
 		if a.group*1000+a.prompts != b.group*1000+b.prompts {
 			return a.group*1000+a.prompts < b.group*1000+b.prompts
@@ -94,6 +103,9 @@ func summarize(paths []string) (string, error) {
 		}
 		if k.rlChanged > 0 {
 			variant += fmt.Sprintf(", RL prompts %.0f%% changed", 100*k.rlChanged)
+		}
+		if k.kv != "" {
+			variant += ", " + k.kv + " rollout KV cache"
 		}
 		fmt.Fprintf(&sb, "### %s, budget %s%s, seeds %s (mean ± std)\n\n", k.task, k.budget, variant, strings.Join(seeds, ", "))
 		sb.WriteString("| method | steps | wall s | " + strings.Join(cols, " | ") + " |\n")

@@ -13,6 +13,7 @@ import (
 
 	"github.com/rlvrworld/rlvrworld/stdlib/envs"
 	"github.com/rlvrworld/rlvrworld/stdlib/envs/web"
+	"github.com/rlvrworld/rlvrworld/stdlib/grpo"
 	"github.com/rlvrworld/rlvrworld/stdlib/nn"
 )
 
@@ -158,9 +159,21 @@ func TestSummarizeMeanStd(t *testing.T) {
 		}
 		paths = append(paths, p)
 	}
+	// Rollouts from a float16 KV cache are a variant of their own.
+	h := expResult{Task: "web", Budget: "small", Seed: 6, GRPO: &grpo.Config{GroupSize: 8, PromptsPerStep: 16, LR: 1e-4, KV: nn.KVFloat16},
+		Rows: []expRow{{Method: "mle", Metrics: map[string]float64{"precision": 1, "recall": 1, "f1": 0.7}}}}
+	data, _ = json.Marshal(h)
+	hp := filepath.Join(dir, "half.json")
+	if err := os.WriteFile(hp, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	paths = append(paths, hp)
 	out, err := summarize(paths)
 	if err != nil {
 		t.Fatal(err)
+	}
+	if !strings.Contains(out, "LR 0.0001, float16 rollout KV cache, seeds 6 (") {
+		t.Errorf("float16 rollouts not told apart:\n%s", out)
 	}
 	if !strings.Contains(out, "evaluated on val, seeds 3 (") || !strings.Contains(out, "| mle | 0 | 0 | 1 | 1 | 0.9 |") {
 		t.Errorf("val table missing:\n%s", out)
