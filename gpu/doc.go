@@ -13,7 +13,8 @@
 // Shapes follow llm.c's naming: B batch, T time, C channels, NH heads,
 // V vocabulary, N rows (usually B*T). All matrices are row-major float32.
 // Optional interfaces add what not every backend has: HalfKV keeps the
-// decoding KV cache in float16 (the CPU backend has it, CUDA does not yet).
+// decoding KV cache in float16 and Int8KV in scaled 8-bit integers (the CPU
+// backend has both, CUDA neither yet).
 //
 // Every backend is held to the float64 reference in gpu/gputest:
 //

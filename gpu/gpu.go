@@ -110,6 +110,23 @@ type HalfKV interface {
 	AttentionKVHalf(out, qkv []float32, kc, vc []uint16, rows, pos []int32, N, C, NH, Tc int)
 }
 
+// Int8KV is implemented by backends that can keep the decoding KV cache as
+// 8-bit integers with one float32 scale per cached vector (one position of
+// one head): a quarter of float32's bytes, about half of float16's with the
+// scales, for a coarser rounding (a step of max|x|/127 within each vector).
+// The sampler uses it only when asked (nn.SampleOptions.KV).
+type Int8KV interface {
+	// AllocInt8 returns a zeroed buffer of n int8 values.
+	AllocInt8(n int) []int8
+	// AttentionKVInt8 is AttentionKV with kc and vc holding int8 values and
+	// ks and vs, each (R,NH,Tc) from Alloc, their scales. Each new token's
+	// key (and value) of head h is written as s = max|x|/127 and
+	// q[j] = x[j]/s rounded to nearest even, both in float32 (s = 0 and
+	// q = 0 for an all-zero vector); the attention is then exact over the
+	// dequantized cache q*s up to float32 arithmetic.
+	AttentionKVInt8(out, qkv []float32, kc, vc []int8, ks, vs []float32, rows, pos []int32, N, C, NH, Tc int)
+}
+
 var (
 	mu        sync.Mutex
 	factories = map[string]func() (Backend, error){}

@@ -61,7 +61,7 @@ func benchGRPO(args []string) (any, error) {
 	steps := fs.Int("steps", 3, "measured steps per task")
 	budgetName := fs.String("budget", "small", "budget whose GRPO configuration is timed")
 	var kv nn.KVPrecision
-	fs.TextVar(&kv, "kv", nn.KVFloat32, "KV cache of the rollout sampler: float32 or float16")
+	fs.TextVar(&kv, "kv", nn.KVFloat32, "KV cache of the rollout sampler: float32, float16 or int8")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}

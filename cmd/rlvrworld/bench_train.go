@@ -247,7 +247,7 @@ type decodeFigures struct {
 	RatioAtCopyRate float64 `json:"ratio_if_kv_read_at_copy_rate"`
 	// The sampler's log-probabilities against a float32 Forward over the
 	// same tokens (3 rows of the first run): 0 up to summation order for
-	// the float32 cache, the rounding's effect for float16.
+	// the float32 cache, the rounding's effect for float16 and int8.
 	MaxAbsLogpDiff float64 `json:"max_abs_logp_diff_vs_forward"`
 }
 
@@ -286,7 +286,7 @@ func benchSample(args []string) (any, error) {
 	fs := flag.NewFlagSet("bench sample", flag.ContinueOnError)
 	B := fs.Int("B", 64, "batch rows")
 	runs := fs.Int("runs", 3, "decoding runs per KV cache precision (the figures are medians over them)")
-	kvList := fs.String("kv", "float32,float16", "KV cache precisions to measure, comma-separated")
+	kvList := fs.String("kv", "float32,float16,int8", "KV cache precisions to measure, comma-separated")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
@@ -355,9 +355,12 @@ func benchSample(args []string) (any, error) {
 		f.StepMsAt64, f.StepMsAt512 = median(at64[k])*1e3, median(at512[k])*1e3
 		f.PerTokenUsAt64, f.PerTokenUsAt512 = f.StepMsAt64*1e3/float64(*B), f.StepMsAt512*1e3/float64(*B)
 		f.Ratio512to64 = f.StepMsAt512 / f.StepMsAt64
-		bytes := 4.0 // K and V, every layer, every row
-		if kv == nn.KVFloat16 {
+		bytes := 4.0 // per cached element: K and V, every layer, every row
+		switch kv {
+		case nn.KVFloat16:
 			bytes = 2
+		case nn.KVInt8: // one byte, and a float32 scale per head's vector
+			bytes = 1 + 4/float64(cfg.Dim/cfg.Heads)
 		}
 		mb := func(pos int) float64 {
 			return float64(*B) * float64(cfg.Layers) * 2 * float64(pos) * float64(cfg.Dim) * bytes / 1e6

@@ -178,7 +178,7 @@ func runExp(args []string) int {
 	evalGreedy := fs.Bool("eval-greedy", false, "evaluate with greedy decoding whatever the task's settings (video: sampling noise hides repeated frames)")
 	evalSplit := fs.String("eval-split", "test", "split the rows are evaluated on: test (the table) or val (choosing settings)")
 	var kv nn.KVPrecision
-	fs.TextVar(&kv, "kv", nn.KVFloat32, "KV cache of the RLVR rollout sampler: float32, or float16 (faster on long sequences; logp_old is then recomputed)")
+	fs.TextVar(&kv, "kv", nn.KVFloat32, "KV cache of the RLVR rollout sampler: float32, or float16 or int8 (faster on long sequences; logp_old is then recomputed)")
 	summary := fs.Bool("summarize", false, "print the mean ± std table of the result files given as arguments")
 	if err := fs.Parse(args); err != nil {
 		return 2

@@ -12,7 +12,8 @@ package cpu
 // this is ours; machines without AVX2/FMA (checked once at start) and
 // head sizes that are not a multiple of 8 keep the sgemv path. The same
 // kernel reads a float16 cache (AttentionKVHalf), widening with F16C as it
-// loads, which halves the bytes a decoding step reads.
+// loads, which halves the bytes a decoding step reads, and an int8 cache
+// with per-row scales (AttentionKVInt8), which halves them again.
 
 /*
 #cgo CFLAGS: -O2
@@ -50,11 +51,13 @@ static inline __m256 exp8(__m256 x) {
 #define ATTN_T float
 #define ATTN_LOAD(p) _mm256_loadu_ps(p)
 #define ATTN_TARGET __attribute__((target("avx2,fma")))
+#define ATTN_SCALED 0
 #include "attn_decode.h"
 #undef ATTN_NAME
 #undef ATTN_T
 #undef ATTN_LOAD
 #undef ATTN_TARGET
+#undef ATTN_SCALED
 
 static int attn_has_f16c(void) {
 	__builtin_cpu_init();
@@ -66,6 +69,7 @@ static int attn_has_f16c(void) {
 #define ATTN_T unsigned short
 #define ATTN_LOAD(p) _mm256_cvtph_ps(_mm_loadu_si128((const __m128i*)(p)))
 #define ATTN_TARGET __attribute__((target("avx2,fma,f16c")))
+#define ATTN_SCALED 0
 #include "attn_decode.h"
 
 // kv_store_half rounds one token's keys and values (NH heads of hs, hs % 8
@@ -93,6 +97,53 @@ static void widen_half(float* dst, const unsigned short* src, long n) {
 #undef ATTN_T
 #undef ATTN_LOAD
 #undef ATTN_TARGET
+#undef ATTN_SCALED
+
+// attn_decode_int8 reads an int8 cache with one scale per row, widening 8
+// values per load (sign-extend, then convert); the scales multiply the
+// scores and the softmax weights, not every element.
+#define ATTN_NAME attn_decode_int8
+#define ATTN_T signed char
+#define ATTN_LOAD(p) _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(_mm_loadl_epi64((const __m128i*)(p))))
+#define ATTN_TARGET __attribute__((target("avx2,fma")))
+#define ATTN_SCALED 1
+#include "attn_decode.h"
+
+// quantize_int8 writes n vectors of hs floats (x, row stride xs) as int8
+// (q, row stride qs) with one scale each (s, stride ss), by gpu.Int8KV's rule:
+// s = max|x|/127 and q = x/s rounded to nearest even (cvtps_epi32 under the
+// default rounding mode, after a true division, so the result is the Go
+// reference's bit for bit). hs % 8 == 0.
+ATTN_TARGET
+static void quantize_int8(const float* x, long xs, signed char* q, long qs, float* s, long ss, int n, int hs) {
+	const __m256 absmask = _mm256_castsi256_ps(_mm256_set1_epi32(0x7fffffff));
+	for (int r = 0; r < n; r++, x += xs, q += qs, s += ss) {
+		__m256 m = _mm256_setzero_ps();
+		for (int i = 0; i < hs; i += 8) m = _mm256_max_ps(m, _mm256_and_ps(_mm256_loadu_ps(x + i), absmask));
+		__m128 m4 = _mm_max_ps(_mm256_castps256_ps128(m), _mm256_extractf128_ps(m, 1));
+		m4 = _mm_max_ps(m4, _mm_movehl_ps(m4, m4));
+		m4 = _mm_max_ss(m4, _mm_movehdup_ps(m4));
+		float amax = _mm_cvtss_f32(m4);
+		if (amax == 0) {
+			*s = 0;
+			for (int i = 0; i < hs; i++) q[i] = 0;
+			continue;
+		}
+		float sc = amax / 127;
+		*s = sc;
+		__m256 d = _mm256_set1_ps(sc);
+		for (int i = 0; i < hs; i += 8) {
+			__m256i v = _mm256_cvtps_epi32(_mm256_div_ps(_mm256_loadu_ps(x + i), d));
+			__m128i w = _mm_packs_epi32(_mm256_castsi256_si128(v), _mm256_extracti128_si256(v, 1));
+			_mm_storel_epi64((__m128i*)(q + i), _mm_packs_epi16(w, w));
+		}
+	}
+}
+#undef ATTN_NAME
+#undef ATTN_T
+#undef ATTN_LOAD
+#undef ATTN_TARGET
+#undef ATTN_SCALED
 */
 import "C"
 
@@ -116,7 +167,7 @@ func attnDecode(q, k, v []float32, T, hs int, scale float32, out, sc []float32) 
 	}
 	_, _, _, _, _ = q[hs-1], k[T*hs-1], v[T*hs-1], out[hs-1], sc[T-1] // bounds, before C reads them
 	C.attn_decode((*C.float)(unsafe.Pointer(&q[0])), (*C.float)(unsafe.Pointer(&k[0])),
-		(*C.float)(unsafe.Pointer(&v[0])), C.int(T), C.int(hs), C.float(scale),
+		(*C.float)(unsafe.Pointer(&v[0])), nil, nil, C.int(T), C.int(hs), C.float(scale),
 		(*C.float)(unsafe.Pointer(&out[0])), (*C.float)(unsafe.Pointer(&sc[0])))
 	return true
 }
@@ -129,8 +180,35 @@ func attnDecodeHalf(q []float32, k, v []uint16, T, hs int, scale float32, out, s
 	}
 	_, _, _, _, _ = q[hs-1], k[T*hs-1], v[T*hs-1], out[hs-1], sc[T-1]
 	C.attn_decode_half((*C.float)(unsafe.Pointer(&q[0])), (*C.ushort)(unsafe.Pointer(&k[0])),
-		(*C.ushort)(unsafe.Pointer(&v[0])), C.int(T), C.int(hs), C.float(scale),
+		(*C.ushort)(unsafe.Pointer(&v[0])), nil, nil, C.int(T), C.int(hs), C.float(scale),
 		(*C.float)(unsafe.Pointer(&out[0])), (*C.float)(unsafe.Pointer(&sc[0])))
+	return true
+}
+
+// attnDecodeInt8 is attnDecode over an int8 cache whose row t stands for
+// ks[t]*k[t] and vs[t]*v[t]; false where the fused kernel does not apply
+// (no AVX2/FMA, or hs not a multiple of 8).
+func attnDecodeInt8(q []float32, k, v []int8, ks, vs []float32, T, hs int, scale float32, out, sc []float32) bool {
+	if !fusedDecode || hs%8 != 0 || T < 1 {
+		return false
+	}
+	_, _, _, _, _, _, _ = q[hs-1], k[T*hs-1], v[T*hs-1], ks[T-1], vs[T-1], out[hs-1], sc[T-1]
+	C.attn_decode_int8((*C.float)(unsafe.Pointer(&q[0])), (*C.schar)(unsafe.Pointer(&k[0])),
+		(*C.schar)(unsafe.Pointer(&v[0])), (*C.float)(unsafe.Pointer(&ks[0])), (*C.float)(unsafe.Pointer(&vs[0])),
+		C.int(T), C.int(hs), C.float(scale), (*C.float)(unsafe.Pointer(&out[0])), (*C.float)(unsafe.Pointer(&sc[0])))
+	return true
+}
+
+// quantizeInt8s quantizes n vectors of hs floats (x, row stride xs) into q
+// (row stride qs) and their scales s (stride ss), by gpu.Int8KV's rule;
+// false, doing nothing, where the fused kernel does not apply.
+func quantizeInt8s(x []float32, xs int, q []int8, qs int, s []float32, ss, n, hs int) bool {
+	if !fusedDecode || hs%8 != 0 || n < 1 {
+		return false
+	}
+	_, _, _ = x[(n-1)*xs+hs-1], q[(n-1)*qs+hs-1], s[(n-1)*ss]
+	C.quantize_int8((*C.float)(unsafe.Pointer(&x[0])), C.long(xs), (*C.schar)(unsafe.Pointer(&q[0])), C.long(qs),
+		(*C.float)(unsafe.Pointer(&s[0])), C.long(ss), C.int(n), C.int(hs))
 	return true
 }
 

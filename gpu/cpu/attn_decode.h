@@ -1,12 +1,15 @@
-// The fused decode attention, written once for both cache element types and
-// included twice by attn_avx2.go (the C template idiom). Before including,
-// define ATTN_NAME (the function), ATTN_T (the cache element: float, or
-// unsigned short holding float16 bits), ATTN_LOAD(p) (8 elements at p as a
-// __m256) and ATTN_TARGET (the target attribute the loads need).
+// The fused decode attention, written once for the three cache element types
+// and included three times by attn_avx2.go (the C template idiom). Before
+// including, define ATTN_NAME (the function), ATTN_T (the cache element:
+// float, unsigned short holding float16 bits, or signed char), ATTN_LOAD(p)
+// (8 elements at p as a __m256), ATTN_TARGET (the target attribute the loads
+// need) and ATTN_SCALED (1 when each cached row has a scale, 0 otherwise).
 //
-// ATTN_NAME(q, K, V, T, hs, scale, out, sc): out[0:hs] = softmax(scale * K q) V
-// for one query q[0:hs] over T cached rows of K and V (row stride hs,
-// hs % 8 == 0); sc holds T floats of scratch.
+// ATTN_NAME(q, K, V, kscale, vscl, T, hs, scale, out, sc): out[0:hs] =
+// softmax(scale * K q) V for one query q[0:hs] over T cached rows of K and V
+// (row stride hs, hs % 8 == 0); sc holds T floats of scratch. With
+// ATTN_SCALED, row t of K stands for kscale[t] * K[t] and of V for
+// vscl[t] * V[t]; otherwise neither is read.
 
 // ACC_V adds sum_t w[t] * V[t][c0:c0+8*NV] into out, scaled by inv; NV is a
 // compile-time constant at each use, so the accumulators stay in registers.
@@ -22,8 +25,8 @@
 } while (0)
 
 ATTN_TARGET
-static void ATTN_NAME(const float* q, const ATTN_T* K, const ATTN_T* V, int T, int hs, float scale,
-		float* out, float* sc) {
+static void ATTN_NAME(const float* q, const ATTN_T* K, const ATTN_T* V, const float* kscale, const float* vscl,
+		int T, int hs, float scale, float* out, float* sc) {
 	int nv = hs / 8;
 	float mx = -INFINITY;
 	int t = 0;
@@ -46,6 +49,9 @@ static void ATTN_NAME(const float* q, const ATTN_T* K, const ATTN_T* V, int T, i
 		// in the low 128 bits and its high-half sum in the high 128 bits.
 		__m256 h = _mm256_hadd_ps(_mm256_hadd_ps(a0, a1), _mm256_hadd_ps(a2, a3));
 		__m128 s4 = _mm_mul_ps(_mm_add_ps(_mm256_castps256_ps128(h), _mm256_extractf128_ps(h, 1)), vscale);
+#if ATTN_SCALED
+		s4 = _mm_mul_ps(s4, _mm_loadu_ps(kscale + t));
+#endif
 		_mm_storeu_ps(sc + t, s4);
 		vmx = _mm_max_ps(vmx, s4);
 		// Fetch these keys' values now, so that the second pass finds them
@@ -70,6 +76,9 @@ static void ATTN_NAME(const float* q, const ATTN_T* K, const ATTN_T* V, int T, i
 		s = _mm_add_ps(s, _mm_movehl_ps(s, s));
 		s = _mm_add_ss(s, _mm_movehdup_ps(s));
 		float v = _mm_cvtss_f32(s) * scale;
+#if ATTN_SCALED
+		v *= kscale[t];
+#endif
 		sc[t] = v;
 		mx = v > mx ? v : mx;
 	}
@@ -92,6 +101,12 @@ static void ATTN_NAME(const float* q, const ATTN_T* K, const ATTN_T* V, int T, i
 	_mm256_storeu_ps(lanes, vs);
 	for (int j = 0; j < 8; j++) sum += lanes[j];
 	__m256 inv = _mm256_set1_ps(1.0f / sum);
+#if ATTN_SCALED
+	// The values' scales go into the weights, after the normaliser.
+	t = 0;
+	for (; t + 8 <= T; t += 8) _mm256_storeu_ps(sc + t, _mm256_mul_ps(_mm256_loadu_ps(sc + t), _mm256_loadu_ps(vscl + t)));
+	for (; t < T; t++) sc[t] *= vscl[t];
+#endif
 	int c0 = 0;
 	for (; c0 + 64 <= hs; c0 += 64) ACC_V(8);
 	switch ((hs - c0) / 8) {

@@ -16,6 +16,14 @@ func attnDecodeHalf(q []float32, k, v []uint16, T, hs int, scale float32, out, s
 	return false
 }
 
+func attnDecodeInt8(q []float32, k, v []int8, ks, vs []float32, T, hs int, scale float32, out, sc []float32) bool {
+	return false
+}
+
+func quantizeInt8s(x []float32, xs int, q []int8, qs int, s []float32, ss, n, hs int) bool {
+	return false
+}
+
 func storeHalf(k, v []float32, kc, vc []uint16, NH, hs, stride int) bool { return false }
 
 func widenHalf(dst []float32, src []uint16) bool { return false }

@@ -21,7 +21,10 @@ func init() {
 }
 
 // The CPU backend keeps a float16 KV cache when the sampler asks for one.
-var _ gpu.HalfKV = (*Backend)(nil)
+var (
+	_ gpu.HalfKV = (*Backend)(nil)
+	_ gpu.Int8KV = (*Backend)(nil)
+)
 
 // Backend is the CPU implementation of gpu.Backend. It is safe for
 // concurrent use; its scratch space comes from a pool.
@@ -597,6 +600,74 @@ func (be *Backend) AttentionKVHalf(out, qkv []float32, kc, vc []uint16, rows, po
 		attendRun(q, o, K, V, sc, n, Tk, hs, C, scale)
 		release(w)
 	})
+}
+
+// AllocInt8 returns ordinary Go memory.
+func (be *Backend) AllocInt8(n int) []int8 { return make([]int8, n) }
+
+// AttentionKVInt8 is AttentionKV over an int8 cache with a scale per cached
+// row. The new keys and values are quantized in Go (a few thousand values a
+// step, next to the millions the attention reads); decoding steps read the
+// cache through the fused kernel, and prefill runs (and machines without
+// AVX2) dequantize the run's rows into float32 scratch first.
+func (be *Backend) AttentionKVInt8(out, qkv []float32, kc, vc []int8, ks, vs []float32, rows, pos []int32, N, C, NH, Tc int) {
+	hs := C / NH
+	C3 := 3 * C
+	be.parallel(N, 16, func(lo, hi int) {
+		for i := lo; i < hi; i++ {
+			row0 := int(rows[i])*NH*Tc + int(pos[i]) // head 0; head h is h*Tc rows on
+			k, v := qkv[i*C3+C:i*C3+2*C], qkv[i*C3+2*C:i*C3+3*C]
+			if quantizeInt8s(k, hs, kc[row0*hs:], Tc*hs, ks[row0:], Tc, NH, hs) &&
+				quantizeInt8s(v, hs, vc[row0*hs:], Tc*hs, vs[row0:], Tc, NH, hs) {
+				continue
+			}
+			for h := 0; h < NH; h++ {
+				row := row0 + h*Tc
+				k := qkv[i*C3+C+h*hs : i*C3+C+h*hs+hs]
+				v := qkv[i*C3+2*C+h*hs : i*C3+2*C+h*hs+hs]
+				ks[row] = quantizeInt8(kc[row*hs:row*hs+hs], k)
+				vs[row] = quantizeInt8(vc[row*hs:row*hs+hs], v)
+			}
+		}
+	})
+	scale := float32(1 / math.Sqrt(float64(hs)))
+	be.attendCached(out, qkv, rows, pos, N, C, NH, Tc, func(q, o, sc []float32, base, n, Tk int) {
+		sb := base / hs
+		if n == 1 && attnDecodeInt8(q, kc[base:], vc[base:], ks[sb:], vs[sb:], Tk, hs, scale, o, sc) {
+			return
+		}
+		w := scratch(2 * Tk * hs)
+		K, V := (*w)[:Tk*hs], (*w)[Tk*hs:]
+		for t := 0; t < Tk; t++ {
+			sk, sv := ks[sb+t], vs[sb+t]
+			for j := t * hs; j < (t+1)*hs; j++ {
+				K[j] = float32(kc[base+j]) * sk
+				V[j] = float32(vc[base+j]) * sv
+			}
+		}
+		attendRun(q, o, K, V, sc, n, Tk, hs, C, scale)
+		release(w)
+	})
+}
+
+// QuantizeInt8 writes x into q as gpu.Int8KV specifies (s = max|x|/127,
+// q = x/s rounded to nearest even, in float32) and returns s; 0 and all
+// zeros for an all-zero x. It is exported for tests that need the
+// dequantized cache as a reference.
+func quantizeInt8(q []int8, x []float32) float32 {
+	var amax float32
+	for _, v := range x {
+		amax = max(amax, float32(math.Abs(float64(v))))
+	}
+	if amax == 0 {
+		clear(q[:len(x)])
+		return 0
+	}
+	s := amax / 127
+	for j, v := range x {
+		q[j] = int8(math.RoundToEven(float64(v / s)))
+	}
+	return s
 }
 
 // attendCached splits the N new tokens into runs (consecutive tokens of one

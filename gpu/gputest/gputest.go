@@ -22,9 +22,12 @@ func Run(t *testing.T, be gpu.Backend) {
 	t.Run("LayerNorm", func(t *testing.T) { testLayerNorm(t, be, rng) })
 	t.Run("Gelu", func(t *testing.T) { testGelu(t, be, rng) })
 	t.Run("Attention", func(t *testing.T) { testAttention(t, be, rng) })
-	t.Run("AttentionKV", func(t *testing.T) { testAttentionKV(t, be, rng, false) })
+	t.Run("AttentionKV", func(t *testing.T) { testAttentionKV(t, be, rng, kvFloat32) })
 	if _, ok := be.(gpu.HalfKV); ok {
-		t.Run("AttentionKVHalf", func(t *testing.T) { testAttentionKV(t, be, rng, true) })
+		t.Run("AttentionKVHalf", func(t *testing.T) { testAttentionKV(t, be, rng, kvHalf) })
+	}
+	if _, ok := be.(gpu.Int8KV); ok {
+		t.Run("AttentionKVInt8", func(t *testing.T) { testAttentionKV(t, be, rng, kvInt8) })
 	}
 	t.Run("LogSoftmax", func(t *testing.T) { testLogSoftmax(t, be, rng) })
 	t.Run("AdamW", func(t *testing.T) { testAdamW(t, be, rng) })
@@ -274,35 +277,87 @@ func testAdamW(t *testing.T, be gpu.Backend, rng *rand.Rand) {
 	Close(t, "adamw params", p, p64, 1e-5, 1e-4)
 }
 
+// kvCache is the element type of the KV cache under test.
+type kvCache int
+
+const (
+	kvFloat32 kvCache = iota
+	kvHalf            // gpu.HalfKV
+	kvInt8            // gpu.Int8KV
+)
+
 // testAttentionKV feeds sequences into a KV cache in two phases (a prefill
 // of several tokens per row, then single tokens with rows interleaved) and
-// expects the outputs of full causal attention at the same positions. With
-// half, the cache is float16 (gpu.HalfKV) and the reference attends over
-// keys and values rounded to float16 first, so the bound stays float32's:
-// the op must be exact over the rounded cache, not merely near float32.
+// expects the outputs of full causal attention at the same positions. For
+// a float16 or int8 cache, the reference attends over keys and values
+// rounded or quantized first, by the rule the interface states, so the
+// bound stays float32's: the op must be exact over its cache, not merely
+// near float32. The int8 cache's contents are checked against the rule too.
 // Head size 16 takes a fused decode kernel where there is one; 4 does not.
-func testAttentionKV(t *testing.T, be gpu.Backend, rng *rand.Rand, half bool) {
+func testAttentionKV(t *testing.T, be gpu.Backend, rng *rand.Rand, kind kvCache) {
 	for _, s := range [][2]int{{12, 3}, {32, 2}} {
 		C, NH := s[0], s[1]
-		t.Run(fmt.Sprintf("hs%d", C/NH), func(t *testing.T) { testAttentionKVShape(t, be, rng, half, C, NH) })
+		t.Run(fmt.Sprintf("hs%d", C/NH), func(t *testing.T) { testAttentionKVShape(t, be, rng, kind, C, NH) })
 	}
 }
 
-func testAttentionKVShape(t *testing.T, be gpu.Backend, rng *rand.Rand, half bool, C, NH int) {
+// QuantizeInt8 is gpu.Int8KV's rule: x ≈ q*s with s = max|x|/127 and q =
+// x/s rounded to nearest even, in float32; s = 0 for an all-zero x.
+func QuantizeInt8(x []float32) (q []int8, s float32) {
+	q = make([]int8, len(x))
+	for _, v := range x {
+		s = max(s, float32(math.Abs(float64(v))))
+	}
+	if s == 0 {
+		return q, 0
+	}
+	s /= 127
+	for j, v := range x {
+		q[j] = int8(math.RoundToEven(float64(v / s)))
+	}
+	return q, s
+}
+
+func testAttentionKVShape(t *testing.T, be gpu.Backend, rng *rand.Rand, kind kvCache, C, NH int) {
 	R, T, Tc := 3, 9, 11
+	hs := C / NH
 	qkv, qkv64 := randBuf(be, rng, R*T*3*C, 1)
-	if half {
-		for i := range qkv64 {
-			if i%(3*C) >= C { // keys and values, not queries
-				qkv64[i] = float64(float16.Fromfloat32(qkv[i]).Float32())
+	if kind == kvInt8 {
+		// One all-zero key, the case without a scale.
+		clear(qkv[4*3*C+C : 4*3*C+C+hs])
+		for j := 4*3*C + C; j < 4*3*C+C+hs; j++ {
+			qkv64[j] = 0
+		}
+	}
+	for tok := 0; tok < R*T; tok++ {
+		for part := 1; part <= 2; part++ { // keys and values, not queries
+			for h := 0; h < NH; h++ {
+				o := tok*3*C + part*C + h*hs
+				switch kind {
+				case kvHalf:
+					for j := o; j < o+hs; j++ {
+						qkv64[j] = float64(float16.Fromfloat32(qkv[j]).Float32())
+					}
+				case kvInt8:
+					q, s := QuantizeInt8(qkv[o : o+hs])
+					for j := range q {
+						qkv64[o+j] = float64(float32(q[j]) * s)
+					}
+				}
 			}
 		}
 	}
 	want, _ := Attention(qkv64, R, T, C, NH)
 	kc, vc := be.Alloc(R*Tc*C), be.Alloc(R*Tc*C)
 	var kh, vh []uint16
-	if half {
+	var k8, v8 []int8
+	var ks, vs []float32
+	switch kind {
+	case kvHalf:
 		kh, vh = be.(gpu.HalfKV).AllocHalf(R*Tc*C), be.(gpu.HalfKV).AllocHalf(R*Tc*C)
+	case kvInt8:
+		k8, v8 = be.(gpu.Int8KV).AllocInt8(R*Tc*C), be.(gpu.Int8KV).AllocInt8(R*Tc*C)
+		ks, vs = be.Alloc(R*NH*Tc), be.Alloc(R*NH*Tc)
 	}
 	pre := []int{5, 1, 7} // prompt lengths per row
 	var rows, pos []int32
@@ -318,14 +373,24 @@ func testAttentionKVShape(t *testing.T, be gpu.Backend, rng *rand.Rand, half boo
 		for i, s := range src {
 			copy(in[i*3*C:(i+1)*3*C], qkv[s*3*C:(s+1)*3*C])
 		}
-		if half {
+		switch kind {
+		case kvHalf:
 			be.(gpu.HalfKV).AttentionKVHalf(out, in, kh, vh, rows, pos, N, C, NH, Tc)
-		} else {
+		case kvInt8:
+			be.(gpu.Int8KV).AttentionKVInt8(out, in, k8, v8, ks, vs, rows, pos, N, C, NH, Tc)
+		default:
 			be.AttentionKV(out, in, kc, vc, rows, pos, N, C, NH, Tc)
 		}
 		be.Sync()
 		for i, s := range src {
 			Close(t, fmt.Sprintf("attentionKV row %d pos %d", rows[i], pos[i]), out[i*C:(i+1)*C], want[s*C:(s+1)*C], 1e-5, 1e-4)
+			if kind == kvInt8 {
+				for h := 0; h < NH; h++ {
+					row := (int(rows[i])*NH+h)*Tc + int(pos[i])
+					checkInt8(t, "key", k8[row*hs:(row+1)*hs], ks[row], qkv[s*3*C+C+h*hs:][:hs])
+					checkInt8(t, "value", v8[row*hs:(row+1)*hs], vs[row], qkv[s*3*C+2*C+h*hs:][:hs])
+				}
+			}
 		}
 		rows, pos, src = rows[:0], pos[:0], src[:0]
 	}
@@ -340,5 +405,19 @@ func testAttentionKVShape(t *testing.T, be gpu.Backend, rng *rand.Rand, half boo
 			break
 		}
 		feed()
+	}
+}
+
+// checkInt8 compares one cached int8 vector and its scale with the rule.
+func checkInt8(t *testing.T, what string, got []int8, gotScale float32, x []float32) {
+	t.Helper()
+	want, s := QuantizeInt8(x)
+	if gotScale != s {
+		t.Fatalf("int8 %s scale %g, want %g", what, gotScale, s)
+	}
+	for j := range want {
+		if got[j] != want[j] {
+			t.Fatalf("int8 %s[%d] = %d, want %d (x = %g, scale %g)", what, j, got[j], want[j], x[j], s)
+		}
 	}
 }

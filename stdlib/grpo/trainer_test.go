@@ -97,7 +97,7 @@ func tinyModel(t *testing.T, vocab int) *nn.Model {
 // model, a few seconds of GRPO must lift the verifier's reward well above
 // chance.
 func TestGRPORaisesToyReward(t *testing.T) {
-	for _, kv := range []nn.KVPrecision{nn.KVFloat32, nn.KVFloat16} {
+	for _, kv := range []nn.KVPrecision{nn.KVFloat32, nn.KVFloat16, nn.KVInt8} {
 		t.Run(kv.String(), func(t *testing.T) { testGRPORaisesToyReward(t, kv) })
 	}
 }
@@ -349,17 +349,17 @@ func TestConfigValidation(t *testing.T) {
 	}
 }
 
-// TestFloat16RolloutsRecomputeOldLogP: a float16 cache's log-probabilities
+// TestReducedKVRolloutsRecomputeOldLogP: a float16 or int8 cache's log-probabilities
 // are not the policy's own, so the trainer recomputes logp_old. With one
 // mini-batch the first update then sees a ratio of exactly 1 everywhere, and
 // a clip of 0 clips nothing; the float32 cache's reused values differ from
 // the recompute by float32 rounding, which the same clip catches, so the
 // measure can tell the two apart.
-func TestFloat16RolloutsRecomputeOldLogP(t *testing.T) {
+func TestReducedKVRolloutsRecomputeOldLogP(t *testing.T) {
 	task := &toyTask{vocab: 8, respLen: 4}
 	data, _ := task.Generate(context.Background(), envs.Train, 16, 1)
 	clip := map[nn.KVPrecision]float64{}
-	for _, kv := range []nn.KVPrecision{nn.KVFloat32, nn.KVFloat16} {
+	for _, kv := range []nn.KVPrecision{nn.KVFloat32, nn.KVFloat16, nn.KVInt8} {
 		cfg := DefaultConfig("toy")
 		cfg.GroupSize, cfg.PromptsPerStep, cfg.MiniBatches = 8, 8, 1
 		cfg.Loss.ClipEps, cfg.Loss.KLCoef, cfg.Loss.EntropyCoef = 0, 0, 0
@@ -381,9 +381,12 @@ func TestFloat16RolloutsRecomputeOldLogP(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	t.Logf("share of tokens clipped at eps 0: float32 cache (reused) %.3f, float16 cache (recomputed) %.3f", clip[nn.KVFloat32], clip[nn.KVFloat16])
-	if clip[nn.KVFloat16] != 0 {
-		t.Errorf("float16 rollouts: %.3f of tokens clipped at eps 0, want none (logp_old recomputed by the policy)", clip[nn.KVFloat16])
+	t.Logf("share of tokens clipped at eps 0: float32 cache (reused) %.3f, float16 cache (recomputed) %.3f, int8 cache (recomputed) %.3f",
+		clip[nn.KVFloat32], clip[nn.KVFloat16], clip[nn.KVInt8])
+	for _, kv := range []nn.KVPrecision{nn.KVFloat16, nn.KVInt8} {
+		if clip[kv] != 0 {
+			t.Errorf("%v rollouts: %.3f of tokens clipped at eps 0, want none (logp_old recomputed by the policy)", kv, clip[kv])
+		}
 	}
 	if clip[nn.KVFloat32] == 0 {
 		t.Errorf("float32 rollouts: nothing clipped at eps 0; the reused sampler logp should differ from Forward by rounding")

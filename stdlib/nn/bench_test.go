@@ -34,6 +34,8 @@ func BenchmarkDecodeAt64(b *testing.B)      { benchDecode(b, 56, KVFloat32) }
 func BenchmarkDecodeAt512(b *testing.B)     { benchDecode(b, 504, KVFloat32) }
 func BenchmarkDecodeHalfAt64(b *testing.B)  { benchDecode(b, 56, KVFloat16) }
 func BenchmarkDecodeHalfAt512(b *testing.B) { benchDecode(b, 504, KVFloat16) }
+func BenchmarkDecodeInt8At64(b *testing.B)  { benchDecode(b, 56, KVInt8) }
+func BenchmarkDecodeInt8At512(b *testing.B) { benchDecode(b, 504, KVInt8) }
 
 func benchDecode(b *testing.B, promptLen int, kv KVPrecision) {
 	cfg := Config{Vocab: 512, MaxSeq: 640, Layers: 4, Dim: 256, Heads: 4, Seed: 1}

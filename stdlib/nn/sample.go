@@ -25,23 +25,34 @@ const (
 	// 1e-3, and rare near-ties may pick another token. Needs a backend
 	// with gpu.HalfKV (the CPU backend has it).
 	KVFloat16
+	// KVInt8 quantizes each cached key and value vector (one position of
+	// one head) to 8-bit integers with a float32 scale, max|x|/127: about
+	// half of KVFloat16's bytes, for a coarser rounding. LogProbs differ
+	// from Forward's by about 1e-2, so a trainer must recompute them.
+	// Needs a backend with gpu.Int8KV (the CPU backend has it).
+	KVInt8
 )
 
-// String is "float32" or "float16".
+// kvPrecisions lists the valid values, in order.
+var kvPrecisions = []KVPrecision{KVFloat32, KVFloat16, KVInt8}
+
+// String is "float32", "float16" or "int8".
 func (p KVPrecision) String() string {
 	switch p {
 	case KVFloat32:
 		return "float32"
 	case KVFloat16:
 		return "float16"
+	case KVInt8:
+		return "int8"
 	}
 	return fmt.Sprintf("KVPrecision(%d)", int(p))
 }
 
 // Validate reports an error for a value that is not one of the constants.
 func (p KVPrecision) Validate() error {
-	if p != KVFloat32 && p != KVFloat16 {
-		return fmt.Errorf("nn: unknown KV cache precision %v (want float32 or float16)", p)
+	if p < KVFloat32 || p > KVInt8 {
+		return fmt.Errorf("nn: unknown KV cache precision %v (want float32, float16 or int8)", p)
 	}
 	return nil
 }
@@ -63,14 +74,14 @@ func (p *KVPrecision) UnmarshalText(b []byte) error {
 	return err
 }
 
-// ParseKVPrecision reads "float32" or "float16" (flags, notebooks).
+// ParseKVPrecision reads "float32", "float16" or "int8" (flags, notebooks).
 func ParseKVPrecision(s string) (KVPrecision, error) {
-	for _, p := range []KVPrecision{KVFloat32, KVFloat16} {
+	for _, p := range kvPrecisions {
 		if s == p.String() {
 			return p, nil
 		}
 	}
-	return 0, fmt.Errorf("nn: KV cache precision %q: want float32 or float16", s)
+	return 0, fmt.Errorf("nn: KV cache precision %q: want float32, float16 or int8", s)
 }
 
 // SampleOptions controls Sample.
@@ -268,6 +279,9 @@ func (m *Model) checkSample(prompts [][]int, o SampleOptions) error {
 	if _, ok := m.be.(gpu.HalfKV); o.KV == KVFloat16 && !ok {
 		return fmt.Errorf("nn: Sample: backend %s has no float16 KV cache; use KVFloat32", m.be.Name())
 	}
+	if _, ok := m.be.(gpu.Int8KV); o.KV == KVInt8 && !ok {
+		return fmt.Errorf("nn: Sample: backend %s has no int8 KV cache; use KVFloat32", m.be.Name())
+	}
 	if o.MaxNewPerRow != nil && len(o.MaxNewPerRow) != len(prompts) {
 		return fmt.Errorf("nn: Sample: MaxNewPerRow has %d entries for %d prompts", len(o.MaxNewPerRow), len(prompts))
 	}
@@ -374,16 +388,20 @@ func pick(lg []float32, o SampleOptions, rng *rand.Rand, probs []float64, idx []
 }
 
 // sampler holds the KV cache and the step buffers of one Sample call.
-// k and v (or kh and vh, float16, when half is set) are per layer
+// k and v (or kh and vh, float16, when half is set; or k8 and v8, int8,
+// with their scales ks and vs (R, NH, Tc), when i8 is set) are per layer
 // (R, NH, Tc, hs): each head's cached keys are contiguous rows of hs, so
 // attention over the past is one small product.
 type sampler struct {
 	m        *Model
 	R, Tc    int
 	maxN     int
-	half     gpu.HalfKV // nil: the float32 cache
+	half     gpu.HalfKV // nil: not the float16 cache
+	i8       gpu.Int8KV // nil: not the int8 cache
 	k, v     [][]float32
 	kh, vh   [][]uint16
+	k8, v8   [][]int8
+	ks, vs   [][]float32
 	x, ln, y []float32 // (maxN,C)
 	tmp      []float32 // (maxN,C)
 	mean     []float32 // (maxN)
@@ -403,13 +421,24 @@ func (m *Model) newSampler(R, Tc int, kv KVPrecision) *sampler {
 		x: al(maxN * C), ln: al(maxN * C), y: al(maxN * C), tmp: al(maxN * C),
 		mean: al(maxN), rstd: al(maxN), qkv: al(maxN * 3 * C), h: al(maxN * 4 * C), hg: al(maxN * 4 * C),
 		lnOut: al(maxN * C), logits: al(maxN * V), pending: make([]float32, R*V)}
-	if kv == KVFloat16 {
-		s.half = m.be.(gpu.HalfKV) // checkSample made sure
+	switch kv { // checkSample made sure the backend has it
+	case KVFloat16:
+		s.half = m.be.(gpu.HalfKV)
+	case KVInt8:
+		s.i8 = m.be.(gpu.Int8KV)
 	}
 	for l := 0; l < L; l++ {
-		if s.half != nil {
+		switch {
+		case s.half != nil:
 			s.kh = append(s.kh, s.half.AllocHalf(R*Tc*C))
 			s.vh = append(s.vh, s.half.AllocHalf(R*Tc*C))
+			continue
+		case s.i8 != nil:
+			NH := m.cfg.Heads
+			s.k8 = append(s.k8, s.i8.AllocInt8(R*Tc*C))
+			s.v8 = append(s.v8, s.i8.AllocInt8(R*Tc*C))
+			s.ks = append(s.ks, al(R*NH*Tc))
+			s.vs = append(s.vs, al(R*NH*Tc))
 			continue
 		}
 		s.k = append(s.k, al(R*Tc*C))
@@ -433,6 +462,10 @@ func (s *sampler) release() {
 	for l := range s.k {
 		f.Free(s.k[l])
 		f.Free(s.v[l])
+	}
+	for l := range s.ks {
+		f.Free(s.ks[l])
+		f.Free(s.vs[l])
 	}
 	if fh, ok := s.m.be.(interface{ FreeHalf([]uint16) }); ok {
 		for l := range s.kh {
@@ -470,9 +503,12 @@ func (s *sampler) step(toks, rows, pos []int32, want []int) {
 	for l := 0; l < L; l++ {
 		be.LayerNormForward(ln, mean, rstd, x, layer(p.ln1w, l, C), layer(p.ln1b, l, C), N, C)
 		m.linear(qkv, ln, layer(p.qkvw, l, 3*C*C), layer(p.qkvb, l, 3*C), N, C, 3*C)
-		if s.half != nil {
+		switch {
+		case s.half != nil:
 			s.half.AttentionKVHalf(y, qkv, s.kh[l], s.vh[l], rows, pos, N, C, NH, s.Tc)
-		} else {
+		case s.i8 != nil:
+			s.i8.AttentionKVInt8(y, qkv, s.k8[l], s.v8[l], s.ks[l], s.vs[l], rows, pos, N, C, NH, s.Tc)
+		default:
 			be.AttentionKV(y, qkv, s.k[l], s.v[l], rows, pos, N, C, NH, s.Tc)
 		}
 		m.linear(tmp, y, layer(p.attprojw, l, C*C), layer(p.attprojb, l, C), N, C, C)

@@ -242,48 +242,55 @@ func TestSamplePerRowLimitsAndStops(t *testing.T) {
 	}
 }
 
-// TestSampleFloat16KV: with a float16 cache the sampler's log-probabilities
-// stay within 1e-2 of a float32 full recompute (the rounding is about 1e-3)
-// but are not the float32 cache's, so the half cache is really in use; for
-// a head size the fused kernel takes (16) and one it does not (4).
-func TestSampleFloat16KV(t *testing.T) {
-	for _, heads := range []int{2, 8} {
-		cfg := Config{Vocab: 23, MaxSeq: 300, Layers: 2, Dim: 32, Heads: heads, Seed: 3}
-		m := randomModel(t, cfg)
-		rng := rand.New(rand.NewPCG(1, 2))
-		prompts := [][]int{randPrompt(rng, 200, 23), randPrompt(rng, 1, 23), randPrompt(rng, 37, 23)}
-		opts := SampleOptions{MaxNew: 40, Temperature: 1, Stop: -1, Seed: 4}
-		exact, err := m.Sample(context.Background(), prompts, opts)
-		if err != nil {
-			t.Fatal(err)
-		}
-		opts.KV = KVFloat16
-		half, err := m.Sample(context.Background(), prompts, opts)
-		if err != nil {
-			t.Fatal(err)
-		}
-		worst, differs := 0.0, false
-		for r, s := range half {
-			if len(s.Tokens) != 40 {
-				t.Fatalf("hs %d row %d: %d tokens, want 40", 32/heads, r, len(s.Tokens))
+// TestSampleReducedKV: with a float16 cache the sampler's
+// log-probabilities stay within 1e-2 of a float32 full recompute (the
+// rounding is about 1e-3), with an int8 cache within 5e-2, but neither is
+// the float32 cache's, so the reduced cache is really in use; for a head
+// size the fused kernel takes (16) and one it does not (4).
+func TestSampleReducedKV(t *testing.T) {
+	for _, kv := range []struct {
+		p   KVPrecision
+		tol float64
+	}{{KVFloat16, 1e-2}, {KVInt8, 5e-2}} {
+		for _, heads := range []int{2, 8} {
+			cfg := Config{Vocab: 23, MaxSeq: 300, Layers: 2, Dim: 32, Heads: heads, Seed: 3}
+			m := randomModel(t, cfg)
+			rng := rand.New(rand.NewPCG(1, 2))
+			prompts := [][]int{randPrompt(rng, 200, 23), randPrompt(rng, 1, 23), randPrompt(rng, 37, 23)}
+			opts := SampleOptions{MaxNew: 40, Temperature: 1, Stop: -1, Seed: 4}
+			exact, err := m.Sample(context.Background(), prompts, opts)
+			if err != nil {
+				t.Fatal(err)
 			}
-			want := recompute(m, prompts[r], s.Tokens)
-			for i := range want {
-				worst = max(worst, math.Abs(float64(want[i]-s.LogProbs[i])))
-				differs = differs || i >= len(exact[r].LogProbs) || exact[r].LogProbs[i] != s.LogProbs[i]
+			opts.KV = kv.p
+			reduced, err := m.Sample(context.Background(), prompts, opts)
+			if err != nil {
+				t.Fatal(err)
 			}
-		}
-		t.Logf("hs %d: float16 cache, largest |logp - float32 recompute| = %.2g", 32/heads, worst)
-		if worst > 1e-2 {
-			t.Fatalf("hs %d: float16-cache logp differs from the float32 recompute by %g, want at most 1e-2", 32/heads, worst)
-		}
-		if !differs {
-			t.Fatalf("hs %d: float16-cache log-probabilities are bit-identical to float32's: the half cache was not used", 32/heads)
+			worst, differs := 0.0, false
+			for r, s := range reduced {
+				if len(s.Tokens) != 40 {
+					t.Fatalf("%v hs %d row %d: %d tokens, want 40", kv.p, 32/heads, r, len(s.Tokens))
+				}
+				want := recompute(m, prompts[r], s.Tokens)
+				for i := range want {
+					worst = max(worst, math.Abs(float64(want[i]-s.LogProbs[i])))
+					differs = differs || i >= len(exact[r].LogProbs) || exact[r].LogProbs[i] != s.LogProbs[i]
+				}
+			}
+			t.Logf("hs %d: %v cache, largest |logp - float32 recompute| = %.2g", 32/heads, kv.p, worst)
+			if worst > kv.tol {
+				t.Fatalf("hs %d: %v-cache logp differs from the float32 recompute by %g, want at most %g", 32/heads, kv.p, worst, kv.tol)
+			}
+			if !differs {
+				t.Fatalf("hs %d: %v-cache log-probabilities are bit-identical to float32's: that cache was not used", 32/heads, kv.p)
+			}
 		}
 	}
 }
 
-// plainBackend hides the backend's optional interfaces (gpu.HalfKV).
+// plainBackend hides the backend's optional interfaces (gpu.HalfKV,
+// gpu.Int8KV).
 type plainBackend struct{ gpu.Backend }
 
 func TestSampleKVPrecisionErrors(t *testing.T) {
@@ -297,10 +304,14 @@ func TestSampleKVPrecisionErrors(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "no float16 KV cache") {
 		t.Fatalf("float16 on a backend without HalfKV: err = %v", err)
 	}
+	_, err = m.Sample(context.Background(), p, SampleOptions{MaxNew: 2, Stop: -1, KV: KVInt8})
+	if err == nil || !strings.Contains(err.Error(), "no int8 KV cache") {
+		t.Fatalf("int8 on a backend without Int8KV: err = %v", err)
+	}
 	if _, err := m.Sample(context.Background(), p, SampleOptions{MaxNew: 2, Stop: -1}); err != nil {
 		t.Fatalf("float32 on that backend: %v", err)
 	}
-	for _, s := range []string{"float32", "float16"} {
+	for _, s := range []string{"float32", "float16", "int8"} {
 		if k, err := ParseKVPrecision(s); err != nil || k.String() != s {
 			t.Fatalf("ParseKVPrecision(%q) = %v, %v", s, k, err)
 		}
@@ -313,6 +324,9 @@ func TestSampleKVPrecisionErrors(t *testing.T) {
 		t.Fatalf("JSON of KVFloat16 = %s, %v", b, err)
 	} else if err := json.Unmarshal(b, &back); err != nil || back.KV != KVFloat16 {
 		t.Fatalf("JSON round trip: %v, %v", back.KV, err)
+	}
+	if b, err := json.Marshal(struct{ KV KVPrecision }{KVInt8}); err != nil || string(b) != `{"KV":"int8"}` {
+		t.Fatalf("JSON of KVInt8 = %s, %v", b, err)
 	}
 	if _, err := json.Marshal(struct{ KV KVPrecision }{7}); err == nil {
 		t.Fatal("JSON of an unknown precision accepted")

@@ -12,6 +12,7 @@ func init() {
 		// function, constant and variable definitions
 		"KVFloat16":        reflect.ValueOf(nn.KVFloat16),
 		"KVFloat32":        reflect.ValueOf(nn.KVFloat32),
+		"KVInt8":           reflect.ValueOf(nn.KVInt8),
 		"Load":             reflect.ValueOf(nn.Load),
 		"New":              reflect.ValueOf(nn.New),
 		"NewAdamW":         reflect.ValueOf(nn.NewAdamW),
