@@ -23,6 +23,12 @@ type StateMatch struct {
 	// contains set, and its presence) that differ between the state before
 	// and the true state after; ChangedRight those the prediction got right.
 	Changed, ChangedRight int
+	// What the wrong items got wrong, for error analysis: objects of the
+	// truth predicted with another name (WrongName), another property set
+	// or value (WrongProps), or another contains set (WrongContains); and
+	// objects missing from the prediction or only in it (WrongPresence).
+	// One object may count under several.
+	WrongName, WrongProps, WrongContains, WrongPresence int
 }
 
 // ItemAcc is ItemsRight/Items, or 1 when both states are empty.
@@ -51,13 +57,28 @@ func CompareStates(before, truth, pred State) StateMatch {
 	var m StateMatch
 	for id, t := range truth {
 		m.Items++
-		if p, ok := pred[id]; ok && ObjectsEqual(t, p) {
+		p, ok := pred[id]
+		switch {
+		case !ok:
+			m.WrongPresence++
+		case ObjectsEqual(t, p):
 			m.ItemsRight++
+		default:
+			if p.Name != t.Name {
+				m.WrongName++
+			}
+			if !sameProps(p.Props, t.Props) {
+				m.WrongProps++
+			}
+			if !SameSet(p.Contains, t.Contains) {
+				m.WrongContains++
+			}
 		}
 	}
 	for id := range pred {
 		if _, ok := truth[id]; !ok {
 			m.Items++
+			m.WrongPresence++
 		}
 	}
 	// Fields that changed from before to truth: presence of an object, its
@@ -122,15 +143,20 @@ func CompareStates(before, truth, pred State) StateMatch {
 // ObjectsEqual reports whether a and b agree in name, every property, and
 // contains as a set.
 func ObjectsEqual(a, b Object) bool {
-	if a.Name != b.Name || len(a.Props) != len(b.Props) {
+	return a.Name == b.Name && sameProps(a.Props, b.Props) && SameSet(a.Contains, b.Contains)
+}
+
+// sameProps reports whether a and b hold the same properties and values.
+func sameProps(a, b map[string]string) bool {
+	if len(a) != len(b) {
 		return false
 	}
-	for k, v := range a.Props {
-		if w, ok := b.Props[k]; !ok || w != v {
+	for k, v := range a {
+		if w, ok := b[k]; !ok || w != v {
 			return false
 		}
 	}
-	return SameSet(a.Contains, b.Contains)
+	return true
 }
 
 // SameSet reports whether a and b hold the same elements, ignoring order and

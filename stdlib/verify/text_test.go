@@ -82,8 +82,35 @@ func TestCompareStatesExact(t *testing.T) {
 	if acc, ok := m.ChangedAcc(); !ok || acc != 1 {
 		t.Errorf("ChangedAcc = %v, %v", acc, ok)
 	}
+	if m.WrongPresence != 1 || m.WrongName+m.WrongProps+m.WrongContains != 0 {
+		t.Errorf("extra object: error kinds %+v", m)
+	}
 	if !SameSet([]string{"a", "b", "b"}, []string{"b", "a"}) || SameSet([]string{"a"}, []string{"b"}) {
 		t.Error("SameSet")
+	}
+}
+
+// TestCompareStatesErrorKinds: each kind of wrong field is counted where it
+// is, and only there.
+func TestCompareStatesErrorKinds(t *testing.T) {
+	truth := State{
+		"1": obj("inventory", nil, "3"),
+		"2": obj("stove", map[string]string{"isOn": "true"}),
+		"3": obj("pot", map[string]string{"temp": "20"}),
+	}
+	pred := State{
+		"1": obj("inventory", nil),                                 // contains
+		"2": obj("oven", map[string]string{"isOn": "false"}),       // name and a value
+		"3": obj("pot", map[string]string{"temp": "20", "x": "1"}), // an extra property
+	}
+	m := CompareStates(truth, truth, pred)
+	want := StateMatch{Items: 3, WrongName: 1, WrongProps: 2, WrongContains: 1}
+	if m != want {
+		t.Errorf("CompareStates = %+v, want %+v", m, want)
+	}
+	delete(pred, "3")
+	if m := CompareStates(truth, truth, pred); m.WrongPresence != 1 || m.WrongProps != 1 {
+		t.Errorf("missing object: %+v", m)
 	}
 }
 

@@ -229,7 +229,11 @@ func (t *Task) ScoreText(tr *Transition, text string) envs.Score {
 	if m.AllRight() && right == 3 {
 		binary = 1
 	}
-	metrics := map[string]float64{"binary": binary, "item_acc": m.ItemAcc(), "score_acc": scoreAcc}
+	metrics := map[string]float64{"binary": binary, "item_acc": m.ItemAcc(), "score_acc": scoreAcc,
+		// What went wrong, 1 or 0 (Evaluate reports their shares).
+		"err_name": flag(m.WrongName > 0), "err_props": flag(m.WrongProps > 0),
+		"err_contains": flag(m.WrongContains > 0), "err_presence": flag(m.WrongPresence > 0),
+		"err_score": flag(right < 3)}
 	accChanged, hasChanged := m.ChangedAcc()
 	if hasChanged {
 		metrics["acc_changed"] = accChanged
@@ -240,6 +244,18 @@ func (t *Task) ScoreText(tr *Transition, text string) envs.Score {
 	}
 	return envs.Score{Reward: reward, Metrics: metrics}
 }
+
+// flag is 1 for true and 0 for false.
+func flag(b bool) float64 {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// errorKinds are the per-transition error flags of ScoreText, which
+// Evaluate averages.
+var errorKinds = []string{"err_name", "err_props", "err_contains", "err_presence", "err_score"}
 
 // applyDiff parses a response diff and applies it to before, returning the
 // predicted state and score fields.
@@ -331,9 +347,15 @@ func idText(v any) (string, bool) {
 }
 
 // Evaluate reports exact-match accuracy (binary) overall, on changed and on
-// unchanged transitions, and the mean reward.
+// unchanged transitions, and the mean reward. For error analysis it also
+// reports the share of transitions whose predicted next state has an object
+// with a wrong name (err_name), wrong properties (err_props), a wrong
+// contains set (err_contains), an object missing or extra (err_presence),
+// or a wrong score (err_score); a response that cannot be parsed counts in
+// none of them (grpo.Evaluate reports parse_errors).
 func (t *Task) Evaluate(exs []envs.Example, scores []envs.Score) map[string]float64 {
 	var all, ch, un, nch, nun, reward float64
+	errs := make([]float64, len(errorKinds))
 	for i := range exs {
 		if i >= len(scores) {
 			break
@@ -341,6 +363,9 @@ func (t *Task) Evaluate(exs []envs.Example, scores []envs.Score) map[string]floa
 		b := scores[i].Metrics["binary"]
 		all += b
 		reward += scores[i].Reward
+		for k, name := range errorKinds {
+			errs[k] += scores[i].Metrics[name]
+		}
 		if exs[i].Changed {
 			ch += b
 			nch++
@@ -357,6 +382,9 @@ func (t *Task) Evaluate(exs []envs.Example, scores []envs.Score) map[string]floa
 	if n > 0 {
 		out["acc_overall"] = all / n
 		out["reward"] = reward / n
+		for k, name := range errorKinds {
+			out[name] = errs[k] / n
+		}
 	}
 	if nch > 0 {
 		out["acc_changed"] = ch / nch

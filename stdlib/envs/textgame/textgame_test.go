@@ -236,13 +236,16 @@ func TestScorePartialExactValues(t *testing.T) {
 	cases := []struct {
 		name, resp                 string
 		reward, item, score, accCh float64
+		errs                       string // the err_* flags set
 	}{
-		{"truth", `{"modified":[` + stoveOn + `],"removed":[],` + sc + `}`, 1.3, 1, 1, 1},
-		{"slips", `{'modified': [{'uuid': 2, 'name': 'stove', 'properties': {'isOn': True,}, 'contains': [],},], 'removed': [], 'score': {'score': 1, 'gameOver': False, 'gameWon': False}}`, 1.3, 1, 1, 1},
-		{"nothing changed", `{"modified":[],"removed":[],` + sc + `}`, 0.09*0.75 + 0.01, 0.75, 1, 0},
-		{"wrong score", `{"modified":[` + stoveOn + `],"removed":[],"score":{"score":0,"gameOver":false,"gameWon":false}}`, 0.09 + 0.01*2.0/3 + 1, 1, 2.0 / 3, 1},
-		{"extra object", `{"modified":[` + stoveOn + `,{"uuid":9,"name":"ghost","properties":{},"contains":[]}],"removed":[],` + sc + `}`, 0.09*0.8 + 0.01 + 1, 0.8, 1, 1},
-		{"removed water", `{"modified":[` + stoveOn + `],"removed":[4],` + sc + `}`, 0.09*0.75 + 0.01 + 1, 0.75, 1, 1},
+		{"truth", `{"modified":[` + stoveOn + `],"removed":[],` + sc + `}`, 1.3, 1, 1, 1, ""},
+		{"slips", `{'modified': [{'uuid': 2, 'name': 'stove', 'properties': {'isOn': True,}, 'contains': [],},], 'removed': [], 'score': {'score': 1, 'gameOver': False, 'gameWon': False}}`, 1.3, 1, 1, 1, ""},
+		{"nothing changed", `{"modified":[],"removed":[],` + sc + `}`, 0.09*0.75 + 0.01, 0.75, 1, 0, "err_props"},
+		{"wrong score", `{"modified":[` + stoveOn + `],"removed":[],"score":{"score":0,"gameOver":false,"gameWon":false}}`, 0.09 + 0.01*2.0/3 + 1, 1, 2.0 / 3, 1, "err_score"},
+		{"extra object", `{"modified":[` + stoveOn + `,{"uuid":9,"name":"ghost","properties":{},"contains":[]}],"removed":[],` + sc + `}`, 0.09*0.8 + 0.01 + 1, 0.8, 1, 1, "err_presence"},
+		{"removed water", `{"modified":[` + stoveOn + `],"removed":[4],` + sc + `}`, 0.09*0.75 + 0.01 + 1, 0.75, 1, 1, "err_presence"},
+		{"miscopied name", `{"modified":[{"uuid":2,"name":"oven","properties":{"isOn":true},"contains":[]}],"removed":[],` + sc + `}`, 0.09*0.75 + 0.01 + 1, 0.75, 1, 1, "err_name"},
+		{"pot emptied", `{"modified":[` + stoveOn + `,{"uuid":3,"name":"pot","properties":{},"contains":[]}],"removed":[],` + sc + `}`, 0.09*0.75 + 0.01 + 1, 0.75, 1, 1, "err_contains"},
 	}
 	for _, c := range cases {
 		s := task.ScoreText(tr, c.resp)
@@ -253,6 +256,11 @@ func TestScorePartialExactValues(t *testing.T) {
 		if math.Abs(s.Reward-c.reward) > 1e-9 || math.Abs(s.Metrics["item_acc"]-c.item) > 1e-9 ||
 			math.Abs(s.Metrics["score_acc"]-c.score) > 1e-9 || math.Abs(s.Metrics["acc_changed"]-c.accCh) > 1e-9 {
 			t.Errorf("%s: got %+v, want reward %v item %v score %v acc_changed %v", c.name, s, c.reward, c.item, c.score, c.accCh)
+		}
+		for _, k := range errorKinds {
+			if want := flag(k == c.errs); s.Metrics[k] != want {
+				t.Errorf("%s: %s = %v, want %v", c.name, k, s.Metrics[k], want)
+			}
 		}
 	}
 	// A property that really changed counts once: predicting the pot into
@@ -266,11 +274,14 @@ func TestScorePartialExactValues(t *testing.T) {
 func TestEvaluate(t *testing.T) {
 	task := newTask(t)
 	exs := []envs.Example{{Changed: true}, {Changed: true}, {Changed: false}, {Changed: false}}
-	scores := []envs.Score{{Metrics: map[string]float64{"binary": 1}}, {Metrics: map[string]float64{"binary": 0}},
+	scores := []envs.Score{{Metrics: map[string]float64{"binary": 1}}, {Metrics: map[string]float64{"binary": 0, "err_name": 1, "err_score": 1}},
 		{Metrics: map[string]float64{"binary": 1}}, {Metrics: map[string]float64{"binary": 1}}}
 	m := task.Evaluate(exs, scores)
 	if m["acc_overall"] != 0.75 || m["acc_changed"] != 0.5 || m["acc_unchanged"] != 1 {
 		t.Errorf("Evaluate: %v", m)
+	}
+	if m["err_name"] != 0.25 || m["err_score"] != 0.25 || m["err_props"] != 0 {
+		t.Errorf("Evaluate error shares: %v", m)
 	}
 }
 
