@@ -2,9 +2,10 @@
 
 package cpu
 
-// Without cgo there is no fused decode attention: fusedDecode and fusedHalf
-// are false and the functions below decline, so AttentionKV uses its
-// matrix-vector path and AttentionKVHalf widens the cache in Go first.
+// Without cgo there are no fused kernels: fusedDecode, fusedHalf and
+// fusedGelu are false and the functions below decline, so AttentionKV uses
+// its matrix-vector path, AttentionKVHalf and AttentionKVInt8 widen the
+// cache in Go first, and GELU runs its scalar loop.
 const (
 	fusedDecode = false
 	fusedHalf   = false
@@ -27,3 +28,9 @@ func quantizeInt8s(x []float32, xs int, q []int8, qs int, s []float32, ss, n, hs
 func storeHalf(k, v []float32, kc, vc []uint16, NH, hs, stride int) bool { return false }
 
 func widenHalf(dst []float32, src []uint16) bool { return false }
+
+const fusedGelu = false
+
+func geluForward8(out, inp []float32) int { return 0 }
+
+func geluBackward8(dinp, inp, dout []float32) int { return 0 }
