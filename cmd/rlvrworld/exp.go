@@ -159,6 +159,12 @@ var metricKeys = map[string][]string{
 	"video-multi": {"mse", "psnr", "ssim", "mae", "repetition"},
 }
 
+// diagnosticKeys are further columns of the summary tables, shown where the
+// result files have them: what kind of mistake the wrong predictions made.
+var diagnosticKeys = map[string][]string{
+	"textgame": {"err_name", "err_props", "err_contains", "err_presence", "err_score"},
+}
+
 func runExp(args []string) int {
 	fs := flag.NewFlagSet("exp", flag.ContinueOnError)
 	taskName := fs.String("task", "", "textgame, web, video, video-multi, web-agent or policy-eval")

@@ -84,9 +84,13 @@ func summarize(paths []string) (string, error) {
 		for i, r := range rs {
 			seeds[i] = fmt.Sprint(r.Seed)
 		}
-		cols := metricKeys[k.task]
-		if _, ok := rs[0].Rows[0].Metrics["reward"]; ok {
-			cols = append(append([]string(nil), cols...), "reward")
+		cols := append([]string(nil), metricKeys[k.task]...)
+		// The mean reward, and where the runs have them the task's error
+		// shares (text game, since 2026-12-02), follow the columns.
+		for _, c := range append([]string{"reward"}, diagnosticKeys[k.task]...) {
+			if _, ok := rs[0].Rows[0].Metrics[c]; ok {
+				cols = append(cols, c)
+			}
 		}
 		variant := ""
 		if k.split != "" {

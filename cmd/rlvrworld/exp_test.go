@@ -168,6 +168,16 @@ func TestSummarizeMeanStd(t *testing.T) {
 		t.Fatal(err)
 	}
 	paths = append(paths, hp)
+	// Text-game runs with error shares get those columns.
+	tg := expResult{Task: "textgame", Budget: "small", Seed: 7, Rows: []expRow{{Method: "mle", Metrics: map[string]float64{
+		"acc_overall": 0.6, "acc_changed": 0.3, "acc_unchanged": 0.9, "reward": 0.5,
+		"err_name": 0.11, "err_props": 0.2, "err_contains": 0.25, "err_presence": 0, "err_score": 0.1}}}}
+	data, _ = json.Marshal(tg)
+	tp := filepath.Join(dir, "tg.json")
+	if err := os.WriteFile(tp, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	paths = append(paths, tp)
 	out, err := summarize(paths)
 	if err != nil {
 		t.Fatal(err)
@@ -184,6 +194,10 @@ func TestSummarizeMeanStd(t *testing.T) {
 	// mean 0.5, sample std sqrt(0.02) = 0.1414
 	if !strings.Contains(out, "| mle | 0 | 0 | 1 ± 0 | 1 ± 0 | 0.5 ± 0.14 |") || !strings.Contains(out, "seeds 1, 2") {
 		t.Errorf("summary:\n%s", out)
+	}
+	if !strings.Contains(out, "| acc_overall | acc_changed | acc_unchanged | reward | err_name | err_props | err_contains | err_presence | err_score |") ||
+		!strings.Contains(out, "| mle | 0 | 0 | 0.6 | 0.3 | 0.9 | 0.5 | 0.11 | 0.2 | 0.25 | 0 | 0.1 |") {
+		t.Errorf("text-game error columns missing:\n%s", out)
 	}
 	if _, err := summarize([]string{filepath.Join(dir, "missing.json")}); err == nil {
 		t.Error("missing file accepted")
