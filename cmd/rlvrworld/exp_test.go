@@ -22,7 +22,7 @@ import (
 // budget, with no shipped checkpoint, and checks the output's shape; once
 // with each KV cache precision of the rollout sampler.
 func TestExpSmoke(t *testing.T) {
-	for _, kv := range []nn.KVPrecision{nn.KVFloat32, nn.KVFloat16} {
+	for _, kv := range []nn.KVPrecision{nn.KVFloat32, nn.KVFloat16, nn.KVInt8} {
 		t.Run(kv.String(), func(t *testing.T) { testExpSmoke(t, kv) })
 	}
 }
@@ -53,7 +53,7 @@ func testExpSmoke(t *testing.T, kv nn.KVPrecision) {
 		if row.Method != method {
 			t.Errorf("row %d is %q, want %q", i, row.Method, method)
 		}
-		for _, k := range metricKeys["textgame"] {
+		for _, k := range append(metricKeys["textgame"], diagnosticKeys["textgame"]...) {
 			if _, ok := row.Metrics[k]; !ok {
 				t.Errorf("%s lacks metric %s: %v", method, k, row.Metrics)
 			}
