@@ -658,10 +658,10 @@ func (be *Backend) AttentionKVInt8(out, qkv []float32, kc, vc []int8, ks, vs []f
 	})
 }
 
-// QuantizeInt8 writes x into q as gpu.Int8KV specifies (s = max|x|/127,
+// quantizeInt8 writes x into q as gpu.Int8KV specifies (s = max|x|/127,
 // q = x/s rounded to nearest even, in float32) and returns s; 0 and all
-// zeros for an all-zero x. It is exported for tests that need the
-// dequantized cache as a reference.
+// zeros for an all-zero x. The fused quantizer (quantizeInt8s) gives the
+// same bits.
 func quantizeInt8(q []int8, x []float32) float32 {
 	var amax float32
 	for _, v := range x {
