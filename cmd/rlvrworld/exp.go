@@ -146,6 +146,9 @@ type expResult struct {
 	// EvalDecoding is "greedy" when --eval-greedy replaced the task's
 	// evaluation sampling (a video diagnostic).
 	EvalDecoding string `json:"eval_decoding,omitempty"`
+	// WorldModel is the task whose models policy-eval ran in, when it was
+	// not the default "video" (--world-model video-multi).
+	WorldModel string `json:"world_model,omitempty"`
 	// GRPO is the RLVR configuration used.
 	GRPO *grpo.Config `json:"grpo,omitempty"`
 	Rows []expRow     `json:"rows"`
@@ -183,6 +186,7 @@ func runExp(args []string) int {
 	rlSteps := fs.Int("rl-steps", 0, "override the number of GRPO steps (MLE continued follows)")
 	evalGreedy := fs.Bool("eval-greedy", false, "evaluate with greedy decoding whatever the task's settings (video: sampling noise hides repeated frames)")
 	evalSplit := fs.String("eval-split", "test", "split the rows are evaluated on: test (the table) or val (choosing settings)")
+	worldModel := fs.String("world-model", "video", "policy-eval: the task whose MLE, MLE continued and RLVR models serve as simulators: video or video-multi (trained on 3-frame rollouts)")
 	var kv nn.KVPrecision
 	fs.TextVar(&kv, "kv", nn.KVFloat32, "KV cache of the RLVR rollout sampler: float32, or float16 or int8 (faster on long sequences; logp_old is then recomputed)")
 	summary := fs.Bool("summarize", false, "print the mean ± std table of the result files given as arguments")
@@ -206,6 +210,10 @@ func runExp(args []string) int {
 		fmt.Fprintln(os.Stderr, "rlvrworld exp: --task is required")
 		return 2
 	}
+	if *worldModel != "video" && (*worldModel != "video-multi" || *taskName != "policy-eval") {
+		fmt.Fprintf(os.Stderr, "rlvrworld exp: --world-model %q: want video, or video-multi with --task policy-eval\n", *worldModel)
+		return 2
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
 	logw := io.Writer(os.Stderr)
@@ -213,7 +221,7 @@ func runExp(args []string) int {
 		logw = io.Discard
 	}
 	e := &experiment{task: *taskName, budgetName: *budgetName, seed: *seed, ckptDir: *ckptDir, log: logw, reward: *reward,
-		motionWeight: *motion, evalSplit: envs.Split(*evalSplit), evalGreedy: *evalGreedy,
+		motionWeight: *motion, evalSplit: envs.Split(*evalSplit), evalGreedy: *evalGreedy, worldModel: *worldModel,
 		over: budgetOverride{LR: *lr, RLChanged: *rlChanged, Group: *group, Prompts: *prompts, RLSteps: *rlSteps, KV: kv}}
 	var res *expResult
 	var err error
@@ -258,6 +266,8 @@ type experiment struct {
 	evalSplit envs.Split
 	// evalGreedy decodes the evaluation greedily (--eval-greedy).
 	evalGreedy bool
+	// worldModel is policy-eval's simulator task (--world-model).
+	worldModel string
 	// over overrides budget settings from the command line.
 	over budgetOverride
 }

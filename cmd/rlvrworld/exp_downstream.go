@@ -31,9 +31,13 @@ func downstreamSize(budget string) (episodes, maxSteps int) {
 //   - web-agent: a model-predictive-control agent on the web goals; the
 //     metric is the success rate;
 //   - policy-eval: graded scripted policies run in the real simulator and in
-//     the world model; the metric is mean |success_model - success_real|.
+//     the world model (of the video task, or of video-multi with
+//     --world-model); the metric is mean |success_model - success_real|.
 func (e *experiment) downstream(ctx context.Context) (*expResult, error) {
 	base := map[string]string{"web-agent": "web", "policy-eval": "video"}[e.task]
+	if e.task == "policy-eval" && e.worldModel == "video-multi" {
+		base = e.worldModel
+	}
 	baseRes, models, err := e.runModels(ctx, base)
 	if err != nil {
 		return nil, err
@@ -43,6 +47,9 @@ func (e *experiment) downstream(ctx context.Context) (*expResult, error) {
 		return nil, err
 	}
 	res := &expResult{Task: e.task, Budget: e.budgetName, Seed: e.seed}
+	if base == "video-multi" {
+		res.WorldModel = base
+	}
 	for i, method := range []string{"mle", "mle_continued", "rlvr"} {
 		m := models[method]
 		t0 := time.Now()

@@ -18,6 +18,7 @@ func summarize(paths []string) (string, error) {
 	// Runs group by task, budget and RL variant (reward, prompt mix).
 	type key struct {
 		task, budget, reward, split, decoding string
+		worldModel                            string
 		kv                                    string // "" for the default float32 rollout cache
 		rlChanged                             float64
 		lr                                    float32
@@ -34,7 +35,8 @@ func summarize(paths []string) (string, error) {
 		if err := json.Unmarshal(data, &r); err != nil {
 			return "", fmt.Errorf("%s: %w", p, err)
 		}
-		k := key{task: r.Task, budget: r.Budget, reward: r.Reward, rlChanged: r.RLChanged, split: r.EvalSplit, decoding: r.EvalDecoding}
+		k := key{task: r.Task, budget: r.Budget, reward: r.Reward, rlChanged: r.RLChanged, split: r.EvalSplit, decoding: r.EvalDecoding,
+			worldModel: r.WorldModel}
 		if r.MotionWeight > 0 {
 			k.reward += fmt.Sprintf(" (weight %g)", r.MotionWeight)
 		}
@@ -98,6 +100,9 @@ func summarize(paths []string) (string, error) {
 		}
 		if k.decoding != "" {
 			variant += ", " + k.decoding + " evaluation"
+		}
+		if k.worldModel != "" {
+			variant += ", world model " + k.worldModel
 		}
 		if k.reward != "" {
 			variant += ", RL reward " + k.reward

@@ -80,6 +80,11 @@ func TestExpBadFlags(t *testing.T) {
 	if code := runExp(nil); code != 2 {
 		t.Errorf("no task: exit %d", code)
 	}
+	for _, bad := range [][]string{{"web-agent", "video-multi"}, {"policy-eval", "web"}} {
+		if code := runExp([]string{"--task", bad[0], "--world-model", bad[1], "-q"}); code != 2 {
+			t.Errorf("--world-model %s with %s: exit %d", bad[1], bad[0], code)
+		}
+	}
 	for _, bad := range [][]string{{"web", "motion"}, {"video", "binary"}, {"textgame", "motion"}} {
 		if code := runExp([]string{"--task", bad[0], "--budget", "smoke", "--reward", bad[1], "-q"}); code != 1 {
 			t.Errorf("--reward %s on %s: exit %d", bad[1], bad[0], code)
@@ -87,6 +92,33 @@ func TestExpBadFlags(t *testing.T) {
 	}
 	if code := runExp([]string{"--task", "video", "--budget", "smoke", "--reward", "motion", "--motion-weight", "-1", "-q"}); code != 1 {
 		t.Errorf("negative --motion-weight: exit %d", code)
+	}
+}
+
+// TestPolicyEvalMultiStepSmoke runs policy evaluation inside the models of
+// the multi-step video task at the smoke budget, with no shipped checkpoint,
+// and checks that the result says which world model it used.
+func TestPolicyEvalMultiStepSmoke(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "pe.json")
+	if code := runExp([]string{"--task", "policy-eval", "--world-model", "video-multi", "--budget", "smoke", "-q",
+		"--checkpoints", t.TempDir(), "--out", out}); code != 0 {
+		t.Fatalf("exit code %d", code)
+	}
+	data, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var res expResult
+	if err := json.Unmarshal(data, &res); err != nil {
+		t.Fatal(err)
+	}
+	if res.Task != "policy-eval" || res.WorldModel != "video-multi" || len(res.Rows) != 3 {
+		t.Fatalf("result %+v", res)
+	}
+	for _, row := range res.Rows {
+		if e, ok := row.Metrics["mean_abs_err"]; !ok || e < 0 || e > 1 {
+			t.Errorf("%s: mean_abs_err %v (present %v)", row.Method, e, ok)
+		}
 	}
 }
 
