@@ -12,15 +12,20 @@
 // vscl[t] * V[t]; otherwise neither is read.
 
 // ACC_V adds sum_t w[t] * V[t][c0:c0+8*NV] into out, scaled by inv; NV is a
-// compile-time constant at each use, so the accumulators stay in registers.
+// compile-time constant at each use, and the loops over it are unrolled, so
+// the accumulators stay in registers (left to itself, GCC kept the int8
+// instance's in memory, a store-to-load chain that doubled the kernel's time).
 #define ACC_V(NV) do { \
 	__m256 o[NV]; \
+	_Pragma("GCC unroll 8") \
 	for (int i = 0; i < NV; i++) o[i] = _mm256_setzero_ps(); \
 	for (int t = 0; t < T; t++) { \
 		const ATTN_T* v = V + (long)t * hs + c0; \
 		__m256 p = _mm256_set1_ps(sc[t]); \
+		_Pragma("GCC unroll 8") \
 		for (int i = 0; i < NV; i++) o[i] = _mm256_fmadd_ps(p, ATTN_LOAD(v + 8 * i), o[i]); \
 	} \
+	_Pragma("GCC unroll 8") \
 	for (int i = 0; i < NV; i++) _mm256_storeu_ps(out + c0 + 8 * i, _mm256_mul_ps(o[i], inv)); \
 } while (0)
 
