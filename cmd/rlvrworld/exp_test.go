@@ -28,20 +28,7 @@ func TestExpSmoke(t *testing.T) {
 }
 
 func testExpSmoke(t *testing.T, kv nn.KVPrecision) {
-	out := filepath.Join(t.TempDir(), "r.json")
-	code := runExp([]string{"--task", "textgame", "--budget", "smoke", "--seed", "2", "-q",
-		"--checkpoints", t.TempDir(), "--out", out, "--kv", kv.String()})
-	if code != 0 {
-		t.Fatalf("exit code %d", code)
-	}
-	data, err := os.ReadFile(out)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var res expResult
-	if err := json.Unmarshal(data, &res); err != nil {
-		t.Fatal(err)
-	}
+	res := runExpResult(t, "--task", "textgame", "--budget", "smoke", "--seed", "2", "--kv", kv.String())
 	if res.Task != "textgame" || res.Budget != "smoke" || res.Seed != 2 || len(res.Rows) != 3 {
 		t.Fatalf("result %+v", res)
 	}
@@ -95,14 +82,13 @@ func TestExpBadFlags(t *testing.T) {
 	}
 }
 
-// TestPolicyEvalMultiStepSmoke runs policy evaluation inside the models of
-// the multi-step video task at the smoke budget, with no shipped checkpoint,
-// and checks that the result says which world model it used.
-func TestPolicyEvalMultiStepSmoke(t *testing.T) {
-	out := filepath.Join(t.TempDir(), "pe.json")
-	if code := runExp([]string{"--task", "policy-eval", "--world-model", "video-multi", "--budget", "smoke", "-q",
-		"--checkpoints", t.TempDir(), "--out", out}); code != 0 {
-		t.Fatalf("exit code %d", code)
+// runExpResult runs `rlvrworld exp` quietly with args, with no shipped
+// checkpoints, and returns the result it wrote.
+func runExpResult(t *testing.T, args ...string) expResult {
+	t.Helper()
+	out := filepath.Join(t.TempDir(), "r.json")
+	if code := runExp(append(args, "-q", "--checkpoints", t.TempDir(), "--out", out)); code != 0 {
+		t.Fatalf("exp %v: exit code %d", args, code)
 	}
 	data, err := os.ReadFile(out)
 	if err != nil {
@@ -112,6 +98,14 @@ func TestPolicyEvalMultiStepSmoke(t *testing.T) {
 	if err := json.Unmarshal(data, &res); err != nil {
 		t.Fatal(err)
 	}
+	return res
+}
+
+// TestPolicyEvalMultiStepSmoke runs policy evaluation inside the models of
+// the multi-step video task at the smoke budget, with no shipped checkpoint,
+// and checks that the result says which world model it used.
+func TestPolicyEvalMultiStepSmoke(t *testing.T) {
+	res := runExpResult(t, "--task", "policy-eval", "--world-model", "video-multi", "--budget", "smoke")
 	if res.Task != "policy-eval" || res.WorldModel != "video-multi" || len(res.Rows) != 3 {
 		t.Fatalf("result %+v", res)
 	}
