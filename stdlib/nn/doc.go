@@ -15,7 +15,7 @@
 // Sampling keeps a KV cache, float32 by default; SampleOptions.KV =
 // KVFloat16 halves its memory and the bytes each decoding step reads, for
 // long sequences, at the price of log-probabilities about 1e-3 off Forward's,
-// and KVInt8 (scaled 8-bit integers) halves them again, about 1e-2 off.
+// and KVInt8 (scaled 8-bit integers) halves them again, a few 1e-3 off.
 //
 // What it deliberately is not: a general tensor library. The model is one
 // fixed architecture that can be read top to bottom (model.go), every hot

@@ -28,7 +28,7 @@ const (
 	// KVInt8 quantizes each cached key and value vector (one position of
 	// one head) to 8-bit integers with a float32 scale, max|x|/127: about
 	// half of KVFloat16's bytes, for a coarser rounding. LogProbs differ
-	// from Forward's by about 1e-2, so a trainer must recompute them.
+	// from Forward's by a few 1e-3, so a trainer must recompute them.
 	// Needs a backend with gpu.Int8KV (the CPU backend has it).
 	KVInt8
 )
