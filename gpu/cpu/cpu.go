@@ -20,7 +20,7 @@ func init() {
 	gpu.Register("cpu", func() (gpu.Backend, error) { return New(), nil })
 }
 
-// The CPU backend keeps a float16 KV cache when the sampler asks for one.
+// The CPU backend keeps a float16 or int8 KV cache when the sampler asks.
 var (
 	_ gpu.HalfKV = (*Backend)(nil)
 	_ gpu.Int8KV = (*Backend)(nil)
@@ -596,17 +596,15 @@ func (be *Backend) AttentionKVHalf(out, qkv []float32, kc, vc []uint16, rows, po
 		if n == 1 && attnDecodeHalf(q, kc[base:], vc[base:], Tk, hs, scale, o, sc) {
 			return
 		}
-		w := scratch(2 * Tk * hs)
-		K, V := (*w)[:Tk*hs], (*w)[Tk*hs:]
-		kr, vr := kc[base:base+Tk*hs], vc[base:base+Tk*hs]
-		if !widenHalf(K, kr) || !widenHalf(V, vr) {
-			for j := range K {
-				K[j] = float16.Frombits(kr[j]).Float32()
-				V[j] = float16.Frombits(vr[j]).Float32()
+		attendWidened(q, o, sc, n, Tk, hs, C, scale, func(K, V []float32) {
+			kr, vr := kc[base:base+Tk*hs], vc[base:base+Tk*hs]
+			if !widenHalf(K, kr) || !widenHalf(V, vr) {
+				for j := range K {
+					K[j] = float16.Frombits(kr[j]).Float32()
+					V[j] = float16.Frombits(vr[j]).Float32()
+				}
 			}
-		}
-		attendRun(q, o, K, V, sc, n, Tk, hs, C, scale)
-		release(w)
+		})
 	})
 }
 
@@ -644,17 +642,15 @@ func (be *Backend) AttentionKVInt8(out, qkv []float32, kc, vc []int8, ks, vs []f
 		if n == 1 && attnDecodeInt8(q, kc[base:], vc[base:], ks[sb:], vs[sb:], Tk, hs, scale, o, sc) {
 			return
 		}
-		w := scratch(2 * Tk * hs)
-		K, V := (*w)[:Tk*hs], (*w)[Tk*hs:]
-		for t := 0; t < Tk; t++ {
-			sk, sv := ks[sb+t], vs[sb+t]
-			for j := t * hs; j < (t+1)*hs; j++ {
-				K[j] = float32(kc[base+j]) * sk
-				V[j] = float32(vc[base+j]) * sv
+		attendWidened(q, o, sc, n, Tk, hs, C, scale, func(K, V []float32) {
+			for t := 0; t < Tk; t++ {
+				sk, sv := ks[sb+t], vs[sb+t]
+				for j := t * hs; j < (t+1)*hs; j++ {
+					K[j] = float32(kc[base+j]) * sk
+					V[j] = float32(vc[base+j]) * sv
+				}
 			}
-		}
-		attendRun(q, o, K, V, sc, n, Tk, hs, C, scale)
-		release(w)
+		})
 	})
 }
 
@@ -713,6 +709,17 @@ func (be *Backend) attendCached(out, qkv []float32, rows, pos []int32, N, C, NH,
 			release(ps)
 		}
 	})
+}
+
+// attendWidened is attendRun over a reduced-precision cache: widen writes
+// the run's Tk cached rows of keys and values, as float32, into scratch K
+// and V (Tk*hs each) first.
+func attendWidened(q, o, sc []float32, n, Tk, hs, C int, scale float32, widen func(K, V []float32)) {
+	w := scratch(2 * Tk * hs)
+	K, V := (*w)[:Tk*hs], (*w)[Tk*hs:2*Tk*hs]
+	widen(K, V)
+	attendRun(q, o, K, V, sc, n, Tk, hs, C, scale)
+	release(w)
 }
 
 // attendRun is causal attention for a run of n queries (row stride 3C in q,

@@ -387,21 +387,13 @@ func pick(lg []float32, o SampleOptions, rng *rand.Rand, probs []float64, idx []
 	return idx[n-1]
 }
 
-// sampler holds the KV cache and the step buffers of one Sample call.
-// k and v (or kh and vh, float16, when half is set; or k8 and v8, int8,
-// with their scales ks and vs (R, NH, Tc), when i8 is set) are per layer
-// (R, NH, Tc, hs): each head's cached keys are contiguous rows of hs, so
-// attention over the past is one small product.
+// sampler holds the KV cache (one per layer, in the precision asked for)
+// and the step buffers of one Sample call.
 type sampler struct {
 	m        *Model
 	R, Tc    int
 	maxN     int
-	half     gpu.HalfKV // nil: not the float16 cache
-	i8       gpu.Int8KV // nil: not the int8 cache
-	k, v     [][]float32
-	kh, vh   [][]uint16
-	k8, v8   [][]int8
-	ks, vs   [][]float32
+	kv       []layerCache
 	x, ln, y []float32 // (maxN,C)
 	tmp      []float32 // (maxN,C)
 	mean     []float32 // (maxN)
@@ -421,28 +413,8 @@ func (m *Model) newSampler(R, Tc int, kv KVPrecision) *sampler {
 		x: al(maxN * C), ln: al(maxN * C), y: al(maxN * C), tmp: al(maxN * C),
 		mean: al(maxN), rstd: al(maxN), qkv: al(maxN * 3 * C), h: al(maxN * 4 * C), hg: al(maxN * 4 * C),
 		lnOut: al(maxN * C), logits: al(maxN * V), pending: make([]float32, R*V)}
-	switch kv { // checkSample made sure the backend has it
-	case KVFloat16:
-		s.half = m.be.(gpu.HalfKV)
-	case KVInt8:
-		s.i8 = m.be.(gpu.Int8KV)
-	}
 	for l := 0; l < L; l++ {
-		switch {
-		case s.half != nil:
-			s.kh = append(s.kh, s.half.AllocHalf(R*Tc*C))
-			s.vh = append(s.vh, s.half.AllocHalf(R*Tc*C))
-			continue
-		case s.i8 != nil:
-			NH := m.cfg.Heads
-			s.k8 = append(s.k8, s.i8.AllocInt8(R*Tc*C))
-			s.v8 = append(s.v8, s.i8.AllocInt8(R*Tc*C))
-			s.ks = append(s.ks, al(R*NH*Tc))
-			s.vs = append(s.vs, al(R*NH*Tc))
-			continue
-		}
-		s.k = append(s.k, al(R*Tc*C))
-		s.v = append(s.v, al(R*Tc*C))
+		s.kv = append(s.kv, newLayerCache(m.be, kv, R, Tc, C, m.cfg.Heads))
 	}
 	return s
 }
@@ -459,19 +431,8 @@ func (s *sampler) release() {
 	for _, b := range [][]float32{s.x, s.ln, s.y, s.tmp, s.mean, s.rstd, s.qkv, s.h, s.hg, s.lnOut, s.logits} {
 		f.Free(b)
 	}
-	for l := range s.k {
-		f.Free(s.k[l])
-		f.Free(s.v[l])
-	}
-	for l := range s.ks {
-		f.Free(s.ks[l])
-		f.Free(s.vs[l])
-	}
-	if fh, ok := s.m.be.(interface{ FreeHalf([]uint16) }); ok {
-		for l := range s.kh {
-			fh.FreeHalf(s.kh[l])
-			fh.FreeHalf(s.vh[l])
-		}
+	for _, c := range s.kv {
+		c.free(f.Free)
 	}
 }
 
@@ -503,14 +464,7 @@ func (s *sampler) step(toks, rows, pos []int32, want []int) {
 	for l := 0; l < L; l++ {
 		be.LayerNormForward(ln, mean, rstd, x, layer(p.ln1w, l, C), layer(p.ln1b, l, C), N, C)
 		m.linear(qkv, ln, layer(p.qkvw, l, 3*C*C), layer(p.qkvb, l, 3*C), N, C, 3*C)
-		switch {
-		case s.half != nil:
-			s.half.AttentionKVHalf(y, qkv, s.kh[l], s.vh[l], rows, pos, N, C, NH, s.Tc)
-		case s.i8 != nil:
-			s.i8.AttentionKVInt8(y, qkv, s.k8[l], s.v8[l], s.ks[l], s.vs[l], rows, pos, N, C, NH, s.Tc)
-		default:
-			be.AttentionKV(y, qkv, s.k[l], s.v[l], rows, pos, N, C, NH, s.Tc)
-		}
+		s.kv[l].attend(y, qkv, rows, pos, N, C, NH, s.Tc)
 		m.linear(tmp, y, layer(p.attprojw, l, C*C), layer(p.attprojb, l, C), N, C, C)
 		be.Accumulate(x, tmp)
 		be.LayerNormForward(ln, mean, rstd, x, layer(p.ln2w, l, C), layer(p.ln2b, l, C), N, C)

@@ -1,0 +1,74 @@
+package nn
+
+import "github.com/rlvrworld/rlvrworld/gpu"
+
+// layerCache is one layer's decoding KV cache, laid out (R, NH, Tc, hs) so
+// that each head's cached keys are contiguous rows of hs. Each precision
+// is one implementation over the backend op that reads it, so the sampler
+// holds one cache per layer whatever the precision.
+type layerCache interface {
+	// attend writes the N new tokens' keys and values (in qkv) into the
+	// cache and computes their attention into y: gpu.Backend.AttentionKV's
+	// contract in the cache's precision.
+	attend(y, qkv []float32, rows, pos []int32, N, C, NH, Tc int)
+	// free gives the cache's memory back through f, the backend's Free.
+	free(f func([]float32))
+}
+
+// newLayerCache allocates a cache of precision kv for R rows of Tc
+// positions; checkSample has made sure the backend has the op it needs.
+func newLayerCache(be gpu.Backend, kv KVPrecision, R, Tc, C, NH int) layerCache {
+	switch kv {
+	case KVFloat16:
+		h := be.(gpu.HalfKV)
+		return &halfCache{be: be, op: h, k: h.AllocHalf(R * Tc * C), v: h.AllocHalf(R * Tc * C)}
+	case KVInt8:
+		q := be.(gpu.Int8KV)
+		return &int8Cache{op: q, k: q.AllocInt8(R * Tc * C), v: q.AllocInt8(R * Tc * C),
+			ks: be.Alloc(R * NH * Tc), vs: be.Alloc(R * NH * Tc)}
+	}
+	return &f32Cache{be: be, k: be.Alloc(R * Tc * C), v: be.Alloc(R * Tc * C)}
+}
+
+// f32Cache keeps keys and values as computed (KVFloat32).
+type f32Cache struct {
+	be   gpu.Backend
+	k, v []float32
+}
+
+func (c *f32Cache) attend(y, qkv []float32, rows, pos []int32, N, C, NH, Tc int) {
+	c.be.AttentionKV(y, qkv, c.k, c.v, rows, pos, N, C, NH, Tc)
+}
+
+func (c *f32Cache) free(f func([]float32)) { f(c.k); f(c.v) }
+
+// halfCache keeps float16 bit patterns (KVFloat16).
+type halfCache struct {
+	be   gpu.Backend
+	op   gpu.HalfKV
+	k, v []uint16
+}
+
+func (c *halfCache) attend(y, qkv []float32, rows, pos []int32, N, C, NH, Tc int) {
+	c.op.AttentionKVHalf(y, qkv, c.k, c.v, rows, pos, N, C, NH, Tc)
+}
+
+func (c *halfCache) free(func([]float32)) {
+	if fh, ok := c.be.(interface{ FreeHalf([]uint16) }); ok {
+		fh.FreeHalf(c.k)
+		fh.FreeHalf(c.v)
+	}
+}
+
+// int8Cache keeps int8 values with one scale per cached vector (KVInt8).
+type int8Cache struct {
+	op     gpu.Int8KV
+	k, v   []int8
+	ks, vs []float32 // (R, NH, Tc)
+}
+
+func (c *int8Cache) attend(y, qkv []float32, rows, pos []int32, N, C, NH, Tc int) {
+	c.op.AttentionKVInt8(y, qkv, c.k, c.v, c.ks, c.vs, rows, pos, N, C, NH, Tc)
+}
+
+func (c *int8Cache) free(f func([]float32)) { f(c.ks); f(c.vs) }
