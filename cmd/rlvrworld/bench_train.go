@@ -1,16 +1,12 @@
 package main
 
 import (
-	"context"
 	"flag"
-	"fmt"
-	"math"
 	"math/rand/v2"
 	"os"
 	"runtime"
 	"runtime/pprof"
 	"sort"
-	"strings"
 	"syscall"
 	"time"
 
@@ -21,7 +17,6 @@ import (
 
 func init() {
 	registerBench("train", "fwd+bwd+AdamW tokens/s of the world model, with the sgemm anchor", benchTrain)
-	registerBench("sample", "batched KV-cache decoding: tokens/s and per-token cost by position", benchSample)
 }
 
 // sgemmAnchor measures the backend's matrix product in GFLOP/s (median of
@@ -74,8 +69,8 @@ func peakRSSMiB() float64 {
 }
 
 // blasCore is cpu.BLASCore for the CPU backend, "" for the others.
-func blasCore(backend string) string {
-	if strings.HasPrefix(backend, "cpu/") {
+func blasCore(be gpu.Backend) string {
+	if _, ok := be.(*cpu.Backend); ok {
 		return cpu.BLASCore()
 	}
 	return ""
@@ -188,7 +183,7 @@ func benchTrain(args []string) (any, error) {
 		}
 		loss /= float64(BT)
 	}
-	r := trainReport{Config: cfg, Backend: be.Name(), BLASCore: blasCore(be.Name()), Threads: runtime.GOMAXPROCS(0), Params: m.NumParams(),
+	r := trainReport{Config: cfg, Backend: be.Name(), BLASCore: blasCore(be), Threads: runtime.GOMAXPROCS(0), Params: m.NumParams(),
 		Batch: *B, Steps: *steps, FinalLoss: loss}
 	r.StepMsMedian = median(stepT) * 1e3
 	sort.Float64s(stepT)
@@ -210,179 +205,4 @@ func benchTrain(args []string) (any, error) {
 	r.LlmcTokPerSec = 760
 	r.SpeedupVsLlmc = r.TokensPerSec / 760
 	return r, nil
-}
-
-type sampleReport struct {
-	Config    nn.Config `json:"config"`
-	Backend   string    `json:"backend"`
-	BLASCore  string    `json:"blas_core,omitempty"`
-	Batch     int       `json:"batch"`
-	PromptLen int       `json:"prompt_len"`
-	NewTokens int       `json:"new_tokens"`
-	Runs      int       `json:"runs"`
-	// The anchor: decoding reads the whole KV cache every step, so the
-	// step cost grows with position at the memory bandwidth measured here.
-	StreamGBps float64 `json:"anchor_copy_gbps"`
-	// ByKVCache has one entry per cache precision, measured in alternation
-	// (run 1 of each, then run 2 of each, ...) so that both see the same
-	// load on a shared machine.
-	ByKVCache  []decodeFigures `json:"by_kv_cache"`
-	PeakRSSMiB float64         `json:"peak_rss_mib"`
-}
-
-// decodeFigures is one KV cache precision's decoding speed.
-type decodeFigures struct {
-	KVCache         string  `json:"kv_cache"`
-	TokensPerSec    float64 `json:"tokens_per_sec"`
-	StepMsAt64      float64 `json:"step_ms_at_pos_64"`
-	StepMsAt512     float64 `json:"step_ms_at_pos_512"`
-	PerTokenUsAt64  float64 `json:"per_token_us_at_pos_64"`
-	PerTokenUsAt512 float64 `json:"per_token_us_at_pos_512"`
-	Ratio512to64    float64 `json:"ratio_512_to_64"`
-	KVMBAt64        float64 `json:"kv_cache_mb_read_per_step_at_64"`
-	KVMBAt512       float64 `json:"kv_cache_mb_read_per_step_at_512"`
-	// The ratio if the extra KV bytes at 512 were read at the copy rate.
-	// Not a lower bound: a copy moves every byte twice through the memory
-	// bus (read and write), and reading alone goes faster.
-	RatioAtCopyRate float64 `json:"ratio_if_kv_read_at_copy_rate"`
-	// The sampler's log-probabilities against a float32 Forward over the
-	// same tokens (3 rows of the first run): 0 up to summation order for
-	// the float32 cache, the rounding's effect for float16 and int8.
-	MaxAbsLogpDiff float64 `json:"max_abs_logp_diff_vs_forward"`
-}
-
-// streamGBps measures memory bandwidth by copying a 256 MiB buffer on
-// GOMAXPROCS goroutines (median of 5), counting the bytes read and written:
-// decoding reads its whole KV cache every step at about this rate. copy
-// uses the runtime's vectorised memmove, so the figure is not limited by
-// scalar Go code.
-func streamGBps() float64 {
-	src, dst := make([]float32, 64<<20), make([]float32, 64<<20)
-	for i := range src {
-		src[i] = 1
-	}
-	copy(dst, src) // touch every page of dst
-	W := runtime.GOMAXPROCS(0)
-	var ts []float64
-	for r := 0; r < 5; r++ {
-		t0 := time.Now()
-		done := make(chan struct{}, W)
-		per := len(src) / W
-		for w := 0; w < W; w++ {
-			go func(w int) {
-				copy(dst[w*per:(w+1)*per], src[w*per:(w+1)*per])
-				done <- struct{}{}
-			}(w)
-		}
-		for w := 0; w < W; w++ {
-			<-done
-		}
-		ts = append(ts, time.Since(t0).Seconds())
-	}
-	return 2 * float64(len(src)*4) / median(ts) / 1e9
-}
-
-func benchSample(args []string) (any, error) {
-	fs := flag.NewFlagSet("bench sample", flag.ContinueOnError)
-	B := fs.Int("B", 64, "batch rows")
-	runs := fs.Int("runs", 3, "decoding runs per KV cache precision (the figures are medians over them)")
-	kvList := fs.String("kv", "float32,float16,int8", "KV cache precisions to measure, comma-separated")
-	if err := fs.Parse(args); err != nil {
-		return nil, err
-	}
-	if *runs < 1 {
-		return nil, fmt.Errorf("bench sample: -runs must be at least 1")
-	}
-	var kvs []nn.KVPrecision
-	for _, f := range strings.Split(*kvList, ",") {
-		kv, err := nn.ParseKVPrecision(strings.TrimSpace(f))
-		if err != nil {
-			return nil, fmt.Errorf("bench sample: -kv: %w", err)
-		}
-		kvs = append(kvs, kv)
-	}
-	cfg := nn.Config{Vocab: 512, MaxSeq: 640, Layers: 4, Dim: 256, Heads: 4, Seed: 1}
-	m, err := nn.New(cfg)
-	if err != nil {
-		return nil, err
-	}
-	const promptLen, newTok = 8, 528
-	rng := rand.New(rand.NewPCG(3, 3))
-	prompts := make([][]int, *B)
-	for i := range prompts {
-		prompts[i] = make([]int, promptLen)
-		for j := range prompts[i] {
-			prompts[i][j] = rng.IntN(cfg.Vocab)
-		}
-	}
-	// Each run decodes newTok tokens; stamps[s] is when decoding step s
-	// finished, and the step that feeds the token at position p is step
-	// p - promptLen + 1. The step time at a position is the median over
-	// the 17 steps around it in every run: single steps on a shared
-	// machine vary by tens of percent.
-	const window = 8
-	at64, at512, totals := make([][]float64, len(kvs)), make([][]float64, len(kvs)), make([][]float64, len(kvs))
-	drift := make([]float64, len(kvs))
-	for run := 0; run < *runs; run++ {
-		for k, kv := range kvs {
-			var stamps []time.Time
-			t0 := time.Now()
-			out, err := m.Sample(context.Background(), prompts, nn.SampleOptions{MaxNew: newTok, Temperature: 1, Stop: -1,
-				Seed: int64(run + 1), KV: kv, OnStep: func(int) { stamps = append(stamps, time.Now()) }})
-			if err != nil {
-				return nil, err
-			}
-			totals[k] = append(totals[k], time.Since(t0).Seconds())
-			if len(stamps) < 512-promptLen+window+1 {
-				return nil, fmt.Errorf("sampler took %d steps, want at least %d", len(stamps), 512-promptLen+window+1)
-			}
-			steps := func(pos int) (ds []float64) {
-				for s := pos - promptLen - window; s <= pos-promptLen+window; s++ {
-					ds = append(ds, stamps[s].Sub(stamps[s-1]).Seconds())
-				}
-				return ds
-			}
-			at64[k], at512[k] = append(at64[k], steps(64)...), append(at512[k], steps(512)...)
-			if run == 0 {
-				drift[k] = logpDrift(m, prompts[:3], out[:3])
-			}
-		}
-	}
-	r := sampleReport{Config: cfg, Backend: m.Backend(), BLASCore: blasCore(m.Backend()), Batch: *B, PromptLen: promptLen,
-		NewTokens: newTok, Runs: *runs, StreamGBps: streamGBps()}
-	for k, kv := range kvs {
-		f := decodeFigures{KVCache: kv.String(), TokensPerSec: float64(*B*newTok) / median(totals[k])}
-		f.StepMsAt64, f.StepMsAt512 = median(at64[k])*1e3, median(at512[k])*1e3
-		f.PerTokenUsAt64, f.PerTokenUsAt512 = f.StepMsAt64*1e3/float64(*B), f.StepMsAt512*1e3/float64(*B)
-		f.Ratio512to64 = f.StepMsAt512 / f.StepMsAt64
-		bytes := 4.0 // per cached element: K and V, every layer, every row
-		switch kv {
-		case nn.KVFloat16:
-			bytes = 2
-		case nn.KVInt8: // one byte, and a float32 scale per head's vector
-			bytes = 1 + 4/float64(cfg.Dim/cfg.Heads)
-		}
-		mb := func(pos int) float64 {
-			return float64(*B) * float64(cfg.Layers) * 2 * float64(pos) * float64(cfg.Dim) * bytes / 1e6
-		}
-		f.KVMBAt64, f.KVMBAt512 = mb(64), mb(512)
-		f.RatioAtCopyRate = (f.StepMsAt64 + (f.KVMBAt512-f.KVMBAt64)/1e3/r.StreamGBps*1e3) / f.StepMsAt64
-		f.MaxAbsLogpDiff = drift[k]
-		r.ByKVCache = append(r.ByKVCache, f)
-	}
-	r.PeakRSSMiB = peakRSSMiB()
-	return r, nil
-}
-
-// logpDrift is the largest |sampler logp - Forward logp| over the samples.
-func logpDrift(m *nn.Model, prompts [][]int, out []nn.Sample) float64 {
-	worst := 0.0
-	for i, s := range out {
-		seq := append(append([]int(nil), prompts[i]...), s.Tokens...)
-		lp, _ := m.Forward(&nn.Batch{B: 1, T: len(seq) - 1, Inputs: seq[:len(seq)-1], Targets: seq[1:]})
-		for j, l := range s.LogProbs {
-			worst = max(worst, math.Abs(float64(l-lp[len(prompts[i])-1+j])))
-		}
-	}
-	return worst
 }

@@ -210,6 +210,13 @@ func runExp(args []string) int {
 		fmt.Fprintln(os.Stderr, "rlvrworld exp: --task is required")
 		return 2
 	}
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	if set["motion-weight"] && *reward != "motion" {
+		// Silently ignoring it would let a run look like a motion-reward run.
+		fmt.Fprintln(os.Stderr, "rlvrworld exp: --motion-weight applies only with --reward motion")
+		return 2
+	}
 	if *worldModel != "video" && (*worldModel != "video-multi" || *taskName != "policy-eval") {
 		fmt.Fprintf(os.Stderr, "rlvrworld exp: --world-model %q: want video, or video-multi with --task policy-eval\n", *worldModel)
 		return 2

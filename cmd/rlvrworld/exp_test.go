@@ -80,6 +80,9 @@ func TestExpBadFlags(t *testing.T) {
 	if code := runExp([]string{"--task", "video", "--budget", "smoke", "--reward", "motion", "--motion-weight", "-1", "-q"}); code != 1 {
 		t.Errorf("negative --motion-weight: exit %d", code)
 	}
+	if code := runExp([]string{"--task", "video", "--budget", "smoke", "--motion-weight", "0.5", "-q"}); code != 2 {
+		t.Errorf("--motion-weight without --reward motion: exit %d, want 2", code)
+	}
 }
 
 // runExpResult runs `rlvrworld exp` quietly with args, with no shipped
