@@ -2,6 +2,7 @@ package cpu
 
 import (
 	"math"
+	"math/rand/v2"
 	"testing"
 
 	"github.com/rlvrworld/rlvrworld/gpu/gputest"
@@ -43,5 +44,31 @@ func TestLog(t *testing.T) {
 	}
 	if !math.IsInf(float64(Log(0)), -1) || !math.IsNaN(float64(Log(-1))) {
 		t.Fatal("Log(0) or Log(-1) wrong")
+	}
+}
+
+// TestGemmSplitIsExact checks what Gemm's choice of split relies on: the
+// product split into column blocks (as decoding's short products are) or
+// row blocks gives the bits of one unsplit call.
+func TestGemmSplitIsExact(t *testing.T) {
+	be := New()
+	rng := rand.New(rand.NewPCG(1, 2))
+	for _, s := range [][3]int{{64, 768, 256}, {64, 512, 256}, {37, 300, 256}, {2048, 768, 256}} {
+		m, n, k := s[0], s[1], s[2]
+		a, b := make([]float32, m*k), make([]float32, n*k)
+		for i := range a {
+			a[i] = float32(rng.NormFloat64())
+		}
+		for i := range b {
+			b[i] = float32(rng.NormFloat64())
+		}
+		split, one := make([]float32, m*n), make([]float32, m*n)
+		be.Gemm(false, true, m, n, k, 1, a, k, b, k, 0, split, n)
+		sgemm(false, true, m, n, k, 1, a, k, b, k, 0, one, n)
+		for i := range one {
+			if split[i] != one[i] {
+				t.Fatalf("%v: element %d is %g split, %g in one call", s, i, split[i], one[i])
+			}
+		}
 	}
 }
