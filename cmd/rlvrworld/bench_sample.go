@@ -246,6 +246,8 @@ type pairedFigures struct {
 	near, far, ratios []float64
 }
 
+// pairedSteps decodes pairBlocks blocks of B rows around each position, in
+// alternation, with the KV cache kv; the two batches never compute at once.
 func pairedSteps(m *nn.Model, B int, kv nn.KVPrecision, seed int64) (pairedFigures, error) {
 	const steps = pairBlock * pairBlocks
 	// Steps feed positions start .. start+steps-1, centred on the target.
