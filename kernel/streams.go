@@ -32,7 +32,17 @@ type stream struct {
 	fd     *os.File // write end of the pipe (the redirected fd), nil without capture
 	acks   chan struct{}
 	syncMu sync.Mutex
+	// readerGone closes when readPipe returns: sync then stops waiting.
+	readerGone chan struct{}
 }
+
+// syncTimeout bounds sync's wait for the reader. It only guards against a
+// stuck reader: an ack normally comes within microseconds, but a loaded
+// machine can leave the reader unscheduled for a good part of a second, and
+// giving up early sends the cell's output after its idle status, where
+// clients no longer take it (the first limit, 500 ms, lost a cell's output
+// once during make test on the 2-core development machine).
+var syncTimeout = 10 * time.Second
 
 func (s *stream) Write(p []byte) (int, error) {
 	s.mu.Lock()
@@ -68,10 +78,13 @@ func (s *stream) sync() {
 			<-s.acks
 		}
 		if _, err := s.fd.Write(sentinel); err == nil {
+			t := time.NewTimer(syncTimeout)
 			select {
 			case <-s.acks:
-			case <-time.After(500 * time.Millisecond):
+			case <-s.readerGone:
+			case <-t.C:
 			}
+			t.Stop()
 		}
 		s.syncMu.Unlock()
 	}
@@ -80,6 +93,7 @@ func (s *stream) sync() {
 
 // readPipe copies the pipe into the buffer, honouring sentinels.
 func (s *stream) readPipe(r *os.File) {
+	defer close(s.readerGone)
 	buf := make([]byte, 32*1024)
 	for {
 		n, err := r.Read(buf)
@@ -135,6 +149,10 @@ func incompleteRune(b []byte) int {
 	return 0
 }
 
+func newStream(name string, emit func(name, text string)) *stream {
+	return &stream{name: name, emit: emit, acks: make(chan struct{}, 4), readerGone: make(chan struct{})}
+}
+
 // streams are the kernel's stdout and stderr.
 type streams struct {
 	out, err *stream
@@ -146,8 +164,8 @@ type streams struct {
 
 func newStreams(emit func(name, text string)) *streams {
 	st := &streams{
-		out:  &stream{name: "stdout", emit: emit, acks: make(chan struct{}, 4)},
-		err:  &stream{name: "stderr", emit: emit, acks: make(chan struct{}, 4)},
+		out:  newStream("stdout", emit),
+		err:  newStream("stderr", emit),
 		stop: make(chan struct{}),
 	}
 	go func() {
