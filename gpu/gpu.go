@@ -123,7 +123,11 @@ type Int8KV interface {
 	// key (and value) of head h is written as s = max|x|/127 and
 	// q[j] = x[j]/s rounded to nearest even, both in float32 (s = 0 and
 	// q = 0 for an all-zero vector); the attention is then exact over the
-	// dequantized cache q*s up to float32 arithmetic.
+	// dequantized cache q*s up to float32 arithmetic, except that for the
+	// scores a backend may round each query to 16-bit integers against
+	// its own scale max|q|/32767: an error of at most 2^-16 of max|q| per
+	// element, a small fraction of the keys' own rounding, which lets the
+	// scores be integer dot products.
 	AttentionKVInt8(out, qkv []float32, kc, vc []int8, ks, vs []float32, rows, pos []int32, N, C, NH, Tc int)
 }
 

@@ -52,12 +52,14 @@ static inline __m256 exp8(__m256 x) {
 #define ATTN_LOAD(p) _mm256_loadu_ps(p)
 #define ATTN_TARGET __attribute__((target("avx2,fma")))
 #define ATTN_SCALED 0
+#define ATTN_INT_SCORES 0
 #include "attn_decode.h"
 #undef ATTN_NAME
 #undef ATTN_T
 #undef ATTN_LOAD
 #undef ATTN_TARGET
 #undef ATTN_SCALED
+#undef ATTN_INT_SCORES
 
 static int attn_has_f16c(void) {
 	__builtin_cpu_init();
@@ -70,6 +72,7 @@ static int attn_has_f16c(void) {
 #define ATTN_LOAD(p) _mm256_cvtph_ps(_mm_loadu_si128((const __m128i*)(p)))
 #define ATTN_TARGET __attribute__((target("avx2,fma,f16c")))
 #define ATTN_SCALED 0
+#define ATTN_INT_SCORES 0
 #include "attn_decode.h"
 
 // kv_store_half rounds one token's keys and values (NH heads of hs, hs % 8
@@ -98,15 +101,19 @@ static void widen_half(float* dst, const unsigned short* src, long n) {
 #undef ATTN_LOAD
 #undef ATTN_TARGET
 #undef ATTN_SCALED
+#undef ATTN_INT_SCORES
 
-// attn_decode_int8 reads an int8 cache with one scale per row, widening 8
-// values per load (sign-extend, then convert); the scales multiply the
-// scores and the softmax weights, not every element.
+// attn_decode_int8 reads an int8 cache with one scale per row. The scores
+// are integer dot products with the query rounded to 16 bits (gpu.Int8KV
+// allows it); the values are widened 8 per load (sign-extend, then
+// convert). The scales multiply the scores and the softmax weights, not
+// every element; the next call's keys are fetched during the value pass.
 #define ATTN_NAME attn_decode_int8
 #define ATTN_T signed char
 #define ATTN_LOAD(p) _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(_mm_loadl_epi64((const __m128i*)(p))))
 #define ATTN_TARGET __attribute__((target("avx2,fma")))
 #define ATTN_SCALED 1
+#define ATTN_INT_SCORES 1
 #include "attn_decode.h"
 
 // quantize_int8 writes n vectors of hs floats (x, row stride xs) as int8
@@ -144,6 +151,7 @@ static void quantize_int8(const float* x, long xs, signed char* q, long qs, floa
 #undef ATTN_LOAD
 #undef ATTN_TARGET
 #undef ATTN_SCALED
+#undef ATTN_INT_SCORES
 */
 import "C"
 
@@ -168,7 +176,7 @@ func attnDecode(q, k, v []float32, T, hs int, scale float32, out, sc []float32) 
 	_, _, _, _, _ = q[hs-1], k[T*hs-1], v[T*hs-1], out[hs-1], sc[T-1] // bounds, before C reads them
 	C.attn_decode((*C.float)(unsafe.Pointer(&q[0])), (*C.float)(unsafe.Pointer(&k[0])),
 		(*C.float)(unsafe.Pointer(&v[0])), nil, nil, C.int(T), C.int(hs), C.float(scale),
-		(*C.float)(unsafe.Pointer(&out[0])), (*C.float)(unsafe.Pointer(&sc[0])))
+		(*C.float)(unsafe.Pointer(&out[0])), (*C.float)(unsafe.Pointer(&sc[0])), nil, 0)
 	return true
 }
 
@@ -181,21 +189,26 @@ func attnDecodeHalf(q []float32, k, v []uint16, T, hs int, scale float32, out, s
 	_, _, _, _, _ = q[hs-1], k[T*hs-1], v[T*hs-1], out[hs-1], sc[T-1]
 	C.attn_decode_half((*C.float)(unsafe.Pointer(&q[0])), (*C.ushort)(unsafe.Pointer(&k[0])),
 		(*C.ushort)(unsafe.Pointer(&v[0])), nil, nil, C.int(T), C.int(hs), C.float(scale),
-		(*C.float)(unsafe.Pointer(&out[0])), (*C.float)(unsafe.Pointer(&sc[0])))
+		(*C.float)(unsafe.Pointer(&out[0])), (*C.float)(unsafe.Pointer(&sc[0])), nil, 0)
 	return true
 }
 
 // attnDecodeInt8 is attnDecode over an int8 cache whose row t stands for
 // ks[t]*k[t] and vs[t]*v[t]; false where the fused kernel does not apply
 // (no AVX2/FMA, or hs not a multiple of 8).
-func attnDecodeInt8(q []float32, k, v []int8, ks, vs []float32, T, hs int, scale float32, out, sc []float32) bool {
+func attnDecodeInt8(q []float32, k, v []int8, ks, vs []float32, T, hs int, scale float32, out, sc []float32, next []int8) bool {
 	if !fusedDecode || hs%8 != 0 || T < 1 {
 		return false
 	}
 	_, _, _, _, _, _, _ = q[hs-1], k[T*hs-1], v[T*hs-1], ks[T-1], vs[T-1], out[hs-1], sc[T-1]
+	var nk *C.char
+	if len(next) > 0 {
+		nk = (*C.char)(unsafe.Pointer(&next[0]))
+	}
 	C.attn_decode_int8((*C.float)(unsafe.Pointer(&q[0])), (*C.schar)(unsafe.Pointer(&k[0])),
 		(*C.schar)(unsafe.Pointer(&v[0])), (*C.float)(unsafe.Pointer(&ks[0])), (*C.float)(unsafe.Pointer(&vs[0])),
-		C.int(T), C.int(hs), C.float(scale), (*C.float)(unsafe.Pointer(&out[0])), (*C.float)(unsafe.Pointer(&sc[0])))
+		C.int(T), C.int(hs), C.float(scale), (*C.float)(unsafe.Pointer(&out[0])), (*C.float)(unsafe.Pointer(&sc[0])),
+		nk, C.long(len(next)))
 	return true
 }
 

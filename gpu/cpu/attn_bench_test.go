@@ -65,7 +65,7 @@ func BenchmarkAttnDecode(b *testing.B) {
 					case "float16":
 						attnDecodeHalf(q, kh[o:], vh[o:], c.T, hs, 0.125, out, sc)
 					case "int8":
-						attnDecodeInt8(q, k8[o:], v8[o:], ks[o/hs:], vs[o/hs:], c.T, hs, 0.125, out, sc)
+						attnDecodeInt8(q, k8[o:], v8[o:], ks[o/hs:], vs[o/hs:], c.T, hs, 0.125, out, sc, nil)
 					}
 				}
 			})

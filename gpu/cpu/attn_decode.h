@@ -3,13 +3,16 @@
 // including, define ATTN_NAME (the function), ATTN_T (the cache element:
 // float, unsigned short holding float16 bits, or signed char), ATTN_LOAD(p)
 // (8 elements at p as a __m256), ATTN_TARGET (the target attribute the loads
-// need) and ATTN_SCALED (1 when each cached row has a scale, 0 otherwise).
+// need), ATTN_SCALED (1 when each cached row has a scale, 0 otherwise) and
+// ATTN_INT_SCORES (1 for integer scores, int8 keys only).
 //
-// ATTN_NAME(q, K, V, kscale, vscl, T, hs, scale, out, sc): out[0:hs] =
-// softmax(scale * K q) V for one query q[0:hs] over T cached rows of K and V
-// (row stride hs, hs % 8 == 0); sc holds T floats of scratch. With
+// ATTN_NAME(q, K, V, kscale, vscl, T, hs, scale, out, sc, nk, nkb):
+// out[0:hs] = softmax(scale * K q) V for one query q[0:hs] over T cached rows
+// of K and V (row stride hs, hs % 8 == 0); sc holds T floats of scratch. With
 // ATTN_SCALED, row t of K stands for kscale[t] * K[t] and of V for
-// vscl[t] * V[t]; otherwise neither is read.
+// vscl[t] * V[t]; otherwise neither is read. nk (nkb bytes; NULL and 0 for
+// none) is the next call's keys, fetched during this call's value pass so
+// that memory stays busy while the values are summed from cache.
 
 // ACC_V adds sum_t w[t] * V[t][c0:c0+8*NV] into out, scaled by inv; NV is a
 // compile-time constant at each use, and the loops over it are unrolled, so
@@ -22,6 +25,10 @@
 	for (int t = 0; t < T; t++) { \
 		const ATTN_T* v = V + (long)t * hs + c0; \
 		__m256 p = _mm256_set1_ps(sc[t]); \
+		for (int u = 0; u < pf; u++) { \
+			long l = ((long)t * pf + u) * 64; \
+			if (l < nkb) _mm_prefetch(nk + l, _MM_HINT_T0); \
+		} \
 		_Pragma("GCC unroll 8") \
 		for (int i = 0; i < NV; i++) o[i] = _mm256_fmadd_ps(p, ATTN_LOAD(v + 8 * i), o[i]); \
 	} \
@@ -31,7 +38,7 @@
 
 ATTN_TARGET
 static void ATTN_NAME(const float* q, const ATTN_T* K, const ATTN_T* V, const float* kscale, const float* vscl,
-		int T, int hs, float scale, float* out, float* sc) {
+		int T, int hs, float scale, float* out, float* sc, const char* nk, long nkb) {
 	int nv = hs / 8;
 	float mx = -INFINITY;
 	int t = 0;
@@ -40,6 +47,61 @@ static void ATTN_NAME(const float* q, const ATTN_T* K, const ATTN_T* V, const fl
 	// at a time, the reduction's latency bounded the loop, even on data
 	// already in cache).
 	__m128 vmx = _mm_set1_ps(-INFINITY), vscale = _mm_set1_ps(scale);
+#if ATTN_INT_SCORES
+	// Integer scores (gpu.Int8KV allows it): q rounded to 16 bits against a
+	// scale of its own, then 16 products per multiply-add (vpmaddwd) with
+	// the sign-extended keys, exact in int32 (|sum| <= hs*32767*127 < 2^31
+	// for hs <= 512). Half the float path's work per key.
+	short q16[512];
+	int use_int = hs % 16 == 0 && hs <= 512;
+	float qs = 0;
+	if (use_int) {
+		const __m256 absmask = _mm256_castsi256_ps(_mm256_set1_epi32(0x7fffffff));
+		__m256 m = _mm256_setzero_ps();
+		for (int i = 0; i < hs; i += 8) m = _mm256_max_ps(m, _mm256_and_ps(_mm256_loadu_ps(q + i), absmask));
+		__m128 m4 = _mm_max_ps(_mm256_castps256_ps128(m), _mm256_extractf128_ps(m, 1));
+		m4 = _mm_max_ps(m4, _mm_movehl_ps(m4, m4));
+		m4 = _mm_max_ss(m4, _mm_movehdup_ps(m4));
+		qs = _mm_cvtss_f32(m4) / 32767;
+		__m256 d = _mm256_set1_ps(qs > 0 ? qs : 1);
+		for (int i = 0; i < hs; i += 16) {
+			__m256i lo = _mm256_cvtps_epi32(_mm256_div_ps(_mm256_loadu_ps(q + i), d));
+			__m256i hi = _mm256_cvtps_epi32(_mm256_div_ps(_mm256_loadu_ps(q + i + 8), d));
+			// packs works within 128-bit lanes; the permute restores order.
+			_mm256_storeu_si256((__m256i*)(q16 + i), _mm256_permute4x64_epi64(_mm256_packs_epi32(lo, hi), 0xd8));
+		}
+		vscale = _mm_set1_ps(scale * qs);
+	}
+	if (use_int) for (; t + 4 <= T; t += 4) {
+		const ATTN_T* k0 = K + (long)t * hs;
+		__m256i a0 = _mm256_setzero_si256(), a1 = a0, a2 = a0, a3 = a0;
+		for (int i = 0; i < hs; i += 16) {
+			__m256i qi = _mm256_loadu_si256((const __m256i*)(q16 + i));
+#define KEY16(r) _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i*)(k0 + (r) * hs + i)))
+			a0 = _mm256_add_epi32(a0, _mm256_madd_epi16(qi, KEY16(0)));
+			a1 = _mm256_add_epi32(a1, _mm256_madd_epi16(qi, KEY16(1)));
+			a2 = _mm256_add_epi32(a2, _mm256_madd_epi16(qi, KEY16(2)));
+			a3 = _mm256_add_epi32(a3, _mm256_madd_epi16(qi, KEY16(3)));
+#undef KEY16
+		}
+		__m256i h = _mm256_hadd_epi32(_mm256_hadd_epi32(a0, a1), _mm256_hadd_epi32(a2, a3));
+		__m128i s4i = _mm_add_epi32(_mm256_castsi256_si128(h), _mm256_extracti128_si256(h, 1));
+		__m128 s4 = _mm_mul_ps(_mm_mul_ps(_mm_cvtepi32_ps(s4i), vscale), _mm_loadu_ps(kscale + t));
+		_mm_storeu_ps(sc + t, s4);
+		vmx = _mm_max_ps(vmx, s4);
+		const char* vp = (const char*)(V + (long)t * hs);
+		for (long l = 0; l < 4 * hs * (long)sizeof(ATTN_T); l += 64) _mm_prefetch(vp + l, _MM_HINT_T0);
+	}
+	if (use_int) for (int u = t; u < T; u++) {
+		const ATTN_T* k = K + (long)u * hs;
+		int dd = 0;
+		for (int i = 0; i < hs; i++) dd += q16[i] * k[i];
+		float v = (float)dd * (scale * qs) * kscale[u];
+		sc[u] = v;
+		vmx = _mm_max_ss(vmx, _mm_set_ss(v));
+		t = T;
+	}
+#endif
 	for (; t + 4 <= T; t += 4) {
 		const ATTN_T* k0 = K + (long)t * hs;
 		__m256 a0 = _mm256_setzero_ps(), a1 = _mm256_setzero_ps(), a2 = _mm256_setzero_ps(), a3 = _mm256_setzero_ps();
@@ -112,6 +174,7 @@ static void ATTN_NAME(const float* q, const ATTN_T* K, const ATTN_T* V, const fl
 	for (; t + 8 <= T; t += 8) _mm256_storeu_ps(sc + t, _mm256_mul_ps(_mm256_loadu_ps(sc + t), _mm256_loadu_ps(vscl + t)));
 	for (; t < T; t++) sc[t] *= vscl[t];
 #endif
+	int pf = nkb > 0 ? (int)((nkb / 64 + T - 1) / T) : 0; // lines of nk per value row
 	int c0 = 0;
 	for (; c0 + 64 <= hs; c0 += 64) ACC_V(8);
 	switch ((hs - c0) / 8) {

@@ -572,7 +572,7 @@ func (be *Backend) AttentionKV(out, qkv, kc, vc []float32, rows, pos []int32, N,
 		}
 	})
 	scale := float32(1 / math.Sqrt(float64(hs)))
-	be.attendCached(out, qkv, rows, pos, N, C, NH, Tc, func(q, o, sc []float32, base, n, Tk int) {
+	be.attendCached(out, qkv, rows, pos, N, C, NH, Tc, func(q, o, sc []float32, base, n, Tk, next, nextTk int) {
 		attendRun(q, o, kc[base:], vc[base:], sc, n, Tk, hs, C, scale)
 	})
 }
@@ -604,7 +604,7 @@ func (be *Backend) AttentionKVHalf(out, qkv []float32, kc, vc []uint16, rows, po
 		}
 	})
 	scale := float32(1 / math.Sqrt(float64(hs)))
-	be.attendCached(out, qkv, rows, pos, N, C, NH, Tc, func(q, o, sc []float32, base, n, Tk int) {
+	be.attendCached(out, qkv, rows, pos, N, C, NH, Tc, func(q, o, sc []float32, base, n, Tk, next, nextTk int) {
 		if n == 1 && attnDecodeHalf(q, kc[base:], vc[base:], Tk, hs, scale, o, sc) {
 			return
 		}
@@ -649,9 +649,13 @@ func (be *Backend) AttentionKVInt8(out, qkv []float32, kc, vc []int8, ks, vs []f
 		}
 	})
 	scale := float32(1 / math.Sqrt(float64(hs)))
-	be.attendCached(out, qkv, rows, pos, N, C, NH, Tc, func(q, o, sc []float32, base, n, Tk int) {
+	be.attendCached(out, qkv, rows, pos, N, C, NH, Tc, func(q, o, sc []float32, base, n, Tk, next, nextTk int) {
 		sb := base / hs
-		if n == 1 && attnDecodeInt8(q, kc[base:], vc[base:], ks[sb:], vs[sb:], Tk, hs, scale, o, sc) {
+		var nk []int8
+		if next >= 0 {
+			nk = kc[next : next+nextTk*hs]
+		}
+		if n == 1 && attnDecodeInt8(q, kc[base:], vc[base:], ks[sb:], vs[sb:], Tk, hs, scale, o, sc, nk) {
 			return
 		}
 		attendWidened(q, o, sc, n, Tk, hs, C, scale, func(K, V []float32) {
@@ -690,9 +694,11 @@ func quantizeInt8(q []int8, x []float32) float32 {
 // row at consecutive positions) and calls attend for every (run, head) in
 // parallel with the run's first query q, its output o, n*Tk floats of
 // scratch sc, the offset base of the row's head in the cache, the run's
-// length n and Tk, the number of cached positions its last token sees.
+// length n and Tk, the number of cached positions its last token sees;
+// next and nextTk are the same worker's next call's base and Tk (next -1
+// for none), for kernels that fetch its keys ahead.
 func (be *Backend) attendCached(out, qkv []float32, rows, pos []int32, N, C, NH, Tc int,
-	attend func(q, o, sc []float32, base, n, Tk int)) {
+	attend func(q, o, sc []float32, base, n, Tk, next, nextTk int)) {
 	hs := C / NH
 	type run struct{ lo, hi int }
 	var runs []run
@@ -715,7 +721,12 @@ func (be *Backend) attendCached(out, qkv []float32, rows, pos []int32, N, C, NH,
 				}
 				ps = scratch(n * Tk)
 			}
-			attend(qkv[rn.lo*3*C+h*hs:], out[rn.lo*C+h*hs:], (*ps)[:n*Tk], (r*NH+h)*Tc*hs, n, Tk)
+			next, nextTk := -1, 0
+			if j+1 < hi {
+				rn1, h1 := runs[(j+1)/NH], (j+1)%NH
+				next, nextTk = (int(rows[rn1.lo])*NH+h1)*Tc*hs, int(pos[rn1.lo])+rn1.hi-rn1.lo
+			}
+			attend(qkv[rn.lo*3*C+h*hs:], out[rn.lo*C+h*hs:], (*ps)[:n*Tk], (r*NH+h)*Tc*hs, n, Tk, next, nextTk)
 		}
 		if ps != nil {
 			release(ps)

@@ -17,7 +17,7 @@ func attnDecodeHalf(q []float32, k, v []uint16, T, hs int, scale float32, out, s
 	return false
 }
 
-func attnDecodeInt8(q []float32, k, v []int8, ks, vs []float32, T, hs int, scale float32, out, sc []float32) bool {
+func attnDecodeInt8(q []float32, k, v []int8, ks, vs []float32, T, hs int, scale float32, out, sc []float32, next []int8) bool {
 	return false
 }
 
