@@ -92,14 +92,13 @@ static void ATTN_NAME(const float* q, const ATTN_T* K, const ATTN_T* V, const fl
 		const char* vp = (const char*)(V + (long)t * hs);
 		for (long l = 0; l < 4 * hs * (long)sizeof(ATTN_T); l += 64) _mm_prefetch(vp + l, _MM_HINT_T0);
 	}
-	if (use_int) for (int u = t; u < T; u++) {
-		const ATTN_T* k = K + (long)u * hs;
-		int dd = 0;
-		for (int i = 0; i < hs; i++) dd += q16[i] * k[i];
-		float v = (float)dd * (scale * qs) * kscale[u];
-		sc[u] = v;
+	if (use_int) for (; t < T; t++) { // the last T % 4 keys, the same way
+		const ATTN_T* k = K + (long)t * hs;
+		int dot = 0;
+		for (int i = 0; i < hs; i++) dot += q16[i] * k[i];
+		float v = (float)dot * (scale * qs) * kscale[t];
+		sc[t] = v;
 		vmx = _mm_max_ss(vmx, _mm_set_ss(v));
-		t = T;
 	}
 #endif
 	for (; t + 4 <= T; t += 4) {
