@@ -47,10 +47,14 @@ func TestLog(t *testing.T) {
 	}
 }
 
-// TestGemmSplitIsExact checks what Gemm's choice of split relies on: the
-// product split into column blocks (as decoding's short products are) or
-// row blocks gives the bits of one unsplit call.
-func TestGemmSplitIsExact(t *testing.T) {
+// TestGemmSplitMatchesOneCall checks Gemm's split products (column blocks,
+// as decoding's short products are split, and row blocks) against one
+// unsplit call. The bits are equal on OpenBLAS's SkylakeX kernels (the Xeon
+// of 2026-12-02) but not on its Haswell ones (the AMD EPYC of 2026-12-03,
+// where a few percent of the elements differ in the last bits, for row
+// blocks as well), so the test holds them to float32 rounding of a k-term
+// dot product: |split - one| <= 4 k eps sum_p |a_ip b_jp|.
+func TestGemmSplitMatchesOneCall(t *testing.T) {
 	be := New()
 	rng := rand.New(rand.NewPCG(1, 2))
 	for _, s := range [][3]int{{64, 768, 256}, {64, 512, 256}, {37, 300, 256}, {2048, 768, 256}} {
@@ -65,9 +69,15 @@ func TestGemmSplitIsExact(t *testing.T) {
 		split, one := make([]float32, m*n), make([]float32, m*n)
 		be.Gemm(false, true, m, n, k, 1, a, k, b, k, 0, split, n)
 		sgemm(false, true, m, n, k, 1, a, k, b, k, 0, one, n)
+		const eps = 0x1p-24
 		for i := range one {
-			if split[i] != one[i] {
-				t.Fatalf("%v: element %d is %g split, %g in one call", s, i, split[i], one[i])
+			r, c := i/n, i%n
+			var mag float64
+			for p := 0; p < k; p++ {
+				mag += math.Abs(float64(a[r*k+p]) * float64(b[c*k+p]))
+			}
+			if d := math.Abs(float64(split[i] - one[i])); d > 4*float64(k)*eps*mag {
+				t.Fatalf("%v: element %d is %g split, %g in one call (bound %g)", s, i, split[i], one[i], 4*float64(k)*eps*mag)
 			}
 		}
 	}
