@@ -61,9 +61,9 @@ func BenchmarkAttnDecode(b *testing.B) {
 					o := (i % c.rows) * c.T * hs
 					switch kind.name {
 					case "float32":
-						attnDecode(q, k[o:], v[o:], c.T, hs, 0.125, out, sc)
+						attnDecode(q, k[o:], v[o:], c.T, hs, 0.125, out, sc, nil)
 					case "float16":
-						attnDecodeHalf(q, kh[o:], vh[o:], c.T, hs, 0.125, out, sc)
+						attnDecodeHalf(q, kh[o:], vh[o:], c.T, hs, 0.125, out, sc, nil)
 					case "int8":
 						attnDecodeInt8(q, k8[o:], v8[o:], ks[o/hs:], vs[o/hs:], c.T, hs, 0.125, out, sc, nil)
 					}

@@ -70,14 +70,14 @@ func testDecode(t *testing.T, be *Backend, rng *rand.Rand, half bool, C, NH, T i
 func TestAttnDecodeTaken(t *testing.T) {
 	q, k, v := make([]float32, 64), make([]float32, 3*64), make([]float32, 3*64)
 	out, sc := make([]float32, 64), make([]float32, 3)
-	if got := attnDecode(q, k, v, 3, 64, 1, out, sc); got != fusedDecode {
+	if got := attnDecode(q, k, v, 3, 64, 1, out, sc, nil); got != fusedDecode {
 		t.Fatalf("attnDecode(hs=64) ran = %v, want %v (fusedDecode)", got, fusedDecode)
 	}
-	if attnDecode(q[:12], k[:36], v[:36], 3, 12, 1, out, sc) {
+	if attnDecode(q[:12], k[:36], v[:36], 3, 12, 1, out, sc, nil) {
 		t.Fatal("attnDecode took hs=12, which is not a multiple of 8")
 	}
 	kh, vh := make([]uint16, 3*64), make([]uint16, 3*64)
-	if got := attnDecodeHalf(q, kh, vh, 3, 64, 1, out, sc); got != fusedHalf {
+	if got := attnDecodeHalf(q, kh, vh, 3, 64, 1, out, sc, nil); got != fusedHalf {
 		t.Fatalf("attnDecodeHalf(hs=64) ran = %v, want %v (fusedHalf)", got, fusedHalf)
 	}
 	t.Logf("backend %s, fused decode attention: %v, over float16: %v", New().Name(), fusedDecode, fusedHalf)
@@ -102,7 +102,7 @@ func TestAttnDecodeUnderflow(t *testing.T) {
 	for _, best := range []int{0, 9} { // in the vector part, in the tail
 		k[best*hs] = 500
 		out, sc := make([]float32, hs), make([]float32, T)
-		if !attnDecode(q, k, v, T, hs, 1, out, sc) {
+		if !attnDecode(q, k, v, T, hs, 1, out, sc, nil) {
 			t.Fatal("attnDecode declined hs=16")
 		}
 		for j := 0; j < hs; j++ {

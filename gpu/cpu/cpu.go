@@ -89,10 +89,12 @@ func (be *Backend) Gemm(transA, transB bool, m, n, k int, alpha float32, a []flo
 	// block packs its share of b, so row blocks of a short product (a
 	// decoding step's 64 rows) each pack all of it: for (64 x 256) times
 	// (256 x 768)^T the column split ran at 76 GFLOP/s against 61 (one
-	// call on one core: 60), and no slower up to 512 rows. The result is
-	// the same either way, bit for bit (OpenBLAS computes each element of
-	// c alike). Products with a transposed a (weight gradients, training
-	// only) keep the split they were tuned with.
+	// call on one core: 60), and no slower up to 512 rows. Either split
+	// is deterministic for a given number of workers, but not always the
+	// bits of one call: OpenBLAS's SkylakeX kernels compute each element
+	// of c alike, its Haswell ones do not (TestGemmSplitMatchesOneCall).
+	// Products with a transposed a (weight gradients, training only) keep
+	// the split they were tuned with.
 	rows := m >= n || m >= 16*be.workers
 	if !transA && m < 1024 && n > m {
 		rows = false
@@ -573,7 +575,7 @@ func (be *Backend) AttentionKV(out, qkv, kc, vc []float32, rows, pos []int32, N,
 	})
 	scale := float32(1 / math.Sqrt(float64(hs)))
 	be.attendCached(out, qkv, rows, pos, N, C, NH, Tc, func(q, o, sc []float32, base, n, Tk, next, nextTk int) {
-		attendRun(q, o, kc[base:], vc[base:], sc, n, Tk, hs, C, scale)
+		attendRun(q, o, kc[base:], vc[base:], sc, n, Tk, hs, C, scale, nextRows(kc, next, nextTk*hs))
 	})
 }
 
@@ -605,7 +607,7 @@ func (be *Backend) AttentionKVHalf(out, qkv []float32, kc, vc []uint16, rows, po
 	})
 	scale := float32(1 / math.Sqrt(float64(hs)))
 	be.attendCached(out, qkv, rows, pos, N, C, NH, Tc, func(q, o, sc []float32, base, n, Tk, next, nextTk int) {
-		if n == 1 && attnDecodeHalf(q, kc[base:], vc[base:], Tk, hs, scale, o, sc) {
+		if n == 1 && attnDecodeHalf(q, kc[base:], vc[base:], Tk, hs, scale, o, sc, nextRows(kc, next, nextTk*hs)) {
 			return
 		}
 		attendWidened(q, o, sc, n, Tk, hs, C, scale, func(K, V []float32) {
@@ -651,11 +653,7 @@ func (be *Backend) AttentionKVInt8(out, qkv []float32, kc, vc []int8, ks, vs []f
 	scale := float32(1 / math.Sqrt(float64(hs)))
 	be.attendCached(out, qkv, rows, pos, N, C, NH, Tc, func(q, o, sc []float32, base, n, Tk, next, nextTk int) {
 		sb := base / hs
-		var nk []int8
-		if next >= 0 {
-			nk = kc[next : next+nextTk*hs]
-		}
-		if n == 1 && attnDecodeInt8(q, kc[base:], vc[base:], ks[sb:], vs[sb:], Tk, hs, scale, o, sc, nk) {
+		if n == 1 && attnDecodeInt8(q, kc[base:], vc[base:], ks[sb:], vs[sb:], Tk, hs, scale, o, sc, nextRows(kc, next, nextTk*hs)) {
 			return
 		}
 		attendWidened(q, o, sc, n, Tk, hs, C, scale, func(K, V []float32) {
@@ -734,6 +732,15 @@ func (be *Backend) attendCached(out, qkv []float32, rows, pos []int32, N, C, NH,
 	})
 }
 
+// nextRows is the n cache elements at next (nil where next is -1: none),
+// the keys that the fused kernels fetch ahead for the following call.
+func nextRows[E any](c []E, next, n int) []E {
+	if next < 0 {
+		return nil
+	}
+	return c[next : next+n]
+}
+
 // attendWidened is attendRun over a reduced-precision cache: widen writes
 // the run's Tk cached rows of keys and values, as float32, into scratch K
 // and V (Tk*hs each) first.
@@ -741,16 +748,18 @@ func attendWidened(q, o, sc []float32, n, Tk, hs, C int, scale float32, widen fu
 	w := scratch(2 * Tk * hs)
 	K, V := (*w)[:Tk*hs], (*w)[Tk*hs:2*Tk*hs]
 	widen(K, V)
-	attendRun(q, o, K, V, sc, n, Tk, hs, C, scale)
+	attendRun(q, o, K, V, sc, n, Tk, hs, C, scale, nil)
 	release(w)
 }
 
 // attendRun is causal attention for a run of n queries (row stride 3C in q,
 // C in o) whose last one sees the Tk cached keys K and values V (row
 // stride hs), with scores scaled by scale; sc is n*Tk floats of scratch.
-func attendRun(q, o, K, V, sc []float32, n, Tk, hs, C int, scale float32) {
+// next (nil for none) is the following call's keys, which the fused decode
+// kernel fetches during its value pass.
+func attendRun(q, o, K, V, sc []float32, n, Tk, hs, C int, scale float32, next []float32) {
 	if n == 1 {
-		if attnDecode(q, K, V, Tk, hs, scale, o, sc) {
+		if attnDecode(q, K, V, Tk, hs, scale, o, sc, next) {
 			return
 		}
 		sgemv(false, Tk, hs, scale, K, hs, q, 0, sc)

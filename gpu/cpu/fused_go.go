@@ -11,9 +11,11 @@ const (
 	fusedHalf   = false
 )
 
-func attnDecode(q, k, v []float32, T, hs int, scale float32, out, sc []float32) bool { return false }
+func attnDecode(q, k, v []float32, T, hs int, scale float32, out, sc []float32, next []float32) bool {
+	return false
+}
 
-func attnDecodeHalf(q []float32, k, v []uint16, T, hs int, scale float32, out, sc []float32) bool {
+func attnDecodeHalf(q []float32, k, v []uint16, T, hs int, scale float32, out, sc []float32, next []uint16) bool {
 	return false
 }
 
