@@ -174,21 +174,20 @@ func attnDecode(q, k, v []float32, T, hs int, scale float32, out, sc []float32, 
 		return false
 	}
 	_, _, _, _, _ = q[hs-1], k[T*hs-1], v[T*hs-1], out[hs-1], sc[T-1] // bounds, before C reads them
-	nk, nkb := nextKeys(next, 4)
+	nk, nkb := nextKeys(next)
 	C.attn_decode((*C.float)(unsafe.Pointer(&q[0])), (*C.float)(unsafe.Pointer(&k[0])),
 		(*C.float)(unsafe.Pointer(&v[0])), nil, nil, C.int(T), C.int(hs), C.float(scale),
 		(*C.float)(unsafe.Pointer(&out[0])), (*C.float)(unsafe.Pointer(&sc[0])), nk, nkb)
 	return true
 }
 
-// nextKeys is the pointer and byte count of the next call's keys (elements
-// of size bytes each), for the kernel to fetch during its value pass; nil
-// and 0 for none.
-func nextKeys[E any](next []E, size int) (*C.char, C.long) {
+// nextKeys is the pointer and byte count of the next call's keys, for the
+// kernel to fetch during its value pass; nil and 0 for none.
+func nextKeys[E any](next []E) (*C.char, C.long) {
 	if len(next) == 0 {
 		return nil, 0
 	}
-	return (*C.char)(unsafe.Pointer(&next[0])), C.long(len(next) * size)
+	return (*C.char)(unsafe.Pointer(&next[0])), C.long(uintptr(len(next)) * unsafe.Sizeof(next[0]))
 }
 
 // attnDecodeHalf is attnDecode over a float16 cache (bit patterns); false
@@ -198,7 +197,7 @@ func attnDecodeHalf(q []float32, k, v []uint16, T, hs int, scale float32, out, s
 		return false
 	}
 	_, _, _, _, _ = q[hs-1], k[T*hs-1], v[T*hs-1], out[hs-1], sc[T-1]
-	nk, nkb := nextKeys(next, 2)
+	nk, nkb := nextKeys(next)
 	C.attn_decode_half((*C.float)(unsafe.Pointer(&q[0])), (*C.ushort)(unsafe.Pointer(&k[0])),
 		(*C.ushort)(unsafe.Pointer(&v[0])), nil, nil, C.int(T), C.int(hs), C.float(scale),
 		(*C.float)(unsafe.Pointer(&out[0])), (*C.float)(unsafe.Pointer(&sc[0])), nk, nkb)
@@ -213,7 +212,7 @@ func attnDecodeInt8(q []float32, k, v []int8, ks, vs []float32, T, hs int, scale
 		return false
 	}
 	_, _, _, _, _, _, _ = q[hs-1], k[T*hs-1], v[T*hs-1], ks[T-1], vs[T-1], out[hs-1], sc[T-1]
-	nk, nkb := nextKeys(next, 1)
+	nk, nkb := nextKeys(next)
 	C.attn_decode_int8((*C.float)(unsafe.Pointer(&q[0])), (*C.schar)(unsafe.Pointer(&k[0])),
 		(*C.schar)(unsafe.Pointer(&v[0])), (*C.float)(unsafe.Pointer(&ks[0])), (*C.float)(unsafe.Pointer(&vs[0])),
 		C.int(T), C.int(hs), C.float(scale), (*C.float)(unsafe.Pointer(&out[0])), (*C.float)(unsafe.Pointer(&sc[0])),

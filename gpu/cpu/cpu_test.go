@@ -71,6 +71,9 @@ func TestGemmSplitMatchesOneCall(t *testing.T) {
 		sgemm(false, true, m, n, k, 1, a, k, b, k, 0, one, n)
 		const eps = 0x1p-24
 		for i := range one {
+			if split[i] == one[i] {
+				continue // the bound below costs k products; most elements are equal
+			}
 			r, c := i/n, i%n
 			var mag float64
 			for p := 0; p < k; p++ {
