@@ -66,6 +66,12 @@ type Kernel struct {
 	inputReplies chan string
 	stdinBuf     []byte
 
+	// stoppedAt is when the last cell that failed with stop_on_error had its
+	// reply sent: the queued requests that arrived before it are aborted,
+	// the later ones come from a client that had the error and are run.
+	// Only the shell goroutine touches it.
+	stoppedAt time.Time
+
 	shutdown chan struct{}
 	once     sync.Once
 }
@@ -212,9 +218,10 @@ func (k *Kernel) heartbeat() {
 // serve reads requests from a router socket and handles them one at a time.
 // Malformed or badly signed messages are logged and dropped.
 func (k *Kernel) serve(s zmq4.Socket, name string) {
-	// A reader goroutine queues decoded requests, so that after a failed
-	// cell the requests already waiting can be told apart and aborted.
-	queue := make(chan *wire.Message, 1024)
+	// A reader goroutine queues decoded requests with their arrival time, so
+	// that after a failed cell the requests already waiting can be told
+	// apart and aborted.
+	queue := make(chan arrival, 1024)
 	go func() {
 		defer close(queue)
 		for {
@@ -232,35 +239,60 @@ func (k *Kernel) serve(s zmq4.Socket, name string) {
 				k.log.Printf("%s: dropped message: %v", name, err)
 				continue
 			}
-			queue <- m
+			queue <- arrival{m, time.Now()}
 		}
 	}()
-	for m := range queue {
-		if failed := k.handle(s, name, m); failed {
-			k.abortQueued(s, name, queue)
+	var next *arrival
+	for {
+		a, ok := next, true
+		if a == nil {
+			var v arrival
+			if v, ok = <-queue; !ok {
+				return
+			}
+			a = &v
+		}
+		next = nil
+		if failed := k.handle(s, name, a.m); failed {
+			next = k.abortQueued(s, name, queue)
 		}
 	}
 }
 
-// abortQueued answers the execute requests queued when a cell failed with
-// stop_on_error with status "aborted", as ipykernel does, so that "run all"
-// stops at the first error. Other requests are handled as usual.
-func (k *Kernel) abortQueued(s zmq4.Socket, name string, queue chan *wire.Message) {
+// arrival is a request and when the kernel read it.
+type arrival struct {
+	m  *wire.Message
+	at time.Time
+}
+
+// abortQueued answers the execute requests that were already queued when a
+// cell failed with stop_on_error (they arrived before its reply was sent)
+// with status "aborted", as ipykernel does, so that "run all" stops at the
+// first error. Other requests are handled as usual. It returns the first
+// execute request that arrived after the reply, which is to run: the
+// client sent it knowing of the error (a notebook runner going on after an
+// error), and aborting it too would depend on how fast this goroutine got
+// here.
+func (k *Kernel) abortQueued(s zmq4.Socket, name string, queue chan arrival) *arrival {
 	for {
 		select {
-		case m, ok := <-queue:
+		case a, ok := <-queue:
 			if !ok {
-				return
+				return nil
 			}
+			m := a.m
 			if m.Header.MsgType != "execute_request" {
 				k.handle(s, name, m)
 				continue
+			}
+			if a.at.After(k.stoppedAt) {
+				return &a
 			}
 			k.publish(m, "status", map[string]any{"execution_state": "busy"})
 			k.reply(s, m, "execute_reply", map[string]any{"status": "aborted", "execution_count": k.count})
 			k.publish(m, "status", map[string]any{"execution_state": "idle"})
 		default:
-			return
+			return nil
 		}
 	}
 }
@@ -432,6 +464,9 @@ func (k *Kernel) execute(s zmq4.Socket, m *wire.Message) (stop bool) {
 		k.publish(m, "error", errc)
 		reply = map[string]any{"status": "error", "execution_count": k.count, "ename": res.Err.Name, "evalue": res.Err.Value, "traceback": res.Err.Traceback}
 		stop = c.StopOnError == nil || *c.StopOnError
+		if stop {
+			k.stoppedAt = time.Now()
+		}
 	case res.HasValue && !c.Silent:
 		out := valueOutput(res.Value)
 		k.publish(m, "execute_result", map[string]any{"execution_count": k.count, "data": out.Data, "metadata": orEmpty(out.Metadata)})

@@ -337,3 +337,55 @@ func TestKernelAbortsQueueAfterError(t *testing.T) {
 		t.Fatalf("after the aborted queue: %+v", ex)
 	}
 }
+
+// A request sent after the client has the failed cell's reply is not part
+// of the queue that stop_on_error aborts, however fast it comes: the kernel
+// used to abort whatever sat in its queue when it got round to looking,
+// which, under load, included the next cell of a client that runs cells one
+// at a time (`rlvrworld run --allow-errors` lost two cells' outputs so).
+func TestKernelRunsRequestSentAfterErrorReply(t *testing.T) {
+	c, _ := startKernel(t)
+	execReply := func(ch <-chan *wire.Message) string {
+		timeout := time.After(10 * time.Second)
+		for {
+			select {
+			case m := <-ch:
+				if m.Header.MsgType == "execute_reply" {
+					var r map[string]any
+					_ = json.Unmarshal(m.Content, &r)
+					s, _ := r["status"].(string)
+					return s
+				}
+			case <-timeout:
+				t.Fatal("no execute_reply")
+			}
+		}
+	}
+	aborted := 0
+	for i := 0; i < 300; i++ {
+		id, ch, err := c.Request(false, "execute_request", map[string]any{"code": `panic("x")`, "stop_on_error": true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if s := execReply(ch); s == "aborted" {
+			aborted++
+		} else if s != "error" {
+			t.Fatalf("failing cell: status %q", s)
+		}
+		c.Done(id)
+		// At once, without waiting for the idle status.
+		id, ch, err = c.Request(false, "execute_request", map[string]any{"code": "1", "stop_on_error": true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if s := execReply(ch); s == "aborted" {
+			aborted++
+		} else if s != "ok" {
+			t.Fatalf("next cell: status %q", s)
+		}
+		c.Done(id)
+	}
+	if aborted > 0 {
+		t.Fatalf("%d of 600 cells sent after an error reply were aborted", aborted)
+	}
+}
