@@ -85,10 +85,11 @@ func benchGRPO(args []string) (any, error) {
 			return nil, err
 		}
 		b.Pretrain = 0 // a fresh model times the same as a trained one of the same shape
-		m, start, err := e.startModel(ctx, task, b, train, test)
+		sp, err := e.startModel(ctx, task, b, train, test)
 		if err != nil {
 			return nil, err
 		}
+		m, start := sp.Model, sp.Source
 		if start == "pretrained" {
 			start = "fresh (no checkpoint)"
 		}

@@ -51,6 +51,10 @@ type budget struct {
 	// MLEBatch and MLELR are the MLE settings (pretraining and continued).
 	MLEBatch int
 	MLELR    float32
+	// MLECosine decays the pretraining LR along a cosine from MLELR down to
+	// MLELR/10 at step Pretrain (train.LRAt); MLE continued then goes on at
+	// that final LR, as the start model's own training would have.
+	MLECosine bool
 	// GRPO is the RLVR configuration.
 	GRPO grpo.Config
 	// RLChanged is the share of changed transitions among the RL prompts
@@ -119,6 +123,12 @@ func expBudget(task, name string, seed int64) (budget, error) {
 	return b, nil
 }
 
+// pretrainLR is the LR of pretraining step (1-based) under MLECosine:
+// stdlib/train's cosine from MLELR down to MLELR/10 at step Pretrain.
+func (b budget) pretrainLR(step int) float32 {
+	return train.LRAt(step, train.Options{Steps: b.Pretrain, LR: b.MLELR, CosineDecay: true})
+}
+
 // expRow is one method's line of the result.
 type expRow struct {
 	Method  string             `json:"method"`
@@ -149,6 +159,10 @@ type expResult struct {
 	// WorldModel is the task whose models policy-eval ran in, when it was
 	// not the default "video" (--world-model video-multi).
 	WorldModel string `json:"world_model,omitempty"`
+	// MLEContinuedLR is MLE continued's learning rate when it was not the
+	// budget's constant MLE LR (a start model pretrained with a decaying LR
+	// continues at its final LR).
+	MLEContinuedLR float64 `json:"mle_continued_lr,omitempty"`
 	// GRPO is the RLVR configuration used.
 	GRPO *grpo.Config `json:"grpo,omitempty"`
 	Rows []expRow     `json:"rows"`
@@ -184,6 +198,8 @@ func runExp(args []string) int {
 	group := fs.Int("group", 0, "override the GRPO group size G")
 	prompts := fs.Int("prompts", 0, "override the GRPO prompts per step")
 	rlSteps := fs.Int("rl-steps", 0, "override the number of GRPO steps (MLE continued follows)")
+	pretrainSteps := fs.Int("pretrain-steps", 0, "with --pretrain-to: override the most MLE steps of the start model")
+	pretrainCosine := fs.Bool("pretrain-cosine", false, "with --pretrain-to: decay the MLE LR along a cosine to a tenth (MLE continued then runs at that LR)")
 	evalGreedy := fs.Bool("eval-greedy", false, "evaluate with greedy decoding whatever the task's settings (video: sampling noise hides repeated frames)")
 	evalSplit := fs.String("eval-split", "test", "split the rows are evaluated on: test (the table) or val (choosing settings)")
 	worldModel := fs.String("world-model", "video", "policy-eval: the task whose MLE, MLE continued and RLVR models serve as simulators: video or video-multi (trained on 3-frame rollouts)")
@@ -229,7 +245,8 @@ func runExp(args []string) int {
 	}
 	e := &experiment{task: *taskName, budgetName: *budgetName, seed: *seed, ckptDir: *ckptDir, log: logw, reward: *reward,
 		motionWeight: *motion, evalSplit: envs.Split(*evalSplit), evalGreedy: *evalGreedy, worldModel: *worldModel,
-		over: budgetOverride{LR: *lr, RLChanged: *rlChanged, Group: *group, Prompts: *prompts, RLSteps: *rlSteps, KV: kv}}
+		over: budgetOverride{LR: *lr, RLChanged: *rlChanged, Group: *group, Prompts: *prompts, RLSteps: *rlSteps, KV: kv,
+			Pretrain: *pretrainSteps, Cosine: *pretrainCosine}}
 	var res *expResult
 	var err error
 	switch {
@@ -282,9 +299,10 @@ type experiment struct {
 // budgetOverride holds the command-line overrides of a budget; zero
 // fields keep the budget's value.
 type budgetOverride struct {
-	LR, RLChanged           float64
-	Group, Prompts, RLSteps int
-	KV                      nn.KVPrecision
+	LR, RLChanged                     float64
+	Group, Prompts, RLSteps, Pretrain int
+	KV                                nn.KVPrecision
+	Cosine                            bool
 }
 
 func (o budgetOverride) apply(b *budget) {
@@ -302,6 +320,12 @@ func (o budgetOverride) apply(b *budget) {
 	}
 	if o.RLSteps > 0 {
 		b.RLSteps = o.RLSteps
+	}
+	if o.Pretrain > 0 {
+		b.Pretrain = o.Pretrain
+	}
+	if o.Cosine {
+		b.MLECosine = true
 	}
 	b.GRPO.KV = o.KV
 }
@@ -385,23 +409,42 @@ func modelConfig(task envs.Task, b budget, exs ...[]envs.Example) nn.Config {
 
 func checkpointPath(dir, task string) string { return filepath.Join(dir, task+".safetensors") }
 
+// startPoint is an experiment's start model and where it came from.
+type startPoint struct {
+	Model *nn.Model
+	// Source is the checkpoint's path, or "pretrained".
+	Source string
+	// ContinueLR is the LR at which MLE continued goes on: the start
+	// model's final pretraining LR (the checkpoint's mle_final_lr, recorded
+	// when its LR decayed), else the budget's MLE LR.
+	ContinueLR float32
+}
+
 // startModel loads the shipped checkpoint of the task when it fits the
 // task's vocabulary and the data's lengths, and pretrains otherwise.
-func (e *experiment) startModel(ctx context.Context, task envs.Task, b budget, train, test []envs.Example) (*nn.Model, string, error) {
+func (e *experiment) startModel(ctx context.Context, task envs.Task, b budget, train, test []envs.Example) (startPoint, error) {
 	want := modelConfig(task, b, train, test)
 	path := checkpointPath(e.ckptDir, task.Name())
 	if m, meta, err := nn.Load(path); err == nil {
 		c := m.Config()
 		if c.Vocab == want.Vocab && c.MaxSeq >= want.MaxSeq {
-			e.logf("loaded %s (%s MLE steps)", path, meta["mle_steps"])
-			return m, path, nil
+			sp := startPoint{Model: m, Source: path, ContinueLR: b.MLELR}
+			if v, ok := meta["mle_final_lr"]; ok {
+				lr, err := strconv.ParseFloat(v, 32)
+				if err != nil || !(lr > 0) {
+					return sp, fmt.Errorf("%s: bad mle_final_lr %q", path, v)
+				}
+				sp.ContinueLR = float32(lr)
+			}
+			e.logf("loaded %s (%s MLE steps; MLE continued at LR %g)", path, meta["mle_steps"], sp.ContinueLR)
+			return sp, nil
 		}
 		e.logf("ignoring %s: config %+v does not fit %+v", path, c, want)
 	} else if !errors.Is(err, os.ErrNotExist) {
 		e.logf("ignoring %s: %v", path, err)
 	}
-	m, _, err := e.pretrain(ctx, task, b, want, train)
-	return m, "pretrained", err
+	m, info, err := e.pretrain(ctx, task, b, want, train)
+	return startPoint{Model: m, Source: "pretrained", ContinueLR: info.FinalLR}, err
 }
 
 // pretrainInfo is what pretraining records in the checkpoint metadata.
@@ -413,7 +456,17 @@ type pretrainInfo struct {
 	// stopping); Curve lists "step:val_loss" pairs.
 	BestVal float64
 	Curve   []string
+	// AccCurve lists "step:metric" pairs of the task's first metric on the
+	// validation split (greedy), every accEvery steps.
+	AccCurve []string
+	// FinalLR is the LR of the last step (MLELR/10 with MLECosine).
+	FinalLR float32
 }
+
+// accEvery is how often pretraining also measures the task metric on the
+// validation split: the loss can plateau while exact-match accuracy still
+// moves (docs/results.md), so the checkpoint records both.
+const accEvery = 500
 
 func (e *experiment) pretrain(ctx context.Context, task envs.Task, b budget, cfg nn.Config, train []envs.Example) (*nn.Model, pretrainInfo, error) {
 	info := pretrainInfo{BestVal: math.NaN()}
@@ -429,6 +482,12 @@ func (e *experiment) pretrain(ctx context.Context, task envs.Task, b budget, cfg
 	}
 	e.logf("pretraining %s by MLE: at most %d steps, batch %d, %d val, model %+v", task.Name(), b.Pretrain, b.MLEBatch, len(val), cfg)
 	r := newMLERun(m, b.MLELR, b.MLEBatch, 12345)
+	info.FinalLR = b.MLELR
+	if b.MLECosine {
+		r.lrAt = b.pretrainLR
+		info.FinalLR = b.pretrainLR(b.Pretrain)
+		e.logf("  LR: cosine from %g to %g at step %d", b.MLELR, info.FinalLR, b.Pretrain)
+	}
 	start := time.Now()
 	if len(val) == 0 || b.EvalEvery <= 0 {
 		_, err = r.steps(ctx, train, b.Pretrain, func(s int, loss float64) {
@@ -461,8 +520,19 @@ func (e *experiment) pretrain(ctx context.Context, task envs.Task, b budget, cfg
 		} else {
 			bad++
 		}
-		e.logf("  mle %d/%d train loss %.4f val loss %.4f%s (%.0fs)", info.Ran, b.Pretrain, loss, vl, mark, time.Since(start).Seconds())
-		if bad >= b.Patience {
+		acc := ""
+		if keys := metricKeys[task.Name()]; len(keys) > 0 && info.Ran%accEvery == 0 {
+			ev, err := grpo.Evaluate(ctx, m, task, val, grpo.EvalOptions{Seed: 1, Greedy: true})
+			if err != nil {
+				return nil, info, err
+			}
+			info.AccCurve = append(info.AccCurve, fmt.Sprintf("%d:%.4f", info.Ran, ev.Metrics[keys[0]]))
+			acc = fmt.Sprintf(" val %s %.4f", keys[0], ev.Metrics[keys[0]])
+		}
+		e.logf("  mle %d/%d train loss %.4f val loss %.4f%s%s (%.0fs)", info.Ran, b.Pretrain, loss, vl, mark, acc, time.Since(start).Seconds())
+		// A decaying LR runs its whole schedule: its last steps, at the
+		// lowest LR, are the point of it.
+		if bad >= b.Patience && !b.MLECosine {
 			e.logf("  early stop: no better val loss in %d steps; keeping step %d", bad*b.EvalEvery, info.Steps)
 			break
 		}
@@ -489,6 +559,7 @@ func (e *experiment) pretrainOnly(ctx context.Context, path string) error {
 	if err != nil {
 		return err
 	}
+	e.over.apply(&b)
 	train, test, err := e.data(ctx, task, b)
 	if err != nil {
 		return err
@@ -506,6 +577,13 @@ func (e *experiment) pretrainOnly(ctx context.Context, path string) error {
 		"mle_lr": strconv.FormatFloat(float64(b.MLELR), 'g', -1, 32), "train_n": strconv.Itoa(b.TrainN),
 		"val_n": strconv.Itoa(b.ValN), "budget": e.budgetName,
 		"made_by": "rlvrworld exp --pretrain-to (make checkpoints)"}
+	if b.MLECosine {
+		meta["mle_schedule"] = "cosine"
+		meta["mle_final_lr"] = strconv.FormatFloat(float64(info.FinalLR), 'g', -1, 32)
+	}
+	if len(info.AccCurve) > 0 {
+		meta["val_acc_curve"] = strings.Join(info.AccCurve, " ")
+	}
 	if len(info.Curve) > 0 {
 		meta["best_val_loss"] = strconv.FormatFloat(info.BestVal, 'f', 4, 64)
 		meta["val_curve"] = strings.Join(info.Curve, " ")
@@ -557,9 +635,13 @@ func (e *experiment) runModels(ctx context.Context, taskName string) (res *expRe
 	if err != nil {
 		return nil, nil, err
 	}
-	start, _, err := e.startModel(ctx, task, b, train, test)
+	sp, err := e.startModel(ctx, task, b, train, test)
 	if err != nil {
 		return nil, nil, err
+	}
+	start := sp.Model
+	if sp.ContinueLR != b.MLELR {
+		res.MLEContinuedLR = float64(sp.ContinueLR)
 	}
 	eval := func(m *nn.Model, method string, steps int, wall float64) error {
 		ev, err := grpo.Evaluate(ctx, m, task, test, grpo.EvalOptions{Seed: e.seed, Greedy: e.evalGreedy})
@@ -578,7 +660,7 @@ func (e *experiment) runModels(ctx context.Context, taskName string) (res *expRe
 	gradSteps := b.RLSteps * b.GRPO.MiniBatches
 	t0 := time.Now()
 	cont := start.Clone()
-	r := newMLERun(cont, b.MLELR, b.MLEBatch, e.seed)
+	r := newMLERun(cont, sp.ContinueLR, b.MLEBatch, e.seed)
 	if _, err := r.steps(ctx, train, gradSteps, nil); err != nil {
 		return nil, nil, fmt.Errorf("mle continued: %w", err)
 	}

@@ -22,6 +22,8 @@ type mleRun struct {
 	opt   *nn.AdamW
 	rng   *rand.Rand
 	batch int
+	// lrAt, when set, gives the LR of each optimizer step (1-based).
+	lrAt func(step int) float32
 }
 
 func newMLERun(m *nn.Model, lr float32, batch int, seed int64) *mleRun {
@@ -63,6 +65,9 @@ func (r *mleRun) steps(ctx context.Context, data []envs.Example, n int, onStep f
 	for s := 0; s < n; s++ {
 		if err := ctx.Err(); err != nil {
 			return last, err
+		}
+		if r.lrAt != nil {
+			r.opt.SetLR(r.lrAt(r.opt.Steps() + 1))
 		}
 		seqs := make([]train.Sequence, r.batch)
 		for i := range seqs {

@@ -284,3 +284,56 @@ func TestValLoss(t *testing.T) {
 		t.Error("no response tokens: want an error")
 	}
 }
+
+// TestPretrainCosine builds a start model whose LR decays along a cosine
+// (--pretrain-cosine): it runs its whole schedule, records the schedule and
+// its final LR, and an experiment from it runs MLE continued at that LR.
+func TestPretrainCosine(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "textgame.safetensors")
+	if code := runExp([]string{"--task", "textgame", "--budget", "smoke", "-q", "--pretrain-cosine", "--pretrain-steps", "4", "--pretrain-to", path}); code != 0 {
+		t.Fatalf("exit code %d", code)
+	}
+	_, meta, err := nn.Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if meta["mle_schedule"] != "cosine" || meta["mle_steps_run"] != "4" {
+		t.Fatalf("metadata %v: want a cosine schedule run for all 4 steps", meta)
+	}
+	final, err := strconv.ParseFloat(meta["mle_final_lr"], 64)
+	if err != nil || math.Abs(final-1e-4) > 1e-9 {
+		t.Fatalf("mle_final_lr %q, want 1e-4 (a tenth of 1e-3)", meta["mle_final_lr"])
+	}
+	out := filepath.Join(t.TempDir(), "r.json")
+	if code := runExp([]string{"--task", "textgame", "--budget", "smoke", "-q", "--checkpoints", dir, "--out", out}); code != 0 {
+		t.Fatalf("exp: exit code %d", code)
+	}
+	data, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var res expResult
+	if err := json.Unmarshal(data, &res); err != nil {
+		t.Fatal(err)
+	}
+	if math.Abs(res.MLEContinuedLR-1e-4) > 1e-9 {
+		t.Errorf("mle_continued_lr %v, want the start model's final LR 1e-4", res.MLEContinuedLR)
+	}
+}
+
+// TestPretrainLR checks the cosine schedule's ends and that it falls.
+func TestPretrainLR(t *testing.T) {
+	b := budget{Pretrain: 1000, MLELR: 1e-3}
+	if lr := b.pretrainLR(1); math.Abs(float64(lr)-1e-3) > 1e-8 {
+		t.Errorf("step 1: %g", lr)
+	}
+	if lr := b.pretrainLR(1000); math.Abs(float64(lr)-1e-4) > 1e-9 {
+		t.Errorf("last step: %g", lr)
+	}
+	for s := 2; s <= 1000; s++ {
+		if b.pretrainLR(s) > b.pretrainLR(s-1) {
+			t.Fatalf("LR rises at step %d", s)
+		}
+	}
+}
