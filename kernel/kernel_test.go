@@ -314,21 +314,7 @@ func TestKernelAbortsQueueAfterError(t *testing.T) {
 	}
 	var statuses []string
 	for _, ch := range chans {
-		timeout := time.After(10 * time.Second)
-	wait:
-		for {
-			select {
-			case m := <-ch:
-				if m.Header.MsgType == "execute_reply" {
-					var r map[string]any
-					_ = json.Unmarshal(m.Content, &r)
-					statuses = append(statuses, r["status"].(string))
-					break wait
-				}
-			case <-timeout:
-				t.Fatalf("no reply; statuses so far %v", statuses)
-			}
-		}
+		statuses = append(statuses, execReply(t, ch))
 	}
 	if strings.Join(statuses, ",") != "error,aborted,aborted" {
 		t.Fatalf("statuses %v", statuses)
@@ -345,47 +331,43 @@ func TestKernelAbortsQueueAfterError(t *testing.T) {
 // at a time (`rlvrworld run --allow-errors` lost two cells' outputs so).
 func TestKernelRunsRequestSentAfterErrorReply(t *testing.T) {
 	c, _ := startKernel(t)
-	execReply := func(ch <-chan *wire.Message) string {
-		timeout := time.After(10 * time.Second)
-		for {
-			select {
-			case m := <-ch:
-				if m.Header.MsgType == "execute_reply" {
-					var r map[string]any
-					_ = json.Unmarshal(m.Content, &r)
-					s, _ := r["status"].(string)
-					return s
-				}
-			case <-timeout:
-				t.Fatal("no execute_reply")
-			}
+	aborted := 0
+	send := func(code, want string) {
+		id, ch, err := c.Request(false, "execute_request", map[string]any{"code": code, "stop_on_error": true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Done(id)
+		if s := execReply(t, ch); s == "aborted" {
+			aborted++
+		} else if s != want {
+			t.Fatalf("%q: status %q", code, s)
 		}
 	}
-	aborted := 0
 	for i := 0; i < 300; i++ {
-		id, ch, err := c.Request(false, "execute_request", map[string]any{"code": `panic("x")`, "stop_on_error": true})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if s := execReply(ch); s == "aborted" {
-			aborted++
-		} else if s != "error" {
-			t.Fatalf("failing cell: status %q", s)
-		}
-		c.Done(id)
-		// At once, without waiting for the idle status.
-		id, ch, err = c.Request(false, "execute_request", map[string]any{"code": "1", "stop_on_error": true})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if s := execReply(ch); s == "aborted" {
-			aborted++
-		} else if s != "ok" {
-			t.Fatalf("next cell: status %q", s)
-		}
-		c.Done(id)
+		send(`panic("x")`, "error")
+		send("1", "ok") // at once, without waiting for the idle status
 	}
 	if aborted > 0 {
 		t.Fatalf("%d of 600 cells sent after an error reply were aborted", aborted)
+	}
+}
+
+// execReply waits for the execute_reply on ch and returns its status.
+func execReply(t *testing.T, ch <-chan *wire.Message) string {
+	t.Helper()
+	timeout := time.After(10 * time.Second)
+	for {
+		select {
+		case m := <-ch:
+			if m.Header.MsgType == "execute_reply" {
+				var r map[string]any
+				_ = json.Unmarshal(m.Content, &r)
+				s, _ := r["status"].(string)
+				return s
+			}
+		case <-timeout:
+			t.Fatal("no execute_reply")
+		}
 	}
 }

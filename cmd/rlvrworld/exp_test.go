@@ -93,6 +93,12 @@ func runExpResult(t *testing.T, args ...string) expResult {
 	if code := runExp(append(args, "-q", "--checkpoints", t.TempDir(), "--out", out)); code != 0 {
 		t.Fatalf("exp %v: exit code %d", args, code)
 	}
+	return readResult(t, out)
+}
+
+// readResult reads the JSON that exp --out wrote.
+func readResult(t *testing.T, out string) expResult {
+	t.Helper()
 	data, err := os.ReadFile(out)
 	if err != nil {
 		t.Fatal(err)
@@ -309,15 +315,7 @@ func TestPretrainCosine(t *testing.T) {
 	if code := runExp([]string{"--task", "textgame", "--budget", "smoke", "-q", "--checkpoints", dir, "--out", out}); code != 0 {
 		t.Fatalf("exp: exit code %d", code)
 	}
-	data, err := os.ReadFile(out)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var res expResult
-	if err := json.Unmarshal(data, &res); err != nil {
-		t.Fatal(err)
-	}
-	if math.Abs(res.MLEContinuedLR-1e-4) > 1e-9 {
+	if res := readResult(t, out); math.Abs(res.MLEContinuedLR-1e-4) > 1e-9 {
 		t.Errorf("mle_continued_lr %v, want the start model's final LR 1e-4", res.MLEContinuedLR)
 	}
 }
