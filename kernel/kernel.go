@@ -219,8 +219,8 @@ func (k *Kernel) heartbeat() {
 // Malformed or badly signed messages are logged and dropped.
 func (k *Kernel) serve(s zmq4.Socket, name string) {
 	// A reader goroutine queues decoded requests with their arrival time, so
-	// that after a failed cell the requests already waiting can be told
-	// apart and aborted.
+	// that after a failed cell the requests that were already on their way
+	// can be told apart and aborted.
 	queue := make(chan arrival, 1024)
 	go func() {
 		defer close(queue)
@@ -242,20 +242,8 @@ func (k *Kernel) serve(s zmq4.Socket, name string) {
 			queue <- arrival{m, time.Now()}
 		}
 	}()
-	var next *arrival
-	for {
-		a, ok := next, true
-		if a == nil {
-			var v arrival
-			if v, ok = <-queue; !ok {
-				return
-			}
-			a = &v
-		}
-		next = nil
-		if failed := k.handle(s, name, a.m); failed {
-			next = k.abortQueued(s, name, queue)
-		}
+	for a := range queue {
+		k.handle(s, name, a)
 	}
 }
 
@@ -265,42 +253,22 @@ type arrival struct {
 	at time.Time
 }
 
-// abortQueued answers the execute requests that were already queued when a
-// cell failed with stop_on_error (they arrived before its reply was sent)
-// with status "aborted", as ipykernel does, so that "run all" stops at the
-// first error. Other requests are handled as usual. It returns the first
-// execute request that arrived after the reply, which is to run: the
-// client sent it knowing of the error (a notebook runner going on after an
-// error), and aborting it too would depend on how fast this goroutine got
-// here.
-func (k *Kernel) abortQueued(s zmq4.Socket, name string, queue chan arrival) *arrival {
-	for {
-		select {
-		case a, ok := <-queue:
-			if !ok {
-				return nil
-			}
-			m := a.m
-			if m.Header.MsgType != "execute_request" {
-				k.handle(s, name, m)
-				continue
-			}
-			if a.at.After(k.stoppedAt) {
-				return &a
-			}
-			k.publish(m, "status", map[string]any{"execution_state": "busy"})
-			k.reply(s, m, "execute_reply", map[string]any{"status": "aborted", "execution_count": k.count})
-			k.publish(m, "status", map[string]any{"execution_state": "idle"})
-		default:
-			return nil
-		}
-	}
+// abort answers an execute request that arrived before a cell failed with
+// stop_on_error with status "aborted", as ipykernel does, so that "run all"
+// stops at the first error. Requests that arrive after the failed cell's
+// reply come from a client that had the error (a notebook runner going on
+// after it) and run; telling them apart by what happened to sit in the
+// queue made that depend on how fast the kernel got round to looking.
+func (k *Kernel) abort(s zmq4.Socket, m *wire.Message) {
+	k.publish(m, "status", map[string]any{"execution_state": "busy"})
+	k.reply(s, m, "execute_reply", map[string]any{"status": "aborted", "execution_count": k.count})
+	k.publish(m, "status", map[string]any{"execution_state": "idle"})
 }
 
 // handle answers one request, recovering from any panic so that nothing a
-// client sends can stop the kernel. stopped reports an execute request that
-// failed and asked to stop on error.
-func (k *Kernel) handle(s zmq4.Socket, channel string, m *wire.Message) (stopped bool) {
+// client sends can stop the kernel.
+func (k *Kernel) handle(s zmq4.Socket, channel string, a arrival) {
+	m := a.m
 	defer func() {
 		if r := recover(); r != nil {
 			k.log.Printf("%s: panic handling %s: %v", channel, m.Header.MsgType, r)
@@ -324,7 +292,12 @@ func (k *Kernel) handle(s zmq4.Socket, channel string, m *wire.Message) (stopped
 		return
 	}
 	if t == "execute_request" && channel == "shell" {
-		return k.execute(s, m)
+		if a.at.Before(k.stoppedAt) {
+			k.abort(s, m)
+		} else {
+			k.execute(s, m)
+		}
+		return
 	}
 	k.publish(m, "status", map[string]any{"execution_state": "busy"})
 	defer k.publish(m, "status", map[string]any{"execution_state": "idle"})
@@ -385,7 +358,6 @@ func (k *Kernel) handle(s zmq4.Socket, channel string, m *wire.Message) (stopped
 		k.reply(s, m, replyType(t), map[string]any{"status": "error", "ename": "UnknownMessageType",
 			"evalue": fmt.Sprintf("unknown msg_type %q", t), "traceback": []string{}})
 	}
-	return false
 }
 
 func replyType(t string) string {
@@ -423,8 +395,9 @@ func (k *Kernel) interrupt() {
 }
 
 // execute runs one execute_request: busy, execute_input, outputs,
-// execute_reply, idle. It reports a failure that should stop the queue.
-func (k *Kernel) execute(s zmq4.Socket, m *wire.Message) (stop bool) {
+// execute_reply, idle. A failure with stop_on_error marks the time its reply
+// leaves (stoppedAt): the requests that arrived before are aborted.
+func (k *Kernel) execute(s zmq4.Socket, m *wire.Message) {
 	var c struct {
 		Code         string `json:"code"`
 		Silent       bool   `json:"silent"`
@@ -434,7 +407,7 @@ func (k *Kernel) execute(s zmq4.Socket, m *wire.Message) (stop bool) {
 	}
 	if err := json.Unmarshal(m.Content, &c); err != nil {
 		k.reply(s, m, "execute_reply", map[string]any{"status": "error", "ename": "BadRequest", "evalue": err.Error(), "traceback": []string{}, "execution_count": k.count})
-		return false
+		return
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
@@ -463,8 +436,7 @@ func (k *Kernel) execute(s zmq4.Socket, m *wire.Message) (stop bool) {
 		errc := map[string]any{"ename": res.Err.Name, "evalue": res.Err.Value, "traceback": res.Err.Traceback}
 		k.publish(m, "error", errc)
 		reply = map[string]any{"status": "error", "execution_count": k.count, "ename": res.Err.Name, "evalue": res.Err.Value, "traceback": res.Err.Traceback}
-		stop = c.StopOnError == nil || *c.StopOnError
-		if stop {
+		if c.StopOnError == nil || *c.StopOnError {
 			k.stoppedAt = time.Now()
 		}
 	case res.HasValue && !c.Silent:
@@ -473,7 +445,6 @@ func (k *Kernel) execute(s zmq4.Socket, m *wire.Message) (stop bool) {
 	}
 	k.reply(s, m, "execute_reply", reply)
 	k.publish(m, "status", map[string]any{"execution_state": "idle"})
-	return stop
 }
 
 // valueOutput is the MIME bundle of a cell's value: its rich form through
