@@ -198,6 +198,7 @@ func runExp(args []string) int {
 	group := fs.Int("group", 0, "override the GRPO group size G")
 	prompts := fs.Int("prompts", 0, "override the GRPO prompts per step")
 	rlSteps := fs.Int("rl-steps", 0, "override the number of GRPO steps (MLE continued follows)")
+	evalN := fs.Int("eval-n", 0, "override the number of test (or val) rows evaluated (more rows, less noise)")
 	pretrainSteps := fs.Int("pretrain-steps", 0, "override the most MLE steps of a start model that is pretrained (--pretrain-to, or no checkpoint fits)")
 	pretrainCosine := fs.Bool("pretrain-cosine", false, "pretraining a start model: decay the MLE LR along a cosine to a tenth, running every step (MLE continued then runs at that LR)")
 	evalGreedy := fs.Bool("eval-greedy", false, "evaluate with greedy decoding whatever the task's settings (video: sampling noise hides repeated frames)")
@@ -245,7 +246,7 @@ func runExp(args []string) int {
 	}
 	e := &experiment{task: *taskName, budgetName: *budgetName, seed: *seed, ckptDir: *ckptDir, log: logw, reward: *reward,
 		motionWeight: *motion, evalSplit: envs.Split(*evalSplit), evalGreedy: *evalGreedy, worldModel: *worldModel,
-		over: budgetOverride{LR: *lr, RLChanged: *rlChanged, Group: *group, Prompts: *prompts, RLSteps: *rlSteps, KV: kv,
+		over: budgetOverride{LR: *lr, RLChanged: *rlChanged, Group: *group, Prompts: *prompts, RLSteps: *rlSteps, KV: kv, EvalN: *evalN,
 			Pretrain: *pretrainSteps, Cosine: *pretrainCosine}}
 	var res *expResult
 	var err error
@@ -301,6 +302,7 @@ type experiment struct {
 type budgetOverride struct {
 	LR, RLChanged                     float64
 	Group, Prompts, RLSteps, Pretrain int
+	EvalN                             int
 	KV                                nn.KVPrecision
 	Cosine                            bool
 }
@@ -323,6 +325,9 @@ func (o budgetOverride) apply(b *budget) {
 	}
 	if o.Pretrain > 0 {
 		b.Pretrain = o.Pretrain
+	}
+	if o.EvalN > 0 {
+		b.TestN = o.EvalN
 	}
 	if o.Cosine {
 		b.MLECosine = true

@@ -28,7 +28,8 @@ func TestExpSmoke(t *testing.T) {
 }
 
 func testExpSmoke(t *testing.T, kv nn.KVPrecision) {
-	res := runExpResult(t, "--task", "textgame", "--budget", "smoke", "--seed", "2", "--kv", kv.String())
+	// --eval-n 6 overrides the smoke budget's 4 evaluation rows.
+	res := runExpResult(t, "--task", "textgame", "--budget", "smoke", "--seed", "2", "--kv", kv.String(), "--eval-n", "6")
 	if res.Task != "textgame" || res.Budget != "smoke" || res.Seed != 2 || len(res.Rows) != 3 {
 		t.Fatalf("result %+v", res)
 	}
@@ -39,6 +40,9 @@ func testExpSmoke(t *testing.T, kv nn.KVPrecision) {
 		row := res.Rows[i]
 		if row.Method != method {
 			t.Errorf("row %d is %q, want %q", i, row.Method, method)
+		}
+		if row.Metrics["n"] != 6 {
+			t.Errorf("%s evaluated %v rows, want --eval-n's 6", method, row.Metrics["n"])
 		}
 		for _, k := range append(metricKeys["textgame"], diagnosticKeys["textgame"]...) {
 			if _, ok := row.Metrics[k]; !ok {
