@@ -198,6 +198,7 @@ func runExp(args []string) int {
 	group := fs.Int("group", 0, "override the GRPO group size G")
 	prompts := fs.Int("prompts", 0, "override the GRPO prompts per step")
 	rlSteps := fs.Int("rl-steps", 0, "override the number of GRPO steps (MLE continued follows)")
+	dynamic := fs.Int("dynamic-sampling", 0, "most extra rollout batches per GRPO step to fill it with groups whose rewards differ (0: off; unset: the budget's)")
 	evalN := fs.Int("eval-n", 0, "override the number of test (or val) rows evaluated (more rows, less noise)")
 	pretrainSteps := fs.Int("pretrain-steps", 0, "override the most MLE steps of a start model that is pretrained (--pretrain-to, or no checkpoint fits)")
 	pretrainCosine := fs.Bool("pretrain-cosine", false, "pretraining a start model: decay the MLE LR along a cosine to a tenth, running every step (MLE continued then runs at that LR)")
@@ -238,6 +239,10 @@ func runExp(args []string) int {
 		fmt.Fprintf(os.Stderr, "rlvrworld exp: --world-model %q: want video, or video-multi with --task policy-eval\n", *worldModel)
 		return 2
 	}
+	if set["dynamic-sampling"] && *dynamic < 0 {
+		fmt.Fprintf(os.Stderr, "rlvrworld exp: --dynamic-sampling %d: want 0 or more\n", *dynamic)
+		return 2
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
 	logw := io.Writer(os.Stderr)
@@ -248,6 +253,9 @@ func runExp(args []string) int {
 		motionWeight: *motion, evalSplit: envs.Split(*evalSplit), evalGreedy: *evalGreedy, worldModel: *worldModel,
 		over: budgetOverride{LR: *lr, RLChanged: *rlChanged, Group: *group, Prompts: *prompts, RLSteps: *rlSteps, KV: kv, EvalN: *evalN,
 			Pretrain: *pretrainSteps, Cosine: *pretrainCosine}}
+	if set["dynamic-sampling"] {
+		e.over.Dynamic = dynamic
+	}
 	var res *expResult
 	var err error
 	switch {
@@ -303,8 +311,10 @@ type budgetOverride struct {
 	LR, RLChanged                     float64
 	Group, Prompts, RLSteps, Pretrain int
 	EvalN                             int
-	KV                                nn.KVPrecision
-	Cosine                            bool
+	// Dynamic is grpo.Config.DynamicSampling (nil: the budget's).
+	Dynamic *int
+	KV      nn.KVPrecision
+	Cosine  bool
 }
 
 func (o budgetOverride) apply(b *budget) {
@@ -328,6 +338,9 @@ func (o budgetOverride) apply(b *budget) {
 	}
 	if o.EvalN > 0 {
 		b.TestN = o.EvalN
+	}
+	if o.Dynamic != nil {
+		b.GRPO.DynamicSampling = *o.Dynamic
 	}
 	if o.Cosine {
 		b.MLECosine = true
@@ -680,8 +693,8 @@ func (e *experiment) runModels(ctx context.Context, taskName string) (res *expRe
 	}
 	res.RLChanged = b.RLChanged
 	err = tr.Train(ctx, rlPrompts(train, b.RLChanged), b.RLSteps, func(m grpo.StepMetrics) {
-		e.logf("  grpo %d/%d reward %.4f±%.4f zero-groups %.2f kl %.4f clip %.3f ent %.3f len %.1f (sample %.1fs reward %.2fs update %.1fs)",
-			m.Step, b.RLSteps, m.RewardMean, m.RewardStd, m.ZeroGroups, m.KL, m.ClipFrac, m.Entropy, m.RespLen,
+		e.logf("  grpo %d/%d reward %.4f±%.4f zero-groups %.2f draws %d kl %.4f clip %.3f ent %.3f len %.1f (sample %.1fs reward %.2fs update %.1fs)",
+			m.Step, b.RLSteps, m.RewardMean, m.RewardStd, m.ZeroGroups, m.Draws, m.KL, m.ClipFrac, m.Entropy, m.RespLen,
 			m.SampleSec, m.RewardSec, m.UpdateSec)
 	})
 	if err != nil {

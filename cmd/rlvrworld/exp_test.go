@@ -29,12 +29,13 @@ func TestExpSmoke(t *testing.T) {
 
 func testExpSmoke(t *testing.T, kv nn.KVPrecision) {
 	// --eval-n 6 overrides the smoke budget's 4 evaluation rows.
-	res := runExpResult(t, "--task", "textgame", "--budget", "smoke", "--seed", "2", "--kv", kv.String(), "--eval-n", "6")
+	res := runExpResult(t, "--task", "textgame", "--budget", "smoke", "--seed", "2", "--kv", kv.String(), "--eval-n", "6",
+		"--dynamic-sampling", "2")
 	if res.Task != "textgame" || res.Budget != "smoke" || res.Seed != 2 || len(res.Rows) != 3 {
 		t.Fatalf("result %+v", res)
 	}
-	if res.GRPO == nil || res.GRPO.KV != kv {
-		t.Fatalf("result's GRPO config %+v, want KV %v", res.GRPO, kv)
+	if res.GRPO == nil || res.GRPO.KV != kv || res.GRPO.DynamicSampling != 2 {
+		t.Fatalf("result's GRPO config %+v, want KV %v and dynamic sampling 2", res.GRPO, kv)
 	}
 	for i, method := range []string{"mle", "mle_continued", "rlvr"} {
 		row := res.Rows[i]
@@ -67,6 +68,9 @@ func TestExpBadFlags(t *testing.T) {
 	}
 	if code := runExp([]string{"--task", "textgame", "--kv", "bf16", "-q"}); code != 2 {
 		t.Errorf("bad --kv: exit %d", code)
+	}
+	if code := runExp([]string{"--task", "textgame", "--dynamic-sampling", "-1", "-q"}); code != 2 {
+		t.Error("a negative --dynamic-sampling was accepted")
 	}
 	if code := runExp(nil); code != 2 {
 		t.Errorf("no task: exit %d", code)

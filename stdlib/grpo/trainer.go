@@ -50,6 +50,13 @@ type Config struct {
 	Workers int
 	// Seed seeds prompt order and sampling.
 	Seed int64
+	// DynamicSampling, when positive, is the most extra rollout batches Train
+	// may sample in one step to fill PromptsPerStep groups whose rewards
+	// differ: groups with equal rewards have zero advantage and teach
+	// nothing, and a start model that is right most of the time yields
+	// mostly such groups (DAPO's dynamic sampling). Uniform groups fill the
+	// batch when the draws run out. 0 keeps the reference's one batch.
+	DynamicSampling int
 }
 
 // DefaultConfig returns the defaults for a task: the reference's clip 0.2,
@@ -92,6 +99,9 @@ func (c *Config) validate() error {
 	if !(c.LR > 0) {
 		return fmt.Errorf("grpo: learning rate %g must be positive", c.LR)
 	}
+	if c.DynamicSampling < 0 {
+		return fmt.Errorf("grpo: dynamic sampling %d is negative", c.DynamicSampling)
+	}
 	if c.Temperature <= 0 {
 		return fmt.Errorf("grpo: rollout temperature %g must be positive", c.Temperature)
 	}
@@ -110,8 +120,11 @@ type StepMetrics struct {
 	// RewardMax is the best rollout reward.
 	RewardMax float64
 	// ZeroGroups is the share of groups whose rewards were all equal (no
-	// learning signal).
+	// learning signal), among all groups sampled in the step.
 	ZeroGroups float64
+	// Draws is the number of rollout batches sampled in the step (1 unless
+	// Config.DynamicSampling drew more).
+	Draws int
 	// AdvMean, AdvStd and AdvAbsMean describe the advantages per rollout.
 	AdvMean, AdvStd, AdvAbsMean float64
 	// Loss, PolicyLoss, KL, Entropy, ClipFrac and DualClipFrac are token
@@ -148,6 +161,10 @@ type Trainer struct {
 	Config Config
 	// Step is the number of completed steps (restored by Resume).
 	Step int
+	// drawn counts the training prompts drawn so far (restored by Resume),
+	// so that a later Train or a resumed run continues the same prompt
+	// stream even when dynamic sampling drew more than PromptsPerStep.
+	drawn int
 
 	opt *nn.AdamW
 }
@@ -211,18 +228,22 @@ func (t *Trainer) Train(ctx context.Context, data []envs.Example, steps int, onS
 		pos++
 		return ex
 	}
-	for i := 0; i < t.Step*t.Config.PromptsPerStep; i++ {
+	for i := 0; i < t.drawn; i++ {
 		advance()
 	}
 	for s := 0; s < steps; s++ {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		batch := make([]*envs.Example, t.Config.PromptsPerStep)
-		for i := range batch {
-			batch[i] = advance()
+		draw := func() []*envs.Example {
+			batch := make([]*envs.Example, t.Config.PromptsPerStep)
+			for i := range batch {
+				batch[i] = advance()
+			}
+			t.drawn += len(batch)
+			return batch
 		}
-		m, err := t.TrainStep(ctx, batch)
+		m, err := t.step(ctx, draw, t.Config.DynamicSampling)
 		if err != nil {
 			return err
 		}
@@ -235,14 +256,61 @@ func (t *Trainer) Train(ctx context.Context, data []envs.Example, steps int, onS
 
 // TrainStep runs one GRPO step on the given prompts: sample G responses
 // each, score them, compute advantages and the old and reference
-// log-probabilities, then one epoch of mini-batch updates.
+// log-probabilities, then one epoch of mini-batch updates. It uses exactly
+// these prompts: Config.DynamicSampling applies in Train, which has data
+// to draw more from.
 func (t *Trainer) TrainStep(ctx context.Context, prompts []*envs.Example) (StepMetrics, error) {
-	cfg := t.Config
-	G := cfg.GroupSize
+	if len(prompts) == 0 {
+		return StepMetrics{}, fmt.Errorf("grpo: no prompts")
+	}
+	t.drawn += len(prompts)
+	return t.step(ctx, func() []*envs.Example { return prompts }, 0)
+}
+
+// step runs one GRPO step on the prompt batch draw returns. With extra > 0
+// it keeps the groups whose rewards differ and draws up to extra more
+// batches until PromptsPerStep such groups are found, then fills what is
+// missing with uniform groups; with 0 it trains on the one batch as drawn.
+func (t *Trainer) step(ctx context.Context, draw func() []*envs.Example, extra int) (StepMetrics, error) {
+	G := t.Config.GroupSize
 	start := time.Now()
 	var m StepMetrics
+	pick := groupPicker{G: G, want: t.Config.PromptsPerStep, keepOrder: extra == 0}
+	for d := 0; d <= extra; d++ {
+		batch, err := t.rollouts(ctx, draw(), d, &m)
+		if err != nil {
+			return m, err
+		}
+		m.Draws++
+		if pick.add(batch) {
+			break
+		}
+	}
+	ro := pick.result()
+	m.ZeroGroups = float64(pick.zero) / float64(pick.groups)
+	m.ParseErrors /= float64(pick.groups * G)
+	fillRolloutStats(&m, ro)
 
-	// 1. Rollouts: every prompt repeated G times, one batched KV-cache call.
+	// Updates: one epoch over the batch in MiniBatches optimizer steps.
+	t1 := time.Now()
+	if err := t.update(ctx, ro, &m); err != nil {
+		return m, err
+	}
+	m.UpdateSec = time.Since(t1).Seconds()
+	t.Step++
+	m.Step = t.Step
+	m.WallSec = time.Since(start).Seconds()
+	return m, nil
+}
+
+// rollouts samples G responses for each prompt in one batched KV-cache
+// call, scores them in parallel and computes their group advantages. It
+// adds its sampling and scoring time and its parse failures (a count) to m.
+// draw numbers the batches of one step so that each samples afresh.
+func (t *Trainer) rollouts(ctx context.Context, prompts []*envs.Example, draw int, m *StepMetrics) ([]rollout, error) {
+	cfg := t.Config
+	G := cfg.GroupSize
+	t0 := time.Now()
 	dec := t.Task.Decoding()
 	rows := make([][]int, 0, len(prompts)*G)
 	exOf := make([]*envs.Example, 0, len(prompts)*G)
@@ -257,7 +325,7 @@ func (t *Trainer) TrainStep(ctx context.Context, prompts []*envs.Example) (StepM
 		Temperature: cfg.Temperature,
 		TopK:        cfg.TopK,
 		Stop:        dec.Stop,
-		Seed:        cfg.Seed*1000003 + int64(t.Step)*7919 + 1,
+		Seed:        cfg.Seed*1000003 + int64(t.Step)*7919 + int64(draw)*104729 + 1,
 		KV:          cfg.KV,
 	}
 	if dec.Force != nil {
@@ -265,22 +333,21 @@ func (t *Trainer) TrainStep(ctx context.Context, prompts []*envs.Example) (StepM
 	}
 	samples, err := t.Policy.Sample(ctx, rows, opts)
 	if err != nil {
-		return m, fmt.Errorf("grpo: step %d: sampling: %w", t.Step+1, err)
+		return nil, fmt.Errorf("grpo: step %d: sampling: %w", t.Step+1, err)
 	}
 	if len(samples) != len(rows) {
-		return m, fmt.Errorf("grpo: sampler returned %d samples for %d prompts", len(samples), len(rows))
+		return nil, fmt.Errorf("grpo: sampler returned %d samples for %d prompts", len(samples), len(rows))
 	}
-	m.SampleSec = time.Since(start).Seconds()
+	m.SampleSec += time.Since(t0).Seconds()
 
-	// 2. Rewards, in parallel.
-	t0 := time.Now()
+	t1 := time.Now()
 	resp := make([][]int, len(samples))
 	for i := range samples {
 		resp[i] = samples[i].Tokens
 	}
 	scores, err := scoreAll(ctx, t.Task, exOf, resp, cfg.Workers)
 	if err != nil {
-		return m, err
+		return nil, err
 	}
 	rewards := make([]float64, len(scores))
 	for i, s := range scores {
@@ -289,32 +356,80 @@ func (t *Trainer) TrainStep(ctx context.Context, prompts []*envs.Example) (StepM
 			m.ParseErrors++
 		}
 	}
-	m.RewardSec = time.Since(t0).Seconds()
+	m.RewardSec += time.Since(t1).Seconds()
 
-	// 3. Advantages.
 	adv, err := Advantages(rewards, G)
 	if err != nil {
-		return m, err
+		return nil, err
 	}
 	ro := make([]rollout, len(samples))
 	for i := range ro {
 		ro[i] = rollout{ex: exOf[i], sample: samples[i], reward: rewards[i], adv: adv[i]}
 	}
-	fillRolloutStats(&m, ro, G)
-
-	// 4. Updates: one epoch over the batch in MiniBatches optimizer steps.
-	t1 := time.Now()
-	if err := t.update(ctx, ro, &m); err != nil {
-		return m, err
-	}
-	m.UpdateSec = time.Since(t1).Seconds()
-	t.Step++
-	m.Step = t.Step
-	m.WallSec = time.Since(start).Seconds()
-	return m, nil
+	return ro, nil
 }
 
-func fillRolloutStats(m *StepMetrics, ro []rollout, G int) {
+// groupPicker chooses the rollouts of one step from one or more sampled
+// batches of groups of G.
+type groupPicker struct {
+	G, want int
+	// keepOrder trains on the first batch as drawn (the reference, without
+	// dynamic sampling).
+	keepOrder bool
+	// signal and uniform hold the groups whose rewards differ and those
+	// whose rewards are equal; groups and zero count all groups seen and
+	// the uniform ones.
+	signal, uniform []rollout
+	groups, zero    int
+	// asDrawn is the first batch, with keepOrder.
+	asDrawn []rollout
+}
+
+// add takes one batch and reports whether the step has what it needs.
+func (p *groupPicker) add(batch []rollout) bool {
+	for g := 0; g+p.G <= len(batch); g += p.G {
+		p.groups++
+		if uniformGroup(batch[g : g+p.G]) {
+			p.zero++
+			p.uniform = append(p.uniform, batch[g:g+p.G]...)
+		} else {
+			p.signal = append(p.signal, batch[g:g+p.G]...)
+		}
+	}
+	if p.keepOrder {
+		p.asDrawn = batch
+		return true
+	}
+	return len(p.signal) >= p.want*p.G
+}
+
+// result returns want groups: signal groups first, topped up with uniform
+// ones when the draws found too few.
+func (p *groupPicker) result() []rollout {
+	if p.keepOrder {
+		return p.asDrawn
+	}
+	n := p.want * p.G
+	if len(p.signal) >= n {
+		return p.signal[:n]
+	}
+	return append(p.signal, p.uniform[:min(n-len(p.signal), len(p.uniform))]...)
+}
+
+// uniformGroup reports whether a group's advantages are all zero: its
+// rewards were equal, so it carries no policy gradient.
+func uniformGroup(group []rollout) bool {
+	for _, r := range group {
+		if r.adv != 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// fillRolloutStats sets the reward, advantage and response statistics of
+// the rollouts the step trains on.
+func fillRolloutStats(m *StepMetrics, ro []rollout) {
 	n := float64(len(ro))
 	m.RewardMax = math.Inf(-1)
 	for _, r := range ro {
@@ -332,26 +447,12 @@ func fillRolloutStats(m *StepMetrics, ro []rollout, G int) {
 	m.AdvAbsMean /= n
 	m.RespLen /= n
 	m.Stopped /= n
-	m.ParseErrors /= n
 	for _, r := range ro {
 		m.RewardStd += (r.reward - m.RewardMean) * (r.reward - m.RewardMean)
 		m.AdvStd += (r.adv - m.AdvMean) * (r.adv - m.AdvMean)
 	}
 	m.RewardStd = math.Sqrt(m.RewardStd / n)
 	m.AdvStd = math.Sqrt(m.AdvStd / n)
-	zero := 0
-	for g := 0; g < len(ro); g += G {
-		all := true
-		for i := g; i < g+G; i++ {
-			if ro[i].adv != 0 {
-				all = false
-			}
-		}
-		if all {
-			zero++
-		}
-	}
-	m.ZeroGroups = float64(zero) / float64(len(ro)/G)
 }
 
 // microBatch is one packed forward pass with its fixed inputs.
@@ -590,7 +691,8 @@ func (t *Trainer) Save(path string) error {
 	if err != nil {
 		return fmt.Errorf("grpo: encode config: %w", err)
 	}
-	meta := map[string]string{"grpo_step": strconv.Itoa(t.Step), "grpo_config": string(cfg), "grpo_task": t.Task.Name()}
+	meta := map[string]string{"grpo_step": strconv.Itoa(t.Step), "grpo_drawn": strconv.Itoa(t.drawn),
+		"grpo_config": string(cfg), "grpo_task": t.Task.Name()}
 	if err := t.Policy.Save(path, meta); err != nil {
 		return fmt.Errorf("grpo: save %s: %w", path, err)
 	}
@@ -616,6 +718,13 @@ func (t *Trainer) Resume(path string) error {
 	if err != nil {
 		return fmt.Errorf("grpo: resume %s: no valid grpo_step in metadata: %w", path, err)
 	}
+	// Checkpoints from before dynamic sampling drew PromptsPerStep a step.
+	drawn := step * t.Config.PromptsPerStep
+	if v, ok := meta["grpo_drawn"]; ok {
+		if drawn, err = strconv.Atoi(v); err != nil || drawn < 0 {
+			return fmt.Errorf("grpo: resume %s: bad grpo_drawn %q", path, v)
+		}
+	}
 	if name := meta["grpo_task"]; name != "" && name != t.Task.Name() {
 		return fmt.Errorf("grpo: resume %s: checkpoint is for task %q, trainer for %q", path, name, t.Task.Name())
 	}
@@ -625,6 +734,7 @@ func (t *Trainer) Resume(path string) error {
 	}
 	t.Policy = m
 	t.Step = step
+	t.drawn = drawn
 	t.opt = opt
 	return nil
 }

@@ -445,3 +445,114 @@ func TestSamplerLogPIsOldLogP(t *testing.T) {
 		t.Error("rollout without log-probs accepted")
 	}
 }
+
+// TestGroupPicker checks dynamic sampling's choice of groups: signal groups
+// first across draws, uniform ones only to fill, and the reference's one
+// batch as drawn without it.
+func TestGroupPicker(t *testing.T) {
+	grp := func(id int, adv ...float64) []rollout {
+		out := make([]rollout, len(adv))
+		for i, a := range adv {
+			out[i] = rollout{reward: float64(id), adv: a}
+		}
+		return out
+	}
+	cat := func(gs ...[]rollout) []rollout {
+		var out []rollout
+		for _, g := range gs {
+			out = append(out, g...)
+		}
+		return out
+	}
+	ids := func(ro []rollout) []int {
+		var out []int
+		for i := 0; i < len(ro); i += 2 {
+			out = append(out, int(ro[i].reward))
+		}
+		return out
+	}
+	b1 := cat(grp(1, 0, 0), grp(2, 1, -1), grp(3, 0, 0))
+	b2 := cat(grp(4, 0, 0), grp(5, -1, 1), grp(6, 1, -1))
+
+	p := groupPicker{G: 2, want: 3}
+	if p.add(b1) {
+		t.Fatal("one signal group of 3 wanted reported full")
+	}
+	if !p.add(b2) {
+		t.Fatal("three signal groups of 3 wanted not reported full")
+	}
+	if got := ids(p.result()); fmt.Sprint(got) != "[2 5 6]" {
+		t.Errorf("picked groups %v, want [2 5 6]", got)
+	}
+	if p.groups != 6 || p.zero != 3 {
+		t.Errorf("counted %d groups, %d uniform; want 6 and 3", p.groups, p.zero)
+	}
+
+	short := groupPicker{G: 2, want: 3}
+	short.add(b1)
+	if got := ids(short.result()); fmt.Sprint(got) != "[2 1 3]" {
+		t.Errorf("draws ran out: picked %v, want the signal group then uniform ones [2 1 3]", got)
+	}
+
+	ref := groupPicker{G: 2, want: 3, keepOrder: true}
+	if !ref.add(b1) {
+		t.Fatal("without dynamic sampling one batch must do")
+	}
+	if got := ids(ref.result()); fmt.Sprint(got) != "[1 2 3]" {
+		t.Errorf("without dynamic sampling picked %v, want the batch as drawn [1 2 3]", got)
+	}
+}
+
+// constTask is toyTask whose prompts with an odd x score a constant: their
+// groups are uniform and teach nothing.
+type constTask struct{ toyTask }
+
+func (c *constTask) Score(ex *envs.Example, response []int) envs.Score {
+	if ex.Prompt[1]%2 == 1 {
+		return envs.Score{Reward: 0.5}
+	}
+	return c.toyTask.Score(ex, response)
+}
+
+// TestDynamicSamplingDrawsMore runs Train with half the prompts uniform:
+// with dynamic sampling a step samples extra batches, and a resumed trainer
+// continues the prompt stream where the variable number of draws left it.
+func TestDynamicSamplingDrawsMore(t *testing.T) {
+	task := &constTask{toyTask{vocab: 8, respLen: 4}}
+	data, _ := task.Generate(context.Background(), envs.Train, 24, 1)
+	cfg := DefaultConfig("toy")
+	cfg.GroupSize, cfg.PromptsPerStep, cfg.DynamicSampling = 4, 4, 3
+	tr, err := NewTrainer(tinyModel(t, task.vocab), task, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ms []StepMetrics
+	if err := tr.Train(context.Background(), data, 3, func(m StepMetrics) { ms = append(ms, m) }); err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range ms {
+		// At least half the groups are uniform, so one batch of 4 can
+		// never hold 4 signal groups.
+		if m.Draws < 2 || m.Draws > 4 || m.ZeroGroups < 0.5 {
+			t.Errorf("step %d: %d draws, zero groups %.2f; want 2 to 4 draws and at least half uniform", m.Step, m.Draws, m.ZeroGroups)
+		}
+	}
+	want := 0
+	for _, m := range ms {
+		want += m.Draws * cfg.PromptsPerStep
+	}
+	if tr.drawn != want {
+		t.Errorf("trainer drew %d prompts, steps report %d", tr.drawn, want)
+	}
+	path := filepath.Join(t.TempDir(), "ds.safetensors")
+	if err := tr.Save(path); err != nil {
+		t.Fatal(err)
+	}
+	tr2, _ := NewTrainer(tinyModel(t, task.vocab), task, cfg)
+	if err := tr2.Resume(path); err != nil {
+		t.Fatal(err)
+	}
+	if tr2.drawn != want || tr2.Step != 3 {
+		t.Errorf("resumed at step %d with %d prompts drawn, want 3 and %d", tr2.Step, tr2.drawn, want)
+	}
+}
