@@ -10,6 +10,10 @@
 //     frozen start model, an entropy bonus, token-mean aggregation and masks
 //     for prompt, padding and injected tokens (Loss), in mini-batches with
 //     AdamW and gradient clipping (Trainer);
+//   - optionally (Config.DynamicSampling, off by default) a step draws
+//     extra rollout batches until it has PromptsPerStep groups whose
+//     rewards differ, as DAPO does: a start model that is right most of the
+//     time otherwise spends most of each step on groups that teach nothing;
 //   - Evaluate decodes a split with the task's evaluation settings and
 //     returns its metrics, per-example scores and responses.
 //
