@@ -199,6 +199,7 @@ func runExp(args []string) int {
 	prompts := fs.Int("prompts", 0, "override the GRPO prompts per step")
 	rlSteps := fs.Int("rl-steps", 0, "override the number of GRPO steps (MLE continued follows)")
 	dynamic := fs.Int("dynamic-sampling", 0, "most extra rollout batches per GRPO step to fill it with groups whose rewards differ (0: off; unset: the budget's)")
+	temp := fs.Float64("temperature", 0, "override the GRPO rollout temperature (the reference samples at 1)")
 	evalN := fs.Int("eval-n", 0, "override the number of test (or val) rows evaluated (more rows, less noise)")
 	pretrainSteps := fs.Int("pretrain-steps", 0, "override the most MLE steps of a start model that is pretrained (--pretrain-to, or no checkpoint fits)")
 	pretrainCosine := fs.Bool("pretrain-cosine", false, "pretraining a start model: decay the MLE LR along a cosine to a tenth, running every step (MLE continued then runs at that LR)")
@@ -251,7 +252,7 @@ func runExp(args []string) int {
 	}
 	e := &experiment{task: *taskName, budgetName: *budgetName, seed: *seed, ckptDir: *ckptDir, log: logw, reward: *reward,
 		motionWeight: *motion, evalSplit: envs.Split(*evalSplit), evalGreedy: *evalGreedy, worldModel: *worldModel,
-		over: budgetOverride{LR: *lr, RLChanged: *rlChanged, Group: *group, Prompts: *prompts, RLSteps: *rlSteps, KV: kv, EvalN: *evalN,
+		over: budgetOverride{LR: *lr, RLChanged: *rlChanged, Group: *group, Prompts: *prompts, RLSteps: *rlSteps, KV: kv, EvalN: *evalN, Temperature: *temp,
 			Pretrain: *pretrainSteps, Cosine: *pretrainCosine}}
 	if set["dynamic-sampling"] {
 		e.over.Dynamic = dynamic
@@ -308,7 +309,7 @@ type experiment struct {
 // budgetOverride holds the command-line overrides of a budget; zero
 // fields keep the budget's value.
 type budgetOverride struct {
-	LR, RLChanged                     float64
+	LR, RLChanged, Temperature        float64
 	Group, Prompts, RLSteps, Pretrain int
 	EvalN                             int
 	// Dynamic is grpo.Config.DynamicSampling (nil: the budget's).
@@ -338,6 +339,9 @@ func (o budgetOverride) apply(b *budget) {
 	}
 	if o.EvalN > 0 {
 		b.TestN = o.EvalN
+	}
+	if o.Temperature > 0 {
+		b.GRPO.Temperature = float32(o.Temperature)
 	}
 	if o.Dynamic != nil {
 		b.GRPO.DynamicSampling = *o.Dynamic

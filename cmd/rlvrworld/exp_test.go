@@ -30,12 +30,12 @@ func TestExpSmoke(t *testing.T) {
 func testExpSmoke(t *testing.T, kv nn.KVPrecision) {
 	// --eval-n 6 overrides the smoke budget's 4 evaluation rows.
 	res := runExpResult(t, "--task", "textgame", "--budget", "smoke", "--seed", "2", "--kv", kv.String(), "--eval-n", "6",
-		"--dynamic-sampling", "2")
+		"--dynamic-sampling", "2", "--temperature", "1.5")
 	if res.Task != "textgame" || res.Budget != "smoke" || res.Seed != 2 || len(res.Rows) != 3 {
 		t.Fatalf("result %+v", res)
 	}
-	if res.GRPO == nil || res.GRPO.KV != kv || res.GRPO.DynamicSampling != 2 {
-		t.Fatalf("result's GRPO config %+v, want KV %v and dynamic sampling 2", res.GRPO, kv)
+	if res.GRPO == nil || res.GRPO.KV != kv || res.GRPO.DynamicSampling != 2 || res.GRPO.Temperature != 1.5 {
+		t.Fatalf("result's GRPO config %+v, want KV %v, dynamic sampling 2 and temperature 1.5", res.GRPO, kv)
 	}
 	for i, method := range []string{"mle", "mle_continued", "rlvr"} {
 		row := res.Rows[i]
