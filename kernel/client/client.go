@@ -36,6 +36,14 @@ type Client struct {
 	// Input answers input_request messages; nil answers "".
 	Input func(prompt string) string
 
+	// dropped counts the kernel messages the client could not use (bad
+	// signature, malformed frames, a waiter that stopped reading) and
+	// lastDrop says why the latest was dropped: a wait that times out
+	// reports them, since a dropped reply looks like a silent kernel.
+	dropMu   sync.Mutex
+	dropped  int
+	lastDrop string
+
 	cancel context.CancelFunc
 }
 
@@ -93,6 +101,7 @@ func (c *Client) read(s zmq4.Socket) {
 		}
 		m, err := wire.Decode(raw.Frames, c.signer)
 		if err != nil {
+			c.drop(err.Error())
 			continue
 		}
 		if m.Header.MsgType == "input_request" {
@@ -108,9 +117,34 @@ func (c *Client) read(s zmq4.Socket) {
 			select {
 			case ch <- m:
 			default:
+				c.drop(fmt.Sprintf("%s for request %s: its waiter's buffer is full", m.Header.MsgType, ph.MsgID))
 			}
 		}
 	}
+}
+
+func (c *Client) drop(reason string) {
+	c.dropMu.Lock()
+	c.dropped++
+	c.lastDrop = reason
+	c.dropMu.Unlock()
+}
+
+// Dropped returns how many messages from the kernel the client has
+// discarded and why it discarded the latest.
+func (c *Client) Dropped() (n int, last string) {
+	c.dropMu.Lock()
+	defer c.dropMu.Unlock()
+	return c.dropped, c.lastDrop
+}
+
+// waitErr is the error of a wait for what that ended with err, naming the
+// dropped messages, if any, that may have been the awaited ones.
+func (c *Client) waitErr(what string, err error) error {
+	if n, last := c.Dropped(); n > 0 {
+		return fmt.Errorf("client: %s: %w (%d kernel message(s) dropped, the last: %s)", what, err, n, last)
+	}
+	return fmt.Errorf("client: %s: %w", what, err)
 }
 
 func (c *Client) answerInput(m *wire.Message) {
@@ -187,7 +221,7 @@ func (c *Client) Call(ctx context.Context, onControl bool, msgType string, conte
 				return m, nil
 			}
 		case <-ctx.Done():
-			return nil, fmt.Errorf("client: waiting for %s: %w", want, ctx.Err())
+			return nil, c.waitErr("waiting for "+want, ctx.Err())
 		}
 	}
 }
@@ -228,7 +262,7 @@ func (c *Client) WaitReady(ctx context.Context) (*wire.Message, error) {
 			case <-ctx.Done():
 				t.Stop()
 				c.Done(id)
-				return nil, fmt.Errorf("client: kernel not ready: %w", ctx.Err())
+				return nil, c.waitErr("kernel not ready", ctx.Err())
 			}
 		}
 		t.Stop()
@@ -287,7 +321,7 @@ func (c *Client) Execute(ctx context.Context, code string) (*Execution, error) {
 				ex.Outputs = append(ex.Outputs, Output{MsgType: m.Header.MsgType, Content: content})
 			}
 		case <-ctx.Done():
-			return ex, fmt.Errorf("client: execute: %w", ctx.Err())
+			return ex, c.waitErr("execute", ctx.Err())
 		}
 	}
 	return ex, nil
