@@ -135,6 +135,16 @@ type expRow struct {
 	Steps   int                `json:"steps"`
 	WallS   float64            `json:"wall_s"`
 	Metrics map[string]float64 `json:"metrics"`
+	// Curve holds the task metrics along the way (--eval-every), for
+	// mle_continued and rlvr; the last point is the row's own.
+	Curve []curvePoint `json:"curve,omitempty"`
+}
+
+// curvePoint is one evaluation during training: after Steps gradient
+// steps, the task's metric keys.
+type curvePoint struct {
+	Steps   int                `json:"steps"`
+	Metrics map[string]float64 `json:"metrics"`
 }
 
 // expResult is what `rlvrworld exp --out` writes.
@@ -200,6 +210,7 @@ func runExp(args []string) int {
 	rlSteps := fs.Int("rl-steps", 0, "override the number of GRPO steps (MLE continued follows)")
 	dynamic := fs.Int("dynamic-sampling", 0, "most extra rollout batches per GRPO step to fill it with groups whose rewards differ (0: off; unset: the budget's)")
 	temp := fs.Float64("temperature", 0, "override the GRPO rollout temperature (the reference samples at 1)")
+	evalEvery := fs.Int("eval-every", 0, "also evaluate MLE continued and RLVR every this many GRPO steps (the rows' curve)")
 	evalN := fs.Int("eval-n", 0, "override the number of test (or val) rows evaluated (more rows, less noise)")
 	pretrainSteps := fs.Int("pretrain-steps", 0, "override the most MLE steps of a start model that is pretrained (--pretrain-to, or no checkpoint fits)")
 	pretrainCosine := fs.Bool("pretrain-cosine", false, "pretraining a start model: decay the MLE LR along a cosine to a tenth, running every step (MLE continued then runs at that LR)")
@@ -240,6 +251,10 @@ func runExp(args []string) int {
 		fmt.Fprintf(os.Stderr, "rlvrworld exp: --world-model %q: want video, or video-multi with --task policy-eval\n", *worldModel)
 		return 2
 	}
+	if *evalEvery < 0 {
+		fmt.Fprintf(os.Stderr, "rlvrworld exp: --eval-every %d: want 0 or more\n", *evalEvery)
+		return 2
+	}
 	if set["dynamic-sampling"] && *dynamic < 0 {
 		fmt.Fprintf(os.Stderr, "rlvrworld exp: --dynamic-sampling %d: want 0 or more\n", *dynamic)
 		return 2
@@ -251,7 +266,7 @@ func runExp(args []string) int {
 		logw = io.Discard
 	}
 	e := &experiment{task: *taskName, budgetName: *budgetName, seed: *seed, ckptDir: *ckptDir, log: logw, reward: *reward,
-		motionWeight: *motion, evalSplit: envs.Split(*evalSplit), evalGreedy: *evalGreedy, worldModel: *worldModel,
+		motionWeight: *motion, evalSplit: envs.Split(*evalSplit), evalGreedy: *evalGreedy, evalEvery: *evalEvery, worldModel: *worldModel,
 		over: budgetOverride{LR: *lr, RLChanged: *rlChanged, Group: *group, Prompts: *prompts, RLSteps: *rlSteps, KV: kv, EvalN: *evalN, Temperature: *temp,
 			Pretrain: *pretrainSteps, Cosine: *pretrainCosine}}
 	if set["dynamic-sampling"] {
@@ -300,6 +315,9 @@ type experiment struct {
 	evalSplit envs.Split
 	// evalGreedy decodes the evaluation greedily (--eval-greedy).
 	evalGreedy bool
+	// evalEvery, when positive, evaluates MLE continued and RLVR every this
+	// many GRPO steps (and as many MLE gradient steps) into their curves.
+	evalEvery int
 	// worldModel is policy-eval's simulator task (--world-model).
 	worldModel string
 	// over overrides budget settings from the command line.
@@ -665,14 +683,44 @@ func (e *experiment) runModels(ctx context.Context, taskName string) (res *expRe
 	if sp.ContinueLR != b.MLELR {
 		res.MLEContinuedLR = float64(sp.ContinueLR)
 	}
-	eval := func(m *nn.Model, method string, steps int, wall float64) error {
+	measure := func(m *nn.Model) (map[string]float64, error) {
 		ev, err := grpo.Evaluate(ctx, m, task, test, grpo.EvalOptions{Seed: e.seed, Greedy: e.evalGreedy})
+		if err != nil {
+			return nil, err
+		}
+		return ev.Metrics, nil
+	}
+	// curve and point collect the intermediate evaluations of one method.
+	var curve []curvePoint
+	point := func(m *nn.Model, method string, steps int) error {
+		ms, err := measure(m)
+		if err != nil {
+			return fmt.Errorf("evaluate %s at %d steps: %w", method, steps, err)
+		}
+		p := curvePoint{Steps: steps, Metrics: map[string]float64{}}
+		for _, k := range metricKeys[task.Name()] {
+			p.Metrics[k] = round3(ms[k])
+		}
+		curve = append(curve, p)
+		e.logf("  %s at %d steps: %v", method, steps, p.Metrics)
+		return nil
+	}
+	eval := func(m *nn.Model, method string, steps int, wall float64) error {
+		ms, err := measure(m)
 		if err != nil {
 			return fmt.Errorf("evaluate %s: %w", method, err)
 		}
-		res.Rows = append(res.Rows, expRow{Method: method, Steps: steps, WallS: round3(wall), Metrics: roundMap(ev.Metrics)})
+		row := expRow{Method: method, Steps: steps, WallS: round3(wall), Metrics: roundMap(ms)}
+		if curve != nil {
+			p := curvePoint{Steps: steps, Metrics: map[string]float64{}}
+			for _, k := range metricKeys[task.Name()] {
+				p.Metrics[k] = row.Metrics[k]
+			}
+			row.Curve, curve = append(curve, p), nil
+		}
+		res.Rows = append(res.Rows, row)
 		models[method] = m
-		e.logf("%s: %v", method, ev.Metrics)
+		e.logf("%s: %v", method, ms)
 		return nil
 	}
 	if err := eval(start, "mle", 0, 0); err != nil {
@@ -683,8 +731,21 @@ func (e *experiment) runModels(ctx context.Context, taskName string) (res *expRe
 	t0 := time.Now()
 	cont := start.Clone()
 	r := newMLERun(cont, sp.ContinueLR, b.MLEBatch, e.seed)
-	if _, err := r.steps(ctx, train, gradSteps, nil); err != nil {
+	var onMLE func(int, float64)
+	var evalErr error
+	if e.evalEvery > 0 {
+		every := e.evalEvery * b.GRPO.MiniBatches
+		onMLE = func(step int, _ float64) {
+			if step%every == 0 && step < gradSteps && evalErr == nil {
+				evalErr = point(cont, "mle_continued", step)
+			}
+		}
+	}
+	if _, err := r.steps(ctx, train, gradSteps, onMLE); err != nil {
 		return nil, nil, fmt.Errorf("mle continued: %w", err)
+	}
+	if evalErr != nil {
+		return nil, nil, evalErr
 	}
 	if err := eval(cont, "mle_continued", gradSteps, time.Since(t0).Seconds()); err != nil {
 		return nil, nil, err
@@ -700,9 +761,15 @@ func (e *experiment) runModels(ctx context.Context, taskName string) (res *expRe
 		e.logf("  grpo %d/%d reward %.4f±%.4f zero-groups %.2f draws %d kl %.4f clip %.3f ent %.3f len %.1f (sample %.1fs reward %.2fs update %.1fs)",
 			m.Step, b.RLSteps, m.RewardMean, m.RewardStd, m.ZeroGroups, m.Draws, m.KL, m.ClipFrac, m.Entropy, m.RespLen,
 			m.SampleSec, m.RewardSec, m.UpdateSec)
+		if e.evalEvery > 0 && m.Step%e.evalEvery == 0 && m.Step < b.RLSteps && evalErr == nil {
+			evalErr = point(tr.Policy, "rlvr", m.Step*b.GRPO.MiniBatches)
+		}
 	})
 	if err != nil {
 		return nil, nil, fmt.Errorf("grpo: %w", err)
+	}
+	if evalErr != nil {
+		return nil, nil, evalErr
 	}
 	if err := eval(tr.Policy, "rlvr", gradSteps, time.Since(t0).Seconds()); err != nil {
 		return nil, nil, err

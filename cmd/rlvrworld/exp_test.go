@@ -72,6 +72,9 @@ func TestExpBadFlags(t *testing.T) {
 	if code := runExp([]string{"--task", "textgame", "--dynamic-sampling", "-1", "-q"}); code != 2 {
 		t.Error("a negative --dynamic-sampling was accepted")
 	}
+	if code := runExp([]string{"--task", "textgame", "--eval-every", "-2", "-q"}); code != 2 {
+		t.Error("a negative --eval-every was accepted")
+	}
 	if code := runExp(nil); code != 2 {
 		t.Errorf("no task: exit %d", code)
 	}
@@ -121,6 +124,31 @@ func readResult(t *testing.T, out string) expResult {
 // TestPolicyEvalMultiStepSmoke runs policy evaluation inside the models of
 // the multi-step video task at the smoke budget, with no shipped checkpoint,
 // and checks that the result says which world model it used.
+// TestExpEvalEvery checks the learning curves of --eval-every: MLE
+// continued and RLVR get one point per GRPO step's worth of gradient steps,
+// ending with their row's own metrics; the start row gets none.
+func TestExpEvalEvery(t *testing.T) {
+	res := runExpResult(t, "--task", "textgame", "--budget", "smoke", "--rl-steps", "2", "--eval-every", "1")
+	mb := res.GRPO.MiniBatches
+	for _, row := range res.Rows {
+		if row.Method == "mle" {
+			if row.Curve != nil {
+				t.Errorf("the start row has a curve: %v", row.Curve)
+			}
+			continue
+		}
+		if len(row.Curve) != 2 || row.Curve[0].Steps != mb || row.Curve[1].Steps != 2*mb {
+			t.Fatalf("%s curve %+v, want points at %d and %d steps", row.Method, row.Curve, mb, 2*mb)
+		}
+		last := row.Curve[1].Metrics
+		for _, k := range metricKeys["textgame"] {
+			if _, ok := row.Curve[0].Metrics[k]; !ok || last[k] != row.Metrics[k] {
+				t.Errorf("%s curve lacks %s or ends at %v, not the row's %v", row.Method, k, last[k], row.Metrics[k])
+			}
+		}
+	}
+}
+
 func TestPolicyEvalMultiStepSmoke(t *testing.T) {
 	res := runExpResult(t, "--task", "policy-eval", "--world-model", "video-multi", "--budget", "smoke")
 	if res.Task != "policy-eval" || res.WorldModel != "video-multi" || len(res.Rows) != 3 {
