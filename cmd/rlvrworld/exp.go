@@ -173,6 +173,8 @@ type expResult struct {
 	// budget's constant MLE LR (a start model pretrained with a decaying LR
 	// continues at its final LR).
 	MLEContinuedLR float64 `json:"mle_continued_lr,omitempty"`
+	// TrainN is the number of training transitions when --train-n set it.
+	TrainN int `json:"train_n,omitempty"`
 	// GRPO is the RLVR configuration used.
 	GRPO *grpo.Config `json:"grpo,omitempty"`
 	Rows []expRow     `json:"rows"`
@@ -212,6 +214,7 @@ func runExp(args []string) int {
 	temp := fs.Float64("temperature", 0, "override the GRPO rollout temperature (the reference samples at 1)")
 	evalEvery := fs.Int("eval-every", 0, "also evaluate MLE continued and RLVR every this many GRPO steps (the rows' curve)")
 	evalN := fs.Int("eval-n", 0, "override the number of test (or val) rows evaluated (more rows, less noise)")
+	trainN := fs.Int("train-n", 0, "override the number of training transitions (MLE and RLVR data); a checkpoint is used only if it was pretrained on as many")
 	pretrainSteps := fs.Int("pretrain-steps", 0, "override the most MLE steps of a start model that is pretrained (--pretrain-to, or no checkpoint fits)")
 	pretrainCosine := fs.Bool("pretrain-cosine", false, "pretraining a start model: decay the MLE LR along a cosine to a tenth, running every step (MLE continued then runs at that LR)")
 	evalGreedy := fs.Bool("eval-greedy", false, "evaluate with greedy decoding whatever the task's settings (video: sampling noise hides repeated frames)")
@@ -251,6 +254,10 @@ func runExp(args []string) int {
 		fmt.Fprintf(os.Stderr, "rlvrworld exp: --world-model %q: want video, or video-multi with --task policy-eval\n", *worldModel)
 		return 2
 	}
+	if *trainN < 0 {
+		fmt.Fprintf(os.Stderr, "rlvrworld exp: --train-n %d: want 0 or more\n", *trainN)
+		return 2
+	}
 	if *evalEvery < 0 {
 		fmt.Fprintf(os.Stderr, "rlvrworld exp: --eval-every %d: want 0 or more\n", *evalEvery)
 		return 2
@@ -267,7 +274,7 @@ func runExp(args []string) int {
 	}
 	e := &experiment{task: *taskName, budgetName: *budgetName, seed: *seed, ckptDir: *ckptDir, log: logw, reward: *reward,
 		motionWeight: *motion, evalSplit: envs.Split(*evalSplit), evalGreedy: *evalGreedy, evalEvery: *evalEvery, worldModel: *worldModel,
-		over: budgetOverride{LR: *lr, RLChanged: *rlChanged, Group: *group, Prompts: *prompts, RLSteps: *rlSteps, KV: kv, EvalN: *evalN, Temperature: *temp,
+		over: budgetOverride{LR: *lr, RLChanged: *rlChanged, Group: *group, Prompts: *prompts, RLSteps: *rlSteps, KV: kv, EvalN: *evalN, TrainN: *trainN, Temperature: *temp,
 			Pretrain: *pretrainSteps, Cosine: *pretrainCosine}}
 	if set["dynamic-sampling"] {
 		e.over.Dynamic = dynamic
@@ -330,6 +337,9 @@ type budgetOverride struct {
 	LR, RLChanged, Temperature        float64
 	Group, Prompts, RLSteps, Pretrain int
 	EvalN                             int
+	// TrainN is the training set's size; a start model must then have
+	// been pretrained on that many transitions (its train_n).
+	TrainN int
 	// Dynamic is grpo.Config.DynamicSampling (nil: the budget's).
 	Dynamic *int
 	KV      nn.KVPrecision
@@ -357,6 +367,9 @@ func (o budgetOverride) apply(b *budget) {
 	}
 	if o.EvalN > 0 {
 		b.TestN = o.EvalN
+	}
+	if o.TrainN > 0 {
+		b.TrainN = o.TrainN
 	}
 	if o.Temperature > 0 {
 		b.GRPO.Temperature = float32(o.Temperature)
@@ -466,8 +479,9 @@ func (e *experiment) startModel(ctx context.Context, task envs.Task, b budget, t
 	want := modelConfig(task, b, train, test)
 	path := checkpointPath(e.ckptDir, task.Name())
 	if m, meta, err := nn.Load(path); err == nil {
-		c := m.Config()
-		if c.Vocab == want.Vocab && c.MaxSeq >= want.MaxSeq {
+		if why := e.misfit(m.Config(), meta, want, b); why != "" {
+			e.logf("ignoring %s: %s", path, why)
+		} else {
 			sp := startPoint{Model: m, Source: path, ContinueLR: b.MLELR}
 			if v, ok := meta["mle_final_lr"]; ok {
 				lr, err := strconv.ParseFloat(v, 32)
@@ -479,12 +493,27 @@ func (e *experiment) startModel(ctx context.Context, task envs.Task, b budget, t
 			e.logf("loaded %s (%s MLE steps; MLE continued at LR %g)", path, meta["mle_steps"], sp.ContinueLR)
 			return sp, nil
 		}
-		e.logf("ignoring %s: config %+v does not fit %+v", path, c, want)
 	} else if !errors.Is(err, os.ErrNotExist) {
 		e.logf("ignoring %s: %v", path, err)
 	}
 	m, info, err := e.pretrain(ctx, task, b, want, train)
 	return startPoint{Model: m, Source: "pretrained", ContinueLR: info.FinalLR}, err
+}
+
+// misfit says why a checkpoint cannot start this run ("" when it can): a
+// vocabulary or context that does not fit the data, or, when the run sets
+// --train-n, a start model pretrained on another number of transitions.
+// The shipped checkpoint serves every budget, but a run that sets its data's
+// size compares MLE and RLVR in that data regime, so its start model must
+// have seen exactly that data.
+func (e *experiment) misfit(c nn.Config, meta map[string]string, want nn.Config, b budget) string {
+	if c.Vocab != want.Vocab || c.MaxSeq < want.MaxSeq {
+		return fmt.Sprintf("config %+v does not fit %+v", c, want)
+	}
+	if n := strconv.Itoa(b.TrainN); e.over.TrainN > 0 && meta["train_n"] != n {
+		return fmt.Sprintf("pretrained on %q training transitions, --train-n is %s", meta["train_n"], n)
+	}
+	return ""
 }
 
 // pretrainInfo is what pretraining records in the checkpoint metadata.
@@ -660,6 +689,9 @@ func (e *experiment) runModels(ctx context.Context, taskName string) (res *expRe
 	}
 	if e.evalGreedy {
 		res.EvalDecoding = "greedy"
+	}
+	if e.over.TrainN > 0 {
+		res.TrainN = b.TrainN
 	}
 	rlTask := task
 	if e.reward != "" { // checked before any training

@@ -121,9 +121,6 @@ func readResult(t *testing.T, out string) expResult {
 	return res
 }
 
-// TestPolicyEvalMultiStepSmoke runs policy evaluation inside the models of
-// the multi-step video task at the smoke budget, with no shipped checkpoint,
-// and checks that the result says which world model it used.
 // TestExpEvalEvery checks the learning curves of --eval-every: MLE
 // continued and RLVR get one point per GRPO step's worth of gradient steps,
 // ending with their row's own metrics; the start row gets none.
@@ -149,6 +146,9 @@ func TestExpEvalEvery(t *testing.T) {
 	}
 }
 
+// TestPolicyEvalMultiStepSmoke runs policy evaluation inside the models of
+// the multi-step video task at the smoke budget, with no shipped checkpoint,
+// and checks that the result says which world model it used.
 func TestPolicyEvalMultiStepSmoke(t *testing.T) {
 	res := runExpResult(t, "--task", "policy-eval", "--world-model", "video-multi", "--budget", "smoke")
 	if res.Task != "policy-eval" || res.WorldModel != "video-multi" || len(res.Rows) != 3 {
@@ -369,5 +369,50 @@ func TestPretrainLR(t *testing.T) {
 		if b.pretrainLR(s) > b.pretrainLR(s-1) {
 			t.Fatalf("LR rises at step %d", s)
 		}
+	}
+}
+
+// TestExpTrainN checks --train-n end to end: the start model it pretrains
+// records the size, a run with that size says so in its result, and a
+// checkpoint pretrained on another size is not taken as the start model.
+func TestExpTrainN(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "textgame.safetensors")
+	if code := runExp([]string{"--task", "textgame", "--budget", "smoke", "-q", "--train-n", "12", "--pretrain-to", path}); code != 0 {
+		t.Fatalf("pretrain: exit code %d", code)
+	}
+	_, meta, err := nn.Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if meta["train_n"] != "12" {
+		t.Fatalf("checkpoint's train_n %q, want 12", meta["train_n"])
+	}
+	out := filepath.Join(t.TempDir(), "r.json")
+	if code := runExp([]string{"--task", "textgame", "--budget", "smoke", "-q", "--train-n", "12", "--checkpoints", dir, "--out", out}); code != 0 {
+		t.Fatalf("exp: exit code %d", code)
+	}
+	if res := readResult(t, out); res.TrainN != 12 || len(res.Rows) != 3 {
+		t.Errorf("result train_n %d with %d rows, want 12 and 3", res.TrainN, len(res.Rows))
+	}
+	if code := runExp([]string{"--task", "textgame", "--train-n", "-1", "-q"}); code != 2 {
+		t.Error("a negative --train-n was accepted")
+	}
+
+	c := nn.Config{Vocab: 50, MaxSeq: 100}
+	b := budget{TrainN: 12}
+	set := &experiment{over: budgetOverride{TrainN: 12}}
+	if why := set.misfit(c, meta, c, b); why != "" {
+		t.Errorf("a checkpoint of 12 transitions does not fit --train-n 12: %s", why)
+	}
+	b.TrainN = 13
+	if why := set.misfit(c, meta, c, b); !strings.Contains(why, "train-n") {
+		t.Errorf("a checkpoint of 12 transitions fits --train-n 13 (%q)", why)
+	}
+	if why := (&experiment{}).misfit(c, meta, c, b); why != "" {
+		t.Errorf("without --train-n the shipped checkpoint serves every budget, got %q", why)
+	}
+	if why := set.misfit(c, meta, nn.Config{Vocab: 50, MaxSeq: 101}, budget{TrainN: 12}); !strings.Contains(why, "does not fit") {
+		t.Errorf("a too-short context fits (%q)", why)
 	}
 }
