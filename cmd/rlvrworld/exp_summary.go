@@ -15,14 +15,16 @@ import (
 // task and budget, the mean ± sample std over seeds of every method's
 // metrics: the table of docs/results.md.
 func summarize(paths []string) (string, error) {
-	// Runs group by task, budget and RL variant (reward, prompt mix).
+	// Runs group by task, budget and RL variant (reward, prompt mix,
+	// sampling, length, data size): only seeds of one setting are averaged.
 	type key struct {
 		task, budget, reward, split, decoding string
 		worldModel                            string
 		kv                                    string // "" for the default float32 rollout cache
 		rlChanged                             float64
-		lr                                    float32
-		group, prompts                        int
+		lr, temperature                       float32
+		group, prompts, dynamic               int
+		trainN, rlSteps                       int // 0: the budget's data; the RLVR row's steps
 	}
 	groups := map[key][]*expResult{}
 	var order []key
@@ -40,8 +42,15 @@ func summarize(paths []string) (string, error) {
 		if r.MotionWeight > 0 {
 			k.reward += fmt.Sprintf(" (weight %g)", r.MotionWeight)
 		}
+		k.trainN = r.TrainN
+		for _, row := range r.Rows {
+			if row.Method == "rlvr" {
+				k.rlSteps = row.Steps
+			}
+		}
 		if r.GRPO != nil {
 			k.group, k.prompts, k.lr = r.GRPO.GroupSize, r.GRPO.PromptsPerStep, r.GRPO.LR
+			k.temperature, k.dynamic = r.GRPO.Temperature, r.GRPO.DynamicSampling
 			if r.GRPO.KV != nn.KVFloat32 {
 				k.kv = r.GRPO.KV.String()
 			}
@@ -77,7 +86,19 @@ func summarize(paths []string) (string, error) {
 		if a.group*1000+a.prompts != b.group*1000+b.prompts {
 			return a.group*1000+a.prompts < b.group*1000+b.prompts
 		}
-		return a.lr < b.lr
+		if a.lr != b.lr {
+			return a.lr < b.lr
+		}
+		if a.trainN != b.trainN {
+			return a.trainN < b.trainN
+		}
+		if a.rlSteps != b.rlSteps {
+			return a.rlSteps < b.rlSteps
+		}
+		if a.dynamic != b.dynamic {
+			return a.dynamic < b.dynamic
+		}
+		return a.temperature < b.temperature
 	})
 	var sb strings.Builder
 	for _, k := range order {
@@ -115,6 +136,15 @@ func summarize(paths []string) (string, error) {
 		}
 		if k.kv != "" {
 			variant += ", " + k.kv + " rollout KV cache"
+		}
+		if k.temperature > 0 && k.temperature != 1 {
+			variant += fmt.Sprintf(", rollout temperature %g", k.temperature)
+		}
+		if k.dynamic > 0 {
+			variant += fmt.Sprintf(", dynamic sampling (up to %d extra draws)", k.dynamic)
+		}
+		if k.trainN > 0 {
+			variant += fmt.Sprintf(", %d training transitions", k.trainN)
 		}
 		fmt.Fprintf(&sb, "### %s, budget %s%s, seeds %s (mean ± std)\n\n", k.task, k.budget, variant, strings.Join(seeds, ", "))
 		sb.WriteString("| method | steps | wall s | " + strings.Join(cols, " | ") + " |\n")

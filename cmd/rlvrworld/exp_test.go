@@ -249,6 +249,22 @@ func TestSummarizeMeanStd(t *testing.T) {
 		t.Fatal(err)
 	}
 	paths = append(paths, tp)
+	// Rollout temperature, dynamic sampling, data size and RL length each
+	// make a setting of its own, never averaged with another.
+	for i, v := range []struct {
+		temp           float32
+		dyn, n, rlStep int
+	}{{1.5, 0, 0, 120}, {1, 4, 0, 120}, {1, 0, 1000, 120}, {1, 0, 0, 960}} {
+		r := expResult{Task: "web", Budget: "full", Seed: int64(10 + i), TrainN: v.n,
+			GRPO: &grpo.Config{GroupSize: 8, PromptsPerStep: 16, LR: 1e-4, Temperature: v.temp, DynamicSampling: v.dyn},
+			Rows: []expRow{{Method: "rlvr", Steps: v.rlStep, Metrics: map[string]float64{"precision": 1, "recall": 1, "f1": 0.5}}}}
+		data, _ := json.Marshal(r)
+		p := filepath.Join(dir, fmt.Sprintf("variant%d.json", i))
+		if err := os.WriteFile(p, data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		paths = append(paths, p)
+	}
 	out, err := summarize(paths)
 	if err != nil {
 		t.Fatal(err)
@@ -269,6 +285,12 @@ func TestSummarizeMeanStd(t *testing.T) {
 	if !strings.Contains(out, "| acc_overall | acc_changed | acc_unchanged | reward | err_name | err_props | err_contains | err_presence | err_score |") ||
 		!strings.Contains(out, "| mle | 0 | 0 | 0.6 | 0.3 | 0.9 | 0.5 | 0.11 | 0.2 | 0.25 | 0 | 0.1 |") {
 		t.Errorf("text-game error columns missing:\n%s", out)
+	}
+	for _, want := range []string{"LR 0.0001, rollout temperature 1.5, seeds 10 (", "up to 4 extra draws), seeds 11 (",
+		"LR 0.0001, 1000 training transitions, seeds 12 (", "| rlvr | 960 | 0 | 1 | 1 | 0.5 |"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("summary lacks %q:\n%s", want, out)
+		}
 	}
 	if _, err := summarize([]string{filepath.Join(dir, "missing.json")}); err == nil {
 		t.Error("missing file accepted")
