@@ -437,8 +437,8 @@ func (e *experiment) data(ctx context.Context, task envs.Task, b budget) (train,
 		}
 	}
 	if n := len(train); n > 0 {
-		e.logf("%s: %d train / %d test; vocab %d; prompt mean %d max %d; target mean %d max %d; changed %.0f%%",
-			task.Name(), n, len(test), task.VocabSize(), pl/n, pmax, tl/n, tmax, 100*float64(changed)/float64(n))
+		e.logf("%s: %d train / %d %s; vocab %d; prompt mean %d max %d; target mean %d max %d; changed %.0f%%",
+			task.Name(), n, len(test), split, task.VocabSize(), pl/n, pmax, tl/n, tmax, 100*float64(changed)/float64(n))
 	}
 	return train, test, nil
 }
