@@ -1,11 +1,12 @@
 package main
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"math"
 	"os"
-	"sort"
+	"slices"
 	"strings"
 
 	"github.com/rlvrworld/rlvrworld/stdlib/nn"
@@ -25,6 +26,9 @@ func summarize(paths []string) (string, error) {
 		lr, temperature                       float32
 		group, prompts, dynamic               int
 		trainN, rlSteps                       int // 0: the budget's data; the RLVR row's steps
+		// continuedLR tells start models apart: one pretrained with a
+		// decaying LR continues at its own final LR.
+		continuedLR float64
 	}
 	groups := map[key][]*expResult{}
 	var order []key
@@ -37,12 +41,16 @@ func summarize(paths []string) (string, error) {
 		if err := json.Unmarshal(data, &r); err != nil {
 			return "", fmt.Errorf("%s: %w", p, err)
 		}
+		if r.Task == "" || len(r.Rows) == 0 {
+			// bench grpo's JSON sits beside the results, for one.
+			return "", fmt.Errorf("%s: not a result of rlvrworld exp (no task or no rows)", p)
+		}
 		k := key{task: r.Task, budget: r.Budget, reward: r.Reward, rlChanged: r.RLChanged, split: r.EvalSplit, decoding: r.EvalDecoding,
 			worldModel: r.WorldModel}
 		if r.MotionWeight > 0 {
 			k.reward += fmt.Sprintf(" (weight %g)", r.MotionWeight)
 		}
-		k.trainN = r.TrainN
+		k.trainN, k.continuedLR = r.TrainN, r.MLEContinuedLR
 		for _, row := range r.Rows {
 			if row.Method == "rlvr" {
 				k.rlSteps = row.Steps
@@ -60,45 +68,12 @@ func summarize(paths []string) (string, error) {
 		}
 		groups[k] = append(groups[k], &r)
 	}
-	sort.Slice(order, func(i, j int) bool {
-		a, b := order[i], order[j]
-		if a.task != b.task {
-			return a.task < b.task
-		}
-		if a.budget != b.budget {
-			return a.budget < b.budget
-		}
-		if a.split != b.split {
-			return a.split < b.split
-		}
-		if a.decoding != b.decoding {
-			return a.decoding < b.decoding
-		}
-		if a.reward != b.reward {
-			return a.reward < b.reward
-		}
-		if a.rlChanged != b.rlChanged {
-			return a.rlChanged < b.rlChanged
-		}
-		if a.kv != b.kv {
-			return a.kv < b.kv
-		}
-		if a.group*1000+a.prompts != b.group*1000+b.prompts {
-			return a.group*1000+a.prompts < b.group*1000+b.prompts
-		}
-		if a.lr != b.lr {
-			return a.lr < b.lr
-		}
-		if a.trainN != b.trainN {
-			return a.trainN < b.trainN
-		}
-		if a.rlSteps != b.rlSteps {
-			return a.rlSteps < b.rlSteps
-		}
-		if a.dynamic != b.dynamic {
-			return a.dynamic < b.dynamic
-		}
-		return a.temperature < b.temperature
+	slices.SortFunc(order, func(a, b key) int {
+		return cmp.Or(cmp.Compare(a.task, b.task), cmp.Compare(a.budget, b.budget), cmp.Compare(a.split, b.split),
+			cmp.Compare(a.decoding, b.decoding), cmp.Compare(a.reward, b.reward), cmp.Compare(a.rlChanged, b.rlChanged),
+			cmp.Compare(a.kv, b.kv), cmp.Compare(a.group, b.group), cmp.Compare(a.prompts, b.prompts), cmp.Compare(a.lr, b.lr),
+			cmp.Compare(a.trainN, b.trainN), cmp.Compare(a.rlSteps, b.rlSteps), cmp.Compare(a.dynamic, b.dynamic),
+			cmp.Compare(a.temperature, b.temperature), cmp.Compare(a.worldModel, b.worldModel), cmp.Compare(a.continuedLR, b.continuedLR))
 	})
 	var sb strings.Builder
 	for _, k := range order {
@@ -145,6 +120,9 @@ func summarize(paths []string) (string, error) {
 		}
 		if k.trainN > 0 {
 			variant += fmt.Sprintf(", %d training transitions", k.trainN)
+		}
+		if k.continuedLR > 0 {
+			variant += fmt.Sprintf(", start model's MLE continued at LR %.3g", k.continuedLR)
 		}
 		fmt.Fprintf(&sb, "### %s, budget %s%s, seeds %s (mean ± std)\n\n", k.task, k.budget, variant, strings.Join(seeds, ", "))
 		sb.WriteString("| method | steps | wall s | " + strings.Join(cols, " | ") + " |\n")

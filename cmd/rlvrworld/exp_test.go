@@ -254,8 +254,9 @@ func TestSummarizeMeanStd(t *testing.T) {
 	for i, v := range []struct {
 		temp           float32
 		dyn, n, rlStep int
-	}{{1.5, 0, 0, 120}, {1, 4, 0, 120}, {1, 0, 1000, 120}, {1, 0, 0, 960}} {
-		r := expResult{Task: "web", Budget: "full", Seed: int64(10 + i), TrainN: v.n,
+		lr             float64
+	}{{1.5, 0, 0, 120, 0}, {1, 4, 0, 120, 0}, {1, 0, 1000, 120, 0}, {1, 0, 0, 960, 0}, {1, 0, 0, 120, 1e-4}} {
+		r := expResult{Task: "web", Budget: "full", Seed: int64(10 + i), TrainN: v.n, MLEContinuedLR: v.lr,
 			GRPO: &grpo.Config{GroupSize: 8, PromptsPerStep: 16, LR: 1e-4, Temperature: v.temp, DynamicSampling: v.dyn},
 			Rows: []expRow{{Method: "rlvr", Steps: v.rlStep, Metrics: map[string]float64{"precision": 1, "recall": 1, "f1": 0.5}}}}
 		data, _ := json.Marshal(r)
@@ -287,10 +288,18 @@ func TestSummarizeMeanStd(t *testing.T) {
 		t.Errorf("text-game error columns missing:\n%s", out)
 	}
 	for _, want := range []string{"LR 0.0001, rollout temperature 1.5, seeds 10 (", "up to 4 extra draws), seeds 11 (",
-		"LR 0.0001, 1000 training transitions, seeds 12 (", "| rlvr | 960 | 0 | 1 | 1 | 0.5 |"} {
+		"LR 0.0001, 1000 training transitions, seeds 12 (", "| rlvr | 960 | 0 | 1 | 1 | 0.5 |",
+		"start model's MLE continued at LR 0.0001, seeds 14 ("} {
 		if !strings.Contains(out, want) {
 			t.Errorf("summary lacks %q:\n%s", want, out)
 		}
+	}
+	bench := filepath.Join(dir, "bench-grpo.json")
+	if err := os.WriteFile(bench, []byte(`{"textgame": {"sample_s": 1}}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := summarize(append(paths, bench)); err == nil || !strings.Contains(err.Error(), "not a result") {
+		t.Errorf("a file that is not an exp result: err %v", err)
 	}
 	if _, err := summarize([]string{filepath.Join(dir, "missing.json")}); err == nil {
 		t.Error("missing file accepted")
