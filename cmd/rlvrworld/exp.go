@@ -479,7 +479,7 @@ func (e *experiment) startModel(ctx context.Context, task envs.Task, b budget, t
 	want := modelConfig(task, b, train, test)
 	path := checkpointPath(e.ckptDir, task.Name())
 	if m, meta, err := nn.Load(path); err == nil {
-		if why := e.misfit(m.Config(), meta, want, b); why != "" {
+		if why := checkpointMisfit(m.Config(), want, meta, e.over.TrainN); why != "" {
 			e.logf("ignoring %s: %s", path, why)
 		} else {
 			sp := startPoint{Model: m, Source: path, ContinueLR: b.MLELR}
@@ -500,17 +500,17 @@ func (e *experiment) startModel(ctx context.Context, task envs.Task, b budget, t
 	return startPoint{Model: m, Source: "pretrained", ContinueLR: info.FinalLR}, err
 }
 
-// misfit says why a checkpoint cannot start this run ("" when it can): a
-// vocabulary or context that does not fit the data, or, when the run sets
-// --train-n, a start model pretrained on another number of transitions.
-// The shipped checkpoint serves every budget, but a run that sets its data's
-// size compares MLE and RLVR in that data regime, so its start model must
-// have seen exactly that data.
-func (e *experiment) misfit(c nn.Config, meta map[string]string, want nn.Config, b budget) string {
+// checkpointMisfit says why a checkpoint cannot start this run ("" when it
+// can): a vocabulary or context that does not fit the data, or, when the
+// run sets its training set's size (trainN > 0, --train-n), a start model
+// pretrained on another number of transitions. The shipped checkpoint
+// serves every budget, but a run that sets its data's size compares MLE and
+// RLVR in that data regime, so its start model must have seen that data.
+func checkpointMisfit(c, want nn.Config, meta map[string]string, trainN int) string {
 	if c.Vocab != want.Vocab || c.MaxSeq < want.MaxSeq {
 		return fmt.Sprintf("config %+v does not fit %+v", c, want)
 	}
-	if n := strconv.Itoa(b.TrainN); e.over.TrainN > 0 && meta["train_n"] != n {
+	if n := strconv.Itoa(trainN); trainN > 0 && meta["train_n"] != n {
 		return fmt.Sprintf("pretrained on %q training transitions, --train-n is %s", meta["train_n"], n)
 	}
 	return ""

@@ -404,12 +404,14 @@ func TestPretrainLR(t *testing.T) {
 }
 
 // TestExpTrainN checks --train-n end to end: the start model it pretrains
-// records the size, a run with that size says so in its result, and a
-// checkpoint pretrained on another size is not taken as the start model.
+// records the size, a run with that size loads it and says so in its result,
+// and a run with another size does not take it as the start model.
 func TestExpTrainN(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "textgame.safetensors")
-	if code := runExp([]string{"--task", "textgame", "--budget", "smoke", "-q", "--train-n", "12", "--pretrain-to", path}); code != 0 {
+	// A cosine schedule records its final LR, 1e-4, in the checkpoint: only a
+	// run that loads it continues MLE at that LR (mle_continued_lr).
+	if code := runExp([]string{"--task", "textgame", "--budget", "smoke", "-q", "--train-n", "12", "--pretrain-cosine", "--pretrain-to", path}); code != 0 {
 		t.Fatalf("pretrain: exit code %d", code)
 	}
 	_, meta, err := nn.Load(path)
@@ -419,31 +421,34 @@ func TestExpTrainN(t *testing.T) {
 	if meta["train_n"] != "12" {
 		t.Fatalf("checkpoint's train_n %q, want 12", meta["train_n"])
 	}
-	out := filepath.Join(t.TempDir(), "r.json")
-	if code := runExp([]string{"--task", "textgame", "--budget", "smoke", "-q", "--train-n", "12", "--checkpoints", dir, "--out", out}); code != 0 {
-		t.Fatalf("exp: exit code %d", code)
-	}
-	if res := readResult(t, out); res.TrainN != 12 || len(res.Rows) != 3 {
-		t.Errorf("result train_n %d with %d rows, want 12 and 3", res.TrainN, len(res.Rows))
+	for _, n := range []int{12, 13} {
+		out := filepath.Join(t.TempDir(), "r.json")
+		if code := runExp([]string{"--task", "textgame", "--budget", "smoke", "-q", "--train-n", strconv.Itoa(n), "--checkpoints", dir, "--out", out}); code != 0 {
+			t.Fatalf("exp --train-n %d: exit code %d", n, code)
+		}
+		res := readResult(t, out)
+		if res.TrainN != n || len(res.Rows) != 3 {
+			t.Errorf("result train_n %d with %d rows, want %d and 3", res.TrainN, len(res.Rows), n)
+		}
+		if loaded := math.Abs(res.MLEContinuedLR-1e-4) < 1e-9; loaded != (n == 12) {
+			t.Errorf("--train-n %d: loaded the 12-transition checkpoint %v (mle_continued_lr %v)", n, loaded, res.MLEContinuedLR)
+		}
 	}
 	if code := runExp([]string{"--task", "textgame", "--train-n", "-1", "-q"}); code != 2 {
 		t.Error("a negative --train-n was accepted")
 	}
 
 	c := nn.Config{Vocab: 50, MaxSeq: 100}
-	b := budget{TrainN: 12}
-	set := &experiment{over: budgetOverride{TrainN: 12}}
-	if why := set.misfit(c, meta, c, b); why != "" {
+	if why := checkpointMisfit(c, c, meta, 12); why != "" {
 		t.Errorf("a checkpoint of 12 transitions does not fit --train-n 12: %s", why)
 	}
-	b.TrainN = 13
-	if why := set.misfit(c, meta, c, b); !strings.Contains(why, "train-n") {
+	if why := checkpointMisfit(c, c, meta, 13); !strings.Contains(why, "train-n") {
 		t.Errorf("a checkpoint of 12 transitions fits --train-n 13 (%q)", why)
 	}
-	if why := (&experiment{}).misfit(c, meta, c, b); why != "" {
+	if why := checkpointMisfit(c, c, meta, 0); why != "" {
 		t.Errorf("without --train-n the shipped checkpoint serves every budget, got %q", why)
 	}
-	if why := set.misfit(c, meta, nn.Config{Vocab: 50, MaxSeq: 101}, budget{TrainN: 12}); !strings.Contains(why, "does not fit") {
+	if why := checkpointMisfit(c, nn.Config{Vocab: 50, MaxSeq: 101}, meta, 12); !strings.Contains(why, "does not fit") {
 		t.Errorf("a too-short context fits (%q)", why)
 	}
 }
