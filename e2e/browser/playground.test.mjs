@@ -306,7 +306,10 @@ test('Interrupt stops a runaway cell and the kernel keeps its state', run('inter
   const took = Date.now() - t0;
   console.log(JSON.stringify({ interrupt_click_to_idle_ms: took }));
   assert.ok(took < 5000, `interrupt took ${took} ms`);
-  assert.equal(await cells.nth(1).locator('.out-error').count(), 1, 'the interrupted cell shows an error');
+  // Outputs render on the next animation frame (scheduleRender), the status
+  // badge at once: wait for the error rather than count it at the idle.
+  await cells.nth(1).locator('.out-error').first().waitFor({ timeout: 5000 });
+  assert.equal(await cells.nth(1).locator('.out-error').count(), 1, 'the interrupted cell shows one error');
   // State survives: x is still 41.
   await page.getByRole('button', { name: 'Insert code cell below' }).click();
   await page.keyboard.type('x * 2');
