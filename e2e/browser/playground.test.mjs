@@ -148,7 +148,9 @@ test('type a cell, Shift+Enter runs it and shows its output; keyboard commands',
   const out = page.locator('.cell').first().locator('.out-stream');
   await out.waitFor({ timeout: 30000 });
   assert.equal((await out.textContent()).trim(), 'sum is 42');
-  assert.equal((await page.locator('.cell').first().locator('.prompt').textContent()).trim(), '[1]:');
+  // The prompt number comes with the shell reply, which may land after the
+  // output is drawn.
+  await page.locator('.cell').first().locator('.prompt', { hasText: '[1]:' }).waitFor({ timeout: 10000 });
   // Shift+Enter on the last cell made a new one, in edit mode.
   assert.equal(await page.locator('.cell').count(), 2);
 
@@ -424,6 +426,7 @@ test('keyboard only: open a notebook, reach the toolbar, run, edit, save', run('
   assert.notEqual(ring, 'none', 'focused button shows an outline');
   await page.keyboard.press('Enter');
   await page.locator('.cell').first().locator('.output', { hasText: '42' }).waitFor({ timeout: 30000 });
+  await page.locator('.cell').first().locator('.prompt', { hasText: '[1]:' }).waitFor({ timeout: 10000 });
   // A notebook without math loads no KaTeX: no stylesheet, chunk or font.
   assert.ok(!page.requested.some((p) => p === '/static/katex.css' || p.startsWith('/static/fonts/')), `requests: ${page.requested}`);
 
