@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -175,6 +177,10 @@ type expResult struct {
 	MLEContinuedLR float64 `json:"mle_continued_lr,omitempty"`
 	// TrainN is the number of training transitions when --train-n set it.
 	TrainN int `json:"train_n,omitempty"`
+	// StartSHA256 is the SHA-256 of the checkpoint the run started from
+	// (empty when it pretrained its own start model): runs from different
+	// checkpoints are different settings, even with equal flags.
+	StartSHA256 string `json:"start_sha256,omitempty"`
 	// GRPO is the RLVR configuration used.
 	GRPO *grpo.Config `json:"grpo,omitempty"`
 	Rows []expRow     `json:"rows"`
@@ -467,6 +473,9 @@ type startPoint struct {
 	Model *nn.Model
 	// Source is the checkpoint's path, or "pretrained".
 	Source string
+	// SHA256 is the hex SHA-256 of the checkpoint file ("" when pretrained):
+	// what tells two start models apart in the results.
+	SHA256 string
 	// ContinueLR is the LR at which MLE continued goes on: the start
 	// model's final pretraining LR (the checkpoint's mle_final_lr, recorded
 	// when its LR decayed), else the budget's MLE LR.
@@ -482,7 +491,11 @@ func (e *experiment) startModel(ctx context.Context, task envs.Task, b budget, t
 		if why := checkpointMisfit(m.Config(), want, meta, e.over.TrainN); why != "" {
 			e.logf("ignoring %s: %s", path, why)
 		} else {
-			sp := startPoint{Model: m, Source: path, ContinueLR: b.MLELR}
+			sum, err := fileSHA256(path)
+			if err != nil {
+				return startPoint{}, err
+			}
+			sp := startPoint{Model: m, Source: path, SHA256: sum, ContinueLR: b.MLELR}
 			if v, ok := meta["mle_final_lr"]; ok {
 				lr, err := strconv.ParseFloat(v, 32)
 				if err != nil || !(lr > 0) {
@@ -498,6 +511,20 @@ func (e *experiment) startModel(ctx context.Context, task envs.Task, b budget, t
 	}
 	m, info, err := e.pretrain(ctx, task, b, want, train)
 	return startPoint{Model: m, Source: "pretrained", ContinueLR: info.FinalLR}, err
+}
+
+// fileSHA256 is the hex SHA-256 of a file's bytes.
+func fileSHA256(path string) (string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	h := sha256.New()
+	if _, err := io.Copy(h, f); err != nil {
+		return "", fmt.Errorf("%s: %w", path, err)
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
 }
 
 // checkpointMisfit says why a checkpoint cannot start this run ("" when it
@@ -712,6 +739,7 @@ func (e *experiment) runModels(ctx context.Context, taskName string) (res *expRe
 		return nil, nil, err
 	}
 	start := sp.Model
+	res.StartSHA256 = sp.SHA256
 	if sp.ContinueLR != b.MLELR {
 		res.MLEContinuedLR = float64(sp.ContinueLR)
 	}

@@ -29,6 +29,8 @@ func summarize(paths []string) (string, error) {
 		// continuedLR tells start models apart: one pretrained with a
 		// decaying LR continues at its own final LR.
 		continuedLR float64
+		// start is the start checkpoint's hash, where the files record it.
+		start string
 	}
 	groups := map[key][]*expResult{}
 	var order []key
@@ -50,7 +52,7 @@ func summarize(paths []string) (string, error) {
 		if r.MotionWeight > 0 {
 			k.reward += fmt.Sprintf(" (weight %g)", r.MotionWeight)
 		}
-		k.trainN, k.continuedLR = r.TrainN, r.MLEContinuedLR
+		k.trainN, k.continuedLR, k.start = r.TrainN, r.MLEContinuedLR, r.StartSHA256
 		for _, row := range r.Rows {
 			if row.Method == "rlvr" {
 				k.rlSteps = row.Steps
@@ -73,7 +75,8 @@ func summarize(paths []string) (string, error) {
 			cmp.Compare(a.decoding, b.decoding), cmp.Compare(a.reward, b.reward), cmp.Compare(a.rlChanged, b.rlChanged),
 			cmp.Compare(a.kv, b.kv), cmp.Compare(a.group, b.group), cmp.Compare(a.prompts, b.prompts), cmp.Compare(a.lr, b.lr),
 			cmp.Compare(a.trainN, b.trainN), cmp.Compare(a.rlSteps, b.rlSteps), cmp.Compare(a.dynamic, b.dynamic),
-			cmp.Compare(a.temperature, b.temperature), cmp.Compare(a.worldModel, b.worldModel), cmp.Compare(a.continuedLR, b.continuedLR))
+			cmp.Compare(a.temperature, b.temperature), cmp.Compare(a.worldModel, b.worldModel), cmp.Compare(a.continuedLR, b.continuedLR),
+			cmp.Compare(a.start, b.start))
 	})
 	var sb strings.Builder
 	for _, k := range order {
@@ -123,6 +126,9 @@ func summarize(paths []string) (string, error) {
 		}
 		if k.continuedLR > 0 {
 			variant += fmt.Sprintf(", start model's MLE continued at LR %.3g", k.continuedLR)
+		}
+		if k.start != "" {
+			variant += fmt.Sprintf(", start checkpoint sha256 %.12s", k.start)
 		}
 		fmt.Fprintf(&sb, "### %s, budget %s%s, seeds %s (mean ± std)\n\n", k.task, k.budget, variant, strings.Join(seeds, ", "))
 		sb.WriteString("| method | steps | wall s | " + strings.Join(cols, " | ") + " |\n")

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/sha256"
 	"encoding/json"
 	"fmt"
 	"math"
@@ -266,9 +267,26 @@ func TestSummarizeMeanStd(t *testing.T) {
 		}
 		paths = append(paths, p)
 	}
+	// Runs from two different start checkpoints, equal in every flag, are
+	// two settings.
+	for i, sum := range []string{strings.Repeat("ab", 32), strings.Repeat("cd", 32)} {
+		r := expResult{Task: "web", Budget: "tiny", Seed: int64(20 + i), StartSHA256: sum,
+			Rows: []expRow{{Method: "mle", Metrics: map[string]float64{"precision": 1, "recall": 1, "f1": 0.5}}}}
+		data, _ := json.Marshal(r)
+		p := filepath.Join(dir, fmt.Sprintf("start%d.json", i))
+		if err := os.WriteFile(p, data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		paths = append(paths, p)
+	}
 	out, err := summarize(paths)
 	if err != nil {
 		t.Fatal(err)
+	}
+	for _, want := range []string{"tiny, start checkpoint sha256 abababababab, seeds 20 (", "tiny, start checkpoint sha256 cdcdcdcdcdcd, seeds 21 ("} {
+		if !strings.Contains(out, want) {
+			t.Errorf("start checkpoints not told apart, no %q:\n%s", want, out)
+		}
 	}
 	if !strings.Contains(out, "LR 0.0001, float16 rollout KV cache, seeds 6 (") {
 		t.Errorf("float16 rollouts not told apart:\n%s", out)
@@ -421,6 +439,11 @@ func TestExpTrainN(t *testing.T) {
 	if meta["train_n"] != "12" {
 		t.Fatalf("checkpoint's train_n %q, want 12", meta["train_n"])
 	}
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fileSum := fmt.Sprintf("%x", sha256.Sum256(raw))
 	for _, n := range []int{12, 13} {
 		out := filepath.Join(t.TempDir(), "r.json")
 		if code := runExp([]string{"--task", "textgame", "--budget", "smoke", "-q", "--train-n", strconv.Itoa(n), "--checkpoints", dir, "--out", out}); code != 0 {
@@ -432,6 +455,11 @@ func TestExpTrainN(t *testing.T) {
 		}
 		if loaded := math.Abs(res.MLEContinuedLR-1e-4) < 1e-9; loaded != (n == 12) {
 			t.Errorf("--train-n %d: loaded the 12-transition checkpoint %v (mle_continued_lr %v)", n, loaded, res.MLEContinuedLR)
+		}
+		// The result names the checkpoint it started from by its hash, and
+		// none when it pretrained its own.
+		if want := map[bool]string{true: fileSum, false: ""}[n == 12]; res.StartSHA256 != want {
+			t.Errorf("--train-n %d: start_sha256 %q, want %q", n, res.StartSHA256, want)
 		}
 	}
 	if code := runExp([]string{"--task", "textgame", "--train-n", "-1", "-q"}); code != 2 {
