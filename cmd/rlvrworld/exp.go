@@ -503,7 +503,7 @@ func (e *experiment) startModel(ctx context.Context, task envs.Task, b budget, t
 				}
 				sp.ContinueLR = float32(lr)
 			}
-			e.logf("loaded %s (%s MLE steps; MLE continued at LR %g)", path, meta["mle_steps"], sp.ContinueLR)
+			e.logf("loaded %s (sha256 %.12s; %s MLE steps; MLE continued at LR %g)", path, sum, meta["mle_steps"], sp.ContinueLR)
 			return sp, nil
 		}
 	} else if !errors.Is(err, os.ErrNotExist) {
