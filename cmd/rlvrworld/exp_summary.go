@@ -137,16 +137,15 @@ func summarize(paths []string) (string, error) {
 			var steps, wall []float64
 			vals := map[string][]float64{}
 			for _, r := range rs {
-				for _, row := range r.Rows {
-					if row.Method != method {
-						continue
-					}
-					steps = append(steps, float64(row.Steps))
-					wall = append(wall, row.WallS)
-					for _, c := range cols {
-						if v, ok := row.Metrics[c]; ok {
-							vals[c] = append(vals[c], v)
-						}
+				row := r.row(method)
+				if row == nil {
+					continue
+				}
+				steps = append(steps, float64(row.Steps))
+				wall = append(wall, row.WallS)
+				for _, c := range cols {
+					if v, ok := row.Metrics[c]; ok {
+						vals[c] = append(vals[c], v)
 					}
 				}
 			}
@@ -155,22 +154,63 @@ func summarize(paths []string) (string, error) {
 			}
 			ms, _ := meanStd(steps)
 			mw, _ := meanStd(wall)
-			fmt.Fprintf(&sb, "| %s | %.0f | %.0f |", method, ms, mw)
+			writeCells(&sb, fmt.Sprintf("| %s | %.0f | %.0f |", method, ms, mw), cols, vals, "")
+		}
+		// All seeds evaluate on the same rows (the data seed is fixed), so a
+		// per-seed difference compares the two methods on equal terms; its
+		// mean ± std says whether RLVR's lead over MLE continued is larger
+		// than the seed-to-seed noise of that lead.
+		diffs := map[string][]float64{}
+		paired := 0
+		for _, r := range rs {
+			a, b := r.row("rlvr"), r.row("mle_continued")
+			if a == nil || b == nil {
+				continue
+			}
+			paired++
 			for _, c := range cols {
-				m, s := meanStd(vals[c])
-				if len(vals[c]) == 0 {
-					sb.WriteString(" - |")
-				} else if len(vals[c]) == 1 {
-					fmt.Fprintf(&sb, " %.4g |", m)
-				} else {
-					fmt.Fprintf(&sb, " %.4g ± %.2g |", m, s)
+				va, okA := a.Metrics[c]
+				vb, okB := b.Metrics[c]
+				if okA && okB {
+					diffs[c] = append(diffs[c], va-vb)
 				}
 			}
-			sb.WriteString("\n")
+		}
+		if paired >= 2 {
+			writeCells(&sb, "| rlvr − mle_continued, paired by seed | | |", cols, diffs, "+")
 		}
 		sb.WriteString("\n")
 	}
 	return sb.String(), nil
+}
+
+// row returns the result's row of a method, or nil.
+func (r *expResult) row(method string) *expRow {
+	for i := range r.Rows {
+		if r.Rows[i].Method == method {
+			return &r.Rows[i]
+		}
+	}
+	return nil
+}
+
+// writeCells ends a table line that starts with prefix: per column the
+// mean ± sample std of vals, "-" where there are none, one value as is.
+// sign "+" prints the sign of positive means (for differences).
+func writeCells(sb *strings.Builder, prefix string, cols []string, vals map[string][]float64, sign string) {
+	sb.WriteString(prefix)
+	for _, c := range cols {
+		m, s := meanStd(vals[c])
+		switch len(vals[c]) {
+		case 0:
+			sb.WriteString(" - |")
+		case 1:
+			fmt.Fprintf(sb, " %"+sign+".4g |", m)
+		default:
+			fmt.Fprintf(sb, " %"+sign+".4g ± %.2g |", m, s)
+		}
+	}
+	sb.WriteString("\n")
 }
 
 // meanStd returns the mean and the sample (n-1) standard deviation.

@@ -279,9 +279,30 @@ func TestSummarizeMeanStd(t *testing.T) {
 		}
 		paths = append(paths, p)
 	}
+	// Two seeds with both methods get a paired row: RLVR minus MLE
+	// continued per seed (0.1 and 0.2: mean 0.15, sample std 0.0707).
+	for i, v := range [][2]float64{{0.6, 0.5}, {0.8, 0.6}} {
+		r := expResult{Task: "web", Budget: "small", Seed: int64(30 + i), Reward: "paired",
+			Rows: []expRow{
+				{Method: "mle_continued", Metrics: map[string]float64{"precision": 1, "recall": 1, "f1": v[1]}},
+				{Method: "rlvr", Metrics: map[string]float64{"precision": 1, "recall": 0.5, "f1": v[0]}},
+			}}
+		data, _ := json.Marshal(r)
+		p := filepath.Join(dir, fmt.Sprintf("paired%d.json", i))
+		if err := os.WriteFile(p, data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		paths = append(paths, p)
+	}
 	out, err := summarize(paths)
 	if err != nil {
 		t.Fatal(err)
+	}
+	if !strings.Contains(out, "| rlvr − mle_continued, paired by seed | | | +0 ± 0 | -0.5 ± 0 | +0.15 ± 0.071 |") {
+		t.Errorf("paired row missing or wrong:\n%s", out)
+	}
+	if n := strings.Count(out, "paired by seed"); n != 1 {
+		t.Errorf("%d paired rows, want 1 (only the setting with two seeds of both methods):\n%s", n, out)
 	}
 	for _, want := range []string{"tiny, start checkpoint sha256 abababababab, seeds 20 (", "tiny, start checkpoint sha256 cdcdcdcdcdcd, seeds 21 ("} {
 		if !strings.Contains(out, want) {
