@@ -53,10 +53,8 @@ func summarize(paths []string) (string, error) {
 			k.reward += fmt.Sprintf(" (weight %g)", r.MotionWeight)
 		}
 		k.trainN, k.continuedLR, k.start = r.TrainN, r.MLEContinuedLR, r.StartSHA256
-		for _, row := range r.Rows {
-			if row.Method == "rlvr" {
-				k.rlSteps = row.Steps
-			}
+		if row := r.row("rlvr"); row != nil {
+			k.rlSteps = row.Steps
 		}
 		if r.GRPO != nil {
 			k.group, k.prompts, k.lr = r.GRPO.GroupSize, r.GRPO.PromptsPerStep, r.GRPO.LR
