@@ -487,14 +487,10 @@ type startPoint struct {
 func (e *experiment) startModel(ctx context.Context, task envs.Task, b budget, train, test []envs.Example) (startPoint, error) {
 	want := modelConfig(task, b, train, test)
 	path := checkpointPath(e.ckptDir, task.Name())
-	if m, meta, err := nn.Load(path); err == nil {
+	if m, meta, sum, err := readCheckpoint(path); err == nil {
 		if why := checkpointMisfit(m.Config(), want, meta, e.over.TrainN); why != "" {
 			e.logf("ignoring %s: %s", path, why)
 		} else {
-			sum, err := fileSHA256(path)
-			if err != nil {
-				return startPoint{}, err
-			}
 			sp := startPoint{Model: m, Source: path, SHA256: sum, ContinueLR: b.MLELR}
 			if v, ok := meta["mle_final_lr"]; ok {
 				lr, err := strconv.ParseFloat(v, 32)
@@ -513,18 +509,19 @@ func (e *experiment) startModel(ctx context.Context, task envs.Task, b budget, t
 	return startPoint{Model: m, Source: "pretrained", ContinueLR: info.FinalLR}, err
 }
 
-// fileSHA256 is the hex SHA-256 of a file's bytes.
-func fileSHA256(path string) (string, error) {
-	f, err := os.Open(path)
+// readCheckpoint loads a checkpoint with the hex SHA-256 of its bytes, read
+// once so that the hash is the loaded model's.
+func readCheckpoint(path string) (*nn.Model, map[string]string, string, error) {
+	data, err := os.ReadFile(path)
 	if err != nil {
-		return "", err
+		return nil, nil, "", err
 	}
-	defer f.Close()
-	h := sha256.New()
-	if _, err := io.Copy(h, f); err != nil {
-		return "", fmt.Errorf("%s: %w", path, err)
+	m, meta, err := nn.Decode(data)
+	if err != nil {
+		return nil, nil, "", err // the caller names the path
 	}
-	return hex.EncodeToString(h.Sum(nil)), nil
+	sum := sha256.Sum256(data)
+	return m, meta, hex.EncodeToString(sum[:]), nil
 }
 
 // checkpointMisfit says why a checkpoint cannot start this run ("" when it

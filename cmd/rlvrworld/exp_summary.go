@@ -152,7 +152,7 @@ func summarize(paths []string) (string, error) {
 			}
 			ms, _ := meanStd(steps)
 			mw, _ := meanStd(wall)
-			writeCells(&sb, fmt.Sprintf("| %s | %.0f | %.0f |", method, ms, mw), cols, vals, "")
+			writeCells(&sb, fmt.Sprintf("| %s | %.0f | %.0f |", method, ms, mw), cols, vals, false)
 		}
 		// All seeds evaluate on the same rows (the data seed is fixed), so a
 		// per-seed difference compares the two methods on equal terms; its
@@ -175,7 +175,7 @@ func summarize(paths []string) (string, error) {
 			}
 		}
 		if paired >= 2 {
-			writeCells(&sb, "| rlvr − mle_continued, paired by seed | | |", cols, diffs, "+")
+			writeCells(&sb, "| rlvr − mle_continued, paired by seed | | |", cols, diffs, true)
 		}
 		sb.WriteString("\n")
 	}
@@ -194,8 +194,12 @@ func (r *expResult) row(method string) *expRow {
 
 // writeCells ends a table line that starts with prefix: per column the
 // mean ± sample std of vals, "-" where there are none, one value as is.
-// sign "+" prints the sign of positive means (for differences).
-func writeCells(sb *strings.Builder, prefix string, cols []string, vals map[string][]float64, sign string) {
+// signed also prints the sign of positive means (for differences).
+func writeCells(sb *strings.Builder, prefix string, cols []string, vals map[string][]float64, signed bool) {
+	sign := ""
+	if signed {
+		sign = "+"
+	}
 	sb.WriteString(prefix)
 	for _, c := range cols {
 		m, s := meanStd(vals[c])

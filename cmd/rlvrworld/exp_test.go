@@ -198,58 +198,40 @@ func TestPredictionValue(t *testing.T) {
 func TestSummarizeMeanStd(t *testing.T) {
 	dir := t.TempDir()
 	var paths []string
-	for i, f1 := range []float64{0.4, 0.6} {
-		r := expResult{Task: "web", Budget: "small", Seed: int64(i + 1), Rows: []expRow{
-			{Method: "mle", Metrics: map[string]float64{"precision": 1, "recall": 1, "f1": f1}},
-		}}
-		data, _ := json.Marshal(r)
-		p := filepath.Join(dir, "r"+string(rune('a'+i))+".json")
+	// add writes one result file (named by its seed, unique here).
+	add := func(r expResult) {
+		data, err := json.Marshal(r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p := filepath.Join(dir, fmt.Sprintf("seed%d.json", r.Seed))
 		if err := os.WriteFile(p, data, 0o644); err != nil {
 			t.Fatal(err)
 		}
 		paths = append(paths, p)
+	}
+	for i, f1 := range []float64{0.4, 0.6} {
+		add(expResult{Task: "web", Budget: "small", Seed: int64(i + 1), Rows: []expRow{
+			{Method: "mle", Metrics: map[string]float64{"precision": 1, "recall": 1, "f1": f1}},
+		}})
 	}
 	// A run evaluated on val forms its own table, never mixed into test's.
-	v := expResult{Task: "web", Budget: "small", Seed: 3, EvalSplit: "val", Rows: []expRow{
+	add(expResult{Task: "web", Budget: "small", Seed: 3, EvalSplit: "val", Rows: []expRow{
 		{Method: "mle", Metrics: map[string]float64{"precision": 1, "recall": 1, "f1": 0.9}},
-	}}
-	data, _ := json.Marshal(v)
-	vp := filepath.Join(dir, "val.json")
-	if err := os.WriteFile(vp, data, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	paths = append(paths, vp)
+	}})
 	// Runs with different motion weights are different variants.
 	for i, w := range []float64{0.25, 1} {
-		m := expResult{Task: "web", Budget: "small", Seed: int64(4 + i), Reward: "motion", MotionWeight: w, Rows: []expRow{
+		add(expResult{Task: "web", Budget: "small", Seed: int64(4 + i), Reward: "motion", MotionWeight: w, Rows: []expRow{
 			{Method: "mle", Metrics: map[string]float64{"precision": 1, "recall": 1, "f1": w}},
-		}}
-		data, _ := json.Marshal(m)
-		p := filepath.Join(dir, fmt.Sprintf("motion%d.json", i))
-		if err := os.WriteFile(p, data, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		paths = append(paths, p)
+		}})
 	}
 	// Rollouts from a float16 KV cache are a variant of their own.
-	h := expResult{Task: "web", Budget: "small", Seed: 6, GRPO: &grpo.Config{GroupSize: 8, PromptsPerStep: 16, LR: 1e-4, KV: nn.KVFloat16},
-		Rows: []expRow{{Method: "mle", Metrics: map[string]float64{"precision": 1, "recall": 1, "f1": 0.7}}}}
-	data, _ = json.Marshal(h)
-	hp := filepath.Join(dir, "half.json")
-	if err := os.WriteFile(hp, data, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	paths = append(paths, hp)
+	add(expResult{Task: "web", Budget: "small", Seed: 6, GRPO: &grpo.Config{GroupSize: 8, PromptsPerStep: 16, LR: 1e-4, KV: nn.KVFloat16},
+		Rows: []expRow{{Method: "mle", Metrics: map[string]float64{"precision": 1, "recall": 1, "f1": 0.7}}}})
 	// Text-game runs with error shares get those columns.
-	tg := expResult{Task: "textgame", Budget: "small", Seed: 7, Rows: []expRow{{Method: "mle", Metrics: map[string]float64{
+	add(expResult{Task: "textgame", Budget: "small", Seed: 7, Rows: []expRow{{Method: "mle", Metrics: map[string]float64{
 		"acc_overall": 0.6, "acc_changed": 0.3, "acc_unchanged": 0.9, "reward": 0.5,
-		"err_name": 0.11, "err_props": 0.2, "err_contains": 0.25, "err_presence": 0, "err_score": 0.1}}}}
-	data, _ = json.Marshal(tg)
-	tp := filepath.Join(dir, "tg.json")
-	if err := os.WriteFile(tp, data, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	paths = append(paths, tp)
+		"err_name": 0.11, "err_props": 0.2, "err_contains": 0.25, "err_presence": 0, "err_score": 0.1}}}})
 	// Rollout temperature, dynamic sampling, data size and RL length each
 	// make a setting of its own, never averaged with another.
 	for i, v := range []struct {
@@ -257,42 +239,24 @@ func TestSummarizeMeanStd(t *testing.T) {
 		dyn, n, rlStep int
 		lr             float64
 	}{{1.5, 0, 0, 120, 0}, {1, 4, 0, 120, 0}, {1, 0, 1000, 120, 0}, {1, 0, 0, 960, 0}, {1, 0, 0, 120, 1e-4}} {
-		r := expResult{Task: "web", Budget: "full", Seed: int64(10 + i), TrainN: v.n, MLEContinuedLR: v.lr,
+		add(expResult{Task: "web", Budget: "full", Seed: int64(10 + i), TrainN: v.n, MLEContinuedLR: v.lr,
 			GRPO: &grpo.Config{GroupSize: 8, PromptsPerStep: 16, LR: 1e-4, Temperature: v.temp, DynamicSampling: v.dyn},
-			Rows: []expRow{{Method: "rlvr", Steps: v.rlStep, Metrics: map[string]float64{"precision": 1, "recall": 1, "f1": 0.5}}}}
-		data, _ := json.Marshal(r)
-		p := filepath.Join(dir, fmt.Sprintf("variant%d.json", i))
-		if err := os.WriteFile(p, data, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		paths = append(paths, p)
+			Rows: []expRow{{Method: "rlvr", Steps: v.rlStep, Metrics: map[string]float64{"precision": 1, "recall": 1, "f1": 0.5}}}})
 	}
 	// Runs from two different start checkpoints, equal in every flag, are
 	// two settings.
 	for i, sum := range []string{strings.Repeat("ab", 32), strings.Repeat("cd", 32)} {
-		r := expResult{Task: "web", Budget: "tiny", Seed: int64(20 + i), StartSHA256: sum,
-			Rows: []expRow{{Method: "mle", Metrics: map[string]float64{"precision": 1, "recall": 1, "f1": 0.5}}}}
-		data, _ := json.Marshal(r)
-		p := filepath.Join(dir, fmt.Sprintf("start%d.json", i))
-		if err := os.WriteFile(p, data, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		paths = append(paths, p)
+		add(expResult{Task: "web", Budget: "tiny", Seed: int64(20 + i), StartSHA256: sum,
+			Rows: []expRow{{Method: "mle", Metrics: map[string]float64{"precision": 1, "recall": 1, "f1": 0.5}}}})
 	}
 	// Two seeds with both methods get a paired row: RLVR minus MLE
 	// continued per seed (0.1 and 0.2: mean 0.15, sample std 0.0707).
 	for i, v := range [][2]float64{{0.6, 0.5}, {0.8, 0.6}} {
-		r := expResult{Task: "web", Budget: "small", Seed: int64(30 + i), Reward: "paired",
+		add(expResult{Task: "web", Budget: "small", Seed: int64(30 + i), Reward: "paired",
 			Rows: []expRow{
 				{Method: "mle_continued", Metrics: map[string]float64{"precision": 1, "recall": 1, "f1": v[1]}},
 				{Method: "rlvr", Metrics: map[string]float64{"precision": 1, "recall": 0.5, "f1": v[0]}},
-			}}
-		data, _ := json.Marshal(r)
-		p := filepath.Join(dir, fmt.Sprintf("paired%d.json", i))
-		if err := os.WriteFile(p, data, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		paths = append(paths, p)
+			}})
 	}
 	out, err := summarize(paths)
 	if err != nil {

@@ -205,14 +205,16 @@ func Load(path string) (*Model, map[string]string, error) {
 	if err != nil {
 		return nil, nil, fmt.Errorf("load checkpoint: %w", err)
 	}
-	m, meta, err := decodeCheckpoint(data)
+	m, meta, err := Decode(data)
 	if err != nil {
 		return nil, nil, fmt.Errorf("load checkpoint %s: %w", path, err)
 	}
 	return m, meta, nil
 }
 
-func decodeCheckpoint(data []byte) (*Model, map[string]string, error) {
+// Decode is Load for a checkpoint's bytes already in memory (a caller that
+// also hashes them reads the file once).
+func Decode(data []byte) (*Model, map[string]string, error) {
 	f, err := parseSafetensors(data)
 	if err != nil {
 		return nil, nil, err

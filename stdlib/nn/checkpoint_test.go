@@ -165,6 +165,6 @@ func FuzzParseSafetensors(f *testing.F) {
 			}
 		}
 		// A parsed file never panics the model decoder either.
-		_, _, _ = decodeCheckpoint(data)
+		_, _, _ = Decode(data)
 	})
 }

@@ -10,6 +10,7 @@ import (
 func init() {
 	Symbols["github.com/rlvrworld/rlvrworld/stdlib/nn/nn"] = map[string]reflect.Value{
 		// function, constant and variable definitions
+		"Decode":           reflect.ValueOf(nn.Decode),
 		"KVFloat16":        reflect.ValueOf(nn.KVFloat16),
 		"KVFloat32":        reflect.ValueOf(nn.KVFloat32),
 		"KVInt8":           reflect.ValueOf(nn.KVInt8),
