@@ -540,6 +540,12 @@ func checkpointMisfit(c, want nn.Config, meta map[string]string, trainN int) str
 	return ""
 }
 
+// splitScheme names how train, val and test are made (envs.KeySplit: one
+// split per transition key). A checkpoint records it; one without it was
+// trained on the old overlapping splits, whose training set held val and
+// test rows.
+const splitScheme = "keyed"
+
 // pretrainInfo is what pretraining records in the checkpoint metadata.
 type pretrainInfo struct {
 	// Steps is the step of the kept model (the best validation loss, or the
@@ -668,7 +674,7 @@ func (e *experiment) pretrainOnly(ctx context.Context, path string) error {
 	meta := map[string]string{"task": task.Name(), "mle_steps": strconv.Itoa(info.Steps),
 		"mle_steps_run": strconv.Itoa(info.Ran), "mle_batch": strconv.Itoa(b.MLEBatch),
 		"mle_lr": strconv.FormatFloat(float64(b.MLELR), 'g', -1, 32), "train_n": strconv.Itoa(b.TrainN),
-		"val_n": strconv.Itoa(b.ValN), "budget": e.budgetName,
+		"val_n": strconv.Itoa(b.ValN), "budget": e.budgetName, "splits": splitScheme,
 		"made_by": "rlvrworld exp --pretrain-to (make checkpoints)"}
 	if b.MLECosine {
 		meta["mle_schedule"] = "cosine"
