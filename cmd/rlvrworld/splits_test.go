@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/rlvrworld/rlvrworld/stdlib/envs"
+	"github.com/rlvrworld/rlvrworld/stdlib/envs/robot"
 )
 
 // promptKey is an example's prompt as a comparable string.
@@ -16,12 +17,12 @@ func promptKey(ex *envs.Example) string { return fmt.Sprint(ex.Prompt) }
 
 // TestSplitsShareNoPrompt generates the whole sets that exp and data use,
 // 16,000 training transitions against 1,000 validation and 1,000 test ones
-// (seed 1, exp's data seed), for every task, and checks that no prompt of
-// val or test appears in train or in the other held-out split. Held-out
+// (seed 1, exp's data seed), for the text tasks, and checks that no prompt
+// of val or test appears in train or in the other held-out split. Held-out
 // rows that were also trained on would make the tables measure memory.
 func TestSplitsShareNoPrompt(t *testing.T) {
 	ctx := context.Background()
-	for _, name := range []string{"textgame", "web", "video", "video-multi"} {
+	for _, name := range []string{"textgame", "web"} {
 		t.Run(name, func(t *testing.T) {
 			task, err := lookupTask(name)
 			if err != nil {
@@ -92,5 +93,54 @@ func TestDataCLISplitsDisjoint(t *testing.T) {
 				t.Errorf("%s: %d prompts of `data --split %s --seed 3` are in `data --split train --seed 2`", task, shared, split)
 			}
 		}
+	}
+}
+
+// TestVideoSplitsShareNoEpisode checks the video tasks on the same sets:
+// each example is its own episode, and an episode's seed carries its split
+// (robot's episodeSeed), so no episode is in two splits. Two different
+// episodes can still tokenize to the same prompt (a handful of frames that
+// quantize alike): measured 1 of 1,000 val and 2 of 1,000 test prompts for
+// "video"; the bound catches a return to shared episodes, which would show
+// hundreds.
+func TestVideoSplitsShareNoEpisode(t *testing.T) {
+	ctx := context.Background()
+	for _, name := range []string{"video", "video-multi"} {
+		t.Run(name, func(t *testing.T) {
+			task, err := lookupTask(name)
+			if err != nil {
+				t.Fatal(err)
+			}
+			episodes := map[uint64]envs.Split{}
+			prompts := map[string]envs.Split{}
+			for _, split := range []envs.Split{envs.Train, envs.Val, envs.Test} {
+				n := 1000
+				if split == envs.Train {
+					n = 16000
+				}
+				exs, err := task.Generate(ctx, split, n, 1)
+				if err != nil {
+					t.Fatal(err)
+				}
+				sharedPrompts := 0
+				for i := range exs {
+					es := exs[i].Payload.(*robot.Payload).EpisodeSeed
+					if s, ok := episodes[es]; ok && s != split {
+						t.Fatalf("%s %s replays episode %d of %s", split, exs[i].ID, es, s)
+					}
+					episodes[es] = split
+					k := promptKey(&exs[i])
+					if s, ok := prompts[k]; ok && s != split {
+						sharedPrompts++
+						continue
+					}
+					prompts[k] = split
+				}
+				t.Logf("%s: %d of %d prompts equal an earlier split's (other episodes)", split, sharedPrompts, n)
+				if sharedPrompts > 5 {
+					t.Errorf("%s: %d of %d prompts also in an earlier split", split, sharedPrompts, n)
+				}
+			}
+		})
 	}
 }
