@@ -547,7 +547,8 @@ func readCheckpoint(path string) (*nn.Model, map[string]string, string, error) {
 }
 
 // checkpointMisfit says why a checkpoint cannot start this run ("" when it
-// can): a vocabulary or context that does not fit the data, or, when the
+// can): a vocabulary or context that does not fit the data, a text task's
+// checkpoint trained before the splits were disjoint, or, when the
 // run sets its training set's size (trainN > 0, --train-n), a start model
 // pretrained on another number of transitions. The shipped checkpoint
 // serves every budget, but a run that sets its data's size compares MLE and
@@ -555,6 +556,10 @@ func readCheckpoint(path string) (*nn.Model, map[string]string, string, error) {
 func checkpointMisfit(c, want nn.Config, meta map[string]string, trainN int) string {
 	if c.Vocab != want.Vocab || c.MaxSeq < want.MaxSeq {
 		return fmt.Sprintf("config %+v does not fit %+v", c, want)
+	}
+	if (meta["task"] == "textgame" || meta["task"] == "web") && meta["splits"] != splitScheme {
+		// Video episodes were always split by seed (robot's episodeSeed).
+		return "made with the overlapping splits (its training data held val and test rows): rebuild it with make checkpoints"
 	}
 	if n := strconv.Itoa(trainN); trainN > 0 && meta["train_n"] != n {
 		return fmt.Sprintf("pretrained on %q training transitions, --train-n is %s", meta["train_n"], n)

@@ -492,4 +492,8 @@ func TestExpTrainN(t *testing.T) {
 	if why := checkpointMisfit(c, nn.Config{Vocab: 50, MaxSeq: 101}, meta, 12); !strings.Contains(why, "does not fit") {
 		t.Errorf("a too-short context fits (%q)", why)
 	}
+	old := map[string]string{"task": "textgame", "train_n": "12"}
+	if why := checkpointMisfit(c, c, old, 0); !strings.Contains(why, "overlapping splits") {
+		t.Errorf("a text game checkpoint without splits=keyed fits (%q)", why)
+	}
 }
