@@ -309,23 +309,23 @@ func (m *Manager) Save(apiPath string, s SaveModel) (*Model, bool, error) {
 	if _, err := os.Stat(filepath.Dir(full)); err != nil {
 		return nil, false, errf(404, "parent folder of %s does not exist", apiPath)
 	}
-	switch s.Type {
-	case "directory":
+	isNotebookPath := strings.HasSuffix(apiPath, ".ipynb")
+	if s.Type == "directory" {
+		if isNotebookPath {
+			return nil, false, errf(400, "%s is a notebook path: only a notebook can be saved there", apiPath)
+		}
 		if !created && !fi.IsDir() {
 			return nil, false, errf(400, "%s exists and is not a directory", apiPath)
 		}
 		if err := os.Mkdir(full, 0o755); err != nil && !errors.Is(err, fs.ErrExist) {
 			return nil, false, errf(500, "make folder %s: %s", apiPath, errnoText(err))
 		}
-	case "notebook":
-		if s.Content == nil {
-			return nil, false, errf(400, "No file content provided")
-		}
-		data, err := notebookBytes(s.Content)
+	} else {
+		data, err := saveBytes(apiPath, s, isNotebookPath)
 		if err != nil {
-			return nil, false, errf(400, "Invalid notebook %s: %v", apiPath, err)
+			return nil, false, err
 		}
-		if !created {
+		if !created && isNotebookPath {
 			if err := m.keepCheckpoint(apiPath, full); err != nil {
 				return nil, false, err
 			}
@@ -333,31 +333,54 @@ func (m *Manager) Save(apiPath string, s SaveModel) (*Model, bool, error) {
 		if err := m.writeAtomic(full, data); err != nil {
 			return nil, false, errf(500, "save %s: %s", apiPath, errnoText(err))
 		}
+	}
+	md, err := m.Get(apiPath, GetOptions{})
+	return md, created, err
+}
+
+// saveBytes is what a save of type notebook or file writes. At a .ipynb
+// path only a valid notebook is accepted, whatever the type says, so that a
+// text save cannot replace a notebook with something Jupyter cannot open.
+func saveBytes(apiPath string, s SaveModel, isNotebookPath bool) ([]byte, error) {
+	switch s.Type {
+	case "notebook":
+		if s.Content == nil {
+			return nil, errf(400, "No file content provided")
+		}
+		data, err := notebookBytes(s.Content)
+		if err != nil {
+			return nil, errf(400, "Invalid notebook %s: %v", apiPath, err)
+		}
+		return data, nil
 	case "file":
 		str, ok := s.Content.(string)
 		if !ok {
-			return nil, false, errf(400, "No file content provided")
+			return nil, errf(400, "No file content provided")
 		}
 		var data []byte
 		switch s.Format {
 		case "text", "":
 			data = []byte(str)
 		case "base64":
-			data, err = base64.StdEncoding.DecodeString(str)
-			if err != nil {
-				return nil, false, errf(400, "bad base64 content: %v", err)
+			var err error
+			if data, err = base64.StdEncoding.DecodeString(str); err != nil {
+				return nil, errf(400, "bad base64 content: %v", err)
 			}
 		default:
-			return nil, false, errf(400, "unknown format %q", s.Format)
+			return nil, errf(400, "unknown format %q", s.Format)
 		}
-		if err := m.writeAtomic(full, data); err != nil {
-			return nil, false, errf(500, "save %s: %s", apiPath, errnoText(err))
+		if isNotebookPath {
+			nb, err := decodeJSON(data)
+			if err == nil {
+				err = ValidateNotebook(nb)
+			}
+			if err != nil {
+				return nil, errf(400, "%s is a notebook path: the content is not a valid notebook: %v", apiPath, err)
+			}
 		}
-	default:
-		return nil, false, errf(400, "unknown type %q to save", s.Type)
+		return data, nil
 	}
-	md, err := m.Get(apiPath, GetOptions{})
-	return md, created, err
+	return nil, errf(400, "unknown type %q to save", s.Type)
 }
 
 // notebookBytes validates content as nbformat v4 and encodes it for disk.

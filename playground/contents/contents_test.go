@@ -377,3 +377,47 @@ func FuzzValidateNotebook(f *testing.F) {
 		}
 	})
 }
+
+// A .ipynb path takes only a valid notebook, whatever type the save names,
+// and every overwrite keeps the version it replaces as the checkpoint.
+func TestNotebookPathTakesOnlyNotebooks(t *testing.T) {
+	m, _ := newManager(t)
+	save := func(s SaveModel) error { _, _, err := m.Save("n.ipynb", s); return err }
+	if err := save(SaveModel{Type: "notebook", Content: validNotebook("v1")}); err != nil {
+		t.Fatal(err)
+	}
+	full := filepath.Join(m.Root(), "n.ipynb")
+	v1, _ := os.ReadFile(full)
+	for _, bad := range []SaveModel{
+		{Type: "file", Format: "text", Content: "not a notebook"},
+		{Type: "file", Format: "base64", Content: "bm90IGEgbm90ZWJvb2s="},
+		{Type: "file", Format: "text", Content: `{"nbformat": 4}`},
+		{Type: "directory"},
+	} {
+		if err := save(bad); err == nil || code(t, err) != 400 {
+			t.Errorf("save %+v over a notebook: %v, want 400", bad, err)
+		}
+		if now, _ := os.ReadFile(full); string(now) != string(v1) {
+			t.Fatalf("save %+v changed the notebook to %q", bad, now)
+		}
+	}
+	if _, _, err := m.Save("new.ipynb", SaveModel{Type: "file", Content: "x"}); err == nil || code(t, err) != 400 {
+		t.Errorf("a new .ipynb path with text: %v, want 400", err)
+	}
+	// A valid notebook sent as text is accepted, and the checkpoint now
+	// holds v1; the next save moves the checkpoint to v2.
+	v2, _ := notebookBytes(validNotebook("v2"))
+	if err := save(SaveModel{Type: "file", Format: "text", Content: string(v2)}); err != nil {
+		t.Fatalf("a notebook saved as text: %v", err)
+	}
+	cp := filepath.Join(m.Root(), ".ipynb_checkpoints", "n-checkpoint.ipynb")
+	if got, _ := os.ReadFile(cp); string(got) != string(v1) {
+		t.Errorf("checkpoint after the second save = %q, want v1", got)
+	}
+	if err := save(SaveModel{Type: "notebook", Content: validNotebook("v3")}); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := os.ReadFile(cp); string(got) != string(v2) {
+		t.Errorf("checkpoint after the third save = %q, want v2", got)
+	}
+}
