@@ -41,7 +41,10 @@ type Options struct {
 	// one websocket message (64 MiB when zero).
 	MaxBody    int64
 	MaxMessage int64
-	Log        *log.Logger
+	// WriteTimeout bounds one websocket write (30 s when zero): a client
+	// that stops reading for longer is dropped.
+	WriteTimeout time.Duration
+	Log          *log.Logger
 }
 
 // Server is the playground: the Jupyter Server REST subset, the kernel
@@ -71,6 +74,9 @@ func New(opts Options) (*Server, error) {
 	}
 	if opts.MaxMessage == 0 {
 		opts.MaxMessage = 64 << 20
+	}
+	if opts.WriteTimeout == 0 {
+		opts.WriteTimeout = 30 * time.Second
 	}
 	if opts.Log == nil {
 		opts.Log = log.Default()
