@@ -44,7 +44,15 @@ type Options struct {
 	// WriteTimeout bounds one websocket write (30 s when zero): a client
 	// that stops reading for longer is dropped.
 	WriteTimeout time.Duration
-	Log          *log.Logger
+	// ReadHeaderTimeout bounds reading a request's headers (10 s when
+	// zero), ReadTimeout a whole request, body included (5 min when zero:
+	// a 64 MiB body at 256 KB/s), IdleTimeout an idle keep-alive
+	// connection (2 min when zero). Websockets are not bound by them.
+	ReadHeaderTimeout, ReadTimeout, IdleTimeout time.Duration
+	// MaxConns caps the open HTTP connections that have not carried an
+	// authenticated request (512 when zero); see HTTPServer.
+	MaxConns int
+	Log      *log.Logger
 }
 
 // Server is the playground: the Jupyter Server REST subset, the kernel
@@ -77,6 +85,18 @@ func New(opts Options) (*Server, error) {
 	}
 	if opts.WriteTimeout == 0 {
 		opts.WriteTimeout = 30 * time.Second
+	}
+	if opts.ReadHeaderTimeout == 0 {
+		opts.ReadHeaderTimeout = 10 * time.Second
+	}
+	if opts.ReadTimeout == 0 {
+		opts.ReadTimeout = 5 * time.Minute
+	}
+	if opts.IdleTimeout == 0 {
+		opts.IdleTimeout = 2 * time.Minute
+	}
+	if opts.MaxConns == 0 {
+		opts.MaxConns = 512
 	}
 	if opts.Log == nil {
 		opts.Log = log.Default()
@@ -155,6 +175,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			writeError(w, http.StatusForbidden, "XSRF check failed: cookie-authenticated %s without X-XSRFToken or a same-origin Origin", r.Method)
 			return
 		}
+		markTrusted(r)
 		if r.Body != nil {
 			r.Body = http.MaxBytesReader(w, r.Body, s.opts.MaxBody)
 		}
@@ -198,6 +219,7 @@ func (s *Server) serveUI(w http.ResponseWriter, r *http.Request) {
 		io.WriteString(w, loginPage)
 		return
 	}
+	markTrusted(r)
 	if _, err := r.Cookie(xsrfCookie); err != nil {
 		s.auth.setXSRF(w)
 	}
