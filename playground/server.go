@@ -49,6 +49,10 @@ type Options struct {
 	// a 64 MiB body at 256 KB/s), IdleTimeout an idle keep-alive
 	// connection (2 min when zero). Websockets are not bound by them.
 	ReadHeaderTimeout, ReadTimeout, IdleTimeout time.Duration
+	// SaveConcurrency is how many saves over 1 MiB may run at once (2 when
+	// zero); another waits up to SaveWait (30 s when zero), then gets 503.
+	SaveConcurrency int
+	SaveWait        time.Duration
 	// MaxConns caps the open HTTP connections that have not carried an
 	// authenticated request (512 when zero); see HTTPServer.
 	MaxConns int
@@ -65,6 +69,8 @@ type Server struct {
 	sessions *sessions
 	mux      *http.ServeMux
 	started  time.Time
+
+	saves chan struct{} // one token per running large save
 
 	mu          sync.Mutex
 	lastAct     time.Time
@@ -98,6 +104,12 @@ func New(opts Options) (*Server, error) {
 	if opts.MaxConns == 0 {
 		opts.MaxConns = 512
 	}
+	if opts.SaveConcurrency == 0 {
+		opts.SaveConcurrency = 2
+	}
+	if opts.SaveWait == 0 {
+		opts.SaveWait = 30 * time.Second
+	}
 	if opts.Log == nil {
 		opts.Log = log.Default()
 	}
@@ -113,7 +125,8 @@ func New(opts Options) (*Server, error) {
 		return nil, err
 	}
 	s := &Server{opts: opts, auth: newAuth(opts.Token, opts.AllowOrigins, opts.LoopbackOnly), kernels: km, contents: cm,
-		started: time.Now(), lastAct: time.Now(), wsConns: map[io.Closer]struct{}{}}
+		started: time.Now(), lastAct: time.Now(), wsConns: map[io.Closer]struct{}{},
+		saves: make(chan struct{}, opts.SaveConcurrency)}
 	s.sessions = newSessions(km)
 	s.routes()
 	return s, nil

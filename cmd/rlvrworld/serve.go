@@ -48,6 +48,7 @@ func runServe(args []string) int {
 	readTimeout := fs.Duration("read-timeout", 5*time.Minute, "longest time to read one request, body included")
 	idleTimeout := fs.Duration("idle-timeout", 2*time.Minute, "idle keep-alive connections are closed after this")
 	maxConns := fs.Int("max-conns", 512, "open connections without the token; past it the oldest is closed")
+	saveConcurrency := fs.Int("save-concurrency", 2, "saves over 1 MiB that may run at once (others wait, then get 503)")
 	if code, ok := parseFlags(fs, args); !ok {
 		return code
 	}
@@ -56,8 +57,8 @@ func runServe(args []string) int {
 		return 2
 	}
 
-	if clientBytes <= 0 || *writeTimeout <= 0 || *readTimeout <= 0 || *idleTimeout <= 0 || *maxConns <= 0 {
-		fmt.Fprintln(os.Stderr, "rlvrworld serve: --client-bytes, --write-timeout, --read-timeout, --idle-timeout and --max-conns must be positive")
+	if clientBytes <= 0 || *writeTimeout <= 0 || *readTimeout <= 0 || *idleTimeout <= 0 || *maxConns <= 0 || *saveConcurrency <= 0 {
+		fmt.Fprintln(os.Stderr, "rlvrworld serve: --client-bytes, --write-timeout, --read-timeout, --idle-timeout, --max-conns and --save-concurrency must be positive")
 		return 2
 	}
 
@@ -99,16 +100,17 @@ func runServe(args []string) int {
 	}
 
 	srv, err := playground.New(playground.Options{
-		Notebooks:    *dir,
-		Token:        *token,
-		AllowOrigins: origins,
-		LoopbackOnly: loopback,
-		Kernels:      kernels.Options{Specs: []kernels.Spec{spec}, ClientBytes: int64(clientBytes)},
-		UI:           static.Handler(),
-		WriteTimeout: *writeTimeout,
-		ReadTimeout:  *readTimeout,
-		IdleTimeout:  *idleTimeout,
-		MaxConns:     *maxConns,
+		Notebooks:       *dir,
+		Token:           *token,
+		AllowOrigins:    origins,
+		LoopbackOnly:    loopback,
+		Kernels:         kernels.Options{Specs: []kernels.Spec{spec}, ClientBytes: int64(clientBytes)},
+		UI:              static.Handler(),
+		WriteTimeout:    *writeTimeout,
+		ReadTimeout:     *readTimeout,
+		IdleTimeout:     *idleTimeout,
+		MaxConns:        *maxConns,
+		SaveConcurrency: *saveConcurrency,
 	})
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "rlvrworld serve: %v\n", err)

@@ -17,6 +17,7 @@ package contents
 
 import (
 	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -370,7 +371,11 @@ func saveBytes(apiPath string, s SaveModel, isNotebookPath bool) ([]byte, error)
 			return nil, errf(400, "unknown format %q", s.Format)
 		}
 		if isNotebookPath {
-			nb, err := decodeJSON(data)
+			err := checkDensity(data)
+			var nb any
+			if err == nil {
+				nb, err = decodeJSON(data)
+			}
 			if err == nil {
 				err = ValidateNotebook(nb)
 			}
@@ -384,10 +389,18 @@ func saveBytes(apiPath string, s SaveModel, isNotebookPath bool) ([]byte, error)
 }
 
 // notebookBytes validates content as nbformat v4 and encodes it for disk.
+// The content may come as json.RawMessage (what the server reads a body
+// into), so that a save decodes its notebook once.
 func notebookBytes(content any) ([]byte, error) {
-	// Re-decode through JSON so numbers are json.Number whatever the caller used.
-	raw, err := jsonMarshal(content)
-	if err != nil {
+	raw, ok := content.(json.RawMessage)
+	if !ok {
+		// Re-decode through JSON so numbers are json.Number whatever the caller used.
+		var err error
+		if raw, err = jsonMarshal(content); err != nil {
+			return nil, err
+		}
+	}
+	if err := checkDensity(raw); err != nil {
 		return nil, err
 	}
 	nb, err := decodeJSON(raw)
