@@ -223,7 +223,7 @@ func (s *Server) serveUI(w http.ResponseWriter, r *http.Request) {
 		q.Del("token")
 		u := *r.URL
 		u.RawQuery = q.Encode()
-		http.Redirect(w, r, u.RequestURI(), http.StatusFound)
+		http.Redirect(w, r, localTarget(u.RequestURI()), http.StatusFound)
 		return
 	}
 	if ok, _ := s.auth.check(r); !ok {
@@ -237,6 +237,13 @@ func (s *Server) serveUI(w http.ResponseWriter, r *http.Request) {
 		s.auth.setXSRF(w)
 	}
 	ui.ServeHTTP(w, r)
+}
+
+// localTarget makes a redirect target stay on this server: "//evil.com/"
+// or "/\\evil.com" would be read by a browser as another host, so leading
+// slashes and backslashes collapse to one "/".
+func localTarget(uri string) string {
+	return "/" + strings.TrimLeft(uri, "/\\")
 }
 
 const loginPage = `<!doctype html><html><head><meta charset="utf-8"><title>RLVR-World: token required</title></head>
