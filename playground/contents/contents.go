@@ -8,7 +8,8 @@
 // a symlink out of the root is refused too. Errors never name server paths.
 // Writes are
 // atomic: a temporary file in the same folder, fsync, rename, fsync of the
-// folder; a failed or interrupted save leaves the old file as it was.
+// folder; a failed or interrupted save leaves the old file as it was, and
+// the temporary files a crash leaves are removed at the next start.
 // Notebooks are validated as nbformat v4 before anything is written, and
 // stored as nbformat writes them (sorted keys, sources as line arrays) so
 // they diff well in git. Checkpoints are kept as Jupyter keeps them:
@@ -67,11 +68,41 @@ func New(root string) (*Manager, error) {
 	if err != nil {
 		return nil, fmt.Errorf("contents: %w", err)
 	}
-	return &Manager{root: real}, nil
+	m := &Manager{root: real}
+	m.removeStaleTemps(time.Now().Add(-staleTemp))
+	return m, nil
+}
+
+// staleTemp is how old a save's temporary file must be to count as left by
+// a crash: older than any save in flight, in this server or another one
+// sharing the folder.
+const staleTemp = 10 * time.Minute
+
+// removeStaleTemps deletes the temporary files (.~NAME.N.tmp) that saves
+// interrupted by a crash left behind, anywhere under the root (symlinks
+// are not followed), if they were last written before cutoff.
+func (m *Manager) removeStaleTemps(cutoff time.Time) {
+	filepath.WalkDir(m.root, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || !d.Type().IsRegular() {
+			return nil
+		}
+		name := d.Name()
+		if !strings.HasPrefix(name, tempPrefix) || !strings.HasSuffix(name, tempSuffix) {
+			return nil
+		}
+		if fi, err := d.Info(); err == nil && fi.ModTime().Before(cutoff) {
+			os.Remove(p)
+		}
+		return nil
+	})
 }
 
 // Root is the absolute notebooks folder.
 func (m *Manager) Root() string { return m.root }
+
+// maxName is the longest name a file may have: 255 bytes less what its
+// checkpoint's name adds ("-checkpoint").
+const maxName = 255 - len("-checkpoint")
 
 // Resolve maps an API path ("" is the root, "a/b.ipynb") to a path on disk
 // inside the root, refusing anything that could reach outside it.
@@ -93,6 +124,8 @@ func (m *Manager) Resolve(apiPath string) (string, error) {
 			return "", errf(400, "path %q has an empty, . or .. segment", apiPath)
 		case strings.HasPrefix(s, "."):
 			return "", errf(404, "hidden path %q is not served", apiPath)
+		case len(s) > maxName:
+			return "", errf(400, "a name in %q is %d bytes; names are at most %d (so that its checkpoint's name fits in 255)", apiPath, len(s), maxName)
 		}
 	}
 	full := filepath.Join(append([]string{m.root}, segs...)...)
@@ -413,6 +446,21 @@ func notebookBytes(content any) ([]byte, error) {
 	return encodeNotebook(nb)
 }
 
+// Temporary files of saves are named tempPrefix + NAME + random + tempSuffix.
+const tempPrefix, tempSuffix = ".~", ".tmp"
+
+// truncateName shortens name to at most n bytes on a UTF-8 boundary, so
+// that a temporary file's name fits even when the file's name is long.
+func truncateName(name string, n int) string {
+	if len(name) <= n {
+		return name
+	}
+	for n > 0 && !utf8.RuneStart(name[n]) {
+		n--
+	}
+	return name[:n]
+}
+
 // writeAtomic replaces full with data: temporary file in the same folder,
 // fsync, rename over the target, fsync of the folder.
 func (m *Manager) writeAtomic(full string, data []byte) (err error) {
@@ -421,7 +469,7 @@ func (m *Manager) writeAtomic(full string, data []byte) (err error) {
 	if fi, err := os.Stat(full); err == nil {
 		mode = fi.Mode().Perm()
 	}
-	f, err := os.CreateTemp(dir, ".~"+filepath.Base(full)+".*.tmp")
+	f, err := os.CreateTemp(dir, tempPrefix+truncateName(filepath.Base(full), 64)+".*"+tempSuffix)
 	if err != nil {
 		return err
 	}
@@ -578,6 +626,9 @@ func (m *Manager) Rename(oldPath, newPath string) (*Model, error) {
 	}
 	if _, err := os.Lstat(dst); err == nil {
 		return nil, errf(409, "File already exists: %s", newPath)
+	}
+	if strings.HasPrefix(dst, src+string(filepath.Separator)) {
+		return nil, errf(400, "cannot move %s into itself", oldPath)
 	}
 	if _, err := os.Stat(filepath.Dir(dst)); err != nil {
 		return nil, errf(404, "parent folder of %s does not exist", newPath)

@@ -3,6 +3,7 @@ package contents
 import (
 	"bufio"
 	"encoding/json"
+	"fmt"
 	"errors"
 	"os"
 	"os/exec"
@@ -419,5 +420,73 @@ func TestNotebookPathTakesOnlyNotebooks(t *testing.T) {
 	}
 	if got, _ := os.ReadFile(cp); string(got) != string(v2) {
 		t.Errorf("checkpoint after the third save = %q, want v2", got)
+	}
+}
+
+// Names too long for a checkpoint and a folder moved into itself are 400s
+// whose messages do not name the server's folders.
+func TestBadNamesAre4xxWithoutServerPaths(t *testing.T) {
+	m, base := newManager(t)
+	if _, err := m.NewUntitled("", "directory", ""); err != nil {
+		t.Fatal(err)
+	}
+	check := func(what string, err error) {
+		t.Helper()
+		if err == nil {
+			t.Errorf("%s: no error", what)
+			return
+		}
+		if c := code(t, err); c < 400 || c >= 500 {
+			t.Errorf("%s: %d %v, want a 4xx", what, c, err)
+		}
+		if strings.Contains(err.Error(), base) {
+			t.Errorf("%s: the message names the server's folder: %v", what, err)
+		}
+	}
+	for _, n := range []int{245, 250, 255, 256, 300} {
+		name := strings.Repeat("n", n-len(".ipynb")) + ".ipynb"
+		_, _, err := m.Save(name, SaveModel{Type: "notebook", Content: validNotebook("x")})
+		check(fmt.Sprintf("save a %d-byte name", n), err)
+	}
+	_, err := m.Rename("Untitled Folder", "Untitled Folder/inside")
+	check("move a folder into itself", err)
+	// A name that fits is saved, with its checkpoint.
+	name := strings.Repeat("n", maxName-len(".ipynb")) + ".ipynb"
+	for i := 0; i < 2; i++ {
+		if _, _, err := m.Save(name, SaveModel{Type: "notebook", Content: validNotebook("x")}); err != nil {
+			t.Fatalf("save a %d-byte name: %v", len(name), err)
+		}
+	}
+}
+
+// Temporary files a crash left behind are removed at start-up; a recent
+// one (a save in flight in another server) and ordinary files are kept.
+func TestStaleTempsRemovedAtStart(t *testing.T) {
+	m, _ := newManager(t)
+	root := m.Root()
+	os.MkdirAll(filepath.Join(root, "sub", ".ipynb_checkpoints"), 0o755)
+	old := time.Now().Add(-time.Hour)
+	stale := []string{".~a.ipynb.123.tmp", "sub/.~b.txt.9.tmp", "sub/.ipynb_checkpoints/.~b-checkpoint.ipynb.1.tmp"}
+	kept := []string{".~fresh.ipynb.5.tmp", "keep.tmp", ".~notatemp", "sub/x.ipynb"}
+	for _, p := range append(append([]string{}, stale...), kept...) {
+		if err := os.WriteFile(filepath.Join(root, p), []byte("x"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, p := range append(stale, "keep.tmp", ".~notatemp", "sub/x.ipynb") {
+		os.Chtimes(filepath.Join(root, p), old, old)
+	}
+	if _, err := New(root); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range stale {
+		if _, err := os.Stat(filepath.Join(root, p)); err == nil {
+			t.Errorf("%s left behind", p)
+		}
+	}
+	for _, p := range kept {
+		if _, err := os.Stat(filepath.Join(root, p)); err != nil {
+			t.Errorf("%s removed: %v", p, err)
+		}
 	}
 }
