@@ -3,8 +3,8 @@ package contents
 import (
 	"bufio"
 	"encoding/json"
-	"fmt"
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
