@@ -1,8 +1,10 @@
 package nn
 
 import (
+	"bytes"
 	"encoding/binary"
 	"encoding/json"
+	"math"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -167,4 +169,50 @@ func FuzzParseSafetensors(f *testing.F) {
 		// A parsed file never panics the model decoder either.
 		_, _, _ = Decode(data)
 	})
+}
+
+// A flipped bit or a NaN written into a weight fails the checksum; a file
+// saved before checksums loads, with a warning.
+func TestCheckpointChecksum(t *testing.T) {
+	m := tinyModel(t)
+	dir := t.TempDir()
+	path := filepath.Join(dir, "m.safetensors")
+	if err := m.Save(path, map[string]string{"step": "1"}); err != nil {
+		t.Fatal(err)
+	}
+	good, _ := os.ReadFile(path)
+	body := 8 + int(binary.LittleEndian.Uint64(good))
+	flipped := bytes.Clone(good)
+	flipped[body+100] ^= 0x10
+	nan := bytes.Clone(good)
+	binary.LittleEndian.PutUint32(nan[body+40:], math.Float32bits(float32(math.NaN())))
+	for name, data := range map[string][]byte{"flipped bit": flipped, "NaN weight": nan} {
+		p := filepath.Join(dir, strings.ReplaceAll(name, " ", "_"))
+		os.WriteFile(p, data, 0o644)
+		if _, _, err := Load(p); err == nil || !strings.Contains(err.Error(), "checksum mismatch") {
+			t.Errorf("%s: Load error %v, want a checksum mismatch", name, err)
+		}
+	}
+	var warned bytes.Buffer
+	warnOut = &warned
+	defer func() { warnOut = os.Stderr }()
+	old := filepath.Join(dir, "old.safetensors")
+	os.WriteFile(old, rewrite(t, good, func(h map[string]any) { delete(h["__metadata__"].(map[string]any), checksumKey) }), 0o644)
+	m2, meta, err := Load(old)
+	if err != nil {
+		t.Fatalf("a checkpoint without a checksum: %v", err)
+	}
+	if !strings.Contains(warned.String(), "no \"nn.sha256\" checksum") {
+		t.Errorf("no warning for a checkpoint without a checksum: %q", warned.String())
+	}
+	if !reflect.DeepEqual(m2.flat, m.flat) || !reflect.DeepEqual(meta, map[string]string{"step": "1"}) {
+		t.Errorf("old checkpoint loaded differently: meta %v", meta)
+	}
+	warned.Reset()
+	if _, _, err := Load(path); err != nil || warned.Len() != 0 {
+		t.Errorf("a good checkpoint: %v, warning %q", err, warned.String())
+	}
+	if err := m.Save(path, map[string]string{checksumKey: "x"}); err == nil {
+		t.Error("Save accepted the reserved checksum key")
+	}
 }
