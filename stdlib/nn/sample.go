@@ -406,13 +406,18 @@ type sampler struct {
 }
 
 func (m *Model) newSampler(R, Tc int, kv KVPrecision) *sampler {
+	return m.newSamplerN(R, Tc, max(R, 512), kv, R)
+}
+
+// newSamplerN is newSampler with room for maxN tokens a step and pending
+// logits for pendingRows rows (0 for a caller that reads s.logits itself).
+func (m *Model) newSamplerN(R, Tc, maxN int, kv KVPrecision, pendingRows int) *sampler {
 	C, L, V := m.cfg.Dim, m.cfg.Layers, m.cfg.Vocab
-	maxN := max(R, 512)
 	al := m.be.Alloc
 	s := &sampler{m: m, R: R, Tc: Tc, maxN: maxN,
 		x: al(maxN * C), ln: al(maxN * C), y: al(maxN * C), tmp: al(maxN * C),
 		mean: al(maxN), rstd: al(maxN), qkv: al(maxN * 3 * C), h: al(maxN * 4 * C), hg: al(maxN * 4 * C),
-		lnOut: al(maxN * C), logits: al(maxN * V), pending: make([]float32, R*V)}
+		lnOut: al(maxN * C), logits: al(maxN * V), pending: make([]float32, pendingRows*V)}
 	for l := 0; l < L; l++ {
 		s.kv = append(s.kv, newLayerCache(m.be, kv, R, Tc, C, m.cfg.Heads))
 	}
@@ -448,7 +453,35 @@ func (s *sampler) logitsOf(r int) []float32 {
 func (s *sampler) step(toks, rows, pos []int32, want []int) {
 	m := s.m
 	be, p := m.be, &m.p
-	C, NH, V, L := m.cfg.Dim, m.cfg.Heads, m.cfg.Vocab, m.cfg.Layers
+	C, V := m.cfg.Dim, m.cfg.Vocab
+	x := s.hidden(toks, rows, pos)
+	ln, mean, rstd := s.ln, s.mean, s.rstd
+	// Only the wanted positions go through the final norm and the output
+	// layer: during prefill that is one row per prompt.
+	nw := len(want)
+	g := s.lnOut[:nw*C]
+	// The host reads x below: on an asynchronous backend (CUDA) the last
+	// Accumulate may still be running.
+	be.Sync()
+	for k, i := range want {
+		copy(g[k*C:(k+1)*C], x[i*C:(i+1)*C])
+	}
+	be.LayerNormForward(ln[:nw*C], mean[:nw], rstd[:nw], g, p.lnfw, p.lnfb, nw, C)
+	m.linear(s.logits[:nw*V], ln[:nw*C], p.wte, nil, nw, C, V)
+	be.Sync()
+	for k, i := range want {
+		r := int(rows[i])
+		copy(s.pending[r*V:(r+1)*V], s.logits[k*V:(k+1)*V])
+	}
+}
+
+// hidden feeds N tokens through the embedding and the blocks, appending
+// their keys and values to the cache, and returns the last block's output
+// (N,C) before the final norm.
+func (s *sampler) hidden(toks, rows, pos []int32) []float32 {
+	m := s.m
+	be, p := m.be, &m.p
+	C, NH, L := m.cfg.Dim, m.cfg.Heads, m.cfg.Layers
 	N := len(toks)
 	x := s.x[:N*C]
 	for i := 0; i < N; i++ {
@@ -473,23 +506,7 @@ func (s *sampler) step(toks, rows, pos []int32, want []int) {
 		m.linear(tmp, hg, layer(p.fcprojw, l, 4*C*C), layer(p.fcprojb, l, C), N, 4*C, C)
 		be.Accumulate(x, tmp)
 	}
-	// Only the wanted positions go through the final norm and the output
-	// layer: during prefill that is one row per prompt.
-	nw := len(want)
-	g := s.lnOut[:nw*C]
-	// The host reads x below: on an asynchronous backend (CUDA) the last
-	// Accumulate may still be running.
-	be.Sync()
-	for k, i := range want {
-		copy(g[k*C:(k+1)*C], x[i*C:(i+1)*C])
-	}
-	be.LayerNormForward(ln[:nw*C], mean[:nw], rstd[:nw], g, p.lnfw, p.lnfb, nw, C)
-	m.linear(s.logits[:nw*V], ln[:nw*C], p.wte, nil, nw, C, V)
-	be.Sync()
-	for k, i := range want {
-		r := int(rows[i])
-		copy(s.pending[r*V:(r+1)*V], s.logits[k*V:(k+1)*V])
-	}
+	return x
 }
 
 // linearN is linear for the sampler (same as training's).
