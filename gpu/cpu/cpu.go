@@ -494,6 +494,18 @@ func (be *Backend) AttentionForward(out, att, qkv []float32, B, T, C, NH int) {
 // numerical stability.
 func softmaxCausalRow(row []float32, t int) {
 	s := row[:t+1]
+	if fusedSoftmax {
+		scaleRow8(s, 1/expSum8(s, rowMax8(s)))
+		clear(row[t+1:])
+		return
+	}
+	softmaxCausalRowGo(row, t)
+}
+
+// softmaxCausalRowGo is softmaxCausalRow in Go: the reference the AVX2
+// kernels reproduce bit for bit, and the path without them.
+func softmaxCausalRowGo(row []float32, t int) {
+	s := row[:t+1]
 	mx := s[0]
 	for _, v := range s {
 		mx = max(mx, v)
@@ -779,38 +791,51 @@ func attendRun(q, o, K, V, sc []float32, n, Tk, hs, C int, scale float32, next [
 func (be *Backend) LogSoftmaxForward(logp, entropy, probs []float32, targets []int32, N, V int) {
 	be.parallel(N, 4, func(lo, hi int) {
 		for i := lo; i < hi; i++ {
-			z := probs[i*V : i*V+V]
-			mx := z[0]
-			for _, v := range z {
-				mx = max(mx, v)
-			}
-			var sum float32
-			var zsum float64 // sum_j e_j * z_j, for the entropy
-			tz := float32(0)
-			tgt := int(targets[i])
-			if tgt >= 0 {
-				tz = z[tgt]
-			}
-			for j, v := range z {
-				e := Exp(v - mx)
-				zsum += float64(e * (v - mx))
-				z[j] = e
-				sum += e
-			}
-			lse := float32(math.Log(float64(sum)))
-			inv := 1 / sum
-			for j := range z {
-				z[j] *= inv
-			}
-			// H = -sum p (z - mx - lse) = lse - sum p (z - mx)
-			entropy[i] = lse - float32(zsum)*inv
-			if tgt >= 0 {
-				logp[i] = tz - mx - lse
-			} else {
-				logp[i] = 0
-			}
+			logp[i], entropy[i] = logSoftmaxRow(probs[i*V:i*V+V], int(targets[i]), fusedSoftmax)
 		}
 	})
+}
+
+// logSoftmaxRow turns the logits z into probabilities in place and returns
+// log p(tgt) (0 for tgt < 0) and the entropy; fused picks the AVX2
+// kernels, which give the Go loops' bits.
+func logSoftmaxRow(z []float32, tgt int, fused bool) (logp, entropy float32) {
+	tz := float32(0)
+	if tgt >= 0 {
+		tz = z[tgt]
+	}
+	var mx, sum float32
+	var zsum float64 // sum_j e_j * z_j, for the entropy
+	if fused {
+		mx = rowMax8(z)
+		sum, zsum = expSumEnt8(z, mx)
+	} else {
+		mx = z[0]
+		for _, v := range z {
+			mx = max(mx, v)
+		}
+		for j, v := range z {
+			e := Exp(v - mx)
+			zsum += float64(e * (v - mx))
+			z[j] = e
+			sum += e
+		}
+	}
+	lse := float32(math.Log(float64(sum)))
+	inv := 1 / sum
+	if fused {
+		scaleRow8(z, inv)
+	} else {
+		for j := range z {
+			z[j] *= inv
+		}
+	}
+	// H = -sum p (z - mx - lse) = lse - sum p (z - mx)
+	entropy = lse - float32(zsum)*inv
+	if tgt >= 0 {
+		logp = tz - mx - lse
+	}
+	return logp, entropy
 }
 
 // LogSoftmaxBackward: d logp_t / dz_j = [j==t] - p_j and

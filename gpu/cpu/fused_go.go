@@ -36,3 +36,15 @@ const fusedGelu = false
 func geluForward8(out, inp []float32) int { return 0 }
 
 func geluBackward8(dinp, inp, dout []float32) int { return 0 }
+
+const fusedSoftmax = false
+
+func rowMax8(z []float32) float32 { panic("cpu: no softmax kernels in this build") }
+
+func expSum8(z []float32, mx float32) float32 { panic("cpu: no softmax kernels in this build") }
+
+func expSumEnt8(z []float32, mx float32) (float32, float64) {
+	panic("cpu: no softmax kernels in this build")
+}
+
+func scaleRow8(z []float32, s float32) { panic("cpu: no softmax kernels in this build") }
