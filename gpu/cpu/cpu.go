@@ -130,6 +130,10 @@ func (be *Backend) Accumulate(dst, src []float32) {
 	src = src[:len(dst)]
 	be.parallel(len(dst), elemGrain, func(lo, hi int) {
 		d, s := dst[lo:hi], src[lo:hi]
+		if fusedElem && len(d) > 0 {
+			addTo8(d, s)
+			return
+		}
 		for i := range d {
 			d[i] += s[i]
 		}
@@ -141,6 +145,10 @@ func (be *Backend) Add(out, a, b []float32) {
 	a, b = a[:len(out)], b[:len(out)]
 	be.parallel(len(out), elemGrain, func(lo, hi int) {
 		o, x, y := out[lo:hi], a[lo:hi], b[lo:hi]
+		if fusedElem && len(o) > 0 {
+			add8(o, x, y)
+			return
+		}
 		for i := range o {
 			o[i] = x[i] + y[i]
 		}
@@ -213,6 +221,10 @@ func (be *Backend) EmbedBackward(dwte, dwpe, dout []float32, tokens []int32, B, 
 // BiasForward: out (N,OC) += bias.
 func (be *Backend) BiasForward(out, bias []float32, N, OC int) {
 	be.parallel(N, max(1, elemGrain/max(OC, 1)), func(lo, hi int) {
+		if fusedElem && OC > 0 {
+			biasRows8(out[lo*OC:hi*OC], bias, OC)
+			return
+		}
 		for i := lo; i < hi; i++ {
 			o := out[i*OC : i*OC+OC]
 			for j, b := range bias[:OC] {
@@ -226,6 +238,10 @@ func (be *Backend) BiasForward(out, bias []float32, N, OC int) {
 func (be *Backend) BiasBackward(dbias, dout []float32, N, OC int) {
 	be.parallel(OC, 32, func(lo, hi int) {
 		acc := dbias[lo:hi]
+		if fusedElem && N > 0 {
+			colSums8(acc, dout[lo:], N, OC)
+			return
+		}
 		for i := 0; i < N; i++ {
 			d := dout[i*OC+lo : i*OC+hi]
 			for j, g := range d {
@@ -255,8 +271,12 @@ func (be *Backend) LayerNormForward(out, mean, rstd, inp, weight, bias []float32
 			va /= float32(C)
 			s := float32(1 / math.Sqrt(float64(va+lnEps)))
 			o := out[i*C : i*C+C]
-			for c, v := range x {
-				o[c] = (v-m)*s*weight[c] + bias[c]
+			if fusedElem && C > 0 {
+				lnNormRow8(o, x, weight, bias, m, s)
+			} else {
+				for c, v := range x {
+					o[c] = (v-m)*s*weight[c] + bias[c]
+				}
 			}
 			mean[i], rstd[i] = m, s
 		}
@@ -291,6 +311,10 @@ func (be *Backend) LayerNormBackward(dinp, dweight, dbias, dout, inp, weight, me
 			x := inp[i*C : i*C+C]
 			g := dout[i*C : i*C+C]
 			m, s := mean[i], rstd[i]
+			if fusedElem && C > 0 {
+				lnBwdRow8(dinp[i*C:i*C+C], dw, db, g, x, weight, m, s)
+				continue
+			}
 			var dnMean, dnNormMean float32
 			for c := range x {
 				n := (x[c] - m) * s
