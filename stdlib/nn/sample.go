@@ -217,15 +217,20 @@ func (m *Model) Sample(ctx context.Context, prompts [][]int, opts SampleOptions)
 			}
 			lg := s.logitsOf(r)
 			var tok int
+			var lp float32
+			known := false
 			gen := len(forced[r]) == 0
 			if gen {
-				tok = pick(lg, opts, rngs[r], probs, idx)
+				tok, lp, known = pick(lg, opts, rngs[r], probs, idx)
 			} else {
 				tok, forced[r] = forced[r][0], forced[r][1:]
 			}
+			if !known {
+				lp = logSoftmaxAt(lg, tok)
+			}
 			o := &out[r]
 			o.Tokens = append(o.Tokens, tok)
-			o.LogProbs = append(o.LogProbs, logSoftmaxAt(lg, tok))
+			o.LogProbs = append(o.LogProbs, lp)
 			o.Generated = append(o.Generated, gen)
 			n := len(o.Tokens)
 			switch {
@@ -325,8 +330,12 @@ func logSoftmaxAt(lg []float32, tok int) float32 {
 	return float32(float64(lg[tok]-mx) - math.Log(s))
 }
 
-// pick samples a token from logits with temperature, top-k and top-p.
-func pick(lg []float32, o SampleOptions, rng *rand.Rand, probs []float64, idx []int) int {
+// pick samples a token from logits with temperature, top-k and top-p. At
+// temperature 1 over the full distribution its exponentials and their sum
+// are logSoftmaxAt's, operation for operation, so it also returns the
+// token's log-probability, bit for bit logSoftmaxAt's (known true) and
+// saves the sampler a second pass over the vocabulary.
+func pick(lg []float32, o SampleOptions, rng *rand.Rand, probs []float64, idx []int) (tok int, logp float32, known bool) {
 	if o.Temperature == 0 {
 		best := 0
 		for j, v := range lg {
@@ -334,7 +343,7 @@ func pick(lg []float32, o SampleOptions, rng *rand.Rand, probs []float64, idx []
 				best = j
 			}
 		}
-		return best
+		return best, 0, false
 	}
 	V := len(lg)
 	idx = idx[:V]
@@ -377,14 +386,21 @@ func pick(lg []float32, o SampleOptions, rng *rand.Rand, probs []float64, idx []
 			sum += probs[k]
 		}
 	}
+	// Unsorted, untruncated and unscaled: logSoftmaxAt's own terms.
+	full := o.Temperature == 1 && o.TopK == 0 && !(o.TopP > 0 && o.TopP < 1)
 	u := rng.Float64() * sum
+	tok = idx[n-1]
 	for k := 0; k < n; k++ {
 		u -= probs[k]
 		if u < 0 {
-			return idx[k]
+			tok = idx[k]
+			break
 		}
 	}
-	return idx[n-1]
+	if full {
+		return tok, float32(float64(lg[tok]-mx) - math.Log(sum)), true
+	}
+	return tok, 0, false
 }
 
 // sampler holds the KV cache (one per layer, in the precision asked for)

@@ -335,3 +335,31 @@ func TestSampleKVPrecisionErrors(t *testing.T) {
 		t.Fatal(`JSON "bf16" accepted`)
 	}
 }
+
+// TestPickLogProbIsLogSoftmaxAt: at temperature 1 over the full
+// distribution, pick's log-probability of the token it drew is
+// logSoftmaxAt's bit for bit (the sampler keeps it instead of a second
+// pass); with a temperature, top-k or top-p it reports none.
+func TestPickLogProbIsLogSoftmaxAt(t *testing.T) {
+	rng := rand.New(rand.NewPCG(4, 5))
+	V := 301
+	lg := make([]float32, V)
+	probs, idx := make([]float64, V), make([]int, V)
+	for trial := 0; trial < 200; trial++ {
+		for j := range lg {
+			lg[j] = float32(rng.NormFloat64() * 3)
+		}
+		tok, lp, known := pick(lg, SampleOptions{Temperature: 1}, rng, probs, idx)
+		if !known {
+			t.Fatal("temperature 1: no log-probability")
+		}
+		if w := logSoftmaxAt(lg, tok); math.Float32bits(lp) != math.Float32bits(w) {
+			t.Fatalf("token %d: pick's logp %g, logSoftmaxAt %g", tok, lp, w)
+		}
+	}
+	for _, o := range []SampleOptions{{Temperature: 0.7}, {Temperature: 1, TopK: 5}, {Temperature: 1, TopK: V}, {Temperature: 1, TopP: 0.9}, {}} {
+		if _, _, known := pick(lg, o, rng, probs, idx); known {
+			t.Errorf("%+v: pick claims logSoftmaxAt's log-probability", o)
+		}
+	}
+}
