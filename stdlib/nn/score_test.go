@@ -8,7 +8,7 @@ import (
 
 // TestLogProbsMatchesForward checks the forward-only path against the
 // training Forward on a batch of several chunks with padding-like
-// negative targets, and that it leaves Forward's saved activations (and so
+// negative targets and rows that share their first positions, and that it leaves Forward's saved activations (and so
 // Backward's gradients) untouched.
 func TestLogProbsMatchesForward(t *testing.T) {
 	cfg := Config{Vocab: 37, MaxSeq: 48, Layers: 2, Dim: 32, Heads: 4, Seed: 9}
@@ -29,6 +29,17 @@ func TestLogProbsMatchesForward(t *testing.T) {
 		if rng.IntN(10) == 0 {
 			b.Targets[i] = -1
 		}
+	}
+	// Groups of rows that begin alike, as GRPO's rollouts of one prompt
+	// do: LogProbs computes their common positions once. Some groups
+	// straddle a chunk's end; some rows are whole copies.
+	for r := 1; r < B; r++ {
+		if r%5 == 0 {
+			continue // a new group
+		}
+		k := rng.IntN(T + 1)
+		copy(b.Inputs[r*T:r*T+k], b.Inputs[(r-1)*T:])
+		copy(b.Targets[r*T:r*T+k], b.Targets[(r-1)*T:])
 	}
 	dl := make([]float32, B*T)
 	for i := range dl {
