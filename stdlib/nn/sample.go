@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"sort"
 
 	"github.com/rlvrworld/rlvrworld/gpu"
@@ -181,7 +182,16 @@ func (m *Model) Sample(ctx context.Context, prompts [][]int, opts SampleOptions)
 		toks, rows, pos, want = toks[:0], rows[:0], pos[:0], want[:0]
 		return nil
 	}
+	// A prompt equal to the row before's (GRPO's G rollouts of one prompt)
+	// is not run again: its row copies the leading row's cache and logits.
+	share := sharesPrefixes(m.be)
+	lead := make([]int, R)
 	for r, p := range prompts {
+		lead[r] = r
+		if share && r > 0 && slices.Equal(p, prompts[lead[r-1]]) {
+			lead[r] = lead[r-1]
+			continue
+		}
 		for i, t := range p {
 			toks, rows, pos = append(toks, int32(t)), append(rows, int32(r)), append(pos, int32(i))
 			if i == len(p)-1 {
@@ -196,6 +206,15 @@ func (m *Model) Sample(ctx context.Context, prompts [][]int, opts SampleOptions)
 	}
 	if err := flush(); err != nil {
 		return nil, err
+	}
+	V := m.cfg.Vocab
+	for r, l := range lead {
+		if l != r {
+			for _, c := range s.kv {
+				c.copyPrefix(r, l, len(prompts[r]), m.cfg.Heads, s.Tc, m.cfg.Dim/m.cfg.Heads)
+			}
+			copy(s.pending[r*V:(r+1)*V], s.pending[l*V:(l+1)*V])
+		}
 	}
 
 	rngs := make([]*rand.Rand, R)
