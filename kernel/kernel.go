@@ -43,6 +43,9 @@ type Config struct {
 	Log *log.Logger
 }
 
+// maxStack is the kernel process's stack limit per goroutine.
+const maxStack = 128 << 20
+
 // Kernel is one running Jupyter kernel.
 type Kernel struct {
 	cfg     Config
@@ -98,12 +101,12 @@ func New(cfg Config) (*Kernel, error) {
 		if k.log == nil {
 			k.log = log.New(k.streams.origErr, "rlvrworld kernel: ", log.LstdFlags)
 		}
-		// A fatal panic (one in a goroutine started by a cell) is written to
-		// fd 2, which now feeds a pipe that dies with the process: copy it to
-		// the real stderr, where the playground and Jupyter log it.
-		if err := debug.SetCrashOutput(k.streams.origErr, debug.CrashOptions{}); err != nil {
-			k.log.Printf("crash output: %v", err)
-		}
+		// Runaway recursion in interpreted code is a fatal stack overflow,
+		// which nothing can recover: the process ends (its report goes to
+		// the real stderr, see captureFDs) and its supervisor restarts it.
+		// The runtime's 1 GB default took about 30 s to reach on a loaded
+		// 2-core machine (the collector scans the growing stack).
+		debug.SetMaxStack(maxStack)
 	}
 	if k.log == nil {
 		k.log = log.New(os.Stderr, "rlvrworld kernel: ", log.LstdFlags)

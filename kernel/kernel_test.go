@@ -39,12 +39,18 @@ func TestMain(m *testing.M) {
 // startKernel runs this test binary as a kernel process and connects.
 func startKernel(t *testing.T) (*client.Client, *client.Process) {
 	t.Helper()
+	return startKernelLog(t, os.Stderr)
+}
+
+// startKernelLog is startKernel with the process's stderr going to stderr.
+func startKernelLog(t *testing.T, stderr *os.File) (*client.Client, *client.Process) {
+	t.Helper()
 	exe, err := os.Executable()
 	if err != nil {
 		t.Fatal(err)
 	}
 	os.Setenv("RLVR_KERNEL_CHILD", "")
-	p, err := client.Start([]string{"/usr/bin/env", "RLVR_KERNEL_CHILD={connection_file}", exe}, os.Stderr)
+	p, err := client.Start([]string{"/usr/bin/env", "RLVR_KERNEL_CHILD={connection_file}", exe}, stderr)
 	if err != nil {
 		t.Fatal(err)
 	}

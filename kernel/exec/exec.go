@@ -64,6 +64,10 @@ type Executor struct {
 	bindSeq      int      // its last function
 	typeNames    []string // types declared in cells, oldest first
 
+	decls     []string        // declarations of earlier cells, as run (for check.go)
+	declNames map[string]bool // the names they declare
+	imp       *symImporter
+
 	mu     sync.Mutex
 	panics []string // yaegi's "L:C: panic: ..." lines for the running cell
 
@@ -110,7 +114,7 @@ var ExecSymbols = interp.Exports{"os/exec/exec": unrestricted.Symbols["os/exec/e
 // New returns an executor with yaegi's standard library, os/exec, the
 // rlvr/cell package and opts.Symbols loaded.
 func New(opts Options) (*Executor, error) {
-	e := &Executor{imported: map[string]bool{}, pkgs: map[string]string{}}
+	e := &Executor{imported: map[string]bool{}, pkgs: map[string]string{}, declNames: map[string]bool{}}
 	stdout, stderr, stdin := opts.Stdout, opts.Stderr, opts.Stdin
 	if stdout == nil {
 		stdout = os.Stdout
@@ -137,6 +141,9 @@ func New(opts Options) (*Executor, error) {
 		if err := e.in.Use(t); err != nil {
 			return nil, fmt.Errorf("exec: loading symbols: %w", err)
 		}
+	}
+	if err := e.useRT(stderr); err != nil {
+		return nil, err
 	}
 	e.rich = true
 	return e, nil
@@ -198,6 +205,10 @@ func (e *Executor) Execute(ctx context.Context, code string) (res Result) {
 		}
 	}()
 
+	code, rerr := e.rewrite(code)
+	if rerr != nil {
+		return Result{Err: rerr}
+	}
 	chunks := split(code)
 	for _, c := range chunks {
 		if c.deferStmt {
@@ -285,6 +296,7 @@ func (e *Executor) Execute(ctx context.Context, code string) (res Result) {
 		}
 		if c.kind == kindDecl {
 			e.noteTypes(text)
+			e.noteDecl(text)
 		}
 		if i == len(rest)-1 && c.kind == kindStmt {
 			var off int
@@ -576,10 +588,8 @@ func addHint(err *Error, code string) {
 	}
 	hint := ""
 	switch {
-	case strings.Contains(err.Value, "undefined: min") || strings.Contains(err.Value, "undefined: max"):
-		hint = "the interpreter speaks Go 1.21: there are no min and max builtins; write the comparison"
 	case strings.Contains(err.Value, "nil type") && rangeInt.MatchString(code):
-		hint = "the interpreter speaks Go 1.21: range over an integer is not supported; write for i := 0; i < n; i++"
+		hint = "the kernel could not tell the type of what this range statement ranges over; if it is an integer, write for i := 0; i < n; i++"
 	case strings.Contains(err.Value, "definition loop"):
 		hint = "the interpreter could not infer the type of a top-level variable here; declare it with its type, then assign it: var x T; x = ..."
 	case strings.HasPrefix(strings.TrimSpace(code), "package "):
