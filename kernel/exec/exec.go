@@ -67,6 +67,8 @@ type Executor struct {
 	decls     []string        // declarations of earlier cells, as run (for check.go)
 	declNames map[string]bool // the names they declare
 	imp       *symImporter
+	// genericLoaded are the generic packages evaluated (generic.go).
+	genericLoaded map[string]bool
 
 	mu     sync.Mutex
 	panics []string // yaegi's "L:C: panic: ..." lines for the running cell
@@ -114,7 +116,7 @@ var ExecSymbols = interp.Exports{"os/exec/exec": unrestricted.Symbols["os/exec/e
 // New returns an executor with yaegi's standard library, os/exec, the
 // rlvr/cell package and opts.Symbols loaded.
 func New(opts Options) (*Executor, error) {
-	e := &Executor{imported: map[string]bool{}, pkgs: map[string]string{}, declNames: map[string]bool{}}
+	e := &Executor{imported: map[string]bool{}, pkgs: map[string]string{}, declNames: map[string]bool{}, genericLoaded: map[string]bool{}}
 	stdout, stderr, stdin := opts.Stdout, opts.Stderr, opts.Stdin
 	if stdout == nil {
 		stdout = os.Stdout
@@ -205,9 +207,14 @@ func (e *Executor) Execute(ctx context.Context, code string) (res Result) {
 		}
 	}()
 
-	code, rerr := e.rewrite(code)
+	code, generics, rerr := e.rewrite(code)
 	if rerr != nil {
 		return Result{Err: rerr}
+	}
+	for _, g := range generics {
+		if err := e.loadGeneric(ctx, g); err != nil {
+			return Result{Err: e.toError(ctx, err)}
+		}
 	}
 	chunks := split(code)
 	for _, c := range chunks {

@@ -20,13 +20,14 @@ type symImporter struct {
 	// short maps a compiled package's real path to the path cells import
 	// it by (rlvr/plot for github.com/.../stdlib/plot).
 	short map[string]string
+	gen   map[string]*genericPkg // the kernel's generic packages (generic.go)
 }
 
 // importer returns the session's importer, built on first use and kept:
 // the symbol tables do not change.
 func (e *Executor) importer() *symImporter {
 	if e.imp == nil {
-		e.imp = &symImporter{e: e, pkgs: map[string]*types.Package{}, named: map[reflect.Type]*types.Named{}, short: map[string]string{}}
+		e.imp = &symImporter{e: e, pkgs: map[string]*types.Package{}, named: map[reflect.Type]*types.Named{}, short: map[string]string{}, gen: map[string]*genericPkg{}}
 	}
 	return e.imp
 }
@@ -34,6 +35,13 @@ func (e *Executor) importer() *symImporter {
 func (im *symImporter) Import(path string) (*types.Package, error) {
 	if p, ok := im.pkgs[path]; ok {
 		return p, nil
+	}
+	if _, ok := genericDeps[path]; ok {
+		g, err := im.generic(path)
+		if err != nil {
+			return nil, err
+		}
+		return g.pkg, nil
 	}
 	syms := im.e.in.Symbols(path)[path]
 	for _, v := range syms {

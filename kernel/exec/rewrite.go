@@ -61,16 +61,20 @@ type rewriter struct {
 	edits   []edit
 	refused []refusal
 	seq     int
+	// generics are the generic packages the rewritten cell uses, to be
+	// loaded into the interpreter before it runs.
+	generics map[string]bool
+	explicit map[*ast.Ident]bool // generic functions instantiated as written
 }
 
 // rewrite returns code with the Go 1.22+ rewrites applied, or an error
 // that says what to write instead.
-func (e *Executor) rewrite(code string) (string, *Error) {
+func (e *Executor) rewrite(code string) (string, []string, *Error) {
 	cf := e.checkCell(code)
 	if cf == nil {
-		return code, nil // does not parse: yaegi reports the syntax error
+		return code, nil, nil // does not parse: yaegi reports the syntax error
 	}
-	r := &rewriter{cf: cf}
+	r := &rewriter{cf: cf, generics: map[string]bool{}, explicit: map[*ast.Ident]bool{}}
 	for _, seg := range cf.nodes {
 		r.walk(seg, 0, nil)
 	}
@@ -78,16 +82,22 @@ func (e *Executor) rewrite(code string) (string, *Error) {
 		f := r.refused[0]
 		p := cf.cellPosition(code, f.pos)
 		msg := fmt.Sprintf("cell:%d:%d: %s", p.Line, p.Column, f.msg)
-		return code, &Error{Name: "CompileError", Value: msg, Traceback: []string{"CompileError: " + msg}}
+		return code, nil, &Error{Name: "CompileError", Value: msg, Traceback: []string{"CompileError: " + msg}}
 	}
 	if len(r.edits) == 0 {
-		return code, nil
+		return code, nil, nil
 	}
 	out, ok := cf.apply(code, r.edits)
 	if !ok {
-		return code, nil
+		msg := "the kernel could not rewrite this cell for the interpreter (two rewrites overlap); please report it, with the cell"
+		return code, nil, &Error{Name: "CompileError", Value: msg, Traceback: []string{"CompileError: " + msg}}
 	}
-	return out, nil
+	var gen []string
+	for p := range r.generics {
+		gen = append(gen, p)
+	}
+	sort.Strings(gen)
+	return out, gen, nil
 }
 
 // walk visits n and its children; depth counts nesting for edit order,
@@ -108,6 +118,26 @@ func (r *rewriter) walk(n ast.Node, depth int, label *ast.LabeledStmt) {
 		r.goStmt(n, depth)
 	case *ast.CallExpr:
 		r.builtinCall(n, depth)
+	case *ast.SelectorExpr:
+		if r.genericRef(n, n) {
+			return
+		}
+	case *ast.IndexExpr:
+		if sel, ok := n.X.(*ast.SelectorExpr); ok && r.genericRef(n, sel) {
+			return
+		}
+		if id, ok := n.X.(*ast.Ident); ok {
+			r.explicit[id] = true
+		}
+	case *ast.IndexListExpr:
+		if sel, ok := n.X.(*ast.SelectorExpr); ok && r.genericRef(n, sel) {
+			return
+		}
+		if id, ok := n.X.(*ast.Ident); ok {
+			r.explicit[id] = true
+		}
+	case *ast.Ident:
+		r.instantiate(n)
 	}
 	ast.Inspect(n, func(c ast.Node) bool {
 		if c == n {
@@ -321,6 +351,35 @@ func (r *rewriter) goStmt(n *ast.GoStmt, depth int) {
 		sep = ", "
 	}
 	r.replace(n.Call.Lparen, n.Call.Lparen+1, sep)
+}
+
+// instantiate writes out the type arguments of a use of a generic
+// function declared in a cell: yaegi infers them wrongly when a type
+// parameter is known only from a function argument's result
+// (Map([]int{1}, func(int) string {...}) failed with "cannot use type
+// func(int) string as type func(int) int"), and not at all for some
+// constraints; explicitly instantiated, it runs them right.
+func (r *rewriter) instantiate(id *ast.Ident) {
+	if r.explicit[id] {
+		return
+	}
+	fn, ok := r.cf.info.Uses[id].(*types.Func)
+	if !ok || fn.Pkg() != r.cf.pkg || fn.Type().(*types.Signature).TypeParams().Len() == 0 {
+		return
+	}
+	inst, ok := r.cf.info.Instances[id]
+	if !ok || inst.TypeArgs == nil {
+		return
+	}
+	var args []string
+	for i := 0; i < inst.TypeArgs.Len(); i++ {
+		t := inst.TypeArgs.At(i)
+		if _, isParam := t.(*types.TypeParam); !isParam && !typeKnown(t) {
+			return // leave it to yaegi's inference
+		}
+		args = append(args, r.cf.typeString(t))
+	}
+	r.insert(id.End(), "["+strings.Join(args, ", ")+"]", replaceOrder)
 }
 
 // builtinCall rewrites min, max and clear.

@@ -2,6 +2,7 @@ package exec
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -118,4 +119,56 @@ func TestRewriteRangeFuncRefused(t *testing.T) {
 	if r.Err == nil || !strings.Contains(r.Err.Value, "range over a function") || !strings.Contains(r.Err.Value, "seq(func(") {
 		t.Fatalf("got %+v", r.Err)
 	}
+}
+
+// Generic functions declared in cells, with inference, and ~ constraints
+// (the snippets).
+func TestRewriteGenerics(t *testing.T) {
+	e, _, _ := newExec(t)
+	mustOK(t, e, "func Map[T, U any](xs []T, f func(T) U) []U { var out []U; for _, x := range xs { out = append(out, f(x)) }; return out }")
+	if got := value(t, e, "import \"strconv\"\nMap([]int{1, 2}, func(i int) string { return strconv.Itoa(i * 10) })"); got != "[10 20]" {
+		t.Fatalf("Map: %s", got)
+	}
+	mustOK(t, e, "type Number interface { ~int | ~float64 }\nfunc Sum[T Number](xs []T) T { var s T; for _, x := range xs { s += x }; return s }")
+	if got := value(t, e, "type Celsius float64\nSum([]Celsius{1.5, 2})"); got != "3.5" {
+		t.Fatalf("Sum over ~float64: %s", got)
+	}
+	mustOK(t, e, "import \"cmp\"\nfunc Biggest[T cmp.Ordered](xs ...T) T { m := xs[0]; for _, x := range xs { if cmp.Less(m, x) { m = x } }; return m }")
+	if got := value(t, e, "Biggest(\"pear\", \"apple\", \"zoo\")"); got != "zoo" {
+		t.Fatalf("cmp.Ordered: %s", got)
+	}
+}
+
+// slices, maps and cmp from cells, held to the standard library's answers.
+func TestRewriteSlicesMapsCmp(t *testing.T) {
+	e, _, _ := newExec(t)
+	mustOK(t, e, "import (\n\t\"cmp\"\n\t\"maps\"\n\t\"slices\"\n)")
+	for code, want := range map[string]string{
+		"xs := []int{3, 1, 2}\nslices.Sort(xs)\nxs":                                 fmt.Sprint(sortedInts(3, 1, 2)),
+		"slices.Contains([]string{\"a\", \"b\"}, \"b\")":                            "true",
+		"slices.Index([]float64{1, 2.5}, 2.5)":                                      "1",
+		"type IDs []string\nids := IDs{\"b\", \"c\", \"a\"}\nslices.Sort(ids)\nids": "[a b c]",
+		"type P struct{ X int }\nps := []P{{3}, {1}, {2}}\nslices.SortFunc(ps, func(a, b P) int { return cmp.Compare(a.X, b.X) })\nps": "[{1} {2} {3}]",
+		"m := map[string]int{\"b\": 1, \"a\": 2, \"c\": 3}\nslices.Sorted(maps.Keys(m))":                                               "[a b c]",
+		"slices.Max([]int{4, 9, 2}) + slices.Min([]int{4, 9, 2})":                                                                      "11",
+		"ys := []int{1, 1, 2, 2, 3}\nslices.Compact(ys)":                                                                               "[1 2 3]",
+		"slices.Insert([]int{1, 4}, 1, 2, 3)":                                                                                          "[1 2 3 4]",
+		"slices.Equal([]int{1}, []int{1})":                                                                                             "true",
+		"big := make([]int, 20000)\nfor i := range big { big[i] = (i * 7919) % 100003 }\nslices.Sort(big)\nslices.IsSorted(big)":      "true",
+		"cmp.Compare(2.0, 1.0)": "1",
+		"maps.Equal(map[int]bool{1: true}, maps.Clone(map[int]bool{1: true}))": "true",
+	} {
+		if got := value(t, e, code); got != want {
+			t.Errorf("%q = %s, want %s", code, got, want)
+		}
+	}
+	// Stable sort keeps equal elements in order.
+	if got := value(t, e, "type KV struct{ K, V int }\nkv := []KV{{2, 0}, {1, 1}, {2, 2}, {1, 3}}\nslices.SortStableFunc(kv, func(a, b KV) int { return a.K - b.K })\nkv"); got != "[{1 1} {1 3} {2 0} {2 2}]" {
+		t.Errorf("SortStableFunc: %s", got)
+	}
+}
+
+func sortedInts(xs ...int) []int {
+	slices.Sort(xs)
+	return xs
 }
