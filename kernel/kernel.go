@@ -301,8 +301,8 @@ func (k *Kernel) settle() {
 }
 
 const (
-	settleQuiet = 25 * time.Millisecond
-	settleMax   = 250 * time.Millisecond
+	settleQuiet = 50 * time.Millisecond
+	settleMax   = 500 * time.Millisecond
 )
 
 // headerDate parses a message date (ISO 8601) and gives its resolution:

@@ -67,6 +67,7 @@ type Executor struct {
 	decls     []string        // declarations of earlier cells, as run (for check.go)
 	declNames map[string]bool // the names they declare
 	imp       *symImporter
+	last      lastShape // the running cell's last expression (present.go)
 	// genericLoaded are the generic packages evaluated (generic.go).
 	genericLoaded map[string]bool
 
@@ -144,7 +145,7 @@ func New(opts Options) (*Executor, error) {
 			return nil, fmt.Errorf("exec: loading symbols: %w", err)
 		}
 	}
-	if err := e.useRT(stderr); err != nil {
+	if err := e.useRT(stdin, stderr); err != nil {
 		return nil, err
 	}
 	e.rich = true
@@ -266,7 +267,11 @@ func (e *Executor) Execute(ctx context.Context, code string) (res Result) {
 	for i, c := range rest {
 		text := code[c.start:c.end]
 		if i == len(rest)-1 && c.kind == kindStmt && e.rich {
-			if off, call := lastExpr(text); off >= 0 && (call == nil || e.results(call) == 1) {
+			off, call := lastExpr(text)
+			if off == 0 && call != nil && e.last.results > 1 {
+				return e.evalTuple(ctx, c, text, e.last.results)
+			}
+			if off >= 0 && (call == nil || e.results(call) == 1 || e.last.results == 1) {
 				if r, ok := e.evalRich(ctx, c, text, off); ok {
 					return r
 				}
@@ -387,6 +392,11 @@ func (e *Executor) evalRich(ctx context.Context, c chunk, text string, off int) 
 		res.Value = v.Interface()
 	}
 	if !v.IsValid() || !interpretedStruct(v.Type()) {
+		if e.last.method != "" {
+			if s, ok := e.showByMethod(ctx, e.last.method); ok {
+				res.Value = s
+			}
+		}
 		return res, true
 	}
 	// yaegi cannot assert an interpreted value to a compiled interface
@@ -400,6 +410,11 @@ func (e *Executor) evalRich(ctx context.Context, c chunk, text string, off int) 
 		if !isCompileError(err) {
 			// A Render that panics: show the error rather than a half value.
 			return Result{Err: e.toError(ctx, err)}, true
+		}
+		if e.last.method != "" {
+			if s, ok := e.showByMethod(ctx, e.last.method); ok {
+				res.Value = s
+			}
 		}
 		return res, true
 	}

@@ -70,10 +70,12 @@ type rewriter struct {
 // rewrite returns code with the Go 1.22+ rewrites applied, or an error
 // that says what to write instead.
 func (e *Executor) rewrite(code string) (string, []string, *Error) {
+	e.last = lastShape{results: -1}
 	cf := e.checkCell(code)
 	if cf == nil {
 		return code, nil, nil // does not parse: yaegi reports the syntax error
 	}
+	e.last = cf.shapeOfLast()
 	r := &rewriter{cf: cf, generics: map[string]bool{}, explicit: map[*ast.Ident]bool{}}
 	for _, seg := range cf.nodes {
 		r.walk(seg, 0, nil)
@@ -118,6 +120,7 @@ func (r *rewriter) walk(n ast.Node, depth int, label *ast.LabeledStmt) {
 		r.goStmt(n, depth)
 	case *ast.CallExpr:
 		r.builtinCall(n, depth)
+		r.callArgs(n, depth)
 	case *ast.SelectorExpr:
 		if r.genericRef(n, n) {
 			return
@@ -380,6 +383,72 @@ func (r *rewriter) instantiate(id *ast.Ident) {
 		args = append(args, r.cf.typeString(t))
 	}
 	r.insert(id.End(), "["+strings.Join(args, ", ")+"]", replaceOrder)
+}
+
+// callArgs rewrites two kinds of argument that compiled code cannot use
+// as the cell means them:
+//   - os.Stdin passed as an interface (bufio.NewScanner(os.Stdin),
+//     io.ReadAll(os.Stdin)): the interpreter's os.Stdin is the process's
+//     fd 0, which reads EOF; the kernel's reader asks the front end for
+//     each line (input_request), as fmt.Scanln does;
+//   - a value of a cell type with a Render method given to display.Show:
+//     compiled code cannot see its methods, so Render is called here.
+func (r *rewriter) callArgs(n *ast.CallExpr, depth int) {
+	sig, _ := r.cf.info.TypeOf(n.Fun).(*types.Signature)
+	if sig == nil {
+		return
+	}
+	for i, a := range n.Args {
+		var pt types.Type
+		switch {
+		case sig.Variadic() && i >= sig.Params().Len()-1 && !n.Ellipsis.IsValid():
+			pt = sig.Params().At(sig.Params().Len() - 1).Type().(*types.Slice).Elem()
+		case i < sig.Params().Len():
+			pt = sig.Params().At(i).Type()
+		default:
+			continue
+		}
+		if _, isIface := pt.Underlying().(*types.Interface); !isIface {
+			continue
+		}
+		if r.pkgMember(a, "os", "Stdin") {
+			r.replace(a.Pos(), a.End(), rtAlias+".Stdin")
+			continue
+		}
+		if i == 0 && r.pkgMember(n.Fun, "rlvr/display", "Show") {
+			t := r.cf.info.TypeOf(a)
+			if t == nil {
+				continue
+			}
+			named := t
+			if p, ok := t.(*types.Pointer); ok {
+				named = p.Elem()
+			}
+			if nt, ok := named.(*types.Named); !ok || nt.Obj().Pkg() != r.cf.pkg {
+				continue
+			}
+			if obj, _, _ := types.LookupFieldOrMethod(t, false, r.cf.pkg, "Render"); obj != nil {
+				if _, ok := obj.(*types.Func); ok {
+					r.insert(a.End(), ".Render()", closeOrder(depth+1))
+				}
+			}
+		}
+	}
+}
+
+// pkgMember reports whether x is path.name written with the package's
+// local name.
+func (r *rewriter) pkgMember(x ast.Expr, path, name string) bool {
+	sel, ok := ast.Unparen(x).(*ast.SelectorExpr)
+	if !ok || sel.Sel.Name != name {
+		return false
+	}
+	id, ok := sel.X.(*ast.Ident)
+	if !ok {
+		return false
+	}
+	pn, ok := r.cf.info.Uses[id].(*types.PkgName)
+	return ok && pn.Imported().Path() == path
 }
 
 // builtinCall rewrites min, max and clear.

@@ -154,7 +154,7 @@ func TestRewriteSlicesMapsCmp(t *testing.T) {
 		"ys := []int{1, 1, 2, 2, 3}\nslices.Compact(ys)":                                                                               "[1 2 3]",
 		"slices.Insert([]int{1, 4}, 1, 2, 3)":                                                                                          "[1 2 3 4]",
 		"slices.Equal([]int{1}, []int{1})":                                                                                             "true",
-		"big := make([]int, 20000)\nfor i := range big { big[i] = (i * 7919) % 100003 }\nslices.Sort(big)\nslices.IsSorted(big)":      "true",
+		"big := make([]int, 20000)\nfor i := range big { big[i] = (i * 7919) % 100003 }\nslices.Sort(big)\nslices.IsSorted(big)":       "true",
 		"cmp.Compare(2.0, 1.0)": "1",
 		"maps.Equal(map[int]bool{1: true}, maps.Clone(map[int]bool{1: true}))": "true",
 	} {

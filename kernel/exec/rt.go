@@ -23,7 +23,7 @@ const (
 )
 
 // rtExports is the helper package of one executor.
-func rtExports(stderr io.Writer) interp.Exports {
+func rtExports(stdin io.Reader, stderr io.Writer) interp.Exports {
 	var mu sync.Mutex
 	report := func(v any) {
 		if v == nil {
@@ -61,6 +61,9 @@ func rtExports(stderr io.Writer) interp.Exports {
 	syms["SlicesSort"] = reflect.ValueOf(sortOrdered)
 	syms["SlicesSortFunc"] = reflect.ValueOf(func(x, c any) { sortFunc(x, c, false) })
 	syms["SlicesSortStableFunc"] = reflect.ValueOf(func(x, c any) { sortFunc(x, c, true) })
+	// Stdin is the executor's standard input, for cells that hand os.Stdin
+	// to a reader (see callArgs in rewrite.go).
+	syms["Stdin"] = reflect.ValueOf(&stdin).Elem()
 	addMinMax(syms)
 	return interp.Exports{rtPath + "/rt": syms}
 }
@@ -108,8 +111,8 @@ func maxOf[T ordered](x T, ys ...T) T {
 }
 
 // useRT loads the helper package into the interpreter under its alias.
-func (e *Executor) useRT(stderr io.Writer) error {
-	if err := e.in.Use(rtExports(stderr)); err != nil {
+func (e *Executor) useRT(stdin io.Reader, stderr io.Writer) error {
+	if err := e.in.Use(rtExports(stdin, stderr)); err != nil {
 		return err
 	}
 	if _, err := e.in.Eval("import " + rtAlias + " " + strconv.Quote(rtPath)); err != nil {

@@ -54,6 +54,23 @@ try:
     _, outs = run('m := map[string]int{"a": 1}\nclear(m)\nlen(m)')
     check(value(outs) == "0", "clear: %r" % value(outs))
 
+    # Values as Go shows them; Render of a cell type in display.Show;
+    # bufio.Scanner on os.Stdin asks the front end.
+    _, outs = run('func two() (int, error) { return 5, nil }\ntwo()')
+    check(value(outs) == "(5, <nil>)", "two results shown as a tuple: %r" % value(outs))
+    _, outs = run('type Pt struct{ X int }\nfunc (p Pt) String() string { return "Pt!" }\nPt{1}')
+    check(value(outs) == "Pt!", "String() of a cell type: %r" % value(outs))
+    _, outs = run('import "rlvr/display"\ntype Card struct{ T string }\n'
+                  'func (c Card) Render() display.Output { return display.HTMLOutput("<b>" + c.T + "</b>") }\n'
+                  'display.Show(Card{"hi"})')
+    html = [m["content"]["data"].get("text/html") for m in outs if m["msg_type"] == "display_data"]
+    check(html == ["<b>hi</b>"], "display.Show uses a cell type's Render: %r" % html)
+    outs = []
+    kc.execute_interactive('import (\n"bufio"\n"os"\n)\nsc := bufio.NewScanner(os.Stdin)\nsc.Scan()\nsc.Text()',
+                           timeout=30, output_hook=outs.append, allow_stdin=True,
+                           stdin_hook=lambda msg: kc.input("typed"))
+    check(value(outs) == '"typed"' or value(outs) == "typed", "bufio.Scanner(os.Stdin) reads input_reply: %r" % value(outs))
+
     # A goroutine's panic is reported and the kernel lives on.
     _, outs = run('import "time"\ngo func() { panic("boom") }()\ntime.Sleep(300 * time.Millisecond)')
     check("boom" in stream(outs, "stderr"), "goroutine panic reported: %r" % stream(outs, "stderr"))
