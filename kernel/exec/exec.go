@@ -194,6 +194,7 @@ func (e *Executor) Execute(ctx context.Context, code string) (res Result) {
 			e.zombie = e.label
 		}
 		addHint(res.Err, code)
+		e.dropRoots()
 	}()
 	ctx, cancel := context.WithCancel(ctx)
 	cell.SetContext(ctx)
