@@ -301,8 +301,8 @@ func (k *Kernel) settle() {
 }
 
 const (
-	settleQuiet = 50 * time.Millisecond
-	settleMax   = 500 * time.Millisecond
+	settleQuiet = 100 * time.Millisecond
+	settleMax   = time.Second
 )
 
 // headerDate parses a message date (ISO 8601) and gives its resolution:

@@ -87,8 +87,12 @@ func (e *Executor) checkCell(code string) *cellFile {
 	}
 	b.WriteString(e.globalVars())
 	add := func(c chunk) {
-		cf.segs = append(cf.segs, segment{file: b.Len(), cell: c.start, n: c.end - c.start})
-		b.WriteString(code[c.start:c.end])
+		start := c.start
+		if c.kind == kindDecl {
+			start = docStart(code, c.start)
+		}
+		cf.segs = append(cf.segs, segment{file: b.Len(), cell: start, n: c.end - start})
+		b.WriteString(code[start:c.end])
 		b.WriteString("\n")
 	}
 	for _, c := range chunks {
@@ -192,7 +196,9 @@ func (e *Executor) globalVars() string {
 		if !v.IsValid() {
 			continue
 		}
-		if ts := e.goType(v.Type()); ts != "" {
+		if ts, ok := e.globalTypes[name]; ok {
+			b.WriteString("var " + name + " " + ts + "\n")
+		} else if ts := e.goType(v.Type()); ts != "" {
 			b.WriteString("var " + name + " " + ts + "\n")
 		}
 	}
@@ -268,6 +274,48 @@ func (e *Executor) goType(t reflect.Type) string {
 		return r
 	}
 	return ""
+}
+
+// docStart is where the comment lines right above offset start begin
+// (a declaration's doc comment), or start.
+func docStart(code string, start int) int {
+	ls := strings.LastIndexByte(code[:start], '\n') + 1
+	if strings.TrimSpace(code[ls:start]) != "" {
+		return start
+	}
+	from := start
+	for ls > 0 {
+		prev := strings.LastIndexByte(code[:ls-1], '\n') + 1
+		if !strings.HasPrefix(strings.TrimSpace(code[prev:ls-1]), "//") {
+			break
+		}
+		from, ls = prev, prev
+	}
+	if from == start {
+		return start
+	}
+	return from
+}
+
+// noteGlobals records the types of the top-level variables the cell's
+// statements define, as the checker spells them: reflection cannot spell a
+// type declared in a cell, which yaegi reflects as an unnamed struct.
+func (e *Executor) noteGlobals(cf *cellFile) {
+	for _, n := range cf.nodes {
+		as, ok := n.(*ast.AssignStmt)
+		if !ok || as.Tok != token.DEFINE {
+			continue
+		}
+		for _, l := range as.Lhs {
+			id, ok := l.(*ast.Ident)
+			if !ok || id.Name == "_" {
+				continue
+			}
+			if obj := cf.info.Defs[id]; obj != nil && typeKnown(obj.Type()) {
+				e.globalTypes[id.Name] = cf.typeString(obj.Type())
+			}
+		}
+	}
 }
 
 // noteDecl keeps a declaration chunk that ran, for checking later cells.

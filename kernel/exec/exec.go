@@ -26,7 +26,6 @@ import (
 	"reflect"
 	"regexp"
 	"runtime/pprof"
-	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -64,10 +63,11 @@ type Executor struct {
 	bindSeq      int      // its last function
 	typeNames    []string // types declared in cells, oldest first
 
-	decls     []string        // declarations of earlier cells, as run (for check.go)
-	declNames map[string]bool // the names they declare
-	imp       *symImporter
-	last      lastShape // the running cell's last expression (present.go)
+	decls       []string        // declarations of earlier cells, as run (for check.go)
+	declNames   map[string]bool // the names they declare
+	imp         *symImporter
+	last        lastShape         // the running cell's last expression (present.go)
+	globalTypes map[string]string // statement-defined globals' types, as the checker spells them
 	// genericLoaded are the generic packages evaluated (generic.go).
 	genericLoaded map[string]bool
 
@@ -117,7 +117,7 @@ var ExecSymbols = interp.Exports{"os/exec/exec": unrestricted.Symbols["os/exec/e
 // New returns an executor with yaegi's standard library, os/exec, the
 // rlvr/cell package and opts.Symbols loaded.
 func New(opts Options) (*Executor, error) {
-	e := &Executor{imported: map[string]bool{}, pkgs: map[string]string{}, declNames: map[string]bool{}, genericLoaded: map[string]bool{}}
+	e := &Executor{imported: map[string]bool{}, pkgs: map[string]string{}, declNames: map[string]bool{}, globalTypes: map[string]string{}, genericLoaded: map[string]bool{}}
 	stdout, stderr, stdin := opts.Stdout, opts.Stderr, opts.Stdin
 	if stdout == nil {
 		stdout = os.Stdout
@@ -309,7 +309,7 @@ func (e *Executor) Execute(ctx context.Context, code string) (res Result) {
 		}
 		if c.kind == kindDecl {
 			e.noteTypes(text)
-			e.noteDecl(text)
+			e.noteDecl(code[docStart(code, c.start):c.end])
 		}
 		if i == len(rest)-1 && c.kind == kindStmt {
 			var off int
@@ -657,145 +657,6 @@ func compoundPanic(r *Error, c chunk, text string) {
 // fixMsg hides yaegi's wrapper function from syntax messages.
 func fixMsg(m string) string {
 	return strings.ReplaceAll(m, "found '}'", "found end of cell")
-}
-
-// Complete returns the completions for the identifier ending at byte offset
-// pos of code: package members after "pkg.", else globals, imported package
-// names and keywords. start and end delimit the text to replace.
-func (e *Executor) Complete(code string, pos int) (matches []string, start, end int) {
-	if pos < 0 || pos > len(code) {
-		pos = len(code)
-	}
-	start = pos
-	for start > 0 && isIdent(code[start-1]) {
-		start--
-	}
-	prefix := code[start:pos]
-	var cands []string
-	if start > 0 && code[start-1] == '.' {
-		q := start - 1
-		for q > 0 && isIdent(code[q-1]) {
-			q--
-		}
-		pkg := code[q : start-1]
-		if path, ok := e.pkgs[pkg]; ok {
-			for name := range e.in.Symbols(path)[path] {
-				cands = append(cands, name)
-			}
-		} else if v, ok := e.in.Globals()[pkg]; ok && v.IsValid() {
-			cands = append(cands, members(v.Type())...)
-		}
-	} else {
-		for name := range e.in.Globals() {
-			cands = append(cands, name)
-		}
-		for name := range e.pkgs {
-			cands = append(cands, name)
-		}
-		cands = append(cands, keywords...)
-	}
-	seen := map[string]bool{}
-	for _, c := range cands {
-		if strings.HasPrefix(c, prefix) && !seen[c] && c != "" && c[0] != '_' {
-			seen[c] = true
-			matches = append(matches, c)
-		}
-	}
-	sort.Strings(matches)
-	return matches, start, pos
-}
-
-// members lists the methods and fields of values of type t (compiled types
-// have both; yaegi's own types show their fields only).
-func members(t reflect.Type) (names []string) {
-	defer func() { _ = recover() }()
-	for _, tt := range []reflect.Type{t, reflect.PointerTo(t)} {
-		for i := 0; i < tt.NumMethod(); i++ {
-			names = append(names, tt.Method(i).Name)
-		}
-	}
-	st := t
-	if st.Kind() == reflect.Ptr {
-		st = st.Elem()
-	}
-	if st.Kind() == reflect.Struct {
-		for i := 0; i < st.NumField(); i++ {
-			names = append(names, st.Field(i).Name)
-		}
-	}
-	return names
-}
-
-var keywords = []string{"break", "case", "chan", "const", "continue", "default", "defer", "else", "fallthrough",
-	"for", "func", "go", "goto", "if", "import", "interface", "map", "package", "range", "return", "select",
-	"struct", "switch", "type", "var", "append", "cap", "close", "copy", "delete", "len", "make", "new", "panic",
-	"print", "println", "recover", "string", "int", "int64", "float64", "float32", "bool", "byte", "rune", "error"}
-
-func isIdent(b byte) bool {
-	return b == '_' || b >= 'a' && b <= 'z' || b >= 'A' && b <= 'Z' || b >= '0' && b <= '9' || b >= 0x80
-}
-
-// Inspect describes the identifier (or pkg.Name) around byte offset pos:
-// its type, and its value for a variable. found is false when nothing is
-// known about it.
-func (e *Executor) Inspect(code string, pos int) (text string, found bool) {
-	if pos < 0 || pos > len(code) {
-		pos = len(code)
-	}
-	s, t := pos, pos
-	for s > 0 && isIdent(code[s-1]) {
-		s--
-	}
-	for t < len(code) && isIdent(code[t]) {
-		t++
-	}
-	name := code[s:t]
-	if name == "" {
-		return "", false
-	}
-	if s > 0 && code[s-1] == '.' {
-		q := s - 1
-		for q > 0 && isIdent(code[q-1]) {
-			q--
-		}
-		if path, ok := e.pkgs[code[q:s-1]]; ok {
-			if v, ok := e.in.Symbols(path)[path][name]; ok {
-				return fmt.Sprintf("%s.%s: %s", code[q:s-1], name, describe(v)), true
-			}
-		}
-		return "", false
-	}
-	if path, ok := e.pkgs[name]; ok {
-		return fmt.Sprintf("package %s (%q)", name, path), true
-	}
-	if v, ok := e.in.Globals()[name]; ok {
-		return fmt.Sprintf("%s: %s", name, describe(v)), true
-	}
-	return "", false
-}
-
-func describe(v reflect.Value) (s string) {
-	defer func() {
-		if recover() != nil {
-			s = "(unprintable)"
-		}
-	}()
-	if !v.IsValid() {
-		return "(invalid)"
-	}
-	t := v.Type()
-	switch {
-	case t.Kind() == reflect.Func:
-		return t.String()
-	case t.Kind() == reflect.Ptr && v.IsNil():
-		// Types are exported as nil pointers to them.
-		return "type " + t.Elem().String()
-	}
-	val := fmt.Sprintf("%v", v.Interface())
-	if len(val) > 500 {
-		val = val[:500] + "..."
-	}
-	return t.String() + " = " + val
 }
 
 // IsComplete says whether code is ready to run: "complete", "incomplete"

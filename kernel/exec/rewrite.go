@@ -76,6 +76,7 @@ func (e *Executor) rewrite(code string) (string, []string, *Error) {
 		return code, nil, nil // does not parse: yaegi reports the syntax error
 	}
 	e.last = cf.shapeOfLast()
+	e.noteGlobals(cf)
 	r := &rewriter{cf: cf, generics: map[string]bool{}, explicit: map[*ast.Ident]bool{}}
 	for _, seg := range cf.nodes {
 		r.walk(seg, 0, nil)

@@ -71,6 +71,17 @@ try:
                            stdin_hook=lambda msg: kc.input("typed"))
     check(value(outs) == '"typed"' or value(outs) == "typed", "bufio.Scanner(os.Stdin) reads input_reply: %r" % value(outs))
 
+    # Introspection from the source: an import in the cell being edited, a
+    # cell type's members, the doc comment of a cell declaration.
+    code = 'import "strings"\nstrings.ToU'
+    r = kc.complete(code, len(code), reply=True, timeout=10)["content"]
+    check("ToUpper" in r["matches"], "complete strings.ToU with the import in the cell: %r" % r["matches"])
+    run('// Pos is a place.\ntype Pos struct{ X, Y int }\nfunc (p Pos) Sum() int { return p.X + p.Y }\nhere := Pos{1, 2}')
+    r = kc.complete("here.", 5, reply=True, timeout=10)["content"]
+    check({"X", "Y", "Sum"} <= set(r["matches"]), "complete a cell type's members: %r" % r["matches"])
+    r = kc.inspect("Pos", 3, reply=True, timeout=10)["content"]
+    check(r["found"] and "Pos is a place." in r["data"].get("text/plain", ""), "inspect shows a cell type's doc: %r" % r)
+
     # A goroutine's panic is reported and the kernel lives on.
     _, outs = run('import "time"\ngo func() { panic("boom") }()\ntime.Sleep(300 * time.Millisecond)')
     check("boom" in stream(outs, "stderr"), "goroutine panic reported: %r" % stream(outs, "stderr"))
@@ -88,7 +99,7 @@ try:
     check(late == 0, "output complete before idle: %d of 50 runs short" % late)
 
     # Run all: cells queued behind panic("first") are aborted, every trial.
-    ran = 0
+    ran, first_bad = 0, None
     for trial in range(100):
         ids = [kc.execute('panic("first")')] + [kc.execute(c) for c in ("1", "2")]
         statuses = {}
@@ -101,7 +112,8 @@ try:
         got = [statuses.get(i) for i in ids]
         if got != ["error", "aborted", "aborted"]:
             ran += 1
-    check(ran == 0, "run all stops at the first error: %d of 100 trials ran queued cells" % ran)
+            first_bad = first_bad or (trial, got)
+    check(ran == 0, "run all stops at the first error: %d of 100 trials ran queued cells (first: %r)" % (ran, first_bad))
 
     # A stack overflow ends the process within seconds (it used to hang at
     # 1 GB with no reply); a restart brings the kernel back.
