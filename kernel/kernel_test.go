@@ -350,12 +350,14 @@ func TestKernelRunsRequestSentAfterErrorReply(t *testing.T) {
 			t.Fatalf("%q: status %q", code, s)
 		}
 	}
-	for i := 0; i < 300; i++ {
+	// Each error reply waits for the queue to settle (100 ms), so fewer
+	// rounds than before cover the same race.
+	for i := 0; i < 60; i++ {
 		send(`panic("x")`, "error")
 		send("1", "ok") // at once, without waiting for the idle status
 	}
 	if aborted > 0 {
-		t.Fatalf("%d of 600 cells sent after an error reply were aborted", aborted)
+		t.Fatalf("%d of 120 cells sent after an error reply were aborted", aborted)
 	}
 }
 

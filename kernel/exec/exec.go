@@ -1,17 +1,25 @@
 // Package exec runs notebook cells with the yaegi Go interpreter.
 //
-// A cell may mix imports, declarations and statements in any order. yaegi
-// evaluates a source whose first token is import/func/type/var/const as
-// declarations only, so the executor splits each cell into runs of one kind
-// and evaluates them in cell order, with imports first. Imports that an
-// earlier cell made are dropped (yaegi fails on a second import of a
-// package). State lives in the one interpreter and persists across cells.
+// A cell goes through stages, each in its own file:
+//
+//   - check (check.go, importer.go): the cell is type-checked with go/types
+//     together with the declarations of earlier cells; packages come from
+//     the interpreter's symbol tables;
+//   - rewrite (rewrite.go, generic.go, rt.go): Go 1.22+ semantics that yaegi
+//     (about Go 1.21) lacks are made by editing the cell's text, or the cell
+//     is refused with a message that says what to write instead;
+//   - evaluate (this file, split.go, define.go, zombie.go): the cell is split
+//     into runs of imports, declarations and statements, evaluated in cell
+//     order with imports first, through EvalWithContext (plain Eval of some
+//     inputs can kill the process, and only the context version can be
+//     interrupted). Imports an earlier cell made are dropped (yaegi fails on
+//     a second import). State lives in the one interpreter;
+//   - present (present.go): the last value as Go shows it;
+//   - complete and inspect (complete.go), from the checked source.
 //
 // Positions in errors are lines and columns in the cell: each run is padded
-// with newlines and spaces so that yaegi's positions are the cell's.
-//
-// Every evaluation goes through EvalWithContext (plain Eval of some inputs
-// can kill the process, and only the context version can be interrupted).
+// with newlines and spaces so that yaegi's positions are the cell's, and the
+// rewrite never adds or removes a line.
 package exec
 
 import (
