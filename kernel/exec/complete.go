@@ -9,6 +9,8 @@ import (
 	"reflect"
 	"sort"
 	"strings"
+
+	"github.com/rlvrworld/rlvrworld/stdlib/symbols"
 )
 
 // Completion and inspection, from the source.
@@ -237,6 +239,9 @@ func (e *Executor) describeObject(cf *cellFile, id *ast.Ident) (string, bool) {
 		s := types.ObjectString(obj, qual)
 		if obj.Pkg() != nil {
 			s = strings.Replace(s, " "+obj.Name(), " "+qual(obj.Pkg())+"."+obj.Name(), 1)
+			if d := symbols.Docs[docKey(obj)]; d != "" {
+				s += "\n\n" + d
+			}
 		}
 		return s, true
 	}
@@ -247,6 +252,23 @@ func (e *Executor) describeObject(cf *cellFile, id *ast.Ident) (string, bool) {
 		}
 	}
 	return decl, true
+}
+
+// docKey is how symbols.Docs keys a package member: "rlvr/plot.NewLive",
+// or for a method "rlvr/plot.Live.Add".
+func docKey(obj types.Object) string {
+	if fn, ok := obj.(*types.Func); ok {
+		if recv := fn.Type().(*types.Signature).Recv(); recv != nil {
+			t := recv.Type()
+			if p, ok := t.(*types.Pointer); ok {
+				t = p.Elem()
+			}
+			if n, ok := t.(*types.Named); ok {
+				return obj.Pkg().Path() + "." + n.Obj().Name() + "." + obj.Name()
+			}
+		}
+	}
+	return obj.Pkg().Path() + "." + obj.Name()
 }
 
 // declText is the source of the declaration at p, with its doc comment:

@@ -16,7 +16,7 @@ func TestPresentValues(t *testing.T) {
 		"type P struct{ X int }\nfunc (p P) String() string { return \"P!\" }\nP{1}":                           "P!",
 		"type MyErr struct{ s string }\nfunc (e *MyErr) Error() string { return \"E:\" + e.s }\n&MyErr{\"y\"}": "E:y",
 		"type C float64\nfunc (c C) String() string { return \"C!\" }\nC(2)":                                   "C!",
-		"q := P{2}\nq": "P!",
+		"type Q struct{ X int }\nfunc (q Q) String() string { return \"Q!\" }\nq := Q{2}\nq": "Q!",
 	} {
 		if got := value(t, e, code); got != want {
 			t.Errorf("%q shows %q, want %q", code, got, want)
