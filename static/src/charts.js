@@ -28,21 +28,70 @@ export function prepareOption(option) {
 
 const charts = new WeakMap();
 
+// darkMode says whether the page follows a dark system setting; charts
+// then use ECharts' dark theme.
+export function darkMode() {
+  return typeof matchMedia === 'function' && matchMedia('(prefers-color-scheme: dark)').matches;
+}
+
 // chartWidget renders a chart container; the chart is drawn on mount, and
 // updateChart redraws it in place (update_display_data of live charts).
-export function chartWidget(option) {
+// svg is the bundle's static SVG, offered for download next to a PNG of
+// the drawn chart.
+export function chartWidget(option, svg) {
   if (!option || typeof option !== 'object' || option.__invalid) {
     return h('div', { class: 'chart out-error' }, `chart: invalid option${option && option.__invalid ? ': ' + option.__invalid : ''}`);
   }
   const title = option.title && (Array.isArray(option.title) ? option.title[0] : option.title);
   const label = title && title.text ? `Chart: ${title.text}` : 'Chart';
-  return h('div', {
-    class: 'chart', role: 'img', 'aria-label': label, style: `height:${chartHeight(option)}px`,
-    mount: (el) => {
-      el.__option = option;
-      drawChart(el);
-    },
-  });
+  const file = fileName(title && title.text);
+  return h('div', { class: 'chart-wrap' },
+    h('div', { class: 'chart-save' },
+      h('button', {
+        type: 'button', class: 'chart-save-png', 'aria-label': `Save ${label} as PNG`, title: 'Save as PNG',
+        onclick: (ev) => savePNG(ev.currentTarget.closest('.chart-wrap').querySelector('.chart'), file),
+      }, 'PNG'),
+      typeof svg === 'string' && svg ? h('button', {
+        type: 'button', class: 'chart-save-svg', 'aria-label': `Save ${label} as SVG`, title: 'Save as SVG',
+        onclick: (ev) => download(`${file}.svg`, new Blob([ev.currentTarget.closest('.chart-wrap').__svg || svg], { type: 'image/svg+xml' })),
+      }, 'SVG') : null),
+    h('div', {
+      class: 'chart', role: 'img', 'aria-label': label, style: `height:${chartHeight(option)}px`,
+      mount: (el) => {
+        el.__option = option;
+        drawChart(el);
+      },
+    }));
+}
+
+// fileName turns a chart title into a download name.
+export function fileName(title) {
+  const s = String(title || 'chart').toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '');
+  return s.slice(0, 60) || 'chart';
+}
+
+// download saves a blob under name through a temporary link.
+export function download(name, blob) {
+  const url = URL.createObjectURL(blob);
+  const a = document.createElement('a');
+  a.href = url;
+  a.download = name;
+  document.body.appendChild(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10000);
+}
+
+function savePNG(el, file) {
+  const chart = el && charts.get(el);
+  if (!chart) return;
+  const bg = getComputedStyle(el).backgroundColor || '#fff';
+  const url = chart.getDataURL({ type: 'png', pixelRatio: 2, backgroundColor: bg });
+  // Decoded here: the page's CSP lets fetch reach only the server.
+  const bin = atob(url.slice(url.indexOf(',') + 1));
+  const bytes = new Uint8Array(bin.length);
+  for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
+  download(`${file}.png`, new Blob([bytes], { type: 'image/png' }));
 }
 
 async function drawChart(el) {
@@ -55,8 +104,9 @@ async function drawChart(el) {
   }
   let chart = charts.get(el);
   if (!chart) {
-    chart = echarts.init(el, null, { renderer: 'canvas' });
+    chart = echarts.init(el, darkMode() ? 'dark' : null, { renderer: 'canvas' });
     charts.set(el, chart);
+    el.__chart = chart; // for the end-to-end tests and the console
     const ro = new ResizeObserver(() => chart.resize());
     ro.observe(el);
   }
@@ -73,9 +123,11 @@ export function updateChart(el, option) {
   const chart = charts.get(el);
   if (!chart) return drawChart(el);
   try {
-    // Merge, replacing the series: the chart moves to the new data
-    // smoothly instead of being redrawn from scratch at every update.
-    chart.setOption(prepareOption(option), { replaceMerge: ['series'], lazyUpdate: true });
+    // Merge, replacing the series, without animation: a live chart gets an
+    // update every 250 ms, and each animated update restarted ECharts'
+    // entry animation (about a second), so the drawn line trailed the run
+    // and caught up only when the loop ended.
+    chart.setOption({ ...prepareOption(option), animation: false }, { replaceMerge: ['series'], lazyUpdate: true });
   } catch (e) {
     el.textContent = `chart: ${e.message}`;
   }

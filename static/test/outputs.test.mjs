@@ -116,11 +116,16 @@ test('an unknown bundle and a bad viewer payload say so instead of failing', () 
   assert.match(textContent(renderOutput({ output_type: 'display_data', data: { [MIME.echarts]: '{bad' }, metadata: {} })), /invalid option/);
 });
 
-test('an echarts option renders a labelled chart container that mounts ECharts', () => {
-  const n = renderOutput({ output_type: 'display_data', data: { [MIME.echarts]: { title: [{ text: 'reward' }], series: [] } }, metadata: {} });
-  assert.equal(n.attrs.class, 'chart');
+test('an echarts option renders a labelled chart container that mounts ECharts, with PNG and SVG saving', () => {
+  const w = renderOutput({ output_type: 'display_data', data: { [MIME.echarts]: { title: [{ text: 'reward' }], series: [] }, [MIME.svg]: '<svg/>' }, metadata: {} });
+  assert.equal(w.attrs.class, 'chart-wrap');
+  const n = find(w, 'chart');
   assert.equal(n.attrs['aria-label'], 'Chart: reward');
   assert.equal(typeof n.attrs.mount, 'function');
+  assert.equal(find(w, 'chart-save-png').attrs['aria-label'], 'Save Chart: reward as PNG');
+  assert.equal(find(w, 'chart-save-svg').attrs['aria-label'], 'Save Chart: reward as SVG');
+  const bare = renderOutput({ output_type: 'display_data', data: { [MIME.echarts]: { series: [] } }, metadata: {} });
+  assert.equal(find(bare, 'chart-save-svg'), null, 'no SVG button without an SVG');
 });
 
 test('findAll helper works on nested trees', () => {
