@@ -1,7 +1,7 @@
 // list.js: the notebook list (/ and /tree/<dir>): open, create, rename and
 // delete notebooks through the contents API, and see which have a kernel.
 import { h, mount } from './vdom.js';
-import { contents, sessions, kernels, encodePath } from './api.js';
+import { contents, sessions, encodePath } from './api.js';
 import { cellsFromNotebook } from './nbformat.js';
 
 function fmtTime(s) {
@@ -142,11 +142,11 @@ export class NotebookList {
     }));
   }
 
-  // shutdown stops a notebook's kernel: its session and the kernel process.
+  // shutdown stops a notebook's kernel: deleting its session stops the
+  // kernel process too, as in Jupyter Server.
   async shutdown(it, session) {
     try {
       await sessions.remove(session.id);
-      if (session.kernel && session.kernel.id) await kernels.remove(session.kernel.id).catch(() => {});
       this.say(`Shut down the kernel of ${it.name}.`);
     } catch (e) {
       this.say(`Could not shut down ${it.name}: ${e.message}`, true);

@@ -62,14 +62,14 @@ export function splitLines(s) {
 
 function outputToFile(o) {
   switch (o.output_type) {
-    // Output text is written as one string, as `rlvrworld run` writes it,
-    // so saving a notebook from the page does not rewrite every output of
-    // a shipped notebook as lists of lines (both forms are nbformat).
     case 'stream':
-      return { output_type: 'stream', name: o.name, text: o.text };
+      return { output_type: 'stream', name: o.name, text: splitLines(o.text) };
     case 'display_data':
     case 'execute_result': {
-      const data = { ...(o.data || {}) };
+      const data = {};
+      for (const [k, v] of Object.entries(o.data || {})) {
+        data[k] = typeof v === 'string' && k.startsWith('text/') ? splitLines(v) : v;
+      }
       const out = { output_type: o.output_type, data, metadata: o.metadata || {} };
       if (o.output_type === 'execute_result') out.execution_count = o.execution_count ?? null;
       return out;

