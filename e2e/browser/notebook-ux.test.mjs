@@ -54,7 +54,7 @@ live.Flush()`]]),
     ['code', 'fmt.Println("never")', OLD(12, 'old output of the last cell\n')],
   ]),
   'math.ipynb': notebook([['markdown', '# Math\n\nThe mean reward\n\n$$\\bar R = \\frac{1}{G}\\sum_i R_i, \\quad \\hat A_i = R_i - \\bar R$$']]),
-  'input.ipynb': notebook([['code', 'import (\n\t"fmt"\n\t"rlvr/display"\n)\nfmt.Println("text printed before asking")\nname, _ := display.Input("Your name: ")\n"hi " + name']]),
+  'input.ipynb': notebook([['code', 'import (\n\t"fmt"\n\t"rlvr/display"\n)\nfmt.Println("text printed before asking")\nname, _ := display.Input("Your name: ")\nfmt.Println("printed between the questions")\ncity, _ := display.Input("Your city: ")\n"hi " + name + " from " + city']]),
   'autosave.ipynb': notebook([['markdown', '# Teaching copy'], ['code', '6 * 7', OLD(3, 'saved\n')], ['code', '1 + 1']]),
   'stale.ipynb': notebook([['code', 'x := 1\nx', OLD(1, '1\n')], ['code', 'x + 1', OLD(2, '2\n')], ['code', 'x + 2', OLD(3, '3\n')]]),
   'frames.ipynb': notebook([['code', FRAMES]]),
@@ -179,22 +179,33 @@ test('display math keeps its accents (no clipping)', run('math', async (page) =>
   assert.equal(clipped, '');
 }));
 
-test('an input field comes after the text the cell printed before asking', run('input-order', async (page) => {
+test('input fields and answers stay in order with the text printed around them', run('input-order', async (page) => {
   await openNotebook(page, 'input.ipynb');
   await runCell(page, 0);
-  const field = page.getByRole('textbox', { name: 'Your name:' });
-  await field.waitFor({ timeout: 30000 });
-  const printed = page.locator('.out-stream', { hasText: 'text printed before asking' });
-  await printed.waitFor();
-  const after = await page.evaluate(() => {
-    const p = [...document.querySelectorAll('.out-stream')].find((e) => e.textContent.includes('printed before asking'));
-    const f = document.querySelector('form.stdin');
-    return Boolean(p.compareDocumentPosition(f) & Node.DOCUMENT_POSITION_FOLLOWING);
+  const cell = page.locator('.cell').first();
+  // The cell's text in page order, with the field shown as [field].
+  const order = () => cell.evaluate((el) => {
+    const parts = [];
+    const walk = (n) => {
+      if (n.nodeType === Node.TEXT_NODE) parts.push(n.textContent);
+      else if (n.matches && n.matches('form.stdin')) parts.push('[field]');
+      else n.childNodes.forEach(walk);
+    };
+    walk(el.querySelector('.outputs').parentElement);
+    return parts.join('').replace(/\s+/g, ' ');
   });
-  assert.ok(after, 'the field is below the printed text');
+  await page.getByRole('textbox', { name: 'Your name:' }).waitFor({ timeout: 30000 });
+  await cell.locator('.out-stream', { hasText: 'text printed before asking' }).waitFor();
+  assert.match(await order(), /text printed before asking.*\[field\]/);
   await page.keyboard.type('Ada');
   await page.keyboard.press('Enter');
-  await page.locator('.cell .output', { hasText: 'hi Ada' }).waitFor({ timeout: 30000 });
+  await page.getByRole('textbox', { name: 'Your city:' }).waitFor({ timeout: 30000 });
+  await cell.locator('.out-stream', { hasText: 'printed between the questions' }).waitFor();
+  assert.match(await order(), /text printed before asking Your name: Ada printed between the questions \[field\]/);
+  await page.keyboard.type('Oslo');
+  await page.keyboard.press('Enter');
+  await cell.locator('.output', { hasText: 'hi Ada from Oslo' }).waitFor({ timeout: 30000 });
+  assert.match(await order(), /before asking Your name: Ada printed between the questions Your city: Oslo .*hi Ada from Oslo/);
 }));
 
 test('running a notebook does not autosave it; an edit does; Revert goes back to the checkpoint', run('autosave', async (page) => {

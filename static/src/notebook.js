@@ -1000,7 +1000,11 @@ export class Notebook {
     form.addEventListener('submit', (ev) => {
       ev.preventDefault();
       const v = input.value;
-      form.replaceWith(mount(h('pre', { class: 'out-stream stdout' }, `${msg.content.prompt || ''}${msg.content.password ? '••••' : v}`)));
+      form.remove();
+      // The question and its answer join the cell's stdout, so text printed
+      // after the answer comes after it (as in a terminal).
+      cell.model.add({ output_type: 'stream', name: 'stdout', text: `${msg.content.prompt || ''}${msg.content.password ? '••••' : v}\n` });
+      this.renderOutputs(cell);
       this.kernel.inputReply(v, msg);
     });
     // The text printed before the question is drawn first (outputs render
