@@ -43,7 +43,7 @@ bar := display.NewProgress("steps", 80)
 for i := 0; i < 80; i++ {
 	live.Add(float64(i), 1/float64(i+1))
 	bar.Set(i + 1)
-	time.Sleep(60 * time.Millisecond)
+	time.Sleep(100 * time.Millisecond)
 }
 live.Flush()`]]),
   'runon.ipynb': notebook([
@@ -191,7 +191,8 @@ test('input fields and answers stay in order with the text printed around them',
       else if (n.matches && n.matches('form.stdin')) parts.push('[field]');
       else n.childNodes.forEach(walk);
     };
-    walk(el.querySelector('.outputs').parentElement);
+    walk(el.querySelector('.outputs'));
+    walk(el.querySelector('.stdin-area'));
     return parts.join('').replace(/\s+/g, ' ');
   });
   await page.getByRole('textbox', { name: 'Your name:' }).waitFor({ timeout: 30000 });
@@ -226,7 +227,7 @@ test('running a notebook does not autosave it; an edit does; Revert goes back to
   await page.keyboard.press('End');
   await page.keyboard.type(' + 40');
   // Autosave may catch the typing half way; wait for the whole edit.
-  await until(() => JSON.parse(readFileSync(file, 'utf8')).cells[2].source.join('') === '1 + 1 + 40', 'the edit was autosaved');
+  await until(() => [].concat(JSON.parse(readFileSync(file, 'utf8')).cells[2].source).join('') === '1 + 1 + 40', 'the edit was autosaved');
 
   // Revert to the checkpoint taken when the notebook was first opened.
   await page.keyboard.press('Escape');
