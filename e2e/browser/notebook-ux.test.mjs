@@ -85,10 +85,12 @@ after(async () => {
 });
 const run = runner(() => ({ browser, server }));
 
-async function openNotebook(page, path) {
+// openNotebook opens a notebook page; unless kernel is false it waits until
+// the notebook's kernel is idle.
+async function openNotebook(page, path, kernel = true) {
   await page.goto(`${server.url}/notebooks/${path}?token=${server.token}`);
   await page.waitForSelector('.cell');
-  await page.waitForSelector('.kstatus[data-state="idle"]', { timeout: 30000 });
+  if (kernel) await page.waitForSelector('.kstatus[data-state="idle"]', { timeout: 30000 });
 }
 
 async function runCell(page, i) {
@@ -160,7 +162,7 @@ test('Run all runs on past a raises-exception cell, and says why a run stopped',
 }));
 
 test('display math keeps its accents (no clipping)', run('math', async (page) => {
-  await openNotebook(page, 'math.ipynb');
+  await openNotebook(page, 'math.ipynb', false);
   const accent = page.locator('.katex-display .accent-body').first();
   await accent.waitFor({ state: 'attached' });
   await page.evaluate(() => document.fonts.ready);
@@ -295,7 +297,7 @@ test('charts: whole-number step ticks, every bar label, saved as PNG and SVG', r
 
 test('dark mode follows the system setting', run('dark', async (page) => {
   await page.emulateMedia({ colorScheme: 'dark' });
-  await openNotebook(page, 'charts.ipynb');
+  await openNotebook(page, 'charts.ipynb', false);
   const bg = await page.evaluate(() => getComputedStyle(document.body).backgroundColor);
   const [r, g, b] = bg.match(/\d+/g).map(Number);
   assert.ok(r + g + b < 120, `dark background, got ${bg}`);

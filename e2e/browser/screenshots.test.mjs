@@ -31,14 +31,17 @@ test('every shipped notebook, light and dark: screenshots, no pseudo metrics, ev
   await page.screenshot({ path: join(SHOTS, 'list-light.png'), fullPage: true });
   for (const name of NAMES) {
     const base = name.replace(/\.ipynb$/, '');
+    await page.emulateMedia({ colorScheme: 'light' });
+    await page.goto(`${server.url}/notebooks/${name}`);
+    await page.waitForSelector('.cell');
+    await page.waitForSelector('.kstatus[data-state="idle"]', { timeout: 30000 });
     for (const scheme of ['light', 'dark']) {
+      // Switching the system's scheme restyles the page and redraws the
+      // charts in the matching theme, without a reload.
       await page.emulateMedia({ colorScheme: scheme });
-      // Charts pick their theme when drawn: each scheme loads the page.
-      await page.goto(`${server.url}/notebooks/${name}`);
-      await page.waitForSelector('.cell');
-      // Every chart drawn, every frames viewer decoded, math typeset.
-      await page.waitForFunction(() => [...document.querySelectorAll('.chart')].every((c) => c.__chart && c.querySelector('canvas'))
-        && [...document.querySelectorAll('.math')].every((m) => m.classList.contains('math-done')));
+      // Every chart drawn in this scheme, math typeset.
+      await page.waitForFunction((sc) => [...document.querySelectorAll('.chart')].every((c) => c.__chart && c.dataset.scheme === sc && c.querySelector('canvas'))
+        && [...document.querySelectorAll('.math')].every((m) => m.classList.contains('math-done')), scheme);
       await page.evaluate(() => document.fonts.ready);
       const text = await page.evaluate(() => document.querySelector('.cells').innerText);
       assert.doesNotMatch(text, /\bSTEP\b/, `${name}: a "STEP" pseudo metric`);
@@ -54,7 +57,9 @@ test('every shipped notebook, light and dark: screenshots, no pseudo metrics, ev
       assert.deepEqual(hidden, [], `${name}: bar charts hide labels`);
       await page.screenshot({ path: join(SHOTS, `${base}-${scheme}.png`), fullPage: true });
     }
-    // Stop the notebook's kernel before the next one (each is a process).
+    // Stop the notebook's kernel before the next one (each is a process),
+    // from the list page: the notebook page would try to reconnect.
+    await page.goto(`${server.url}/`);
     await page.evaluate(async (p) => {
       const list = await (await fetch('/api/sessions')).json();
       const xsrf = decodeURIComponent((document.cookie.match(/_xsrf=([^;]*)/) || [])[1] || '');

@@ -34,6 +34,26 @@ export function darkMode() {
   return typeof matchMedia === 'function' && matchMedia('(prefers-color-scheme: dark)').matches;
 }
 
+// drawn holds the chart elements on the page, so that a change of the
+// system's colour scheme redraws them in the matching theme (ECharts sets
+// its theme when a chart is created).
+const drawn = new Set();
+if (typeof matchMedia === 'function') {
+  matchMedia('(prefers-color-scheme: dark)').addEventListener('change', () => {
+    for (const el of [...drawn]) {
+      const chart = charts.get(el);
+      if (!el.isConnected) {
+        drawn.delete(el);
+        if (chart) chart.dispose();
+        continue;
+      }
+      if (chart) chart.dispose();
+      charts.delete(el);
+      drawChart(el);
+    }
+  });
+}
+
 // chartWidget renders a chart container; the chart is drawn on mount, and
 // updateChart redraws it in place (update_display_data of live charts).
 // svg is the bundle's static SVG, offered for download next to a PNG of
@@ -104,11 +124,16 @@ async function drawChart(el) {
   }
   let chart = charts.get(el);
   if (!chart) {
-    chart = echarts.init(el, darkMode() ? 'dark' : null, { renderer: 'canvas' });
+    const scheme = darkMode() ? 'dark' : 'light';
+    chart = echarts.init(el, scheme === 'dark' ? 'dark' : null, { renderer: 'canvas' });
     charts.set(el, chart);
+    drawn.add(el);
     el.__chart = chart; // for the end-to-end tests and the console
-    const ro = new ResizeObserver(() => chart.resize());
-    ro.observe(el);
+    el.dataset.scheme = scheme;
+    if (!el.__resize) {
+      el.__resize = new ResizeObserver(() => charts.get(el)?.resize());
+      el.__resize.observe(el);
+    }
   }
   try {
     chart.setOption(prepareOption(el.__option), { notMerge: true, lazyUpdate: true });
