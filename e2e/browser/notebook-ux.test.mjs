@@ -235,7 +235,7 @@ test('running a notebook does not autosave it; an edit does; Revert goes back to
   await page.keyboard.press('Escape');
   page.once('dialog', (d) => d.accept());
   await menu(page, 'File', 'Revert to checkpoint');
-  await page.waitForFunction(() => window.rlvrNotebook && window.rlvrNotebook.cells.length && window.rlvrNotebook.cells[2].source === '1 + 1');
+  await page.waitForFunction(() => window.rlvrNotebook && window.rlvrNotebook.cells.length && window.rlvrNotebook.cells[2].source === '1 + 1', null, { timeout: 60000 });
   assert.deepEqual(JSON.parse(readFileSync(file, 'utf8')).cells.map((c) => c.source), JSON.parse(original).cells.map((c) => c.source));
 }));
 

@@ -20,9 +20,23 @@ export function chartHeight(option) {
 
 // prepareOption copies the option without __height, a key of ours that
 // ECharts does not know.
+// A category axis shows every label (ECharts drops those that would
+// overlap, so a bar chart named 3 of its 6 bars), turned when they are many
+// or long; charts saved before rlvr/plot set this get it here too.
 export function prepareOption(option) {
   const o = { ...option };
   delete o.__height;
+  if (Array.isArray(o.xAxis)) {
+    o.xAxis = o.xAxis.map((x) => {
+      if (!x || x.type !== 'category' || !Array.isArray(x.data)) return x;
+      const label = { ...(x.axisLabel || {}) };
+      if (label.interval === undefined) label.interval = 0;
+      if (label.hideOverlap === undefined) label.hideOverlap = false;
+      const chars = x.data.reduce((n, d) => n + String(d && typeof d === 'object' ? d.value : d).length + 2, 0);
+      if (label.rotate === undefined && chars > 60) label.rotate = x.data.length > 10 ? 45 : 20;
+      return { ...x, axisLabel: label };
+    });
+  }
   return o;
 }
 

@@ -145,3 +145,16 @@ test('a very long stream shows its tail from a line start, and says what is hidd
   assert.match(textContent(n), new RegExp(`… ${hidden} earlier characters not shown`));
   assert.deepEqual(streamTail('short'), { text: 'short', hidden: 0 });
 });
+
+test('a category axis shows every label, turned when they are many or long', async () => {
+  const { prepareOption } = await import('../src/charts.js');
+  const few = prepareOption({ xAxis: [{ type: 'category', data: ['a', 'b'] }] });
+  assert.deepEqual(few.xAxis[0].axisLabel, { interval: 0, hideOverlap: false });
+  const many = prepareOption({ __height: 300, xAxis: [{ type: 'category', data: Array.from({ length: 18 }, (_, i) => `token ${i}`) }] });
+  assert.equal(many.xAxis[0].axisLabel.rotate, 45);
+  assert.equal(many.__height, undefined);
+  const set = prepareOption({ xAxis: [{ type: 'category', data: ['a'], axisLabel: { interval: 2 } }] });
+  assert.equal(set.xAxis[0].axisLabel.interval, 2, 'an explicit interval is kept');
+  const value = prepareOption({ xAxis: [{ type: 'value' }] });
+  assert.equal(value.xAxis[0].axisLabel, undefined);
+});
