@@ -47,6 +47,10 @@ type Options struct {
 	// client under a cell that displays megabytes per message would
 	// otherwise hold gigabytes.
 	ClientBytes int64
+	// MemoryLimit, when positive, is the most resident memory one kernel
+	// process may use: past it the kernel is killed and restarted, and its
+	// clients are told why. Zero is no limit.
+	MemoryLimit int64
 }
 
 // Manager owns the running kernels.
