@@ -443,9 +443,14 @@ func (k *Kernel) setState(s string) {
 // broadcastStatus sends a server-made iopub status message to every client,
 // as Jupyter Server does when it restarts a kernel or gives up on it.
 func (k *Kernel) broadcastStatus(state string) {
-	content, _ := json.Marshal(map[string]string{"execution_state": state})
-	m := &wire.Message{Channel: "iopub", Header: wire.NewHeader("status", k.ID), ParentHeader: []byte("{}"),
-		Metadata: []byte("{}"), Content: content}
+	k.broadcast("status", map[string]string{"execution_state": state})
+}
+
+// broadcast sends a server-made iopub message to every client.
+func (k *Kernel) broadcast(msgType string, content map[string]string) {
+	cb, _ := json.Marshal(content) // a string map always encodes
+	m := &wire.Message{Channel: "iopub", Header: wire.NewHeader(msgType, k.ID), ParentHeader: []byte("{}"),
+		Metadata: []byte("{}"), Content: cb}
 	h, _ := wire.ParseHeader(m.Header)
 	d := &Delivery{Msg: m, Header: h}
 	k.mu.Lock()

@@ -1,15 +1,12 @@
 package kernels
 
 import (
-	"encoding/json"
 	"fmt"
 	"os"
 	"strconv"
 	"strings"
 	"syscall"
 	"time"
-
-	"github.com/rlvrworld/rlvrworld/playground/wire"
 )
 
 // memoryPoll is how often a kernel's resident memory is checked against
@@ -54,23 +51,8 @@ func (inst *instance) watchMemory(limit int64) {
 		msg := fmt.Sprintf("Kernel restarting: it used %d MiB, over its memory limit of %d MiB (rlvrworld serve --kernel-memory). Its variables are lost.\n",
 			used>>20, limit>>20)
 		k.m.logf("kernel %s (%s): %s", k.ID, k.Spec.Name, strings.TrimSpace(msg))
-		k.broadcastStderr(msg)
+		k.broadcast("stream", map[string]string{"name": "stderr", "text": msg})
 		inst.signal(syscall.SIGKILL)
 		return
 	}
-}
-
-// broadcastStderr sends a server-made iopub stream message (stderr) to
-// every client of the kernel.
-func (k *Kernel) broadcastStderr(text string) {
-	content, _ := json.Marshal(map[string]string{"name": "stderr", "text": text})
-	m := &wire.Message{Channel: "iopub", Header: wire.NewHeader("stream", k.ID), ParentHeader: []byte("{}"),
-		Metadata: []byte("{}"), Content: content}
-	h, _ := wire.ParseHeader(m.Header)
-	d := &Delivery{Msg: m, Header: h}
-	k.mu.Lock()
-	for c := range k.clients {
-		c.deliver(d)
-	}
-	k.mu.Unlock()
 }
