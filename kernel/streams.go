@@ -207,11 +207,13 @@ func (st *streams) captureFDs() error {
 		}
 		w.Close()
 		*c.orig = os.NewFile(uintptr(dup), fmt.Sprintf("orig-fd-%d", c.fd))
+		c.s.mu.Lock() // flush reads fd from the flusher goroutine
 		if c.fd == 1 {
 			c.s.fd = os.Stdout
 		} else {
 			c.s.fd = os.Stderr
 		}
+		c.s.mu.Unlock()
 		go c.s.readPipe(r)
 	}
 	return nil
