@@ -9,6 +9,8 @@ package exec
 // as a race inside yaegi's frames (in 2 of 5 runs, issue 25). The behaviour
 // they check (the interrupt lands, the loop stays dead, state survives) holds
 // with or without the detector, so they run in every build but -race.
+// TestRewriteGoroutinePanic is here for the same reason: a goroutine a cell
+// starts writes a variable in yaegi's frames while the next Eval reads it.
 
 import (
 	"context"
@@ -68,5 +70,22 @@ func TestInterruptedLoopStaysDead(t *testing.T) {
 	after := mustOK(t, e, "ticks").Value
 	if before != after {
 		t.Fatalf("loop kept running after the interrupt: ticks %v then %v", before, after)
+	}
+}
+
+// A goroutine's panic is reported on stderr and the process lives on.
+func TestRewriteGoroutinePanic(t *testing.T) {
+	e, _, errb := newExec(t)
+	mustOK(t, e, "import \"time\"\ngo func() { panic(\"boom\") }()\ntime.Sleep(100 * time.Millisecond)")
+	mustOK(t, e, "func work(n int, s string) { panic(s) }\ngo work(1, \"named\")\ntime.Sleep(100 * time.Millisecond)")
+	mustOK(t, e, "func sum(xs ...float64) { panic(fmt.Sprint(xs)) }\nimport \"fmt\"\ngo sum(1, 2)\ntime.Sleep(100 * time.Millisecond)")
+	deadline := time.Now().Add(5 * time.Second)
+	for time.Now().Before(deadline) && strings.Count(errb.String(), "panic in a goroutine") < 3 {
+		time.Sleep(10 * time.Millisecond)
+	}
+	for _, want := range []string{"boom", "named", "[1 2]"} {
+		if !strings.Contains(errb.String(), want) {
+			t.Fatalf("stderr %q lacks %q", errb.String(), want)
+		}
 	}
 }
