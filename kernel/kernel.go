@@ -132,11 +132,14 @@ func (k *Kernel) Run(ctx context.Context) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	c := k.cfg.Conn
+	// Under sendMu: the stream flusher may publish while Run starts.
+	k.sendMu.Lock()
 	k.shell = zmq4.NewRouter(ctx)
 	k.control = zmq4.NewRouter(ctx)
 	k.stdin = zmq4.NewRouter(ctx)
 	k.iopub = zmq4.NewPub(ctx)
 	k.hb = zmq4.NewRep(ctx)
+	k.sendMu.Unlock()
 	for _, b := range []struct {
 		s    zmq4.Socket
 		port int
@@ -600,7 +603,15 @@ func (k *Kernel) reply(s zmq4.Socket, req *wire.Message, msgType string, content
 // publish sends an iopub message whose parent is req (nil for none).
 func (k *Kernel) publish(req *wire.Message, msgType string, content any) {
 	topic := []byte("kernel." + k.session + "." + msgType)
-	k.send(k.iopub, [][]byte{topic}, req, msgType, content)
+	k.sendMu.Lock()
+	iopub := k.iopub
+	k.sendMu.Unlock()
+	if iopub == nil {
+		// Output flushed before Run bound the sockets (a kernel's own
+		// start-up writes): no client can be subscribed yet.
+		return
+	}
+	k.send(iopub, [][]byte{topic}, req, msgType, content)
 }
 
 // parent is the request whose outputs are being produced.

@@ -220,7 +220,9 @@ func (st *streams) captureFDs() error {
 	// writer (best effort: Linux caps it at /proc/sys/fs/pipe-max-size).
 	_, _ = fcntl(1, syscall.F_SETPIPE_SZ, pipeSize)
 	st.origOut = os.NewFile(uintptr(dup), "orig-fd-1")
+	st.out.mu.Lock() // flush reads fd from the flusher goroutine
 	st.out.fd = os.Stdout
+	st.out.mu.Unlock()
 	go st.out.readPipe(r)
 
 	r, w, err = os.Pipe()
@@ -242,7 +244,9 @@ func (st *streams) captureFDs() error {
 	st.origErr = os.Stderr
 	os.Stderr = os.NewFile(uintptr(wfd), "/dev/stderr")
 	log.SetOutput(os.Stderr)
+	st.err.mu.Lock()
 	st.err.fd = os.Stderr
+	st.err.mu.Unlock()
 	go st.err.readPipe(r)
 	return nil
 }

@@ -42,5 +42,13 @@
 //   - Origin: the websocket handshake is refused when its Origin is another
 //     site, unless --allow-origin lists it ("*" for any); listed origins
 //     also get CORS headers on /api.
-//   - Limits: request bodies (64 MiB) and websocket messages (64 MiB).
+//   - Limits: request bodies (64 MiB) and websocket messages (64 MiB);
+//     output queued for one websocket client (kernels.Options.ClientBytes,
+//     64 MiB) and one websocket write (Options.WriteTimeout, 30 s): a client
+//     past either is dropped with close code 1013, the others unaffected;
+//     request, header and idle timeouts and a cap on connections without
+//     the token (Server.HTTPServer); at most Options.SaveConcurrency saves
+//     over 1 MiB at once; a kernel memory limit (kernels.Options.MemoryLimit).
+//   - Redirects after a ?token= login go only to a path on this server, and
+//     error replies never name a path on the server.
 package playground

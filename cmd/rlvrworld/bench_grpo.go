@@ -100,7 +100,7 @@ func benchGRPO(args []string) (any, error) {
 		}
 		b.TrainN = b.GRPO.PromptsPerStep * (*steps + 1)
 		b.TestN = 1
-		e := &experiment{task: name, budgetName: *budgetName, seed: 1, ckptDir: "checkpoints", log: io.Discard}
+		e := &experiment{task: name, budgetName: *budgetName, seed: 1, ckptDir: "checkpoints", log: io.Discard, allowPretrain: true}
 		train, test, err := e.data(ctx, task, b)
 		if err != nil {
 			return nil, err

@@ -212,6 +212,7 @@ func runExp(args []string) int {
 	ckptDir := fs.String("checkpoints", "checkpoints", "folder of the shipped MLE checkpoints")
 	pretrainTo := fs.String("pretrain-to", "", "only pretrain the MLE start model and save it here (make checkpoints)")
 	quiet := fs.Bool("q", false, "no per-step progress on stderr")
+	pretrain := fs.Bool("pretrain", false, "pretrain a start model when the shipped checkpoint is missing or corrupt (without it, that is an error)")
 	reward := fs.String("reward", "", "RLVR reward: text game task (default) or binary; video motion (adds the moved-patch accuracy)")
 	motion := fs.Float64("motion-weight", defaultMotionWeight, "weight of the moved-patch accuracy in --reward motion")
 	rlChanged := fs.Float64("rl-changed", -1, "share of changed transitions among the RLVR prompts (0: the data's own mix; default: the budget's)")
@@ -297,7 +298,8 @@ func runExp(args []string) int {
 		motionWeight: *motion, evalSplit: envs.Split(*evalSplit), evalGreedy: *evalGreedy, evalEvery: *evalEvery, worldModel: *worldModel,
 		mleSchedule: sched, converge: *converge, skipRLVR: *skipRLVR,
 		over: budgetOverride{LR: *lr, RLChanged: *rlChanged, Group: *group, Prompts: *prompts, RLSteps: *rlSteps, KV: kv, EvalN: *evalN, TrainN: *trainN, Temperature: *temp,
-			Pretrain: *pretrainSteps, Cosine: *pretrainCosine}}
+			Pretrain: *pretrainSteps, Cosine: *pretrainCosine},
+		allowPretrain: *pretrain || set["pretrain-steps"] || set["pretrain-cosine"]}
 	if set["dynamic-sampling"] {
 		e.over.Dynamic = dynamic
 	}
@@ -357,6 +359,10 @@ type experiment struct {
 	skipRLVR    bool
 	// over overrides budget settings from the command line.
 	over budgetOverride
+	// allowPretrain allows pretraining a start model when the shipped
+	// checkpoint is missing or corrupt (--pretrain); without it that is
+	// an error.
+	allowPretrain bool
 }
 
 // budgetOverride holds the command-line overrides of a budget; zero
@@ -509,7 +515,11 @@ type startPoint struct {
 func (e *experiment) startModel(ctx context.Context, task envs.Task, b budget, train, test []envs.Example) (startPoint, error) {
 	want := modelConfig(task, b, train, test)
 	path := checkpointPath(e.ckptDir, task.Name())
-	if m, meta, sum, err := readCheckpoint(path); err == nil {
+	m, meta, sum, err := readCheckpoint(path)
+	if err := startCheckpointError(path, err, e.allowPretrain); err != nil {
+		return startPoint{}, err
+	}
+	if err == nil {
 		if why := checkpointMisfit(m.Config(), want, meta, e.over.TrainN); why != "" {
 			e.logf("ignoring %s: %s", path, why)
 		} else {
@@ -525,7 +535,8 @@ func (e *experiment) startModel(ctx context.Context, task envs.Task, b budget, t
 			return sp, nil
 		}
 	} else if !errors.Is(err, os.ErrNotExist) {
-		e.logf("ignoring %s: %v", path, err)
+		// Asked to pretrain; still say so past -q: it is an error in a file.
+		fmt.Fprintf(os.Stderr, "rlvrworld exp: ignoring the unusable start checkpoint %s (pretraining instead): %v\n", path, err)
 	}
 	m, info, err := e.pretrain(ctx, task, b, want, train)
 	return startPoint{Model: m, Source: "pretrained", ContinueLR: info.FinalLR}, err

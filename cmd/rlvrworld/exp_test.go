@@ -98,11 +98,11 @@ func TestExpBadFlags(t *testing.T) {
 }
 
 // runExpResult runs `rlvrworld exp` quietly with args, with no shipped
-// checkpoints, and returns the result it wrote.
+// checkpoints (so it pretrains: --pretrain), and returns the result it wrote.
 func runExpResult(t *testing.T, args ...string) expResult {
 	t.Helper()
 	out := filepath.Join(t.TempDir(), "r.json")
-	if code := runExp(append(args, "-q", "--checkpoints", t.TempDir(), "--out", out)); code != 0 {
+	if code := runExp(append(args, "-q", "--pretrain", "--checkpoints", t.TempDir(), "--out", out)); code != 0 {
 		t.Fatalf("exp %v: exit code %d", args, code)
 	}
 	return readResult(t, out)

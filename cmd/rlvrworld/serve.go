@@ -48,6 +48,8 @@ func runServe(args []string) int {
 	readTimeout := fs.Duration("read-timeout", 5*time.Minute, "longest time to read one request, body included")
 	idleTimeout := fs.Duration("idle-timeout", 2*time.Minute, "idle keep-alive connections are closed after this")
 	maxConns := fs.Int("max-conns", 512, "open connections without the token; past it the oldest is closed")
+	kernelMemory := byteSize(serveDefaultKernelMemory())
+	fs.Var(&kernelMemory, "kernel-memory", "resident memory one kernel may use before it is restarted (default half the machine's memory; 0: no limit)")
 	saveConcurrency := fs.Int("save-concurrency", 2, "saves over 1 MiB that may run at once (others wait, then get 503)")
 	if code, ok := parseFlags(fs, args); !ok {
 		return code
@@ -104,7 +106,7 @@ func runServe(args []string) int {
 		Token:           *token,
 		AllowOrigins:    origins,
 		LoopbackOnly:    loopback,
-		Kernels:         kernels.Options{Specs: []kernels.Spec{spec}, ClientBytes: int64(clientBytes)},
+		Kernels:         kernels.Options{Specs: []kernels.Spec{spec}, ClientBytes: int64(clientBytes), MemoryLimit: int64(kernelMemory)},
 		UI:              static.Handler(),
 		WriteTimeout:    *writeTimeout,
 		ReadTimeout:     *readTimeout,
@@ -154,6 +156,25 @@ func runServe(args []string) int {
 	srv.Close()
 	hs.Shutdown(ctx)
 	return code
+}
+
+// serveDefaultKernelMemory is half the machine's memory (MemTotal in
+// /proc/meminfo), or 0 (no limit) where that cannot be read.
+func serveDefaultKernelMemory() int64 {
+	data, err := os.ReadFile("/proc/meminfo")
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(data), "\n") {
+		if f := strings.Fields(line); len(f) >= 2 && f[0] == "MemTotal:" {
+			kib, err := strconv.ParseInt(f[1], 10, 64)
+			if err != nil {
+				return 0
+			}
+			return kib << 10 / 2
+		}
+	}
+	return 0
 }
 
 func serveIsLoopback(host string) bool {

@@ -1,11 +1,9 @@
 package exec
 
 import (
-	"context"
 	"fmt"
 	"strings"
 	"testing"
-	"time"
 )
 
 // wantValue runs code and checks the shown value's text.
@@ -188,37 +186,4 @@ func TestMultiValueGlobalsSeenFromFunctions(t *testing.T) {
 	// Assigned, the new values are seen (they are the same variables).
 	mustOK(t, e, "n, err = strconv.Atoi(\"x\")")
 	wantValue(t, e, "viaOther()", "0 strconv.Atoi: parsing \"x\": invalid syntaxkvtrue7xtrue <nil>")
-}
-
-// TestInterruptTwoStepDefinition: a definition that runs the two-step way
-// is interrupted like any cell, defines nothing, and the kernel goes on.
-func TestInterruptTwoStepDefinition(t *testing.T) {
-	e, _, _ := newExec(t)
-	mustOK(t, e, "spins := 0\nfunc spin() (int, error) {\n\tfor {\n\t\tspins++\n\t}\n}")
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan Result)
-	go func() { done <- e.Execute(ctx, "a, err := spin()") }()
-	time.Sleep(200 * time.Millisecond)
-	cancel()
-	select {
-	case r := <-done:
-		if r.Err == nil || r.Err.Name != "Interrupted" {
-			t.Fatalf("interrupted definition: %+v", r.Err)
-		}
-	case <-time.After(2 * time.Second):
-		t.Fatal("definition not interrupted within 2 s")
-	}
-	if r := run(t, e, "a"); r.Err == nil || !strings.Contains(r.Err.Value, "undefined: a") {
-		t.Fatalf("a after the interrupt: %+v %v", r.Err, r.Value)
-	}
-	wantValue(t, e, "spins > 0", "true")
-	// Errors of the right-hand side are the user's, at cell positions.
-	r := run(t, e, "import \"strconv\"\nb, err := strconv.Atoi(1)")
-	if r.Err == nil || r.Err.Name != "CompileError" || !strings.Contains(r.Err.Value, "cell:2:") {
-		t.Fatalf("type error in a definition: %+v", r.Err)
-	}
-	r = run(t, e, "c, err := nosuch()")
-	if r.Err == nil || !strings.Contains(r.Err.Value, "cell:1:11: undefined: nosuch") {
-		t.Fatalf("undefined in a definition: %+v", r.Err)
-	}
 }

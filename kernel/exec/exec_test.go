@@ -350,27 +350,6 @@ func TestTopLevelDeferRefused(t *testing.T) {
 	}
 }
 
-// An interrupted loop blocked in a compiled call must not come back to life
-// when the next cell starts (yaegi resets the run id of the global frame).
-func TestInterruptedLoopStaysDead(t *testing.T) {
-	e, _, _ := newExec(t)
-	mustOK(t, e, "import \"time\"\nticks := 0")
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan Result)
-	go func() { done <- e.Execute(ctx, "for {\n\ttime.Sleep(300 * time.Millisecond)\n\tticks++\n}") }()
-	time.Sleep(450 * time.Millisecond)
-	cancel()
-	if r := <-done; r.Err == nil || r.Err.Name != "Interrupted" {
-		t.Fatalf("interrupted: %+v", r.Err)
-	}
-	before := mustOK(t, e, "ticks").Value
-	time.Sleep(700 * time.Millisecond)
-	after := mustOK(t, e, "ticks").Value
-	if before != after {
-		t.Fatalf("loop kept running after the interrupt: ticks %v then %v", before, after)
-	}
-}
-
 func TestLanguageLevelHints(t *testing.T) {
 	e, _, _ := newExec(t)
 	for code, want := range map[string]string{

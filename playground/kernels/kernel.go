@@ -47,6 +47,10 @@ type Options struct {
 	// client under a cell that displays megabytes per message would
 	// otherwise hold gigabytes.
 	ClientBytes int64
+	// MemoryLimit, when positive, is the most resident memory one kernel
+	// process may use: past it the kernel is killed and restarted, and its
+	// clients are told why. Zero is no limit.
+	MemoryLimit int64
 }
 
 // Manager owns the running kernels.
@@ -439,9 +443,14 @@ func (k *Kernel) setState(s string) {
 // broadcastStatus sends a server-made iopub status message to every client,
 // as Jupyter Server does when it restarts a kernel or gives up on it.
 func (k *Kernel) broadcastStatus(state string) {
-	content, _ := json.Marshal(map[string]string{"execution_state": state})
-	m := &wire.Message{Channel: "iopub", Header: wire.NewHeader("status", k.ID), ParentHeader: []byte("{}"),
-		Metadata: []byte("{}"), Content: content}
+	k.broadcast("status", map[string]string{"execution_state": state})
+}
+
+// broadcast sends a server-made iopub message to every client.
+func (k *Kernel) broadcast(msgType string, content map[string]string) {
+	cb, _ := json.Marshal(content) // a string map always encodes
+	m := &wire.Message{Channel: "iopub", Header: wire.NewHeader(msgType, k.ID), ParentHeader: []byte("{}"),
+		Metadata: []byte("{}"), Content: cb}
 	h, _ := wire.ParseHeader(m.Header)
 	d := &Delivery{Msg: m, Header: h}
 	k.mu.Lock()

@@ -107,6 +107,9 @@ func (k *Kernel) launch() (*instance, error) {
 		cmd.Env = append(cmd.Env, name+"="+v)
 	}
 	cmd.Env = append(cmd.Env, "JPY_PARENT_PID="+strconv.Itoa(os.Getpid()))
+	if lim := k.m.opts.MemoryLimit; lim > 0 && os.Getenv("GOMEMLIMIT") == "" {
+		cmd.Env = append(cmd.Env, "GOMEMLIMIT="+strconv.FormatInt(lim/10*9, 10))
+	}
 	if k.m.opts.KernelDir != "" {
 		cmd.Dir = k.m.opts.KernelDir
 	}
@@ -128,6 +131,9 @@ func (k *Kernel) launch() (*instance, error) {
 		close(inst.exited)
 		cancel() // stops dialing and the receive loops
 	}()
+	if lim := k.m.opts.MemoryLimit; lim > 0 {
+		go inst.watchMemory(lim)
+	}
 
 	// Shell and stdin share one identity: the kernel sends input_request on
 	// stdin to the identity that sent the execute_request on shell.
