@@ -196,7 +196,7 @@ export function renderMime(mime, data, metadata = {}) {
   const v = data[mime];
   switch (mime) {
     case MIME.echarts:
-      return chartWidget(typeof v === 'string' ? safeParse(v) : v);
+      return chartWidget(typeof v === 'string' ? safeParse(v) : v, joinText(data[MIME.svg]));
     case MIME.frames:
       return framesWidget(typeof v === 'string' ? safeParse(v) : v);
     case MIME.statediff:
