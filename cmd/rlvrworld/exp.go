@@ -57,6 +57,9 @@ type budget struct {
 	// MLELR/10 at step Pretrain (train.LRAt); MLE continued then goes on at
 	// that final LR, as the start model's own training would have.
 	MLECosine bool
+	// MLEContinued is MLE continued's LR schedule when chosen on val for the
+	// task (nil: the start model's LR; --mle-schedule overrides it).
+	MLEContinued *train.Schedule
 	// GRPO is the RLVR configuration.
 	GRPO grpo.Config
 	// RLChanged is the share of changed transitions among the RL prompts
@@ -108,6 +111,11 @@ func expBudget(task, name string, seed int64) (budget, error) {
 	}
 	if task == "textgame" {
 		b.RLChanged = 0.75
+	}
+	if task == "textgame" && (name == "small" || name == "full") {
+		// Chosen on val (small, seed 1) from train.ControlGrid, docs/results.md
+		// 2026-12-06: accuracy 1e-4 0.655, 1e-3:1e-4 0.650, 3e-4 0.645, 1e-3 0.600.
+		b.MLEContinued = &train.Schedule{LR: 1e-4}
 	}
 	if (task == "web" || task == "textgame") && (name == "small" || name == "full") {
 		// Measured (docs/results.md): web with 8 prompts × G=5 per step tied
@@ -832,6 +840,9 @@ func (e *experiment) runModels(ctx context.Context, taskName string) (res *expRe
 	t0 := time.Now()
 	cont := start.Clone()
 	r := newMLERun(cont, sp.ContinueLR, b.MLEBatch, e.seed)
+	if e.mleSchedule == nil {
+		e.mleSchedule = b.MLEContinued
+	}
 	if e.mleSchedule != nil {
 		sched := *e.mleSchedule
 		r.lrAt = func(step int) float32 { return sched.At(step, gradSteps) }
