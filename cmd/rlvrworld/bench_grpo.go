@@ -4,14 +4,17 @@ import (
 	"context"
 	"flag"
 	"fmt"
-	"io"
+	"math"
 	"runtime"
 	"sort"
 	"strings"
-	"time"
 
+	"github.com/rlvrworld/rlvrworld/stdlib/envs"
+	"github.com/rlvrworld/rlvrworld/stdlib/exp"
 	"github.com/rlvrworld/rlvrworld/stdlib/grpo"
 	"github.com/rlvrworld/rlvrworld/stdlib/nn"
+	"github.com/rlvrworld/rlvrworld/stdlib/tasks"
+	"github.com/rlvrworld/rlvrworld/stdlib/train"
 )
 
 func init() {
@@ -57,7 +60,7 @@ type grpoBenchReport struct {
 // warm-up step, then the median of --steps steps.
 func benchGRPO(args []string) (any, error) {
 	fs := flag.NewFlagSet("bench grpo", flag.ContinueOnError)
-	tasks := fs.String("tasks", "textgame,web,video", "comma-separated tasks")
+	names := fs.String("tasks", "textgame,web,video", "comma-separated tasks")
 	steps := fs.Int("steps", 3, "measured steps per task")
 	budgetName := fs.String("budget", "small", "budget whose GRPO configuration is timed")
 	var kv nn.KVPrecision
@@ -67,31 +70,25 @@ func benchGRPO(args []string) (any, error) {
 	}
 	ctx := context.Background()
 	rep := grpoBenchReport{GOMAXPROCS: runtime.GOMAXPROCS(0), Budget: *budgetName}
-	for _, name := range strings.Split(*tasks, ",") {
-		task, err := lookupTask(name)
+	for _, name := range strings.Split(*names, ",") {
+		task, err := tasks.New(name)
 		if err != nil {
 			rep.Skipped = append(rep.Skipped, fmt.Sprintf("%s: %v", name, err))
 			continue
 		}
-		b, err := expBudget(task.Name(), *budgetName, 1)
+		spec, _ := tasks.Lookup(name)
+		b, err := spec.Budget(*budgetName)
 		if err != nil {
 			return nil, err
 		}
-		b.TrainN = b.GRPO.PromptsPerStep * (*steps + 1)
-		b.TestN = 1
-		e := &experiment{task: name, budgetName: *budgetName, seed: 1, ckptDir: "checkpoints", log: io.Discard}
-		train, test, err := e.data(ctx, task, b)
+		data, err := task.Generate(ctx, envs.Train, b.GRPO.PromptsPerStep*(*steps+1), 1)
 		if err != nil {
 			return nil, err
 		}
-		b.Pretrain = 0 // a fresh model times the same as a trained one of the same shape
-		sp, err := e.startModel(ctx, task, b, train, test)
+		// A fresh model times the same as a trained one of the same shape.
+		m, start, err := exp.StartModel(ctx, exp.Config{Task: name, Budget: *budgetName}, data)
 		if err != nil {
 			return nil, err
-		}
-		m, start := sp.Model, sp.Source
-		if start == "pretrained" {
-			start = "fresh (no checkpoint)"
 		}
 		b.GRPO.KV = kv
 		tr, err := grpo.NewTrainer(m, task, b.GRPO)
@@ -99,7 +96,7 @@ func benchGRPO(args []string) (any, error) {
 			return nil, err
 		}
 		var ms []grpo.StepMetrics
-		if err := tr.Train(ctx, train, *steps+1, func(s grpo.StepMetrics) { ms = append(ms, s) }); err != nil {
+		if err := tr.Train(ctx, data, *steps+1, func(s grpo.StepMetrics) { ms = append(ms, s) }); err != nil {
 			return nil, fmt.Errorf("%s: %w", name, err)
 		}
 		ms = ms[1:]
@@ -123,14 +120,15 @@ func benchGRPO(args []string) (any, error) {
 		}
 		rows := float64(b.GRPO.GroupSize * b.GRPO.PromptsPerStep)
 		line.SampledTokS = med(func(s grpo.StepMetrics) float64 { return rows * s.RespLen / s.SampleSec })
-		an := newMLERun(m.Clone(), b.MLELR, int(rows), 7)
 		var at []float64
-		for i := 0; i < 3; i++ {
-			t0 := time.Now()
-			if _, err := an.steps(ctx, train, 1, nil); err != nil {
-				return nil, err
-			}
-			at = append(at, time.Since(t0).Seconds())
+		seqs := make([]train.Sequence, len(data))
+		for i, ex := range data {
+			seqs[i] = train.Sequence{Prompt: ex.Prompt, Response: ex.Target}
+		}
+		o := train.Options{Steps: 3, BatchSize: int(rows), LR: b.MLELR, Draw: train.UniformDraw(len(seqs), 7),
+			OnMetrics: func(m train.Metrics) { at = append(at, m.Elapsed.Seconds()-sum(at)) }}
+		if _, err := train.MLE(ctx, m.Clone(), seqs, nil, o); err != nil {
+			return nil, err
 		}
 		sort.Float64s(at)
 		line.AnchorMLEStepS = round3(at[1])
@@ -138,3 +136,13 @@ func benchGRPO(args []string) (any, error) {
 	}
 	return rep, nil
 }
+
+func sum(xs []float64) float64 {
+	t := 0.0
+	for _, x := range xs {
+		t += x
+	}
+	return t
+}
+
+func round3(x float64) float64 { return math.Round(x*1000) / 1000 }

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"github.com/rlvrworld/rlvrworld/stdlib/tasks"
 	"io"
 	"math"
 	"os"
@@ -82,7 +83,7 @@ type rewardSelector interface {
 // line to w. Bad lines become error lines; only setup and write failures
 // stop it.
 func verifyStream(r io.Reader, w io.Writer, taskName, reward string) error {
-	t, err := lookupTask(taskName)
+	t, err := tasks.New(taskName)
 	if err != nil {
 		return err
 	}

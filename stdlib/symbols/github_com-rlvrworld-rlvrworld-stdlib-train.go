@@ -10,10 +10,11 @@ import (
 func init() {
 	Symbols["github.com/rlvrworld/rlvrworld/stdlib/train/train"] = map[string]reflect.Value{
 		// function, constant and variable definitions
-		"LRAt": reflect.ValueOf(train.LRAt),
-		"Loss": reflect.ValueOf(train.Loss),
-		"MLE":  reflect.ValueOf(train.MLE),
-		"Pack": reflect.ValueOf(train.Pack),
+		"LRAt":        reflect.ValueOf(train.LRAt),
+		"Loss":        reflect.ValueOf(train.Loss),
+		"MLE":         reflect.ValueOf(train.MLE),
+		"Pack":        reflect.ValueOf(train.Pack),
+		"UniformDraw": reflect.ValueOf(train.UniformDraw),
 
 		// type definitions
 		"Metrics":  reflect.ValueOf((*train.Metrics)(nil)),

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io/fs"
 	"math"
+	mrand "math/rand"
 	"math/rand/v2"
 	"strconv"
 	"time"
@@ -47,6 +48,10 @@ type Options struct {
 	// parameters, the optimiser state and the step are restored, and the
 	// data order continues where it stopped.
 	Resume bool
+	// Draw, when set, picks the training indices of each step's batch
+	// (1-based step, BatchSize indices) instead of shuffled epochs; see
+	// UniformDraw. Resume then replays only what Draw replays.
+	Draw func(step, size int) []int
 	// Optimizer overrides AdamW's other settings (LR comes from LR above).
 	Optimizer nn.AdamWConfig
 	// OnMetrics, when set, is called after every step.
@@ -160,6 +165,21 @@ type order struct {
 	perm  []int
 }
 
+// UniformDraw is a Draw of n sequences uniformly with replacement from one
+// math/rand stream of seed, one draw after another: the batches of the
+// experiment's MLE (rlvr/exp), with which the shipped checkpoints were
+// built. The stream is stateful: a new UniformDraw starts it again.
+func UniformDraw(n int, seed int64) func(step, size int) []int {
+	rng := mrand.New(mrand.NewSource(seed))
+	return func(_, size int) []int {
+		idx := make([]int, size)
+		for i := range idx {
+			idx[i] = rng.Intn(n)
+		}
+		return idx
+	}
+}
+
 func (o *order) batch(step int) []int {
 	out := make([]int, o.bs)
 	for k := range out {
@@ -214,9 +234,17 @@ func MLE(ctx context.Context, m *nn.Model, train, val []Sequence, o Options) (Re
 			return res, err
 		}
 		ts := time.Now()
-		idx := ord.batch(step)
+		var idx []int
+		if o.Draw != nil {
+			idx = o.Draw(step, o.BatchSize)
+		} else {
+			idx = ord.batch(step)
+		}
 		seqs := make([]Sequence, len(idx))
 		for k, i := range idx {
+			if i < 0 || i >= len(train) {
+				return res, fmt.Errorf("train: Draw gave index %d at step %d, outside the %d training sequences", i, step, len(train))
+			}
 			seqs[k] = train[i]
 		}
 		b, mask := Pack(seqs, 0)
