@@ -15,6 +15,7 @@ import (
 	"github.com/rlvrworld/rlvrworld/stdlib/exp"
 	"github.com/rlvrworld/rlvrworld/stdlib/nn"
 	"github.com/rlvrworld/rlvrworld/stdlib/tasks"
+	"github.com/rlvrworld/rlvrworld/stdlib/train"
 )
 
 func init() {
@@ -35,10 +36,12 @@ Examples:
   rlvrworld exp --task web --budget small --seeds 1-3 --jobs 2 --out results/web-small-{seed}.json
   rlvrworld exp --summarize docs/results/textgame-small-*.json
 
-Time on a 2-core machine, from the shipped checkpoints: tiny 10 to 15 s per
-task; small 3 to 5 minutes (text game, web, video); full about an hour.
-Without a fitting checkpoint the start model is pretrained first (small: up
-to 4,000 MLE steps, tens of minutes).
+Time on a 2-core machine: tiny 10 to 15 s per task from a shipped
+checkpoint that fits (video and video-multi), 1 to 3 minutes where the start
+model is pretrained first (the text-game and web checkpoints predate the
+disjoint splits and are refused until make checkpoints rebuilds them);
+small 3 to 5 minutes from a checkpoint, up to tens of minutes when it
+pretrains (4,000 MLE steps at most); full about an hour and more.
 
 flags:
 `
@@ -48,6 +51,7 @@ type expFlags struct {
 	fs                            *flag.FlagSet
 	cfg                           exp.Config
 	seeds, out, pretrainTo, split string
+	mleSchedule                   string
 	quiet, summarize              bool
 	jobs, dynamic                 int
 	rlChanged, motion             float64
@@ -84,6 +88,9 @@ func newExpFlags() *expFlags {
 	fs.StringVar(&f.split, "eval-split", "test", "split the rows are evaluated on: test (the table) or val (choosing settings)")
 	fs.StringVar(&c.WorldModel, "world-model", "", "policy-eval: the task whose MLE, MLE continued and RLVR models serve as simulators: video (default) or video-multi")
 	fs.TextVar(&o.KV, "kv", nn.KVFloat32, "KV cache of the RLVR rollout sampler: float32, or float16 or int8 (faster on long sequences; logp_old is then recomputed)")
+	fs.StringVar(&f.mleSchedule, "mle-schedule", "", "MLE continued's LR schedule: a constant (1e-3, 3e-4, 1e-4) or a cosine decay FROM:TO (1e-3:1e-4); default the start model's LR")
+	fs.IntVar(&c.Converge, "mle-converge", 0, "also run \"MLE continued to convergence\" for at most this many steps, early-stopped on the validation metric (the mle_converged row; 0: off)")
+	fs.BoolVar(&c.SkipRLVR, "skip-rlvr", false, "run only the MLE rows (choosing MLE continued's schedule on val)")
 	fs.BoolVar(&f.summarize, "summarize", false, "print the mean ± std tables of the result files given as arguments")
 	return f
 }
@@ -112,6 +119,13 @@ func (f *expFlags) config() (exp.Config, error) {
 	}
 	if set["dynamic-sampling"] {
 		c.Override.Dynamic = &f.dynamic
+	}
+	if f.mleSchedule != "" {
+		s, err := train.ParseSchedule(f.mleSchedule)
+		if err != nil {
+			return c, fmt.Errorf("--mle-schedule: %w", err)
+		}
+		c.MLESchedule = &s
 	}
 	if c.WorldModel == "video" {
 		c.WorldModel = "" // the default, recorded as such

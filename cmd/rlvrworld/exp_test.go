@@ -138,6 +138,31 @@ func readResult(t *testing.T, out string) exp.Result {
 // TestExpEvalEvery checks the learning curves of --eval-every: MLE
 // continued and RLVR get one point per GRPO step's worth of gradient steps,
 // ending with their row's own metrics; the start row gets none.
+// TestExpTunedControl runs MLE continued with a decaying schedule and the
+// early-stopped "MLE continued to convergence" row, without RLVR (how the
+// control's schedule is chosen on val).
+func TestExpTunedControl(t *testing.T) {
+	res := runExpResult(t, "--task", "textgame", "--budget", "smoke", "--mle-schedule", "1e-3:1e-4", "--mle-converge", "3", "--skip-rlvr", "--eval-split", "val")
+	var methods []string
+	for _, r := range res.Rows {
+		methods = append(methods, r.Method)
+	}
+	if strings.Join(methods, " ") != "mle mle_continued mle_converged" {
+		t.Fatalf("rows %v, want mle, mle_continued, mle_converged", methods)
+	}
+	if res.MLESchedule != "0.001:0.0001" || res.MLEContinuedLR != 0 {
+		t.Errorf("schedule %q, continued LR %g", res.MLESchedule, res.MLEContinuedLR)
+	}
+	if s := res.Rows[2].Steps; s < 0 || s > 3 {
+		t.Errorf("mle_converged kept step %d, want 0 to 3", s)
+	}
+	for _, bad := range []string{"0", "1e-3:x", "fast"} {
+		if code := runExp([]string{"--task", "textgame", "--budget", "smoke", "-q", "--mle-schedule", bad}); code != 2 {
+			t.Errorf("--mle-schedule %q: exit %d, want 2", bad, code)
+		}
+	}
+}
+
 func TestExpEvalEvery(t *testing.T) {
 	res := runExpResult(t, "--task", "textgame", "--budget", "smoke", "--rl-steps", "2", "--eval-every", "1")
 	mb := res.GRPO.MiniBatches
@@ -292,7 +317,8 @@ import (
 	"rlvr/exp"
 )
 
-res, err := exp.Run(cell.Context(), exp.Config{Task: %q, Budget: "tiny", Seed: 1, Checkpoints: %q, Progress: exp.Live()})
+res, err := exp.Run(cell.Context(), exp.Config{Task: %q, Budget: "tiny", Seed: 1, Checkpoints: %q,
+	Override: exp.Override{Pretrain: 20}, Progress: exp.Live()})
 if err != nil {
 	panic(err)
 }
@@ -300,8 +326,10 @@ data, _ := json.Marshal(res)
 fmt.Println("RESULT " + string(data))
 `
 
-// TestExpSameRowsAsNotebook runs each task at the tiny budget twice: with
-// the command line, and with exp.Run typed into a notebook cell (the
+// TestExpSameRowsAsNotebook runs each task at the tiny budget twice (from
+// the shipped checkpoint where it fits, else a start model pretrained for
+// 20 steps, to keep the test short): with the
+// command line, and with exp.Run typed into a notebook cell (the
 // kernel's interpreter, with the cell's context and live progress). The
 // rows must agree bit for bit: every metric and step count, wall times
 // aside.
@@ -313,13 +341,10 @@ func TestExpSameRowsAsNotebook(t *testing.T) {
 	for _, task := range []string{"textgame", "web", "video"} {
 		t.Run(task, func(t *testing.T) {
 			out := filepath.Join(t.TempDir(), "cli.json")
-			if code := runExp([]string{"--task", task, "--budget", "tiny", "--seed", "1", "-q", "--checkpoints", ckpt, "--out", out}); code != 0 {
+			if code := runExp([]string{"--task", task, "--budget", "tiny", "--seed", "1", "--pretrain-steps", "20", "-q", "--checkpoints", ckpt, "--out", out}); code != 0 {
 				t.Fatalf("exit code %d", code)
 			}
 			cli := readResult(t, out)
-			if cli.StartSHA256 == "" {
-				t.Fatalf("the CLI did not start from the shipped checkpoint in %s", ckpt)
-			}
 			var stdout strings.Builder
 			e, err := exec.New(exec.Options{Stdout: &stdout, Stderr: &stdout, Symbols: []interp.Exports{symbols.Short()}})
 			if err != nil {

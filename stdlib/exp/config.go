@@ -9,6 +9,7 @@ import (
 	"github.com/rlvrworld/rlvrworld/stdlib/envs"
 	"github.com/rlvrworld/rlvrworld/stdlib/nn"
 	"github.com/rlvrworld/rlvrworld/stdlib/tasks"
+	"github.com/rlvrworld/rlvrworld/stdlib/train"
 )
 
 // DefaultMotionWeight is the weight of the moved-patch accuracy in the
@@ -51,6 +52,16 @@ type Config struct {
 	// WorldModel is the world-model task a downstream task runs in (""
 	// its registered Base; policy-eval also takes video-multi).
 	WorldModel string
+	// MLESchedule is MLE continued's LR schedule (nil: the start model's
+	// final LR, constant); train.ControlGrid lists the ones to choose from
+	// on val.
+	MLESchedule *train.Schedule
+	// Converge, when positive, adds the row "mle_converged": MLE from the
+	// start model for at most this many steps, early-stopped on the task's
+	// first metric on the validation split (train.Converge).
+	Converge int
+	// SkipRLVR leaves out the RLVR row (choosing MLE continued's schedule).
+	SkipRLVR bool
 	// Override changes budget settings.
 	Override Override
 	// Log receives a readable line per phase, step and evaluation (nil:
@@ -137,8 +148,8 @@ func (c *Config) Check() error {
 		// Silently ignoring it would let a run look like a motion-reward run.
 		return fmt.Errorf("a motion weight applies only with the reward motion")
 	}
-	if c.Override.TrainN < 0 || c.EvalEvery < 0 {
-		return fmt.Errorf("train n %d and eval every %d: want 0 or more", c.Override.TrainN, c.EvalEvery)
+	if c.Override.TrainN < 0 || c.EvalEvery < 0 || c.Converge < 0 {
+		return fmt.Errorf("train n %d, eval every %d and converge %d: want 0 or more", c.Override.TrainN, c.EvalEvery, c.Converge)
 	}
 	if d := c.Override.Dynamic; d != nil && *d < 0 {
 		return fmt.Errorf("dynamic sampling %d: want 0 or more", *d)

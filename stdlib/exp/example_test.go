@@ -32,7 +32,8 @@ func ExampleRun() {
 }
 
 // Summarize results of several seeds into docs/results.md's table: mean ±
-// std per method and RLVR minus MLE continued, paired by seed. (exp.Load
+// std per method and RLVR minus MLE continued, paired by seed, with its t
+// statistic. (exp.Load
 // reads result files; a Summary as a cell's last value renders as HTML.)
 func ExampleSummarize() {
 	var rs []*exp.Result
@@ -54,4 +55,5 @@ func ExampleSummarize() {
 	// | mle_continued | 120 | 0 | 0.9 ± 0 | 0.8 ± 0 | 0.51 ± 0.014 |
 	// | rlvr | 120 | 0 | 0.9 ± 0 | 0.9 ± 0 | 0.575 ± 0.035 |
 	// | rlvr − mle_continued, paired by seed | | | +0 ± 0 | +0.1 ± 0 | +0.065 ± 0.021 |
+	// | t of the paired difference (2 seeds) | | | - | - | +4.33 |
 }

@@ -252,6 +252,9 @@ func TestSummarizeMeanStd(t *testing.T) {
 	if !strings.Contains(out, "| rlvr − mle_continued, paired by seed | | | +0 ± 0 | -0.5 ± 0 | +0.15 ± 0.071 |") {
 		t.Errorf("paired row missing or wrong:\n%s", out)
 	}
+	if !strings.Contains(out, "| t of the paired difference (2 seeds) | | | - | - | +3.00 |") {
+		t.Errorf("t row missing or wrong:\n%s", out)
+	}
 	if n := strings.Count(out, "paired by seed"); n != 1 {
 		t.Errorf("%d paired rows, want 1 (only the setting with two seeds of both methods):\n%s", n, out)
 	}
@@ -293,5 +296,29 @@ func TestSummarizeMeanStd(t *testing.T) {
 	}
 	if _, err := exp.Load(filepath.Join(dir, "missing.json")); err == nil {
 		t.Error("missing file accepted")
+	}
+}
+
+// TestSummaryRender checks the cell form of a summary: each column's
+// better direction from the registry, the paired row with its t row, and
+// the Markdown as the text fallback.
+func TestSummaryRender(t *testing.T) {
+	var rs []*exp.Result
+	for seed, f1 := range []float64{0.5, 0.6} {
+		rs = append(rs, &exp.Result{Task: "video", Budget: "tiny", Seed: int64(seed), Rows: []exp.Row{
+			{Method: "mle_continued", Metrics: map[string]float64{"mse": 0.2, "f1": f1}},
+			{Method: "rlvr", Metrics: map[string]float64{"mse": 0.1 + f1/10}},
+		}})
+	}
+	s := exp.Summarize(rs...)
+	out := s.Render()
+	h := fmt.Sprint(out.Data[display.MIMEHTML])
+	for _, want := range []string{"<th>mse ↓</th>", "<th>psnr ↑</th>", "<td>rlvr − mle_continued, paired by seed</td>", "<td>t of the paired difference (2 seeds)</td>"} {
+		if !strings.Contains(h, want) {
+			t.Errorf("HTML lacks %q:\n%s", want, h)
+		}
+	}
+	if out.Data[display.MIMEText] != s.Markdown() {
+		t.Error("the text fallback is not the Markdown")
 	}
 }

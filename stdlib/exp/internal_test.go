@@ -11,7 +11,7 @@ import (
 // context and vocabulary that fit, and, with a set training size, the same
 // size as its own.
 func TestCheckpointMisfit(t *testing.T) {
-	meta := map[string]string{"train_n": "12"}
+	meta := map[string]string{"train_n": "12", "splits": splitScheme}
 	c := nn.Config{Vocab: 50, MaxSeq: 100}
 	if why := checkpointMisfit(c, c, meta, 12); why != "" {
 		t.Errorf("a checkpoint of 12 transitions does not fit --train-n 12: %s", why)
@@ -24,5 +24,9 @@ func TestCheckpointMisfit(t *testing.T) {
 	}
 	if why := checkpointMisfit(c, nn.Config{Vocab: 50, MaxSeq: 101}, meta, 12); !strings.Contains(why, "does not fit") {
 		t.Errorf("a too-short context fits (%q)", why)
+	}
+	old := map[string]string{"task": "textgame", "train_n": "12"}
+	if why := checkpointMisfit(c, c, old, 0); !strings.Contains(why, "overlapping splits") {
+		t.Errorf("a text game checkpoint without splits=keyed fits (%q)", why)
 	}
 }

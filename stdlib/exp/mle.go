@@ -52,6 +52,10 @@ func (r *runner) mleContinued(ctx context.Context, a *arm, sp startPoint) error 
 	t0 := time.Now()
 	cont := sp.Model.Clone()
 	o := mleOptions(len(a.train), steps, a.b.MLEBatch, sp.ContinueLR, r.cfg.Seed)
+	if s := r.cfg.MLESchedule; s != nil {
+		o.Schedule = s
+		a.res.MLESchedule, a.res.MLEContinuedLR = s.String(), 0
+	}
 	every := r.cfg.EvalEvery * a.b.GRPO.MiniBatches
 	var evalErr error
 	o.OnMetrics = func(m train.Metrics) {
@@ -67,6 +71,48 @@ func (r *runner) mleContinued(ctx context.Context, a *arm, sp startPoint) error 
 		return evalErr
 	}
 	return r.evaluate(ctx, a, cont, "mle_continued", steps, time.Since(t0).Seconds())
+}
+
+// mleConverged adds the row "mle_converged": MLE from the start model (at
+// MLE continued's schedule, over at most Config.Converge steps) evaluated on
+// the validation split every EvalEvery steps by the task's first metric,
+// kept at its best and stopped after Patience evaluations without a new
+// best (train.Converge). Its steps are the kept model's.
+func (r *runner) mleConverged(ctx context.Context, a *arm, sp startPoint) error {
+	t0 := time.Now()
+	val, err := a.task.Generate(ctx, envs.Val, max(a.b.ValN, 1), 1)
+	if err != nil {
+		return fmt.Errorf("mle to convergence: %w", err)
+	}
+	metric := a.spec.Metrics[0]
+	sign := 1.0
+	if !metric.Higher {
+		sign = -1 // Converge maximises
+	}
+	m := sp.Model.Clone()
+	best := m.Clone()
+	o := mleOptions(len(a.train), r.cfg.Converge, a.b.MLEBatch, sp.ContinueLR, r.cfg.Seed)
+	o.Schedule = r.cfg.MLESchedule
+	st, err := train.NewStepper(m, sequences(a.train), o)
+	if err != nil {
+		return fmt.Errorf("mle to convergence: %w", err)
+	}
+	ran := 0
+	c, err := train.Converge(ctx, max(a.b.EvalEvery, 1), r.cfg.Converge, max(a.b.Patience, 1),
+		func(ctx context.Context, n int) error { ran += n; _, err := st.Steps(ctx, n); return err },
+		func(ctx context.Context) (float64, error) {
+			ev, err := evaluateGreedy(ctx, m, a.task, val)
+			if err != nil {
+				return 0, err
+			}
+			r.emit(Event{Phase: "mle_converged", Step: ran, Values: []Value{{"val_" + metric.Key, ev[metric.Key]}}})
+			return sign * ev[metric.Key], nil
+		},
+		func() { best = m.Clone() })
+	if err != nil {
+		return fmt.Errorf("mle to convergence: %w", err)
+	}
+	return r.evaluate(ctx, a, best, "mle_converged", c.Best, time.Since(t0).Seconds())
 }
 
 // data generates the train and test (or val) splits of a task.
@@ -177,8 +223,15 @@ func readCheckpoint(path string) (*nn.Model, map[string]string, string, error) {
 	return m, meta, hex.EncodeToString(sum[:]), nil
 }
 
+// splitScheme names how train, val and test are made (envs.KeySplit: one
+// split per transition key). A checkpoint records it; one without it was
+// trained on the old overlapping splits, whose training set held val and
+// test rows.
+const splitScheme = "keyed"
+
 // checkpointMisfit says why a checkpoint cannot start this run ("" when it
-// can): a vocabulary or context that does not fit the data, or, when the
+// can): a vocabulary or context that does not fit the data, a text task's
+// checkpoint trained before the splits were disjoint, or, when the
 // run sets its training set's size (trainN > 0), a start model pretrained
 // on another number of transitions. The shipped checkpoint serves every
 // budget, but a run that sets its data's size compares MLE and RLVR in that
@@ -186,6 +239,10 @@ func readCheckpoint(path string) (*nn.Model, map[string]string, string, error) {
 func checkpointMisfit(c, want nn.Config, meta map[string]string, trainN int) string {
 	if c.Vocab != want.Vocab || c.MaxSeq < want.MaxSeq {
 		return fmt.Sprintf("config %+v does not fit %+v", c, want)
+	}
+	if (meta["task"] == "textgame" || meta["task"] == "web") && meta["splits"] != splitScheme {
+		// Video episodes were always split by seed (robot's episodeSeed).
+		return "made with the overlapping splits (its training data held val and test rows): rebuild it with make checkpoints"
 	}
 	if n := strconv.Itoa(trainN); trainN > 0 && meta["train_n"] != n {
 		return fmt.Sprintf("pretrained on %q training transitions, --train-n is %s", meta["train_n"], n)
@@ -246,7 +303,7 @@ func checkpointMeta(a *arm, budget string, info pretrainInfo) map[string]string 
 	meta := map[string]string{"task": a.task.Name(), "mle_steps": strconv.Itoa(info.Steps),
 		"mle_steps_run": strconv.Itoa(info.Ran), "mle_batch": strconv.Itoa(b.MLEBatch),
 		"mle_lr": strconv.FormatFloat(float64(b.MLELR), 'g', -1, 32), "train_n": strconv.Itoa(b.TrainN),
-		"val_n": strconv.Itoa(b.ValN), "budget": budget,
+		"val_n": strconv.Itoa(b.ValN), "budget": budget, "splits": splitScheme,
 		"made_by": "rlvrworld exp --pretrain-to (make checkpoints)"}
 	if b.MLECosine {
 		meta["mle_schedule"] = "cosine"

@@ -56,6 +56,9 @@ type Result struct {
 	// budget's constant MLE LR (a start model pretrained with a decaying LR
 	// continues at its final LR).
 	MLEContinuedLR float64 `json:"mle_continued_lr,omitempty"`
+	// MLESchedule is MLE continued's LR schedule when Config.MLESchedule
+	// set it ("1e-3" constant, "1e-3:0.0001" a cosine decay; train.Schedule).
+	MLESchedule string `json:"mle_schedule,omitempty"`
 	// TrainN is the number of training transitions when an override set it.
 	TrainN int `json:"train_n,omitempty"`
 	// StartSHA256 is the SHA-256 of the checkpoint the run started from

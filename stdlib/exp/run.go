@@ -13,8 +13,13 @@ import (
 	"github.com/rlvrworld/rlvrworld/stdlib/tasks"
 )
 
-// Methods are the three rows of every result, in order.
+// Methods are the three rows of every result, in order (and the models a
+// downstream task uses).
 var Methods = []string{"mle", "mle_continued", "rlvr"}
+
+// tableMethods are the rows a summary shows, in order: Methods and, where
+// runs have it, MLE continued to convergence.
+var tableMethods = []string{"mle", "mle_continued", "mle_converged", "rlvr"}
 
 // runner is one run in progress.
 type runner struct {
@@ -86,6 +91,14 @@ func (r *runner) models(ctx context.Context, spec tasks.Spec) (*Result, map[stri
 	}
 	if err := r.mleContinued(ctx, a, sp); err != nil {
 		return nil, nil, err
+	}
+	if r.cfg.Converge > 0 {
+		if err := r.mleConverged(ctx, a, sp); err != nil {
+			return nil, nil, err
+		}
+	}
+	if r.cfg.SkipRLVR {
+		return a.res, a.models, nil
 	}
 	if err := r.rlvr(ctx, a, rlTask); err != nil {
 		return nil, nil, err

@@ -29,6 +29,22 @@ type Table struct {
 	Columns []string
 	Higher  []bool
 	Rows    []TableRow
+	// PairedSeeds is how many seeds the paired row pairs (0: no paired
+	// row); the table then ends with the paired difference's t statistic.
+	PairedSeeds int
+}
+
+// tStats are the t statistics of a paired row, per column: mean / (std /
+// sqrt(n)), n-1 degrees of freedom; "-" without spread.
+func tStats(cols []string, row TableRow) []string {
+	out := make([]string, len(cols))
+	for i, c := range cols {
+		out[i] = "-"
+		if m, sd := row.Cell(c); len(row.Values[c]) >= 2 && sd > 0 {
+			out[i] = fmt.Sprintf("%+.2f", m/(sd/math.Sqrt(float64(len(row.Values[c])))))
+		}
+	}
+	return out
 }
 
 // TableRow is one method's line (or the paired difference's).
@@ -60,13 +76,14 @@ type setting struct {
 	// continuedLR tells start models apart: one pretrained with a decaying
 	// LR continues at its own final LR.
 	continuedLR float64
+	schedule    string // MLE continued's schedule (Config.MLESchedule)
 	// start is the start checkpoint's hash, where the files record it.
 	start string
 }
 
 func settingOf(r *Result) setting {
 	k := setting{task: r.Task, budget: r.Budget, reward: r.Reward, rlChanged: r.RLChanged, split: r.EvalSplit, decoding: r.EvalDecoding,
-		worldModel: r.WorldModel, trainN: r.TrainN, continuedLR: r.MLEContinuedLR, start: r.StartSHA256}
+		worldModel: r.WorldModel, trainN: r.TrainN, continuedLR: r.MLEContinuedLR, start: r.StartSHA256, schedule: r.MLESchedule}
 	if r.MotionWeight > 0 {
 		k.reward += fmt.Sprintf(" (weight %g)", r.MotionWeight)
 	}
@@ -89,7 +106,7 @@ func (a setting) compare(b setting) int {
 		cmp.Compare(a.kv, b.kv), cmp.Compare(a.group, b.group), cmp.Compare(a.prompts, b.prompts), cmp.Compare(a.lr, b.lr),
 		cmp.Compare(a.trainN, b.trainN), cmp.Compare(a.rlSteps, b.rlSteps), cmp.Compare(a.dynamic, b.dynamic),
 		cmp.Compare(a.temperature, b.temperature), cmp.Compare(a.worldModel, b.worldModel), cmp.Compare(a.continuedLR, b.continuedLR),
-		cmp.Compare(a.start, b.start))
+		cmp.Compare(a.start, b.start), cmp.Compare(a.schedule, b.schedule))
 }
 
 // variant describes a setting beyond its task and budget.
@@ -111,6 +128,7 @@ func (k setting) variant() string {
 	add(k.dynamic > 0, "dynamic sampling (up to %d extra draws)", k.dynamic)
 	add(k.trainN > 0, "%d training transitions", k.trainN)
 	add(k.continuedLR > 0, "start model's MLE continued at LR %.3g", k.continuedLR)
+	add(k.schedule != "", "MLE continued at LR %s", k.schedule)
 	add(k.start != "", "start checkpoint sha256 %.12s", k.start)
 	if len(parts) == 0 {
 		return ""
@@ -147,7 +165,7 @@ func table(k setting, rs []*Result) Table {
 	}
 	t := Table{Title: fmt.Sprintf("%s, budget %s%s, seeds %s (mean ± std)", k.task, k.budget, k.variant(), strings.Join(seeds, ", "))}
 	t.Columns, t.Higher = summaryColumns(k.task, rs[0])
-	for _, method := range Methods {
+	for _, method := range tableMethods {
 		row := TableRow{Label: method, Values: map[string][]float64{}}
 		var steps, wall []float64
 		for _, r := range rs {
@@ -171,6 +189,7 @@ func table(k setting, rs []*Result) Table {
 	}
 	if d, paired := pairedDiff(rs, t.Columns); paired >= 2 {
 		t.Rows = append(t.Rows, TableRow{Label: "rlvr − mle_continued, paired by seed", Steps: math.NaN(), WallS: math.NaN(), Values: d, Paired: true})
+		t.PairedSeeds = paired
 	}
 	return t
 }
@@ -230,6 +249,9 @@ func (s Summary) Markdown() string {
 				prefix = "| " + row.Label + " | | |"
 			}
 			sb.WriteString(prefix + cells(t.Columns, row) + "\n")
+			if row.Paired {
+				fmt.Fprintf(&sb, "| t of the paired difference (%d seeds) | | | %s |\n", t.PairedSeeds, strings.Join(tStats(t.Columns, row), " | "))
+			}
 		}
 		sb.WriteString("\n")
 	}
@@ -284,6 +306,13 @@ func (s Summary) Render() display.Output {
 				fmt.Fprintf(&sb, "<td>%s</td>", html.EscapeString(c))
 			}
 			sb.WriteString("</tr>\n")
+			if row.Paired {
+				fmt.Fprintf(&sb, "<tr><td>t of the paired difference (%d seeds)</td><td></td><td></td>", t.PairedSeeds)
+				for _, c := range tStats(t.Columns, row) {
+					fmt.Fprintf(&sb, "<td>%s</td>", c)
+				}
+				sb.WriteString("</tr>\n")
+			}
 		}
 		sb.WriteString("</table>\n")
 	}

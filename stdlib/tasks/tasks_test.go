@@ -122,3 +122,20 @@ func TestDownstreamCancelled(t *testing.T) {
 		t.Error("a cancelled web agent ran")
 	}
 }
+
+// TestBenchVerify runs the verifier benchmark: every rate is positive, and
+// a cancelled context stops it with its error.
+func TestBenchVerify(t *testing.T) {
+	rep, err := BenchVerify(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.TextgameRewardsPerSec <= 0 || rep.WebRewardsPerSec <= 0 || rep.FrameRewardsPerSec <= 0 || rep.AnchorJSONPerSec <= 0 {
+		t.Errorf("report %+v", rep)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := BenchVerify(ctx); err == nil {
+		t.Error("a cancelled benchmark ran")
+	}
+}
