@@ -10,6 +10,7 @@ import (
 func init() {
 	Symbols["github.com/rlvrworld/rlvrworld/stdlib/tasks/tasks"] = map[string]reflect.Value{
 		// function, constant and variable definitions
+		"BenchVerify":     reflect.ValueOf(tasks.BenchVerify),
 		"Lookup":          reflect.ValueOf(tasks.Lookup),
 		"Names":           reflect.ValueOf(tasks.Names),
 		"New":             reflect.ValueOf(tasks.New),
@@ -24,5 +25,6 @@ func init() {
 		"DownstreamOptions": reflect.ValueOf((*tasks.DownstreamOptions)(nil)),
 		"Metric":            reflect.ValueOf((*tasks.Metric)(nil)),
 		"Spec":              reflect.ValueOf((*tasks.Spec)(nil)),
+		"VerifyBench":       reflect.ValueOf((*tasks.VerifyBench)(nil)),
 	}
 }
