@@ -20,6 +20,7 @@ func init() {
 		"LanguageConfig": reflect.ValueOf(grpo.LanguageConfig),
 		"Loss":           reflect.ValueOf(grpo.Loss),
 		"NewTrainer":     reflect.ValueOf(grpo.NewTrainer),
+		"Summarize":      reflect.ValueOf(grpo.Summarize),
 		"VideoConfig":    reflect.ValueOf(grpo.VideoConfig),
 
 		// type definitions
@@ -30,6 +31,7 @@ func init() {
 		"LossInput":   reflect.ValueOf((*grpo.LossInput)(nil)),
 		"LossStats":   reflect.ValueOf((*grpo.LossStats)(nil)),
 		"StepMetrics": reflect.ValueOf((*grpo.StepMetrics)(nil)),
+		"Timing":      reflect.ValueOf((*grpo.Timing)(nil)),
 		"Trainer":     reflect.ValueOf((*grpo.Trainer)(nil)),
 	}
 }
