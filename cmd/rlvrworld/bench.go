@@ -1,10 +1,15 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"os"
 	"sort"
+	"time"
+
+	"github.com/rlvrworld/rlvrworld/stdlib/envs/robot"
+	"github.com/rlvrworld/rlvrworld/stdlib/tasks"
 )
 
 // benchmark is one `rlvrworld bench NAME`: it returns a JSON-encodable
@@ -26,6 +31,21 @@ func registerBench(name, summary string, run func(args []string) (any, error)) {
 
 func init() {
 	register("bench", "print performance figures as JSON", runBench)
+	// Benchmarks that live beside what they measure.
+	registerBench("verify", "text and frame rewards/s on one core", withTimeout(func(ctx context.Context) (any, error) { return tasks.BenchVerify(ctx) }))
+	registerBench("video", "frame rewards/s on one core, tokenizer encode and training speed", withTimeout(func(ctx context.Context) (any, error) { return robot.Bench(ctx) }))
+}
+
+// withTimeout runs a flagless benchmark with a 5-minute limit.
+func withTimeout(f func(ctx context.Context) (any, error)) func(args []string) (any, error) {
+	return func(args []string) (any, error) {
+		if len(args) > 0 {
+			return nil, fmt.Errorf("no flags, got %v", args)
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+		defer cancel()
+		return f(ctx)
+	}
 }
 
 func runBench(args []string) int {

@@ -4,15 +4,19 @@ import (
 	"context"
 	"flag"
 	"fmt"
-	"io"
+	"math"
 	"os"
 	"runtime"
 	"runtime/pprof"
 	"strings"
 	"time"
 
+	"github.com/rlvrworld/rlvrworld/stdlib/envs"
+	"github.com/rlvrworld/rlvrworld/stdlib/exp"
 	"github.com/rlvrworld/rlvrworld/stdlib/grpo"
 	"github.com/rlvrworld/rlvrworld/stdlib/nn"
+	"github.com/rlvrworld/rlvrworld/stdlib/tasks"
+	"github.com/rlvrworld/rlvrworld/stdlib/train"
 )
 
 func init() {
@@ -66,7 +70,7 @@ type grpoBenchReport struct {
 // step of the anchor (grpo.Summarize pairs them).
 func benchGRPO(args []string) (any, error) {
 	fs := flag.NewFlagSet("bench grpo", flag.ContinueOnError)
-	tasks := fs.String("tasks", "textgame,web,video", "comma-separated tasks")
+	names := fs.String("tasks", "textgame,web,video", "comma-separated tasks")
 	steps := fs.Int("steps", 5, "measured steps per task (each paired with an MLE step)")
 	budgetName := fs.String("budget", "small", "budget whose GRPO configuration is timed")
 	var kv nn.KVPrecision
@@ -88,31 +92,25 @@ func benchGRPO(args []string) (any, error) {
 	}
 	ctx := context.Background()
 	rep := grpoBenchReport{GOMAXPROCS: runtime.GOMAXPROCS(0), Budget: *budgetName}
-	for _, name := range strings.Split(*tasks, ",") {
-		task, err := lookupTask(name)
+	for _, name := range strings.Split(*names, ",") {
+		task, err := tasks.New(name)
 		if err != nil {
 			rep.Skipped = append(rep.Skipped, fmt.Sprintf("%s: %v", name, err))
 			continue
 		}
-		b, err := expBudget(task.Name(), *budgetName, 1)
+		spec, _ := tasks.Lookup(name)
+		b, err := spec.Budget(*budgetName)
 		if err != nil {
 			return nil, err
 		}
-		b.TrainN = b.GRPO.PromptsPerStep * (*steps + 1)
-		b.TestN = 1
-		e := &experiment{task: name, budgetName: *budgetName, seed: 1, ckptDir: "checkpoints", log: io.Discard, allowPretrain: true}
-		train, test, err := e.data(ctx, task, b)
+		data, err := task.Generate(ctx, envs.Train, b.GRPO.PromptsPerStep*(*steps+1), 1)
 		if err != nil {
 			return nil, err
 		}
-		b.Pretrain = 0 // a fresh model times the same as a trained one of the same shape
-		sp, err := e.startModel(ctx, task, b, train, test)
+		// A fresh model times the same as a trained one of the same shape.
+		m, start, err := exp.StartModel(ctx, exp.Config{Task: name, Budget: *budgetName, Pretrain: true}, data)
 		if err != nil {
 			return nil, err
-		}
-		m, start := sp.Model, sp.Source
-		if start == "pretrained" {
-			start = "fresh (no checkpoint)"
 		}
 		b.GRPO.KV = kv
 		tr, err := grpo.NewTrainer(m, task, b.GRPO)
@@ -122,15 +120,24 @@ func benchGRPO(args []string) (any, error) {
 		// GRPO steps alternate with MLE steps of the anchor, so that each
 		// step is compared with an anchor taken seconds apart: these
 		// machines change speed for whole stretches (BENCHMARKS.md).
-		an := newMLERun(m.Clone(), b.MLELR, b.GRPO.GroupSize*b.GRPO.PromptsPerStep, 7)
+		rows := b.GRPO.GroupSize * b.GRPO.PromptsPerStep
+		seqs := make([]train.Sequence, len(data))
+		for i, ex := range data {
+			seqs[i] = train.Sequence{Prompt: ex.Prompt, Response: ex.Target}
+		}
+		an, err := train.NewStepper(m.Clone(), seqs, train.Options{Steps: *steps + 1, BatchSize: rows, LR: b.MLELR,
+			Draw: train.UniformDraw(len(seqs), 7)})
+		if err != nil {
+			return nil, err
+		}
 		var ms []grpo.StepMetrics
 		var at []float64
 		for i := 0; i <= *steps; i++ {
-			if err := tr.Train(ctx, train, 1, func(s grpo.StepMetrics) { ms = append(ms, s) }); err != nil {
+			if err := tr.Train(ctx, data, 1, func(s grpo.StepMetrics) { ms = append(ms, s) }); err != nil {
 				return nil, fmt.Errorf("%s: %w", name, err)
 			}
 			t0 := time.Now()
-			if _, err := an.steps(ctx, train, 1, nil); err != nil {
+			if _, err := an.Steps(ctx, 1); err != nil {
 				return nil, err
 			}
 			at = append(at, time.Since(t0).Seconds())
@@ -151,3 +158,5 @@ func benchGRPO(args []string) (any, error) {
 	}
 	return rep, nil
 }
+
+func round3(x float64) float64 { return math.Round(x*1000) / 1000 }

@@ -4,6 +4,8 @@ import (
 	"flag"
 	"strings"
 	"testing"
+
+	"github.com/rlvrworld/rlvrworld/stdlib/tasks"
 )
 
 // verify -h names every registered task (the unknown-task error lists them
@@ -12,14 +14,14 @@ func TestVerifyUsageNamesTasksModesAndRanges(t *testing.T) {
 	var b strings.Builder
 	fs := flag.NewFlagSet("verify", flag.ContinueOnError)
 	fs.SetOutput(&b)
-	fs.String("task", "", "task name: "+strings.Join(registeredTasks(), ", "))
+	fs.String("task", "", "task name: "+strings.Join(tasks.WorldModels(), ", "))
 	fs.Usage = func() { b.WriteString(verifyUsage); fs.PrintDefaults() }
 	fs.Usage()
 	help := b.String()
-	if len(registeredTasks()) < 4 {
-		t.Fatalf("tasks %v", registeredTasks())
+	if len(tasks.WorldModels()) < 4 {
+		t.Fatalf("tasks %v", tasks.WorldModels())
 	}
-	for _, want := range append(registeredTasks(), "--serve", "--generations", "0 to 1.3", "perfect answer scores 1.3", "-3 to 0") {
+	for _, want := range append(tasks.WorldModels(), "--serve", "--generations", "0 to 1.3", "perfect answer scores 1.3", "-3 to 0") {
 		if !strings.Contains(help, want) {
 			t.Errorf("verify -h lacks %q:\n%s", want, help)
 		}

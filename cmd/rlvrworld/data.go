@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"github.com/rlvrworld/rlvrworld/stdlib/tasks"
 	"io"
 	"os"
 	"os/signal"
@@ -73,7 +74,7 @@ func writeData(ctx context.Context, w io.Writer, taskName string, split envs.Spl
 	if n < 0 {
 		return fmt.Errorf("--n must be >= 0, not %d", n)
 	}
-	t, err := lookupTask(taskName)
+	t, err := tasks.New(taskName)
 	if err != nil {
 		return err
 	}

@@ -8,15 +8,28 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strconv"
 	"strings"
 	"testing"
 
-	"github.com/rlvrworld/rlvrworld/stdlib/envs"
-	"github.com/rlvrworld/rlvrworld/stdlib/envs/web"
-	"github.com/rlvrworld/rlvrworld/stdlib/grpo"
+	"github.com/traefik/yaegi/interp"
+
+	"github.com/rlvrworld/rlvrworld/kernel/exec"
+	"github.com/rlvrworld/rlvrworld/stdlib/exp"
 	"github.com/rlvrworld/rlvrworld/stdlib/nn"
+	"github.com/rlvrworld/rlvrworld/stdlib/symbols"
+	"github.com/rlvrworld/rlvrworld/stdlib/tasks"
 )
+
+// textgameSpec is the text game's registry entry (its metric columns).
+var textgameSpec = func() tasks.Spec {
+	s, err := tasks.Lookup("textgame")
+	if err != nil {
+		panic(err)
+	}
+	return s
+}()
 
 // TestExpSmoke runs the whole experiment pipeline (pretrain, MLE continued,
 // GRPO, evaluation, JSON) on the text game at the seconds-long "smoke"
@@ -46,7 +59,7 @@ func testExpSmoke(t *testing.T, kv nn.KVPrecision) {
 		if row.Metrics["n"] != 6 {
 			t.Errorf("%s evaluated %v rows, want --eval-n's 6", method, row.Metrics["n"])
 		}
-		for _, k := range append(metricKeys["textgame"], diagnosticKeys["textgame"]...) {
+		for _, k := range append(textgameSpec.MetricKeys(), textgameSpec.Diagnostics...) {
 			if _, ok := row.Metrics[k]; !ok {
 				t.Errorf("%s lacks metric %s: %v", method, k, row.Metrics)
 			}
@@ -98,8 +111,8 @@ func TestExpBadFlags(t *testing.T) {
 }
 
 // runExpResult runs `rlvrworld exp` quietly with args, with no shipped
-// checkpoints (so it pretrains: --pretrain), and returns the result it wrote.
-func runExpResult(t *testing.T, args ...string) expResult {
+// checkpoints, and returns the result it wrote.
+func runExpResult(t *testing.T, args ...string) exp.Result {
 	t.Helper()
 	out := filepath.Join(t.TempDir(), "r.json")
 	if code := runExp(append(args, "-q", "--pretrain", "--checkpoints", t.TempDir(), "--out", out)); code != 0 {
@@ -109,13 +122,13 @@ func runExpResult(t *testing.T, args ...string) expResult {
 }
 
 // readResult reads the JSON that exp --out wrote.
-func readResult(t *testing.T, out string) expResult {
+func readResult(t *testing.T, out string) exp.Result {
 	t.Helper()
 	data, err := os.ReadFile(out)
 	if err != nil {
 		t.Fatal(err)
 	}
-	var res expResult
+	var res exp.Result
 	if err := json.Unmarshal(data, &res); err != nil {
 		t.Fatal(err)
 	}
@@ -164,7 +177,7 @@ func TestExpEvalEvery(t *testing.T) {
 			t.Fatalf("%s curve %+v, want points at %d and %d steps", row.Method, row.Curve, mb, 2*mb)
 		}
 		last := row.Curve[1].Metrics
-		for _, k := range metricKeys["textgame"] {
+		for _, k := range textgameSpec.MetricKeys() {
 			if _, ok := row.Curve[0].Metrics[k]; !ok || last[k] != row.Metrics[k] {
 				t.Errorf("%s curve lacks %s or ends at %v, not the row's %v", row.Method, k, last[k], row.Metrics[k])
 			}
@@ -184,156 +197,6 @@ func TestPolicyEvalMultiStepSmoke(t *testing.T) {
 		if e, ok := row.Metrics["mean_abs_err"]; !ok || e < 0 || e > 1 {
 			t.Errorf("%s: mean_abs_err %v (present %v)", row.Method, e, ok)
 		}
-	}
-}
-
-// TestPredictionValue checks the agent's scoring on a real site: the
-// true next page of the right action scores above a no-op.
-func TestPredictionValue(t *testing.T) {
-	b := web.NewBrowser(web.NewSite(5, false))
-	var goal web.Goal
-	for _, g := range web.Goals(b) {
-		if strings.HasPrefix(g.Text, "set the theme") {
-			goal = g
-		}
-	}
-	before := b.Items()
-	next := web.NewBrowser(web.NewSite(5, false))
-	var settings string
-	for _, c := range next.Candidates() {
-		probe := web.NewBrowser(web.NewSite(5, false))
-		probe.Step(c)
-		if strings.Contains(strings.Join(probe.Lines(), "\n"), "heading 'Settings'") {
-			settings = c
-			break
-		}
-	}
-	if settings == "" {
-		t.Fatal("no candidate opens the settings page")
-	}
-	next.Step(settings)
-	diff := web.DiffItems(before, next.Items())
-	good := predictionValue(b, goal, diff)
-	noop := predictionValue(b, goal, web.Sections{})
-	if !(good > noop) || good <= 0 {
-		t.Errorf("settings page value %v, no-op %v", good, noop)
-	}
-}
-
-func TestSummarizeMeanStd(t *testing.T) {
-	dir := t.TempDir()
-	var paths []string
-	// add writes one result file (named by its seed, unique here).
-	add := func(r expResult) {
-		data, err := json.Marshal(r)
-		if err != nil {
-			t.Fatal(err)
-		}
-		p := filepath.Join(dir, fmt.Sprintf("seed%d.json", r.Seed))
-		if err := os.WriteFile(p, data, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		paths = append(paths, p)
-	}
-	for i, f1 := range []float64{0.4, 0.6} {
-		add(expResult{Task: "web", Budget: "small", Seed: int64(i + 1), Rows: []expRow{
-			{Method: "mle", Metrics: map[string]float64{"precision": 1, "recall": 1, "f1": f1}},
-		}})
-	}
-	// A run evaluated on val forms its own table, never mixed into test's.
-	add(expResult{Task: "web", Budget: "small", Seed: 3, EvalSplit: "val", Rows: []expRow{
-		{Method: "mle", Metrics: map[string]float64{"precision": 1, "recall": 1, "f1": 0.9}},
-	}})
-	// Runs with different motion weights are different variants.
-	for i, w := range []float64{0.25, 1} {
-		add(expResult{Task: "web", Budget: "small", Seed: int64(4 + i), Reward: "motion", MotionWeight: w, Rows: []expRow{
-			{Method: "mle", Metrics: map[string]float64{"precision": 1, "recall": 1, "f1": w}},
-		}})
-	}
-	// Rollouts from a float16 KV cache are a variant of their own.
-	add(expResult{Task: "web", Budget: "small", Seed: 6, GRPO: &grpo.Config{GroupSize: 8, PromptsPerStep: 16, LR: 1e-4, KV: nn.KVFloat16},
-		Rows: []expRow{{Method: "mle", Metrics: map[string]float64{"precision": 1, "recall": 1, "f1": 0.7}}}})
-	// Text-game runs with error shares get those columns.
-	add(expResult{Task: "textgame", Budget: "small", Seed: 7, Rows: []expRow{{Method: "mle", Metrics: map[string]float64{
-		"acc_overall": 0.6, "acc_changed": 0.3, "acc_unchanged": 0.9, "reward": 0.5,
-		"err_name": 0.11, "err_props": 0.2, "err_contains": 0.25, "err_presence": 0, "err_score": 0.1}}}})
-	// Rollout temperature, dynamic sampling, data size and RL length each
-	// make a setting of its own, never averaged with another.
-	for i, v := range []struct {
-		temp           float32
-		dyn, n, rlStep int
-		lr             float64
-	}{{1.5, 0, 0, 120, 0}, {1, 4, 0, 120, 0}, {1, 0, 1000, 120, 0}, {1, 0, 0, 960, 0}, {1, 0, 0, 120, 1e-4}} {
-		add(expResult{Task: "web", Budget: "full", Seed: int64(10 + i), TrainN: v.n, MLEContinuedLR: v.lr,
-			GRPO: &grpo.Config{GroupSize: 8, PromptsPerStep: 16, LR: 1e-4, Temperature: v.temp, DynamicSampling: v.dyn},
-			Rows: []expRow{{Method: "rlvr", Steps: v.rlStep, Metrics: map[string]float64{"precision": 1, "recall": 1, "f1": 0.5}}}})
-	}
-	// Runs from two different start checkpoints, equal in every flag, are
-	// two settings.
-	for i, sum := range []string{strings.Repeat("ab", 32), strings.Repeat("cd", 32)} {
-		add(expResult{Task: "web", Budget: "tiny", Seed: int64(20 + i), StartSHA256: sum,
-			Rows: []expRow{{Method: "mle", Metrics: map[string]float64{"precision": 1, "recall": 1, "f1": 0.5}}}})
-	}
-	// Two seeds with both methods get a paired row: RLVR minus MLE
-	// continued per seed (0.1 and 0.2: mean 0.15, sample std 0.0707).
-	for i, v := range [][2]float64{{0.6, 0.5}, {0.8, 0.6}} {
-		add(expResult{Task: "web", Budget: "small", Seed: int64(30 + i), Reward: "paired",
-			Rows: []expRow{
-				{Method: "mle_continued", Metrics: map[string]float64{"precision": 1, "recall": 1, "f1": v[1]}},
-				{Method: "rlvr", Metrics: map[string]float64{"precision": 1, "recall": 0.5, "f1": v[0]}},
-			}})
-	}
-	out, err := summarize(paths)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !strings.Contains(out, "| rlvr − mle_continued, paired by seed | | | +0 ± 0 | -0.5 ± 0 | +0.15 ± 0.071 |") {
-		t.Errorf("paired row missing or wrong:\n%s", out)
-	}
-	if !strings.Contains(out, "| t of the paired difference (2 seeds) | | | - | - | +3.00 |") {
-		t.Errorf("t row missing or wrong:\n%s", out)
-	}
-	if n := strings.Count(out, "paired by seed"); n != 1 {
-		t.Errorf("%d paired rows, want 1 (only the setting with two seeds of both methods):\n%s", n, out)
-	}
-	for _, want := range []string{"tiny, start checkpoint sha256 abababababab, seeds 20 (", "tiny, start checkpoint sha256 cdcdcdcdcdcd, seeds 21 ("} {
-		if !strings.Contains(out, want) {
-			t.Errorf("start checkpoints not told apart, no %q:\n%s", want, out)
-		}
-	}
-	if !strings.Contains(out, "LR 0.0001, float16 rollout KV cache, seeds 6 (") {
-		t.Errorf("float16 rollouts not told apart:\n%s", out)
-	}
-	if !strings.Contains(out, "evaluated on val, seeds 3 (") || !strings.Contains(out, "| mle | 0 | 0 | 1 | 1 | 0.9 |") {
-		t.Errorf("val table missing:\n%s", out)
-	}
-	if !strings.Contains(out, "RL reward motion (weight 0.25), seeds 4 (") || !strings.Contains(out, "RL reward motion (weight 1), seeds 5 (") {
-		t.Errorf("motion weights not told apart:\n%s", out)
-	}
-	// mean 0.5, sample std sqrt(0.02) = 0.1414
-	if !strings.Contains(out, "| mle | 0 | 0 | 1 ± 0 | 1 ± 0 | 0.5 ± 0.14 |") || !strings.Contains(out, "seeds 1, 2") {
-		t.Errorf("summary:\n%s", out)
-	}
-	if !strings.Contains(out, "| acc_overall | acc_changed | acc_unchanged | reward | err_name | err_props | err_contains | err_presence | err_score |") ||
-		!strings.Contains(out, "| mle | 0 | 0 | 0.6 | 0.3 | 0.9 | 0.5 | 0.11 | 0.2 | 0.25 | 0 | 0.1 |") {
-		t.Errorf("text-game error columns missing:\n%s", out)
-	}
-	for _, want := range []string{"LR 0.0001, rollout temperature 1.5, seeds 10 (", "up to 4 extra draws), seeds 11 (",
-		"LR 0.0001, 1000 training transitions, seeds 12 (", "| rlvr | 960 | 0 | 1 | 1 | 0.5 |",
-		"start model's MLE continued at LR 0.0001, seeds 14 ("} {
-		if !strings.Contains(out, want) {
-			t.Errorf("summary lacks %q:\n%s", want, out)
-		}
-	}
-	bench := filepath.Join(dir, "bench-grpo.json")
-	if err := os.WriteFile(bench, []byte(`{"textgame": {"sample_s": 1}}`), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := summarize(append(paths, bench)); err == nil || !strings.Contains(err.Error(), "not a result") {
-		t.Errorf("a file that is not an exp result: err %v", err)
-	}
-	if _, err := summarize([]string{filepath.Join(dir, "missing.json")}); err == nil {
-		t.Error("missing file accepted")
 	}
 }
 
@@ -367,28 +230,6 @@ func TestPretrainEarlyStopping(t *testing.T) {
 	}
 }
 
-// TestValLoss checks the validation loss on a hand-made example against
-// the model's own log-probabilities of the response tokens.
-func TestValLoss(t *testing.T) {
-	m, err := nn.New(nn.Config{Vocab: 8, MaxSeq: 8, Layers: 1, Dim: 8, Heads: 2, Seed: 3})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ex := envs.Example{Prompt: []int{1, 2, 3}, Target: []int{4, 5}}
-	got, err := valLoss(context.Background(), m, []envs.Example{ex, ex}, 1)
-	if err != nil {
-		t.Fatal(err)
-	}
-	logp, _ := m.Forward(&nn.Batch{B: 1, T: 4, Inputs: []int{1, 2, 3, 4}, Targets: []int{2, 3, 4, 5}})
-	want := -(float64(logp[2]) + float64(logp[3])) / 2
-	if math.Abs(got-want) > 1e-5 {
-		t.Errorf("valLoss %v, want %v", got, want)
-	}
-	if _, err := valLoss(context.Background(), m, []envs.Example{{Prompt: []int{1, 2}}}, 4); err == nil {
-		t.Error("no response tokens: want an error")
-	}
-}
-
 // TestPretrainCosine builds a start model whose LR decays along a cosine
 // (--pretrain-cosine): it runs its whole schedule, records the schedule and
 // its final LR, and an experiment from it runs MLE continued at that LR.
@@ -415,22 +256,6 @@ func TestPretrainCosine(t *testing.T) {
 	}
 	if res := readResult(t, out); math.Abs(res.MLEContinuedLR-1e-4) > 1e-9 {
 		t.Errorf("mle_continued_lr %v, want the start model's final LR 1e-4", res.MLEContinuedLR)
-	}
-}
-
-// TestPretrainLR checks the cosine schedule's ends and that it falls.
-func TestPretrainLR(t *testing.T) {
-	b := budget{Pretrain: 1000, MLELR: 1e-3}
-	if lr := b.pretrainLR(1); math.Abs(float64(lr)-1e-3) > 1e-8 {
-		t.Errorf("step 1: %g", lr)
-	}
-	if lr := b.pretrainLR(1000); math.Abs(float64(lr)-1e-4) > 1e-9 {
-		t.Errorf("last step: %g", lr)
-	}
-	for s := 2; s <= 1000; s++ {
-		if b.pretrainLR(s) > b.pretrainLR(s-1) {
-			t.Fatalf("LR rises at step %d", s)
-		}
 	}
 }
 
@@ -479,21 +304,133 @@ func TestExpTrainN(t *testing.T) {
 		t.Error("a negative --train-n was accepted")
 	}
 
-	c := nn.Config{Vocab: 50, MaxSeq: 100}
-	if why := checkpointMisfit(c, c, meta, 12); why != "" {
-		t.Errorf("a checkpoint of 12 transitions does not fit --train-n 12: %s", why)
+}
+
+// notebookCell is what a notebook cell types to run the experiment: it
+// prints the result's JSON between markers for the test to read back.
+const notebookCell = `
+import (
+	"encoding/json"
+	"fmt"
+
+	"rlvr/cell"
+	"rlvr/exp"
+)
+
+res, err := exp.Run(cell.Context(), exp.Config{Task: %q, Budget: "tiny", Seed: 1, Checkpoints: %q,
+	Override: exp.Override{Pretrain: 20}, Progress: exp.Live()})
+if err != nil {
+	panic(err)
+}
+data, _ := json.Marshal(res)
+fmt.Println("RESULT " + string(data))
+`
+
+// TestExpSameRowsAsNotebook runs each task at the tiny budget twice (from
+// the shipped checkpoint where it fits, else a start model pretrained for
+// 20 steps, to keep the test short): with the
+// command line, and with exp.Run typed into a notebook cell (the
+// kernel's interpreter, with the cell's context and live progress). The
+// rows must agree bit for bit: every metric and step count, wall times
+// aside.
+func TestExpSameRowsAsNotebook(t *testing.T) {
+	ckpt, err := filepath.Abs("../../checkpoints")
+	if err != nil {
+		t.Fatal(err)
 	}
-	if why := checkpointMisfit(c, c, meta, 13); !strings.Contains(why, "train-n") {
-		t.Errorf("a checkpoint of 12 transitions fits --train-n 13 (%q)", why)
+	for _, task := range []string{"textgame", "web", "video"} {
+		t.Run(task, func(t *testing.T) {
+			out := filepath.Join(t.TempDir(), "cli.json")
+			if code := runExp([]string{"--task", task, "--budget", "tiny", "--seed", "1", "--pretrain-steps", "20", "-q", "--checkpoints", ckpt, "--out", out}); code != 0 {
+				t.Fatalf("exit code %d", code)
+			}
+			cli := readResult(t, out)
+			var stdout strings.Builder
+			e, err := exec.New(exec.Options{Stdout: &stdout, Stderr: &stdout, Symbols: []interp.Exports{symbols.Short()}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if r := e.Execute(context.Background(), fmt.Sprintf(notebookCell, task, ckpt)); r.Err != nil {
+				t.Fatalf("cell: %v\n%s", r.Err, stdout.String())
+			}
+			_, js, ok := strings.Cut(stdout.String(), "RESULT ")
+			if !ok {
+				t.Fatalf("the cell printed no result:\n%s", stdout.String())
+			}
+			var cellRes exp.Result
+			if err := json.Unmarshal([]byte(strings.TrimSpace(js)), &cellRes); err != nil {
+				t.Fatal(err)
+			}
+			if len(cli.Rows) != 3 || !reflect.DeepEqual(withoutWall(&cli), withoutWall(&cellRes)) {
+				t.Errorf("rows differ\nCLI:  %+v\ncell: %+v", cli.Rows, cellRes.Rows)
+			}
+			cli.Rows, cellRes.Rows = nil, nil
+			if !reflect.DeepEqual(cli, cellRes) {
+				t.Errorf("headers differ\nCLI:  %+v\ncell: %+v", cli, cellRes)
+			}
+		})
 	}
-	if why := checkpointMisfit(c, c, meta, 0); why != "" {
-		t.Errorf("without --train-n the shipped checkpoint serves every budget, got %q", why)
+}
+
+// withoutWall is a result's rows with wall times zeroed.
+func withoutWall(r *exp.Result) []exp.Row {
+	rows := append([]exp.Row(nil), r.Rows...)
+	for i := range rows {
+		rows[i].WallS = 0
 	}
-	if why := checkpointMisfit(c, nn.Config{Vocab: 50, MaxSeq: 101}, meta, 12); !strings.Contains(why, "does not fit") {
-		t.Errorf("a too-short context fits (%q)", why)
+	return rows
+}
+
+// TestExpSeeds runs two seeds side by side from the command line: one
+// result file per seed, equal in rows to the single-seed run, and a summary
+// over both.
+func TestExpSeeds(t *testing.T) {
+	dir := t.TempDir()
+	pattern := filepath.Join(dir, "tg-{seed}.json")
+	args := []string{"--task", "textgame", "--budget", "smoke", "-q", "--pretrain", "--checkpoints", t.TempDir()}
+	if code := runExp(append(args, "--seeds", "1-2", "--jobs", "2", "--out", pattern)); code != 0 {
+		t.Fatalf("exit code %d", code)
 	}
-	old := map[string]string{"task": "textgame", "train_n": "12"}
-	if why := checkpointMisfit(c, c, old, 0); !strings.Contains(why, "overlapping splits") {
-		t.Errorf("a text game checkpoint without splits=keyed fits (%q)", why)
+	alone := runExpResult(t, "--task", "textgame", "--budget", "smoke", "--seed", "2")
+	two := readResult(t, filepath.Join(dir, "tg-2.json"))
+	if !reflect.DeepEqual(withoutWall(&two), withoutWall(&alone)) {
+		t.Errorf("seed 2 of --seeds 1-2:\n%+v\nalone:\n%+v", two.Rows, alone.Rows)
+	}
+	if one := readResult(t, filepath.Join(dir, "tg-1.json")); one.Seed != 1 {
+		t.Errorf("tg-1.json has seed %d", one.Seed)
+	}
+	for _, bad := range []string{"3-1", "x", "1-"} {
+		if code := runExp(append(args, "--seeds", bad)); code != 2 {
+			t.Errorf("--seeds %s: exit %d, want 2", bad, code)
+		}
+	}
+}
+
+// TestExpSummarizeCommitted summarizes every committed result file and
+// checks the tables against those of the files read one by one: each
+// committed file still loads, and grouping changes nothing per file.
+func TestExpSummarizeCommitted(t *testing.T) {
+	paths, err := filepath.Glob("../../docs/results/*.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	more, _ := filepath.Glob("../../docs/results/*/*.json")
+	n := 0
+	for _, p := range append(paths, more...) {
+		if strings.Contains(filepath.Base(p), "bench") {
+			continue
+		}
+		rs, err := exp.Load(p)
+		if err != nil {
+			t.Errorf("%s: %v", p, err)
+			continue
+		}
+		if md := exp.Summarize(rs...).Markdown(); !strings.Contains(md, "| mle |") && !strings.Contains(md, "| rlvr |") {
+			t.Errorf("%s: no rows in\n%s", p, md)
+		}
+		n++
+	}
+	if n < 20 {
+		t.Errorf("only %d committed result files found", n)
 	}
 }

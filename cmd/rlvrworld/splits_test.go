@@ -10,6 +10,7 @@ import (
 
 	"github.com/rlvrworld/rlvrworld/stdlib/envs"
 	"github.com/rlvrworld/rlvrworld/stdlib/envs/robot"
+	"github.com/rlvrworld/rlvrworld/stdlib/tasks"
 )
 
 // promptKey is an example's prompt as a comparable string.
@@ -24,7 +25,7 @@ func TestSplitsShareNoPrompt(t *testing.T) {
 	ctx := context.Background()
 	for _, name := range []string{"textgame", "web"} {
 		t.Run(name, func(t *testing.T) {
-			task, err := lookupTask(name)
+			task, err := tasks.New(name)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -107,7 +108,7 @@ func TestVideoSplitsShareNoEpisode(t *testing.T) {
 	ctx := context.Background()
 	for _, name := range []string{"video", "video-multi"} {
 		t.Run(name, func(t *testing.T) {
-			task, err := lookupTask(name)
+			task, err := tasks.New(name)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -7,10 +7,10 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"github.com/rlvrworld/rlvrworld/stdlib/tasks"
 	"io"
 	"math"
 	"os"
-	"sort"
 	"strings"
 
 	"github.com/rlvrworld/rlvrworld/stdlib/envs"
@@ -40,17 +40,6 @@ Rewards, per task (higher is better):
   video-multi  0 is a perfect frame.
 `
 
-// registeredTasks lists the task names, sorted, as the unknown-task error
-// does.
-func registeredTasks() []string {
-	names := make([]string, 0, len(taskFactories))
-	for n := range taskFactories {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	return names
-}
-
 // maxVerifyLine bounds one input line; a longer line is reported and
 // skipped, never buffered whole.
 const maxVerifyLine = 16 << 20
@@ -64,7 +53,7 @@ func runVerify(args []string) int {
 		return runVerifyGenerations(args) // re-score verl's dumps: verify_serve.go
 	}
 	fs := flag.NewFlagSet("verify", flag.ContinueOnError)
-	task := fs.String("task", "", "task name: "+strings.Join(registeredTasks(), ", "))
+	task := fs.String("task", "", "task name: "+strings.Join(tasks.WorldModels(), ", "))
 	in := fs.String("in", "", "input JSONL (default stdin)")
 	out := fs.String("out", "", "output JSONL (default stdout)")
 	reward := fs.String("reward", "", "reward variant where the task has several (textgame: task or binary)")
@@ -115,7 +104,7 @@ type rewardSelector interface {
 // line to w. Bad lines become error lines; only setup and write failures
 // stop it.
 func verifyStream(r io.Reader, w io.Writer, taskName, reward string) error {
-	t, err := lookupTask(taskName)
+	t, err := tasks.New(taskName)
 	if err != nil {
 		return err
 	}

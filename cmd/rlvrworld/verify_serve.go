@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"github.com/rlvrworld/rlvrworld/stdlib/tasks"
 	"io"
 	"math/rand/v2"
 	"net"
@@ -206,7 +207,7 @@ func writeVerlData(ctx context.Context, taskName string, split envs.Split, n int
 	if n < 0 {
 		return fmt.Errorf("--n must be >= 0, not %d", n)
 	}
-	t, err := lookupTask(taskName)
+	t, err := tasks.New(taskName)
 	if err != nil {
 		return err
 	}
@@ -294,7 +295,7 @@ func benchVerl(ctx context.Context, args []string) (*verlBench, error) {
 	// changed character, one truncated answer and one non-answer.
 	var reqs []verl.Request
 	for _, task := range []string{"textgame", "web"} {
-		t, err := lookupTask(task)
+		t, err := tasks.New(task)
 		if err != nil {
 			return nil, err
 		}

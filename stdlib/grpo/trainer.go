@@ -15,7 +15,7 @@ import (
 	"github.com/rlvrworld/rlvrworld/stdlib/nn"
 )
 
-// Config holds the GRPO hyperparameters. DefaultConfig gives the paper's
+// Config holds the GRPO hyperparameters. LanguageConfig and VideoConfig give the paper's
 // values scaled down to a CPU; the zero value is not usable.
 type Config struct {
 	// GroupSize is G, the number of responses sampled per prompt.
@@ -59,12 +59,12 @@ type Config struct {
 	DynamicSampling int
 }
 
-// DefaultConfig returns the defaults for a task: the reference's clip 0.2,
-// beta 0.001, entropy 0.001 for language and 0 with a dual clip of 3 for
-// video, AdamW wd 0.01, clip 1.0, 2 mini-batches; G and the batch are scaled
-// down from the paper's 5/16 and 128 prompts so that a step takes seconds.
-func DefaultConfig(task string) Config {
-	c := Config{
+// LanguageConfig returns the defaults of a language task (text game, web):
+// the reference's clip 0.2, beta 0.001, entropy 0.001, AdamW wd 0.01, clip
+// 1.0, 2 mini-batches; G and the batch are scaled down from the paper's
+// 5/16 and 128 prompts so that a step takes seconds.
+func LanguageConfig() Config {
+	return Config{
 		GroupSize:      5,
 		PromptsPerStep: 8,
 		MiniBatches:    2,
@@ -75,12 +75,28 @@ func DefaultConfig(task string) Config {
 		Temperature:    1,
 		Seed:           1,
 	}
-	if task == "video" {
-		c.GroupSize = 8
-		c.Loss.DualClip = 3
-		c.Loss.EntropyCoef = 0
-	}
+}
+
+// VideoConfig returns the defaults of a video task: LanguageConfig with G =
+// 8, the reference's dual clip of 3 and no entropy bonus.
+func VideoConfig() Config {
+	c := LanguageConfig()
+	c.GroupSize = 8
+	c.Loss.DualClip = 3
+	c.Loss.EntropyCoef = 0
 	return c
+}
+
+// DefaultConfig returns VideoConfig for "video" and LanguageConfig for any
+// other name.
+//
+// Deprecated: a task's defaults are its registry entry's (rlvr/tasks:
+// tasks.Lookup(name) then .GRPO); this stays so that saved notebooks run.
+func DefaultConfig(task string) Config {
+	if task == "video" {
+		return VideoConfig()
+	}
+	return LanguageConfig()
 }
 
 func (c *Config) validate() error {

@@ -113,7 +113,7 @@ func testGRPORaisesToyReward(t *testing.T, kv nn.KVPrecision) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg := DefaultConfig("toy")
+	cfg := LanguageConfig()
 	cfg.GroupSize = 8
 	cfg.PromptsPerStep = 8
 	cfg.LR = 3e-3
@@ -196,7 +196,7 @@ func TestForcedTokensTrain(t *testing.T) {
 	task := &toyTask{vocab: 8, respLen: 3, force: true}
 	ctx := context.Background()
 	data, _ := task.Generate(ctx, envs.Train, 40, 1)
-	cfg := DefaultConfig("toy")
+	cfg := LanguageConfig()
 	cfg.GroupSize, cfg.PromptsPerStep, cfg.LR = 8, 8, 3e-3
 	tr, err := NewTrainer(tinyModel(t, task.vocab), task, cfg)
 	if err != nil {
@@ -222,7 +222,7 @@ func TestForcedTokensTrain(t *testing.T) {
 func TestCancelAndResume(t *testing.T) {
 	task := &toyTask{vocab: 8, respLen: 4}
 	data, _ := task.Generate(context.Background(), envs.Train, 20, 1)
-	cfg := DefaultConfig("toy")
+	cfg := LanguageConfig()
 	tr, err := NewTrainer(tinyModel(t, task.vocab), task, cfg)
 	if err != nil {
 		t.Fatal(err)
@@ -339,13 +339,13 @@ func TestConfigValidation(t *testing.T) {
 		func(c *Config) { c.KV = 9 },
 	}
 	for i, f := range bad {
-		c := DefaultConfig("toy")
+		c := LanguageConfig()
 		f(&c)
 		if _, err := NewTrainer(tinyModel(t, 8), task, c); err == nil {
 			t.Errorf("bad config %d accepted", i)
 		}
 	}
-	if _, err := NewTrainer(tinyModel(t, 4), task, DefaultConfig("toy")); err == nil {
+	if _, err := NewTrainer(tinyModel(t, 4), task, LanguageConfig()); err == nil {
 		t.Error("model vocabulary smaller than the task's accepted")
 	}
 }
@@ -361,7 +361,7 @@ func TestReducedKVRolloutsRecomputeOldLogP(t *testing.T) {
 	data, _ := task.Generate(context.Background(), envs.Train, 16, 1)
 	clip := map[nn.KVPrecision]float64{}
 	for _, kv := range []nn.KVPrecision{nn.KVFloat32, nn.KVFloat16, nn.KVInt8} {
-		cfg := DefaultConfig("toy")
+		cfg := LanguageConfig()
 		cfg.GroupSize, cfg.PromptsPerStep, cfg.MiniBatches = 8, 8, 1
 		cfg.Loss.ClipEps, cfg.Loss.KLCoef, cfg.Loss.EntropyCoef = 0, 0, 0
 		cfg.KV = kv
@@ -521,7 +521,7 @@ func (c *constTask) Score(ex *envs.Example, response []int) envs.Score {
 func TestDynamicSamplingDrawsMore(t *testing.T) {
 	task := &constTask{toyTask{vocab: 8, respLen: 4}}
 	data, _ := task.Generate(context.Background(), envs.Train, 24, 1)
-	cfg := DefaultConfig("toy")
+	cfg := LanguageConfig()
 	cfg.GroupSize, cfg.PromptsPerStep, cfg.DynamicSampling = 4, 4, 3
 	tr, err := NewTrainer(tinyModel(t, task.vocab), task, cfg)
 	if err != nil {

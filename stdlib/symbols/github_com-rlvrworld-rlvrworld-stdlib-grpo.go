@@ -12,14 +12,16 @@ import (
 func init() {
 	Symbols["github.com/rlvrworld/rlvrworld/stdlib/grpo/grpo"] = map[string]reflect.Value{
 		// function, constant and variable definitions
-		"AdvantageEps":  reflect.ValueOf(constant.MakeFromLiteral("1.00000000000000000003625036316452388482356461452127405209466815e-06", token.FLOAT, 0)),
-		"Advantages":    reflect.ValueOf(grpo.Advantages),
-		"DefaultConfig": reflect.ValueOf(grpo.DefaultConfig),
-		"Evaluate":      reflect.ValueOf(grpo.Evaluate),
-		"KLClamp":       reflect.ValueOf(constant.MakeFromLiteral("10", token.FLOAT, 0)),
-		"Loss":          reflect.ValueOf(grpo.Loss),
-		"NewTrainer":    reflect.ValueOf(grpo.NewTrainer),
-		"Summarize":     reflect.ValueOf(grpo.Summarize),
+		"AdvantageEps":   reflect.ValueOf(constant.MakeFromLiteral("1.00000000000000000003625036316452388482356461452127405209466815e-06", token.FLOAT, 0)),
+		"Advantages":     reflect.ValueOf(grpo.Advantages),
+		"DefaultConfig":  reflect.ValueOf(grpo.DefaultConfig),
+		"Evaluate":       reflect.ValueOf(grpo.Evaluate),
+		"KLClamp":        reflect.ValueOf(constant.MakeFromLiteral("10", token.FLOAT, 0)),
+		"LanguageConfig": reflect.ValueOf(grpo.LanguageConfig),
+		"Loss":           reflect.ValueOf(grpo.Loss),
+		"NewTrainer":     reflect.ValueOf(grpo.NewTrainer),
+		"Summarize":      reflect.ValueOf(grpo.Summarize),
+		"VideoConfig":    reflect.ValueOf(grpo.VideoConfig),
 
 		// type definitions
 		"Config":      reflect.ValueOf((*grpo.Config)(nil)),

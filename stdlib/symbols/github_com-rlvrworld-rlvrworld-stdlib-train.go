@@ -15,8 +15,10 @@ func init() {
 		"LRAt":          reflect.ValueOf(train.LRAt),
 		"Loss":          reflect.ValueOf(train.Loss),
 		"MLE":           reflect.ValueOf(train.MLE),
+		"NewStepper":    reflect.ValueOf(train.NewStepper),
 		"Pack":          reflect.ValueOf(train.Pack),
 		"ParseSchedule": reflect.ValueOf(train.ParseSchedule),
+		"UniformDraw":   reflect.ValueOf(train.UniformDraw),
 
 		// type definitions
 		"Converged": reflect.ValueOf((*train.Converged)(nil)),
@@ -25,5 +27,6 @@ func init() {
 		"Result":    reflect.ValueOf((*train.Result)(nil)),
 		"Schedule":  reflect.ValueOf((*train.Schedule)(nil)),
 		"Sequence":  reflect.ValueOf((*train.Sequence)(nil)),
+		"Stepper":   reflect.ValueOf((*train.Stepper)(nil)),
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io/fs"
 	"math"
+	mrand "math/rand"
 	"math/rand/v2"
 	"strconv"
 	"time"
@@ -33,6 +34,9 @@ type Options struct {
 	// CosineDecay decays the LR after warm-up along a cosine down to LR/10
 	// at Steps; otherwise it stays constant.
 	CosineDecay bool
+	// Schedule, when set, gives every step's LR instead of LR, WarmupSteps
+	// and CosineDecay (Schedule.At over Steps).
+	Schedule *Schedule
 	// EvalEvery computes the validation loss every so many steps and at the
 	// last step (0: only at the last step; no validation without val data).
 	EvalEvery int
@@ -47,6 +51,10 @@ type Options struct {
 	// parameters, the optimiser state and the step are restored, and the
 	// data order continues where it stopped.
 	Resume bool
+	// Draw, when set, picks the training indices of each step's batch
+	// (1-based step, BatchSize indices) instead of shuffled epochs; see
+	// UniformDraw. Resume then replays only what Draw replays.
+	Draw func(step, size int) []int
 	// Optimizer overrides AdamW's other settings (LR comes from LR above).
 	Optimizer nn.AdamWConfig
 	// OnMetrics, when set, is called after every step.
@@ -117,6 +125,9 @@ func Pack(seqs []Sequence, T int) (*nn.Batch, []float32) {
 
 // LRAt is the learning rate of step (1-based) under o's schedule.
 func LRAt(step int, o Options) float32 {
+	if o.Schedule != nil {
+		return o.Schedule.At(step, o.Steps)
+	}
 	lr := o.LR
 	if lr == 0 {
 		lr = 1e-3
@@ -160,6 +171,21 @@ type order struct {
 	perm  []int
 }
 
+// UniformDraw is a Draw of n sequences uniformly with replacement from one
+// math/rand stream of seed, one draw after another: the batches of the
+// experiment's MLE (rlvr/exp), with which the shipped checkpoints were
+// built. The stream is stateful: a new UniformDraw starts it again.
+func UniformDraw(n int, seed int64) func(step, size int) []int {
+	rng := mrand.New(mrand.NewSource(seed))
+	return func(_, size int) []int {
+		idx := make([]int, size)
+		for i := range idx {
+			idx[i] = rng.Intn(n)
+		}
+		return idx
+	}
+}
+
 func (o *order) batch(step int) []int {
 	out := make([]int, o.bs)
 	for k := range out {
@@ -178,80 +204,46 @@ func (o *order) batch(step int) []int {
 // with ctx.Err() (and the result so far) when ctx is cancelled.
 func MLE(ctx context.Context, m *nn.Model, train, val []Sequence, o Options) (Result, error) {
 	res := Result{ValLoss: math.NaN()}
-	if len(train) == 0 {
-		return res, errors.New("train: no training sequences")
-	}
-	if o.Steps < 0 || o.BatchSize < 0 || o.LR < 0 {
-		return res, fmt.Errorf("train: negative Steps %d, BatchSize %d or LR %g", o.Steps, o.BatchSize, o.LR)
-	}
-	if err := check(m, "training", train); err != nil {
-		return res, err
-	}
 	if err := check(m, "validation", val); err != nil {
 		return res, err
 	}
-	if o.BatchSize == 0 {
-		o.BatchSize = 16
+	s, err := NewStepper(m, train, o)
+	if err != nil {
+		return res, err
 	}
-	oc := o.Optimizer
-	oc.LR = LRAt(1, o)
-	opt := nn.NewAdamW(oc)
-	start := 0
+	o = s.o
 	if o.Resume && o.CheckpointPath != "" {
-		s, err := resume(m, opt, o.CheckpointPath)
+		st, err := resume(m, s.opt, o.CheckpointPath)
 		if err != nil {
 			return res, err
 		}
-		start = s
-		res.Steps = s
+		s.step = st
+		res.Steps = st
 	}
-	ord := &order{n: len(train), bs: o.BatchSize, seed: o.Seed}
-	t0 := time.Now()
-	m.ZeroGrad()
-	for step := start + 1; step <= o.Steps; step++ {
+	for s.step < o.Steps {
 		if err := ctx.Err(); err != nil {
-			res.Elapsed = time.Since(t0)
+			res.Elapsed = time.Since(s.t0)
 			return res, err
 		}
-		ts := time.Now()
-		idx := ord.batch(step)
-		seqs := make([]Sequence, len(idx))
-		for k, i := range idx {
-			seqs[k] = train[i]
+		met, err := s.one()
+		if err != nil {
+			return res, err
 		}
-		b, mask := Pack(seqs, 0)
-		var n float32
-		for _, v := range mask {
-			n += v
-		}
-		logp, _ := m.Forward(b)
-		dl := make([]float32, len(mask))
-		var loss float64
-		for i, v := range mask {
-			dl[i] = -v / n
-			loss -= float64(v * logp[i])
-		}
-		loss /= float64(n)
-		m.Backward(dl, nil)
-		lr := LRAt(step, o)
-		opt.SetLR(lr)
-		gn := opt.Step(m)
-		m.ZeroGrad()
-		met := Metrics{Step: step, Loss: loss, ValLoss: res.ValLoss, GradNorm: float64(gn), LR: float64(lr),
-			TokensPerSec: float64(b.B*b.T) / time.Since(ts).Seconds()}
+		met.ValLoss = res.ValLoss
+		step := met.Step
 		if len(val) > 0 && ((o.EvalEvery > 0 && step%o.EvalEvery == 0) || step == o.Steps) {
 			vl, err := Loss(ctx, m, val, o.BatchSize)
 			if err != nil {
-				res.Elapsed = time.Since(t0)
+				res.Elapsed = time.Since(s.t0)
 				return res, err
 			}
 			res.ValLoss, met.ValLoss, met.Evaluated = vl, vl, true
 		}
-		met.Elapsed = time.Since(t0)
-		res.Steps, res.Loss, res.Elapsed = step, loss, met.Elapsed
+		met.Elapsed = time.Since(s.t0)
+		res.Steps, res.Loss, res.Elapsed = step, met.Loss, met.Elapsed
 		res.History = append(res.History, met)
 		if o.CheckpointPath != "" && ((o.CheckpointEvery > 0 && step%o.CheckpointEvery == 0) || step == o.Steps) {
-			if err := save(m, opt, o.CheckpointPath, step); err != nil {
+			if err := save(m, s.opt, o.CheckpointPath, step); err != nil {
 				return res, err
 			}
 		}
@@ -260,6 +252,102 @@ func MLE(ctx context.Context, m *nn.Model, train, val []Sequence, o Options) (Re
 		}
 	}
 	return res, nil
+}
+
+// Stepper trains by MLE a few steps at a time with one optimizer and one
+// data order, for a caller that interleaves its own evaluations (early
+// stopping on a task metric, Converge). MLE is a Stepper run to Steps.
+type Stepper struct {
+	m     *nn.Model
+	train []Sequence
+	o     Options
+	opt   *nn.AdamW
+	ord   *order
+	step  int
+	t0    time.Time
+}
+
+// NewStepper checks the data and options as MLE does and returns a Stepper
+// at step 0. Options.Steps is the schedule's length, not a limit.
+func NewStepper(m *nn.Model, train []Sequence, o Options) (*Stepper, error) {
+	if len(train) == 0 {
+		return nil, errors.New("train: no training sequences")
+	}
+	if o.Steps < 0 || o.BatchSize < 0 || o.LR < 0 {
+		return nil, fmt.Errorf("train: negative Steps %d, BatchSize %d or LR %g", o.Steps, o.BatchSize, o.LR)
+	}
+	if err := check(m, "training", train); err != nil {
+		return nil, err
+	}
+	if o.BatchSize == 0 {
+		o.BatchSize = 16
+	}
+	oc := o.Optimizer
+	oc.LR = LRAt(1, o)
+	m.ZeroGrad()
+	return &Stepper{m: m, train: train, o: o, opt: nn.NewAdamW(oc),
+		ord: &order{n: len(train), bs: o.BatchSize, seed: o.Seed}, t0: time.Now()}, nil
+}
+
+// Steps runs n more optimizer steps (calling Options.OnMetrics after each)
+// and returns the last step's metrics. It returns ctx.Err() promptly when
+// ctx is cancelled.
+func (s *Stepper) Steps(ctx context.Context, n int) (Metrics, error) {
+	var met Metrics
+	for k := 0; k < n; k++ {
+		if err := ctx.Err(); err != nil {
+			return met, err
+		}
+		var err error
+		if met, err = s.one(); err != nil {
+			return met, err
+		}
+		met.Elapsed = time.Since(s.t0)
+		if s.o.OnMetrics != nil {
+			s.o.OnMetrics(met)
+		}
+	}
+	return met, nil
+}
+
+// one runs the next optimizer step.
+func (s *Stepper) one() (Metrics, error) {
+	s.step++
+	step, o := s.step, s.o
+	ts := time.Now()
+	var idx []int
+	if o.Draw != nil {
+		idx = o.Draw(step, o.BatchSize)
+	} else {
+		idx = s.ord.batch(step)
+	}
+	seqs := make([]Sequence, len(idx))
+	for k, i := range idx {
+		if i < 0 || i >= len(s.train) {
+			return Metrics{}, fmt.Errorf("train: Draw gave index %d at step %d, outside the %d training sequences", i, step, len(s.train))
+		}
+		seqs[k] = s.train[i]
+	}
+	b, mask := Pack(seqs, 0)
+	var n float32
+	for _, v := range mask {
+		n += v
+	}
+	logp, _ := s.m.Forward(b)
+	dl := make([]float32, len(mask))
+	var loss float64
+	for i, v := range mask {
+		dl[i] = -v / n
+		loss -= float64(v * logp[i])
+	}
+	loss /= float64(n)
+	s.m.Backward(dl, nil)
+	lr := LRAt(step, o)
+	s.opt.SetLR(lr)
+	gn := s.opt.Step(s.m)
+	s.m.ZeroGrad()
+	return Metrics{Step: step, Loss: loss, GradNorm: float64(gn), LR: float64(lr),
+		TokensPerSec: float64(b.B*b.T) / time.Since(ts).Seconds()}, nil
 }
 
 // Loss is the mean negative log-likelihood per response token of seqs, in

@@ -3,9 +3,11 @@ package train
 import (
 	"context"
 	"math"
+	mrand "math/rand"
 	"math/rand/v2"
 	"path/filepath"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 
@@ -144,5 +146,36 @@ func TestMLEBadInput(t *testing.T) {
 		if _, err := MLE(context.Background(), m, seqs, nil, Options{Steps: 1}); err == nil {
 			t.Errorf("MLE accepted %v", seqs)
 		}
+	}
+}
+
+// TestDraw checks the Draw option: UniformDraw's batches are one seeded
+// stream of uniform draws with replacement (two draws of the same seed
+// train the same model), and an index outside the data is an error.
+func TestDraw(t *testing.T) {
+	data := reversal(32, 5)
+	d := UniformDraw(len(data), 9)
+	rng := mrand.New(mrand.NewSource(9))
+	for step := 1; step <= 3; step++ {
+		for _, i := range d(step, 4) {
+			if want := rng.Intn(len(data)); i != want {
+				t.Fatalf("step %d drew %d, want %d", step, i, want)
+			}
+		}
+	}
+	run := func() *nn.Model {
+		m := tiny(t)
+		if _, err := MLE(context.Background(), m, data, nil, Options{Steps: 3, BatchSize: 4, Draw: UniformDraw(len(data), 9)}); err != nil {
+			t.Fatal(err)
+		}
+		return m
+	}
+	a, b := run(), run()
+	if !reflect.DeepEqual(a.Params(), b.Params()) {
+		t.Fatal("two runs of one draw trained different models")
+	}
+	bad := Options{Steps: 1, BatchSize: 2, Draw: func(int, int) []int { return []int{0, len(data)} }}
+	if _, err := MLE(context.Background(), tiny(t), data, nil, bad); err == nil || !strings.Contains(err.Error(), "outside") {
+		t.Errorf("an index outside the data: %v", err)
 	}
 }

@@ -1,4 +1,4 @@
-package main
+package tasks
 
 import (
 	"context"
@@ -15,17 +15,9 @@ import (
 	"github.com/rlvrworld/rlvrworld/stdlib/envs/web"
 )
 
-func init() {
-	registerBench("verify", "text and frame rewards/s on one core", func(args []string) (any, error) {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
-		defer cancel()
-		return benchVerify(ctx)
-	})
-}
-
-// verifyBench is the JSON report of `rlvrworld bench verify`. Rates are
+// VerifyBench is the JSON report of `rlvrworld bench verify`. Rates are
 // medians of 5 runs of about 0.3 s each, with GOMAXPROCS=1 (one core).
-type verifyBench struct {
+type VerifyBench struct {
 	TextgameRewardsPerSec float64 `json:"textgame_rewards_per_sec"`
 	WebRewardsPerSec      float64 `json:"web_rewards_per_sec"`
 	FrameRewardsPerSec    float64 `json:"frame_rewards_per_sec"`
@@ -39,10 +31,15 @@ type verifyBench struct {
 	GOMAXPROCS       int     `json:"gomaxprocs"`
 }
 
-func benchVerify(ctx context.Context) (*verifyBench, error) {
+// BenchVerify measures the verifiers of the text game, the web pages and
+// the video frames: rewards per second on one core (GOMAXPROCS=1 while it
+// runs) on a mix of right, slightly wrong and garbage responses, with the
+// standard library's JSON parsing of the same text-game responses as the
+// same-run anchor.
+func BenchVerify(ctx context.Context) (*VerifyBench, error) {
 	prev := runtime.GOMAXPROCS(1)
 	defer runtime.GOMAXPROCS(prev)
-	rep := &verifyBench{TargetText: 10000, TargetFrame: 2000, GOMAXPROCS: 1,
+	rep := &VerifyBench{TargetText: 10000, TargetFrame: 2000, GOMAXPROCS: 1,
 		Mix: "1/3 ground truth, 1/3 truth with 10% of tokens replaced, 1/3 random non-special tokens"}
 
 	tg, err := textgame.New(textgame.Options{})

@@ -1,4 +1,4 @@
-package main
+package exp
 
 import (
 	"context"
@@ -7,6 +7,8 @@ import (
 	"testing"
 
 	"github.com/rlvrworld/rlvrworld/stdlib/envs"
+	"github.com/rlvrworld/rlvrworld/stdlib/tasks"
+	"github.com/rlvrworld/rlvrworld/stdlib/train"
 )
 
 // TestShippedCheckpoints ties each shipped start model to its data: the
@@ -20,7 +22,7 @@ func TestShippedCheckpoints(t *testing.T) {
 	ctx := context.Background()
 	for _, name := range []string{"textgame", "web", "video", "video-multi"} {
 		t.Run(name, func(t *testing.T) {
-			path := checkpointPath("../../checkpoints", name)
+			path := CheckpointPath("../../checkpoints", name)
 			m, meta, sum, err := readCheckpoint(path)
 			if err != nil {
 				t.Fatal(err)
@@ -35,7 +37,7 @@ func TestShippedCheckpoints(t *testing.T) {
 				t.Logf("%s (sha256 %.12s) is refused as a start model: %s", path, sum, why)
 				return
 			}
-			task, err := lookupTask(name)
+			task, err := tasks.New(name)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -52,7 +54,7 @@ func TestShippedCheckpoints(t *testing.T) {
 				t.Fatal(err)
 			}
 			batch, _ := strconv.Atoi(meta["mle_batch"])
-			got, err := valLoss(ctx, m, val, max(batch, 1))
+			got, err := train.Loss(ctx, m, sequences(val), max(batch, 1))
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -1,72 +1,26 @@
-package main
+package tasks
 
 import (
 	"context"
 	"fmt"
 	"math"
-	"time"
 
+	"github.com/rlvrworld/rlvrworld/stdlib/envs"
 	"github.com/rlvrworld/rlvrworld/stdlib/envs/robot"
 	"github.com/rlvrworld/rlvrworld/stdlib/envs/web"
 	"github.com/rlvrworld/rlvrworld/stdlib/nn"
 )
 
-// downstreamSize is how many episodes the downstream experiments run.
-func downstreamSize(budget string) (episodes, maxSteps int) {
-	switch budget {
-	case "smoke":
-		return 2, 3
-	case "tiny":
-		return 6, 8
-	case "small":
-		return 12, 10
-	default:
-		return 60, 12
-	}
+// policySteps bounds a policy-eval episode (in the simulator and in the
+// world model alike).
+const policySteps = 20
+
+func errReward(reward, task, have string) error {
+	return fmt.Errorf("--reward %q does not apply to %s (it has %s)", reward, task, have)
 }
 
-// downstream runs the paper's downstream uses. Each first runs the
-// three-row experiment of its task (web or video) to get the MLE, MLE
-// continued and RLVR models, then uses each model as the world model:
-//   - web-agent: a model-predictive-control agent on the web goals; the
-//     metric is the success rate;
-//   - policy-eval: graded scripted policies run in the real simulator and in
-//     the world model (of the video task, or of video-multi with
-//     --world-model); the metric is mean |success_model - success_real|.
-func (e *experiment) downstream(ctx context.Context) (*expResult, error) {
-	base := map[string]string{"web-agent": "web", "policy-eval": "video"}[e.task]
-	if e.task == "policy-eval" && e.worldModel == "video-multi" {
-		base = e.worldModel
-	}
-	baseRes, models, err := e.runModels(ctx, base)
-	if err != nil {
-		return nil, err
-	}
-	task, err := lookupTask(base)
-	if err != nil {
-		return nil, err
-	}
-	res := &expResult{Task: e.task, Budget: e.budgetName, Seed: e.seed}
-	if base == "video-multi" {
-		res.WorldModel = base
-	}
-	for i, method := range []string{"mle", "mle_continued", "rlvr"} {
-		m := models[method]
-		t0 := time.Now()
-		var metrics map[string]float64
-		switch e.task {
-		case "web-agent":
-			metrics, err = e.webAgent(ctx, task.(*web.Task), m)
-		default:
-			metrics, err = e.policyEval(ctx, task.(*robot.Task), m)
-		}
-		if err != nil {
-			return nil, fmt.Errorf("%s with the %s model: %w", e.task, method, err)
-		}
-		e.logf("%s %s: %v", e.task, method, metrics)
-		res.Rows = append(res.Rows, expRow{Method: method, Steps: baseRes.Rows[i].Steps, WallS: round3(time.Since(t0).Seconds()), Metrics: roundMap(metrics)})
-	}
-	return res, nil
+func errBase(task string, base envs.Task) error {
+	return fmt.Errorf("%s cannot run in the world model of %s", task, base.Name())
 }
 
 // predictionValue is the MPC agent's score of a candidate: the goal
@@ -81,12 +35,12 @@ func predictionValue(b *web.Browser, goal web.Goal, s web.Sections) float64 {
 	return v
 }
 
-// webAgent runs the MPC agent on the goals of held-out-seed sites: at each
+// WebAgent runs the MPC agent on the goals of held-out-seed sites: at each
 // step it predicts the next page of every candidate action with the world
 // model (greedy, batched), scores each prediction against the goal, and
 // acts with the best, avoiding an action it already took on the same page.
-func (e *experiment) webAgent(ctx context.Context, task *web.Task, m *nn.Model) (map[string]float64, error) {
-	episodes, maxSteps := downstreamSize(e.budgetName)
+func WebAgent(ctx context.Context, task *web.Task, m *nn.Model, o DownstreamOptions) (map[string]float64, error) {
+	episodes, maxSteps := o.Episodes, o.MaxSteps
 	tk := task.Tokenizer()
 	dec := task.Decoding()
 	succ, steps, predFail := 0, 0, 0
@@ -150,14 +104,13 @@ func (e *experiment) webAgent(ctx context.Context, task *web.Task, m *nn.Model) 
 	}, nil
 }
 
-// policyEval runs the graded scripted policies in the real simulator and
+// PolicyEval runs the graded scripted policies in the real simulator and
 // in the world model (sampled with the task's evaluation decoding) from the
 // same initial layouts, and compares their success rates.
-func (e *experiment) policyEval(ctx context.Context, task *robot.Task, m *nn.Model) (map[string]float64, error) {
-	episodes, _ := downstreamSize(e.budgetName)
-	maxSteps := 20
+func PolicyEval(ctx context.Context, task *robot.Task, m *nn.Model, o DownstreamOptions) (map[string]float64, error) {
+	episodes, maxSteps := o.Episodes, o.MaxSteps
 	dec := task.Decoding()
-	seed := e.seed
+	seed := o.Seed
 	predict := func(prompt []int) []int {
 		seed++
 		out, err := m.Sample(ctx, [][]int{prompt}, nn.SampleOptions{MaxNew: task.TokensPerFrame(),
@@ -200,10 +153,4 @@ func (e *experiment) policyEval(ctx context.Context, task *robot.Task, m *nn.Mod
 	metrics["mean_abs_err"] = sum / float64(len(absErr))
 	metrics["episodes_per_policy"] = float64(episodes)
 	return metrics, nil
-}
-
-// The table columns of the downstream experiments.
-func init() {
-	metricKeys["web-agent"] = []string{"success_rate", "mean_steps"}
-	metricKeys["policy-eval"] = []string{"mean_abs_err"}
 }
