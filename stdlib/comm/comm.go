@@ -21,6 +21,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
+	"os"
 	"sort"
 	"sync"
 )
@@ -295,5 +296,10 @@ func (dropTransport) Close(string, Message)        {}
 func (dropTransport) Run(f func()) {
 	runMu.Lock()
 	defer runMu.Unlock()
+	defer func() {
+		if r := recover(); r != nil {
+			fmt.Fprintf(os.Stderr, "comm callback failed: panic: %v\n", r)
+		}
+	}()
 	f()
 }
