@@ -7,9 +7,10 @@
 // as static controls).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
-import { startServer, launch, newPage, shot, notebook } from './harness.mjs';
+import { startServer, launch, newPage, shot, notebook, ROOT } from './harness.mjs';
 
 export const WIDGETS_NB = notebook([
   ['code', `import (
@@ -128,6 +129,7 @@ test('slider, dropdown and button: kernel-side values, callbacks\' outputs, relo
     assert.equal(sliderState.state.value, 6);
     const view = saved.cells[0].outputs.find((o) => o.data && o.data['application/vnd.jupyter.widget-view+json']);
     assert.ok(view, 'the widget view output is saved');
+    validate(join(server.dir, 'widgets.ipynb'));
 
     assert.deepEqual(page.errors, [], 'browser console errors while the kernel lived');
 
@@ -155,6 +157,40 @@ test('slider, dropdown and button: kernel-side values, callbacks\' outputs, relo
     await shot(page, 'FAILED-widgets').catch(() => {});
     console.error(`--- server log ---\n${server.log().slice(-3000)}`);
     throw e;
+  } finally {
+    await page.context().close();
+  }
+});
+
+// validate checks a notebook against the nbformat schema with Debian's
+// nbformat (in /usr/bin/python3).
+function validate(path) {
+  execFileSync('/usr/bin/python3', ['-c', 'import sys, nbformat; nbformat.validate(nbformat.read(sys.argv[1], as_version=4))', path]);
+}
+
+test('a notebook run headlessly saves its widget state; it validates and shows the static controls', async () => {
+  // rlvrworld run executes the notebook and saves the models' last state
+  // in its metadata, as Jupyter does.
+  const path = join(server.dir, 'headless.ipynb');
+  writeFileSync(path, JSON.stringify(WIDGETS_NB));
+  const bin = process.env.RLVRWORLD_BIN || join(ROOT, 'bin', 'rlvrworld');
+  execFileSync(bin, ['run', '-q', path]);
+  validate(path);
+  const nb = JSON.parse(readFileSync(path, 'utf8'));
+  const states = Object.values(nb.metadata.widgets['application/vnd.jupyter.widget-state+json'].state);
+  assert.equal(states.find((s) => s.model_name === 'IntSliderModel').state.value, 3);
+  assert.equal(states.find((s) => s.model_name === 'OutputModel' && s.state.outputs.length).state.outputs[0].data['text/html'],
+    '<b class="square">3 squared is 9</b>');
+
+  const page = await newPage(browser);
+  try {
+    await page.route('**/api/sessions', (r) => r.abort());
+    await page.goto(`${server.url}/notebooks/headless.ipynb?token=${server.token}`);
+    const slider = page.locator('.cell').nth(0).getByRole('slider', { name: 'steps' });
+    await slider.waitFor({ timeout: 10000 });
+    assert.equal(await slider.inputValue(), '3');
+    assert.ok(await slider.isDisabled());
+    assert.equal(await page.locator('.cell').nth(1).locator('.square').textContent(), '3 squared is 9');
   } finally {
     await page.context().close();
   }
