@@ -1,6 +1,8 @@
 package playground
 
 import (
+	"bufio"
+	"fmt"
 	"net"
 	"net/http"
 	"net/http/cookiejar"
@@ -157,5 +159,31 @@ func TestForeignHostRefused(t *testing.T) {
 	resp.Body.Close()
 	if resp.StatusCode != 200 {
 		t.Errorf("localhost Host: %d, want 200", resp.StatusCode)
+	}
+}
+
+// Logging in through ?token= redirects only to a path on this server.
+func TestLoginRedirectStaysLocal(t *testing.T) {
+	s := newTestServer(t, nil)
+	for _, p := range []string{"//evil.com/", "//evil.com/x?a=1&", "/\\evil.com/", "///evil.com?"} {
+		// Sent raw: Go's client would clean the path.
+		conn, err := net.Dial("tcp", strings.TrimPrefix(s.ts.URL, "http://"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		sep := "?"
+		if strings.Contains(p, "?") {
+			sep = ""
+		}
+		fmt.Fprintf(conn, "GET %s%stoken=%s HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n", p, sep, testToken)
+		resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+		conn.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		loc := resp.Header.Get("Location")
+		if resp.StatusCode != http.StatusFound || !strings.HasPrefix(loc, "/") || strings.HasPrefix(loc, "//") || strings.HasPrefix(loc, "/\\") {
+			t.Errorf("GET %s token=T: %d Location %q, want a local path", p, resp.StatusCode, loc)
+		}
 	}
 }

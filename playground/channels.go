@@ -101,22 +101,28 @@ func (s *Server) handleChannels(w http.ResponseWriter, r *http.Request) {
 }
 
 // writeLoop sends the client's messages until it is detached, pinging the
-// browser every 30 s so idle proxies keep the connection open.
+// browser every 30 s so idle proxies keep the connection open. Every write
+// has a deadline (Options.WriteTimeout): a client that stops reading is
+// dropped when it passes, or sooner when its queue passes its byte budget;
+// either way the kernel's other clients keep receiving everything.
 func (s *Server) writeLoop(conn *websocket.Conn, client *kernels.Client, v1 bool) {
 	ping := time.NewTicker(30 * time.Second)
 	defer ping.Stop()
 	for {
 		select {
 		case d, ok := <-client.C():
-			if !ok {
+			if !ok || client.Overflowed() {
+				// What is still queued for a client cut off is dropped
+				// unsent: it is told why, and reconnects to a fresh stream.
 				code, text := websocket.CloseNormalClosure, "kernel shut down"
 				if client.Overflowed() {
-					code, text = websocket.CloseTryAgainLater, "client fell too far behind"
+					code, text = websocket.CloseTryAgainLater, "client fell too far behind: its output queue passed its limit"
 				}
-				conn.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(code, text), time.Now().Add(time.Second))
+				conn.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(code, text), time.Now().Add(s.opts.WriteTimeout))
 				conn.Close() // ends the read loop too
 				return
 			}
+			conn.SetWriteDeadline(time.Now().Add(s.opts.WriteTimeout))
 			var err error
 			if v1 {
 				err = conn.WriteMessage(websocket.BinaryMessage, d.V1())
@@ -125,6 +131,7 @@ func (s *Server) writeLoop(conn *websocket.Conn, client *kernels.Client, v1 bool
 			} else {
 				err = conn.WriteMessage(websocket.TextMessage, data)
 			}
+			client.Sent(d)
 			if err != nil {
 				conn.Close()
 				client.Close()

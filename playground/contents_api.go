@@ -1,11 +1,13 @@
 package playground
 
 import (
+	"encoding/json"
 	"errors"
 	"net/http"
 	"net/url"
 	"regexp"
 	"strings"
+	"time"
 
 	"github.com/rlvrworld/rlvrworld/playground/contents"
 )
@@ -36,9 +38,16 @@ func (s *Server) handleContents(w http.ResponseWriter, r *http.Request) {
 		}
 		writeJSON(w, 200, md)
 	case http.MethodPut:
+		release, ok := s.admitSave(w, r)
+		if !ok {
+			return
+		}
+		defer release()
 		var body struct {
-			contents.SaveModel
-			CopyFrom string `json:"copy_from"`
+			Type     string          `json:"type"`
+			Format   string          `json:"format"`
+			Content  json.RawMessage `json:"content"`
+			CopyFrom string          `json:"copy_from"`
 		}
 		if !readJSON(w, r, &body) {
 			return
@@ -54,7 +63,20 @@ func (s *Server) handleContents(w http.ResponseWriter, r *http.Request) {
 				body.Type = "file"
 			}
 		}
-		md, created, err := cm.Save(p, body.SaveModel)
+		save := contents.SaveModel{Type: body.Type, Format: body.Format}
+		switch {
+		case len(body.Content) == 0 || string(body.Content) == "null":
+		case body.Type == "notebook":
+			save.Content = body.Content // decoded once, by the contents manager
+		default:
+			var str string
+			if json.Unmarshal(body.Content, &str) != nil {
+				writeError(w, 400, "No file content provided: a file's content is a string")
+				return
+			}
+			save.Content = str
+		}
+		md, created, err := cm.Save(p, save)
 		if err != nil {
 			contentsError(w, err)
 			return
@@ -149,6 +171,31 @@ func (s *Server) handleCheckpoints(w http.ResponseWriter, r *http.Request, p, id
 	default:
 		writeError(w, http.StatusMethodNotAllowed, "method %s not allowed on checkpoints", r.Method)
 	}
+}
+
+// largeSave is the body size from which a save counts against
+// Options.SaveConcurrency.
+const largeSave = 1 << 20
+
+// admitSave holds a large save (or one of unknown size) until fewer than
+// Options.SaveConcurrency large saves are running, or answers 503 after
+// Options.SaveWait. Decoding and re-encoding a notebook costs a few times
+// its size in memory, so this bounds what saves at once can take.
+func (s *Server) admitSave(w http.ResponseWriter, r *http.Request) (release func(), ok bool) {
+	if r.ContentLength >= 0 && r.ContentLength <= largeSave {
+		return func() {}, true
+	}
+	t := time.NewTimer(s.opts.SaveWait)
+	defer t.Stop()
+	select {
+	case s.saves <- struct{}{}:
+		return func() { <-s.saves }, true
+	case <-t.C:
+		w.Header().Set("Retry-After", "5")
+		writeError(w, http.StatusServiceUnavailable, "%d large saves are already running; try again", cap(s.saves))
+	case <-r.Context().Done():
+	}
+	return nil, false
 }
 
 func contentsError(w http.ResponseWriter, err error) {

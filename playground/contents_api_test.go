@@ -1,7 +1,9 @@
 package playground
 
 import (
+	"encoding/json"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"os"
@@ -135,5 +137,55 @@ func TestContentsShapes(t *testing.T) {
 	}
 	if resp, _ = s.do(t, "GET", "/api/contents/Untitled.ipynb", nil); resp.StatusCode != 404 {
 		t.Errorf("deleted file: %d, want 404", resp.StatusCode)
+	}
+}
+
+// Saves over 1 MiB run at most SaveConcurrency at once; another waits, then
+// gets 503 and changes nothing.
+func TestLargeSavesLimited(t *testing.T) {
+	s := newTestServer(t, func(o *Options) { o.SaveConcurrency = 1; o.SaveWait = 300 * time.Millisecond })
+	body := func(src string) string {
+		return fmt.Sprintf(`{"type":"notebook","content":{"nbformat":4,"nbformat_minor":5,"metadata":{},"cells":[{"id":"x","cell_type":"markdown","metadata":{},"source":%q}]}}`, src)
+	}
+	first := body(strings.Repeat("a", 2<<20))
+	conn, err := net.Dial("tcp", strings.TrimPrefix(s.ts.URL, "http://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	// The first save holds its slot while its body is still arriving.
+	fmt.Fprintf(conn, "PUT /api/contents/one.ipynb HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: token %s\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n", testToken, len(first))
+	conn.Write([]byte(first[:1000]))
+	second := body(strings.Repeat("b", 2<<20))
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		req, _ := http.NewRequest("PUT", s.ts.URL+"/api/contents/two.ipynb", strings.NewReader(second))
+		req.Header.Set("Authorization", "token "+testToken)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode == http.StatusServiceUnavailable {
+			break
+		}
+		// The first request may not have reached its handler yet.
+		os.Remove(filepath.Join(s.contents.Root(), "two.ipynb"))
+		if time.Now().After(deadline) {
+			t.Fatalf("a second large save during the first: %d, want 503", resp.StatusCode)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if _, err := os.Stat(filepath.Join(s.contents.Root(), "two.ipynb")); err == nil {
+		t.Error("the refused save was written")
+	}
+	conn.Write([]byte(first[1000:]))
+	conn.SetReadDeadline(time.Now().Add(30 * time.Second))
+	status := make([]byte, 12)
+	if _, err := io.ReadFull(conn, status); err != nil || string(status) != "HTTP/1.1 201" {
+		t.Fatalf("the first save: %q %v", status, err)
+	}
+	if resp, _ := s.do(t, "PUT", "/api/contents/two.ipynb", json.RawMessage(second)); resp.StatusCode != 201 {
+		t.Errorf("the second save once the first is done: %d", resp.StatusCode)
 	}
 }

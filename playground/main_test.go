@@ -75,7 +75,10 @@ func newTestServer(t *testing.T, edit func(*Options)) *testServer {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ts := httptest.NewServer(s)
+	// The http.Server the binary uses: its timeouts and connection cap.
+	ts := httptest.NewUnstartedServer(s)
+	ts.Config = s.HTTPServer()
+	ts.Start()
 	t.Cleanup(func() {
 		s.Close()
 		ts.Close()

@@ -41,7 +41,22 @@ type Options struct {
 	// one websocket message (64 MiB when zero).
 	MaxBody    int64
 	MaxMessage int64
-	Log        *log.Logger
+	// WriteTimeout bounds one websocket write (30 s when zero): a client
+	// that stops reading for longer is dropped.
+	WriteTimeout time.Duration
+	// ReadHeaderTimeout bounds reading a request's headers (10 s when
+	// zero), ReadTimeout a whole request, body included (5 min when zero:
+	// a 64 MiB body at 256 KB/s), IdleTimeout an idle keep-alive
+	// connection (2 min when zero). Websockets are not bound by them.
+	ReadHeaderTimeout, ReadTimeout, IdleTimeout time.Duration
+	// SaveConcurrency is how many saves over 1 MiB may run at once (2 when
+	// zero); another waits up to SaveWait (30 s when zero), then gets 503.
+	SaveConcurrency int
+	SaveWait        time.Duration
+	// MaxConns caps the open HTTP connections that have not carried an
+	// authenticated request (512 when zero); see HTTPServer.
+	MaxConns int
+	Log      *log.Logger
 }
 
 // Server is the playground: the Jupyter Server REST subset, the kernel
@@ -54,6 +69,8 @@ type Server struct {
 	sessions *sessions
 	mux      *http.ServeMux
 	started  time.Time
+
+	saves chan struct{} // one token per running large save
 
 	mu          sync.Mutex
 	lastAct     time.Time
@@ -72,6 +89,27 @@ func New(opts Options) (*Server, error) {
 	if opts.MaxMessage == 0 {
 		opts.MaxMessage = 64 << 20
 	}
+	if opts.WriteTimeout == 0 {
+		opts.WriteTimeout = 30 * time.Second
+	}
+	if opts.ReadHeaderTimeout == 0 {
+		opts.ReadHeaderTimeout = 10 * time.Second
+	}
+	if opts.ReadTimeout == 0 {
+		opts.ReadTimeout = 5 * time.Minute
+	}
+	if opts.IdleTimeout == 0 {
+		opts.IdleTimeout = 2 * time.Minute
+	}
+	if opts.MaxConns == 0 {
+		opts.MaxConns = 512
+	}
+	if opts.SaveConcurrency == 0 {
+		opts.SaveConcurrency = 2
+	}
+	if opts.SaveWait == 0 {
+		opts.SaveWait = 30 * time.Second
+	}
 	if opts.Log == nil {
 		opts.Log = log.Default()
 	}
@@ -87,7 +125,8 @@ func New(opts Options) (*Server, error) {
 		return nil, err
 	}
 	s := &Server{opts: opts, auth: newAuth(opts.Token, opts.AllowOrigins, opts.LoopbackOnly), kernels: km, contents: cm,
-		started: time.Now(), lastAct: time.Now(), wsConns: map[io.Closer]struct{}{}}
+		started: time.Now(), lastAct: time.Now(), wsConns: map[io.Closer]struct{}{},
+		saves: make(chan struct{}, opts.SaveConcurrency)}
 	s.sessions = newSessions(km)
 	s.routes()
 	return s, nil
@@ -149,6 +188,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			writeError(w, http.StatusForbidden, "XSRF check failed: cookie-authenticated %s without X-XSRFToken or a same-origin Origin", r.Method)
 			return
 		}
+		markTrusted(r)
 		if r.Body != nil {
 			r.Body = http.MaxBytesReader(w, r.Body, s.opts.MaxBody)
 		}
@@ -183,7 +223,7 @@ func (s *Server) serveUI(w http.ResponseWriter, r *http.Request) {
 		q.Del("token")
 		u := *r.URL
 		u.RawQuery = q.Encode()
-		http.Redirect(w, r, u.RequestURI(), http.StatusFound)
+		http.Redirect(w, r, localTarget(u.RequestURI()), http.StatusFound)
 		return
 	}
 	if ok, _ := s.auth.check(r); !ok {
@@ -192,10 +232,18 @@ func (s *Server) serveUI(w http.ResponseWriter, r *http.Request) {
 		io.WriteString(w, loginPage)
 		return
 	}
+	markTrusted(r)
 	if _, err := r.Cookie(xsrfCookie); err != nil {
 		s.auth.setXSRF(w)
 	}
 	ui.ServeHTTP(w, r)
+}
+
+// localTarget makes a redirect target stay on this server: "//evil.com/"
+// or "/\\evil.com" would be read by a browser as another host, so leading
+// slashes and backslashes collapse to one "/".
+func localTarget(uri string) string {
+	return "/" + strings.TrimLeft(uri, "/\\")
 }
 
 const loginPage = `<!doctype html><html><head><meta charset="utf-8"><title>RLVR-World: token required</title></head>

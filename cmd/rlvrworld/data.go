@@ -23,13 +23,17 @@ func runData(args []string) int {
 		return runDataVerl(args) // verl's schema: verify_serve.go
 	}
 	fs := flag.NewFlagSet("data", flag.ContinueOnError)
-	task := fs.String("task", "", "task name: textgame, web or video")
+	task := fs.String("task", "", "task name: textgame, web, video or video-multi")
 	split := fs.String("split", "train", "split: train, val, test or heldout")
 	n := fs.Int("n", 100, "number of examples")
 	seed := fs.Int64("seed", 0, "random seed")
 	out := fs.String("out", "", "output file (default stdout)")
 	fs.Usage = func() {
-		fmt.Fprintln(fs.Output(), "usage: rlvrworld data --task {textgame|web|video} --split {train|val|test|heldout} --n N [--seed S] [--out FILE]")
+		fmt.Fprintln(fs.Output(), "usage: rlvrworld data --task {textgame|web|video|video-multi} --split {train|val|test|heldout} --n N [--seed S] [--out FILE]")
+		fmt.Fprintln(fs.Output(), "\nThe splits are disjoint by construction: each transition's key (text game: rules, state and action;\n"+
+			"web: page and action) is hashed into train (80%), val (10%) or test (10%), and draws of other splits are\n"+
+			"skipped, so a prompt has one split whatever the seed or count. Video episodes are split by seed; heldout\n"+
+			"draws combinations never seen in the others.")
 		fs.PrintDefaults()
 	}
 	if code, ok := parseFlags(fs, args); !ok {

@@ -122,3 +122,34 @@ func TestVerifyHugeLine(t *testing.T) {
 		t.Fatalf("results:\n%s", out.String())
 	}
 }
+
+// A record without an id is an error entry for every task, even when its
+// prediction is right: its score could not be joined back to its example.
+func TestVerifyMissingIDIsError(t *testing.T) {
+	for _, task := range []string{"textgame", "web", "video"} {
+		var data bytes.Buffer
+		if err := writeData(context.Background(), &data, task, envs.Test, 1, 1); err != nil {
+			t.Fatalf("%s: data: %v", task, err)
+		}
+		var rec map[string]any
+		if err := json.Unmarshal(data.Bytes(), &rec); err != nil {
+			t.Fatalf("%s: %v", task, err)
+		}
+		rec["prediction"] = rec["ground_truth"]
+		for _, id := range []any{"drop", nil} {
+			if id == "drop" {
+				delete(rec, "id")
+			} else {
+				rec["id"] = id
+			}
+			line, _ := json.Marshal(rec)
+			var out bytes.Buffer
+			if err := verifyStream(bytes.NewReader(append(line, '\n')), &out, task, ""); err != nil {
+				t.Fatalf("%s: verify: %v", task, err)
+			}
+			if !strings.Contains(out.String(), `"error":`) || !strings.Contains(out.String(), `lacks \"id\"`) {
+				t.Errorf("%s: a record with id %v: %s", task, id, out.String())
+			}
+		}
+	}
+}

@@ -175,6 +175,9 @@ type expResult struct {
 	// budget's constant MLE LR (a start model pretrained with a decaying LR
 	// continues at its final LR).
 	MLEContinuedLR float64 `json:"mle_continued_lr,omitempty"`
+	// MLESchedule is MLE continued's LR schedule when --mle-schedule set it
+	// ("1e-3" constant, "1e-3:0.0001" a cosine decay; train.Schedule).
+	MLESchedule string `json:"mle_schedule,omitempty"`
 	// TrainN is the number of training transitions when --train-n set it.
 	TrainN int `json:"train_n,omitempty"`
 	// StartSHA256 is the SHA-256 of the checkpoint the run started from
@@ -228,6 +231,9 @@ func runExp(args []string) int {
 	worldModel := fs.String("world-model", "video", "policy-eval: the task whose MLE, MLE continued and RLVR models serve as simulators: video or video-multi (trained on 3-frame rollouts)")
 	var kv nn.KVPrecision
 	fs.TextVar(&kv, "kv", nn.KVFloat32, "KV cache of the RLVR rollout sampler: float32, or float16 or int8 (faster on long sequences; logp_old is then recomputed)")
+	mleSchedule := fs.String("mle-schedule", "", "MLE continued's LR schedule: a constant (1e-3, 3e-4, 1e-4) or a cosine decay FROM:TO (1e-3:1e-4); default the start model's LR")
+	converge := fs.Int("mle-converge", 0, "also run \"MLE continued to convergence\" for at most this many steps, early-stopped on the validation metric (the mle_converged row; 0: off)")
+	skipRLVR := fs.Bool("skip-rlvr", false, "run only the MLE rows (choosing MLE continued's schedule on val)")
 	summary := fs.Bool("summarize", false, "print the mean ± std table of the result files given as arguments")
 	if err := fs.Parse(args); err != nil {
 		return 2
@@ -272,6 +278,15 @@ func runExp(args []string) int {
 		fmt.Fprintf(os.Stderr, "rlvrworld exp: --dynamic-sampling %d: want 0 or more\n", *dynamic)
 		return 2
 	}
+	var sched *train.Schedule
+	if *mleSchedule != "" {
+		s, err := train.ParseSchedule(*mleSchedule)
+		if err != nil {
+			fmt.Fprintf(os.Stderr, "rlvrworld exp: --mle-schedule: %v\n", err)
+			return 2
+		}
+		sched = &s
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
 	logw := io.Writer(os.Stderr)
@@ -280,6 +295,7 @@ func runExp(args []string) int {
 	}
 	e := &experiment{task: *taskName, budgetName: *budgetName, seed: *seed, ckptDir: *ckptDir, log: logw, reward: *reward,
 		motionWeight: *motion, evalSplit: envs.Split(*evalSplit), evalGreedy: *evalGreedy, evalEvery: *evalEvery, worldModel: *worldModel,
+		mleSchedule: sched, converge: *converge, skipRLVR: *skipRLVR,
 		over: budgetOverride{LR: *lr, RLChanged: *rlChanged, Group: *group, Prompts: *prompts, RLSteps: *rlSteps, KV: kv, EvalN: *evalN, TrainN: *trainN, Temperature: *temp,
 			Pretrain: *pretrainSteps, Cosine: *pretrainCosine}}
 	if set["dynamic-sampling"] {
@@ -333,6 +349,12 @@ type experiment struct {
 	evalEvery int
 	// worldModel is policy-eval's simulator task (--world-model).
 	worldModel string
+	// mleSchedule is MLE continued's LR schedule (nil: the start model's
+	// LR, constant); converge is the most steps of the mle_converged row
+	// (0: none); skipRLVR leaves out the RLVR row.
+	mleSchedule *train.Schedule
+	converge    int
+	skipRLVR    bool
 	// over overrides budget settings from the command line.
 	over budgetOverride
 }
@@ -525,7 +547,8 @@ func readCheckpoint(path string) (*nn.Model, map[string]string, string, error) {
 }
 
 // checkpointMisfit says why a checkpoint cannot start this run ("" when it
-// can): a vocabulary or context that does not fit the data, or, when the
+// can): a vocabulary or context that does not fit the data, a text task's
+// checkpoint trained before the splits were disjoint, or, when the
 // run sets its training set's size (trainN > 0, --train-n), a start model
 // pretrained on another number of transitions. The shipped checkpoint
 // serves every budget, but a run that sets its data's size compares MLE and
@@ -534,11 +557,21 @@ func checkpointMisfit(c, want nn.Config, meta map[string]string, trainN int) str
 	if c.Vocab != want.Vocab || c.MaxSeq < want.MaxSeq {
 		return fmt.Sprintf("config %+v does not fit %+v", c, want)
 	}
+	if (meta["task"] == "textgame" || meta["task"] == "web") && meta["splits"] != splitScheme {
+		// Video episodes were always split by seed (robot's episodeSeed).
+		return "made with the overlapping splits (its training data held val and test rows): rebuild it with make checkpoints"
+	}
 	if n := strconv.Itoa(trainN); trainN > 0 && meta["train_n"] != n {
 		return fmt.Sprintf("pretrained on %q training transitions, --train-n is %s", meta["train_n"], n)
 	}
 	return ""
 }
+
+// splitScheme names how train, val and test are made (envs.KeySplit: one
+// split per transition key). A checkpoint records it; one without it was
+// trained on the old overlapping splits, whose training set held val and
+// test rows.
+const splitScheme = "keyed"
 
 // pretrainInfo is what pretraining records in the checkpoint metadata.
 type pretrainInfo struct {
@@ -668,7 +701,7 @@ func (e *experiment) pretrainOnly(ctx context.Context, path string) error {
 	meta := map[string]string{"task": task.Name(), "mle_steps": strconv.Itoa(info.Steps),
 		"mle_steps_run": strconv.Itoa(info.Ran), "mle_batch": strconv.Itoa(b.MLEBatch),
 		"mle_lr": strconv.FormatFloat(float64(b.MLELR), 'g', -1, 32), "train_n": strconv.Itoa(b.TrainN),
-		"val_n": strconv.Itoa(b.ValN), "budget": e.budgetName,
+		"val_n": strconv.Itoa(b.ValN), "budget": e.budgetName, "splits": splitScheme,
 		"made_by": "rlvrworld exp --pretrain-to (make checkpoints)"}
 	if b.MLECosine {
 		meta["mle_schedule"] = "cosine"
@@ -788,6 +821,11 @@ func (e *experiment) runModels(ctx context.Context, taskName string) (res *expRe
 	t0 := time.Now()
 	cont := start.Clone()
 	r := newMLERun(cont, sp.ContinueLR, b.MLEBatch, e.seed)
+	if e.mleSchedule != nil {
+		sched := *e.mleSchedule
+		r.lrAt = func(step int) float32 { return sched.At(step, gradSteps) }
+		res.MLESchedule, res.MLEContinuedLR = sched.String(), 0
+	}
 	var onMLE func(int, float64)
 	var evalErr error
 	if e.evalEvery > 0 {
@@ -806,6 +844,19 @@ func (e *experiment) runModels(ctx context.Context, taskName string) (res *expRe
 	}
 	if err := eval(cont, "mle_continued", gradSteps, time.Since(t0).Seconds()); err != nil {
 		return nil, nil, err
+	}
+	if e.converge > 0 {
+		t0 = time.Now()
+		conv, steps, err := e.convergedMLE(ctx, task, b, sp, train)
+		if err != nil {
+			return nil, nil, fmt.Errorf("mle to convergence: %w", err)
+		}
+		if err := eval(conv, "mle_converged", steps, time.Since(t0).Seconds()); err != nil {
+			return nil, nil, err
+		}
+	}
+	if e.skipRLVR {
+		return res, models, nil
 	}
 
 	t0 = time.Now()

@@ -7,6 +7,7 @@ import (
 	"math/rand"
 
 	"github.com/rlvrworld/rlvrworld/stdlib/envs"
+	"github.com/rlvrworld/rlvrworld/stdlib/grpo"
 	"github.com/rlvrworld/rlvrworld/stdlib/nn"
 	"github.com/rlvrworld/rlvrworld/stdlib/train"
 )
@@ -101,4 +102,40 @@ func (r *mleRun) steps(ctx context.Context, data []envs.Example, n int, onStep f
 		}
 	}
 	return last, nil
+}
+
+// convergedMLE is "MLE continued to convergence": MLE from the start model
+// (at MLE continued's schedule, over the most steps e.converge) evaluated
+// on the validation split every b.EvalEvery steps by the task's first
+// metric, kept at its best and stopped after b.Patience evaluations without
+// a new best (train.Converge). It returns the kept model and its step.
+func (e *experiment) convergedMLE(ctx context.Context, task envs.Task, b budget, sp startPoint, data []envs.Example) (*nn.Model, int, error) {
+	val, err := task.Generate(ctx, envs.Val, max(b.ValN, 1), 1)
+	if err != nil {
+		return nil, 0, err
+	}
+	key := metricKeys[task.Name()][0]
+	sign := 1.0
+	if key == "mse" {
+		sign = -1 // lower is better
+	}
+	m := sp.Model.Clone()
+	best := m.Clone()
+	r := newMLERun(m, sp.ContinueLR, b.MLEBatch, e.seed)
+	if e.mleSchedule != nil {
+		sched := *e.mleSchedule
+		r.lrAt = func(step int) float32 { return sched.At(step, e.converge) }
+	}
+	c, err := train.Converge(ctx, max(b.EvalEvery, 1), e.converge, max(b.Patience, 1),
+		func(ctx context.Context, n int) error { _, err := r.steps(ctx, data, n, nil); return err },
+		func(ctx context.Context) (float64, error) {
+			ev, err := grpo.Evaluate(ctx, m, task, val, grpo.EvalOptions{Seed: 1, Greedy: true})
+			if err != nil {
+				return 0, err
+			}
+			e.logf("  mle_converged at %d steps: val %s %.4f", r.opt.Steps(), key, ev.Metrics[key])
+			return sign * ev.Metrics[key], nil
+		},
+		func() { best = m.Clone() })
+	return best, c.Best, err
 }

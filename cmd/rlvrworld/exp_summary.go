@@ -29,6 +29,7 @@ func summarize(paths []string) (string, error) {
 		// continuedLR tells start models apart: one pretrained with a
 		// decaying LR continues at its own final LR.
 		continuedLR float64
+		schedule    string // MLE continued's --mle-schedule
 		// start is the start checkpoint's hash, where the files record it.
 		start string
 	}
@@ -52,7 +53,7 @@ func summarize(paths []string) (string, error) {
 		if r.MotionWeight > 0 {
 			k.reward += fmt.Sprintf(" (weight %g)", r.MotionWeight)
 		}
-		k.trainN, k.continuedLR, k.start = r.TrainN, r.MLEContinuedLR, r.StartSHA256
+		k.trainN, k.continuedLR, k.start, k.schedule = r.TrainN, r.MLEContinuedLR, r.StartSHA256, r.MLESchedule
 		if row := r.row("rlvr"); row != nil {
 			k.rlSteps = row.Steps
 		}
@@ -74,7 +75,7 @@ func summarize(paths []string) (string, error) {
 			cmp.Compare(a.kv, b.kv), cmp.Compare(a.group, b.group), cmp.Compare(a.prompts, b.prompts), cmp.Compare(a.lr, b.lr),
 			cmp.Compare(a.trainN, b.trainN), cmp.Compare(a.rlSteps, b.rlSteps), cmp.Compare(a.dynamic, b.dynamic),
 			cmp.Compare(a.temperature, b.temperature), cmp.Compare(a.worldModel, b.worldModel), cmp.Compare(a.continuedLR, b.continuedLR),
-			cmp.Compare(a.start, b.start))
+			cmp.Compare(a.start, b.start), cmp.Compare(a.schedule, b.schedule))
 	})
 	var sb strings.Builder
 	for _, k := range order {
@@ -125,13 +126,16 @@ func summarize(paths []string) (string, error) {
 		if k.continuedLR > 0 {
 			variant += fmt.Sprintf(", start model's MLE continued at LR %.3g", k.continuedLR)
 		}
+		if k.schedule != "" {
+			variant += ", MLE continued at LR " + k.schedule
+		}
 		if k.start != "" {
 			variant += fmt.Sprintf(", start checkpoint sha256 %.12s", k.start)
 		}
 		fmt.Fprintf(&sb, "### %s, budget %s%s, seeds %s (mean ± std)\n\n", k.task, k.budget, variant, strings.Join(seeds, ", "))
 		sb.WriteString("| method | steps | wall s | " + strings.Join(cols, " | ") + " |\n")
 		sb.WriteString("|---|---|---|" + strings.Repeat("---|", len(cols)) + "\n")
-		for _, method := range []string{"mle", "mle_continued", "rlvr"} {
+		for _, method := range []string{"mle", "mle_continued", "mle_converged", "rlvr"} {
 			var steps, wall []float64
 			vals := map[string][]float64{}
 			for _, r := range rs {
@@ -176,6 +180,15 @@ func summarize(paths []string) (string, error) {
 		}
 		if paired >= 2 {
 			writeCells(&sb, "| rlvr − mle_continued, paired by seed | | |", cols, diffs, true)
+			// t = mean / (std / sqrt(n)), n-1 degrees of freedom.
+			tstat := make([]string, len(cols))
+			for i, c := range cols {
+				tstat[i] = "-" // undefined without spread
+				if m, sd := meanStd(diffs[c]); len(diffs[c]) >= 2 && sd > 0 {
+					tstat[i] = fmt.Sprintf("%+.2f", m/(sd/math.Sqrt(float64(len(diffs[c])))))
+				}
+			}
+			fmt.Fprintf(&sb, "| t of the paired difference (%d seeds) | | | %s |\n", paired, strings.Join(tstat, " | "))
 		}
 		sb.WriteString("\n")
 	}

@@ -125,6 +125,31 @@ func readResult(t *testing.T, out string) expResult {
 // TestExpEvalEvery checks the learning curves of --eval-every: MLE
 // continued and RLVR get one point per GRPO step's worth of gradient steps,
 // ending with their row's own metrics; the start row gets none.
+// TestExpTunedControl runs MLE continued with a decaying schedule and the
+// early-stopped "MLE continued to convergence" row, without RLVR (how the
+// control's schedule is chosen on val).
+func TestExpTunedControl(t *testing.T) {
+	res := runExpResult(t, "--task", "textgame", "--budget", "smoke", "--mle-schedule", "1e-3:1e-4", "--mle-converge", "3", "--skip-rlvr", "--eval-split", "val")
+	var methods []string
+	for _, r := range res.Rows {
+		methods = append(methods, r.Method)
+	}
+	if strings.Join(methods, " ") != "mle mle_continued mle_converged" {
+		t.Fatalf("rows %v, want mle, mle_continued, mle_converged", methods)
+	}
+	if res.MLESchedule != "0.001:0.0001" || res.MLEContinuedLR != 0 {
+		t.Errorf("schedule %q, continued LR %g", res.MLESchedule, res.MLEContinuedLR)
+	}
+	if s := res.Rows[2].Steps; s < 0 || s > 3 {
+		t.Errorf("mle_converged kept step %d, want 0 to 3", s)
+	}
+	for _, bad := range []string{"0", "1e-3:x", "fast"} {
+		if code := runExp([]string{"--task", "textgame", "--budget", "smoke", "-q", "--mle-schedule", bad}); code != 2 {
+			t.Errorf("--mle-schedule %q: exit %d, want 2", bad, code)
+		}
+	}
+}
+
 func TestExpEvalEvery(t *testing.T) {
 	res := runExpResult(t, "--task", "textgame", "--budget", "smoke", "--rl-steps", "2", "--eval-every", "1")
 	mb := res.GRPO.MiniBatches
@@ -264,6 +289,9 @@ func TestSummarizeMeanStd(t *testing.T) {
 	}
 	if !strings.Contains(out, "| rlvr − mle_continued, paired by seed | | | +0 ± 0 | -0.5 ± 0 | +0.15 ± 0.071 |") {
 		t.Errorf("paired row missing or wrong:\n%s", out)
+	}
+	if !strings.Contains(out, "| t of the paired difference (2 seeds) | | | - | - | +3.00 |") {
+		t.Errorf("t row missing or wrong:\n%s", out)
 	}
 	if n := strings.Count(out, "paired by seed"); n != 1 {
 		t.Errorf("%d paired rows, want 1 (only the setting with two seeds of both methods):\n%s", n, out)
@@ -463,5 +491,9 @@ func TestExpTrainN(t *testing.T) {
 	}
 	if why := checkpointMisfit(c, nn.Config{Vocab: 50, MaxSeq: 101}, meta, 12); !strings.Contains(why, "does not fit") {
 		t.Errorf("a too-short context fits (%q)", why)
+	}
+	old := map[string]string{"task": "textgame", "train_n": "12"}
+	if why := checkpointMisfit(c, c, old, 0); !strings.Contains(why, "overlapping splits") {
+		t.Errorf("a text game checkpoint without splits=keyed fits (%q)", why)
 	}
 }

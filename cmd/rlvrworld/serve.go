@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"log"
 	"net"
-	"net/http"
 	"os"
 	"os/exec"
 	"os/signal"
@@ -43,11 +42,23 @@ func runServe(args []string) int {
 	fs.Var(&origins, "allow-origin", "extra origin allowed on websockets and API calls (repeatable; * for any)")
 	kernelArgv := fs.String("kernel-argv", "", `JSON argv of the default kernel, with {connection_file}, e.g. '["/usr/bin/python3","-m","ipykernel_launcher","-f","{connection_file}"]' (default: this binary's kernel)`)
 	interruptMode := fs.String("kernel-interrupt-mode", "", "interrupt_mode of --kernel-argv's kernel: signal or message")
+	clientBytes := byteSize(64 << 20)
+	fs.Var(&clientBytes, "client-bytes", "output that may wait for one websocket client before it is dropped")
+	writeTimeout := fs.Duration("write-timeout", 30*time.Second, "longest one websocket write may block before its client is dropped")
+	readTimeout := fs.Duration("read-timeout", 5*time.Minute, "longest time to read one request, body included")
+	idleTimeout := fs.Duration("idle-timeout", 2*time.Minute, "idle keep-alive connections are closed after this")
+	maxConns := fs.Int("max-conns", 512, "open connections without the token; past it the oldest is closed")
+	saveConcurrency := fs.Int("save-concurrency", 2, "saves over 1 MiB that may run at once (others wait, then get 503)")
 	if code, ok := parseFlags(fs, args); !ok {
 		return code
 	}
 	if fs.NArg() > 0 {
 		fmt.Fprintf(os.Stderr, "rlvrworld serve: unexpected argument %q\n", fs.Arg(0))
+		return 2
+	}
+
+	if clientBytes <= 0 || *writeTimeout <= 0 || *readTimeout <= 0 || *idleTimeout <= 0 || *maxConns <= 0 || *saveConcurrency <= 0 {
+		fmt.Fprintln(os.Stderr, "rlvrworld serve: --client-bytes, --write-timeout, --read-timeout, --idle-timeout, --max-conns and --save-concurrency must be positive")
 		return 2
 	}
 
@@ -89,12 +100,17 @@ func runServe(args []string) int {
 	}
 
 	srv, err := playground.New(playground.Options{
-		Notebooks:    *dir,
-		Token:        *token,
-		AllowOrigins: origins,
-		LoopbackOnly: loopback,
-		Kernels:      kernels.Options{Specs: []kernels.Spec{spec}},
-		UI:           static.Handler(),
+		Notebooks:       *dir,
+		Token:           *token,
+		AllowOrigins:    origins,
+		LoopbackOnly:    loopback,
+		Kernels:         kernels.Options{Specs: []kernels.Spec{spec}, ClientBytes: int64(clientBytes)},
+		UI:              static.Handler(),
+		WriteTimeout:    *writeTimeout,
+		ReadTimeout:     *readTimeout,
+		IdleTimeout:     *idleTimeout,
+		MaxConns:        *maxConns,
+		SaveConcurrency: *saveConcurrency,
 	})
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "rlvrworld serve: %v\n", err)
@@ -107,7 +123,7 @@ func runServe(args []string) int {
 		fmt.Fprintf(os.Stderr, "rlvrworld serve: %v\n", err)
 		return 1
 	}
-	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 30 * time.Second}
+	hs := srv.HTTPServer()
 	url := srv.URL(ln.Addr())
 	fmt.Printf("RLVR-World playground: serving notebooks from %s\n", *dir)
 	fmt.Printf("To access the playground, open this URL in a browser:\n    %s\n", url)

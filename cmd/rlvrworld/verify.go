@@ -177,6 +177,11 @@ func verifyLine(t envs.Task, codec envs.Codec, line []byte, lineNo int) (res map
 	fail := func(err error) map[string]any {
 		return map[string]any{"id": id, "error": fmt.Sprintf("line %d: %v", lineNo, err)}
 	}
+	if id == nil {
+		// Without an id a score cannot be joined back to its example, for
+		// any task; the error entry keeps the output's lines in step.
+		return fail(errors.New("record lacks \"id\""))
+	}
 	if raw, ok := rec["task"]; ok {
 		var name string
 		if err := json.Unmarshal(raw, &name); err != nil || name != t.Name() {

@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"io"
 	"math/rand/v2"
+	"net"
 	"net/http"
 	"os"
 	"os/signal"
@@ -67,6 +68,16 @@ func runVerifyServe(args []string) int {
 	}
 	if fs.NArg() > 0 {
 		fs.Usage()
+		return 2
+	}
+	// The rule of `serve`: off loopback, only with an explicit token.
+	host, _, err := net.SplitHostPort(*addr)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "rlvrworld verify: bad --addr %q: %v\n", *addr, err)
+		return 2
+	}
+	if !serveIsLoopback(host) && *token == "" {
+		fmt.Fprintf(os.Stderr, "rlvrworld verify: refusing to listen on %s (not loopback) without --token (or $RLVRWORLD_VERIFIER_TOKEN)\n", *addr)
 		return 2
 	}
 	sc, err := verl.NewScorer()

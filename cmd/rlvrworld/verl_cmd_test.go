@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/rlvrworld/rlvrworld/stdlib/envs"
 	"github.com/rlvrworld/rlvrworld/stdlib/verl"
@@ -77,5 +78,20 @@ func TestWriteVerlDataAndRescore(t *testing.T) {
 	}
 	if err := rescoreGenerations(filepath.Join(dir, "missing.jsonl"), pq, out); err == nil {
 		t.Fatal("a missing file must be an error")
+	}
+}
+
+// `verify --serve` follows serve's rule: off loopback only with a token.
+func TestVerifyServeNeedsTokenOffLoopback(t *testing.T) {
+	t.Setenv("RLVRWORLD_VERIFIER_TOKEN", "")
+	done := make(chan int, 1)
+	go func() { done <- runVerifyServe([]string{"--serve", "--addr", "0.0.0.0:0"}) }()
+	select {
+	case code := <-done:
+		if code != 2 {
+			t.Errorf("exit code %d, want 2", code)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("verify --serve listened on 0.0.0.0 without a token")
 	}
 }

@@ -3,9 +3,13 @@
 //
 // Every API path is resolved inside the root: absolute paths, "..", empty
 // segments, hidden names (a leading dot, which also hides the checkpoint
-// folder) and symlinks that lead out of the root are refused. Writes are
+// folder) and symlinks that lead out of the root are refused; checkpoint
+// paths pass the same check, so a .ipynb_checkpoints folder (or file) that is
+// a symlink out of the root is refused too. Errors never name server paths.
+// Writes are
 // atomic: a temporary file in the same folder, fsync, rename, fsync of the
-// folder; a failed or interrupted save leaves the old file as it was.
+// folder; a failed or interrupted save leaves the old file as it was, and
+// the temporary files a crash leaves are removed at the next start.
 // Notebooks are validated as nbformat v4 before anything is written, and
 // stored as nbformat writes them (sorted keys, sources as line arrays) so
 // they diff well in git. Checkpoints are kept as Jupyter keeps them:
@@ -14,6 +18,7 @@ package contents
 
 import (
 	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -63,11 +68,41 @@ func New(root string) (*Manager, error) {
 	if err != nil {
 		return nil, fmt.Errorf("contents: %w", err)
 	}
-	return &Manager{root: real}, nil
+	m := &Manager{root: real}
+	m.removeStaleTemps(time.Now().Add(-staleTemp))
+	return m, nil
+}
+
+// staleTemp is how old a save's temporary file must be to count as left by
+// a crash: older than any save in flight, in this server or another one
+// sharing the folder.
+const staleTemp = 10 * time.Minute
+
+// removeStaleTemps deletes the temporary files (.~NAME.N.tmp) that saves
+// interrupted by a crash left behind, anywhere under the root (symlinks
+// are not followed), if they were last written before cutoff.
+func (m *Manager) removeStaleTemps(cutoff time.Time) {
+	filepath.WalkDir(m.root, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || !d.Type().IsRegular() {
+			return nil
+		}
+		name := d.Name()
+		if !strings.HasPrefix(name, tempPrefix) || !strings.HasSuffix(name, tempSuffix) {
+			return nil
+		}
+		if fi, err := d.Info(); err == nil && fi.ModTime().Before(cutoff) {
+			os.Remove(p)
+		}
+		return nil
+	})
 }
 
 // Root is the absolute notebooks folder.
 func (m *Manager) Root() string { return m.root }
+
+// maxName is the longest name a file may have: 255 bytes less what its
+// checkpoint's name adds ("-checkpoint").
+const maxName = 255 - len("-checkpoint")
 
 // Resolve maps an API path ("" is the root, "a/b.ipynb") to a path on disk
 // inside the root, refusing anything that could reach outside it.
@@ -89,6 +124,8 @@ func (m *Manager) Resolve(apiPath string) (string, error) {
 			return "", errf(400, "path %q has an empty, . or .. segment", apiPath)
 		case strings.HasPrefix(s, "."):
 			return "", errf(404, "hidden path %q is not served", apiPath)
+		case len(s) > maxName:
+			return "", errf(400, "a name in %q is %d bytes; names are at most %d (so that its checkpoint's name fits in 255)", apiPath, len(s), maxName)
 		}
 	}
 	full := filepath.Join(append([]string{m.root}, segs...)...)
@@ -99,7 +136,10 @@ func (m *Manager) Resolve(apiPath string) (string, error) {
 }
 
 // confined checks, symlinks resolved, that full (or, while it does not
-// exist yet, its nearest existing ancestor) lies inside the root.
+// exist yet, its nearest existing ancestor) lies inside the root. It is the
+// one confinement check: API paths (Resolve), checkpoints (checkpointFor)
+// and listed children all pass through it before anything reads, writes,
+// renames or deletes them. Its errors never name a path on the server.
 func (m *Manager) confined(full string) error {
 	probe := full
 	for {
@@ -111,7 +151,7 @@ func (m *Manager) confined(full string) error {
 			return nil
 		}
 		if !errors.Is(err, fs.ErrNotExist) {
-			return errf(400, "resolve path: %v", err)
+			return errf(400, "cannot resolve the path (%s)", errnoText(err))
 		}
 		// A dangling symlink is refused: where it points may be created later.
 		if fi, lerr := os.Lstat(probe); lerr == nil && fi.Mode()&fs.ModeSymlink != 0 {
@@ -123,6 +163,21 @@ func (m *Manager) confined(full string) error {
 		}
 		probe = parent
 	}
+}
+
+// errnoText is an OS error without the server path it names (a
+// *fs.PathError's or *os.LinkError's path), so that error replies say what
+// failed and never where the notebooks folder lives.
+func errnoText(err error) string {
+	var pe *fs.PathError
+	var le *os.LinkError
+	switch {
+	case errors.As(err, &pe):
+		return pe.Op + ": " + pe.Err.Error()
+	case errors.As(err, &le):
+		return le.Op + ": " + le.Err.Error()
+	}
+	return err.Error()
 }
 
 // Model is a contents model as the Jupyter Server REST API shapes it.
@@ -202,7 +257,7 @@ func (m *Manager) Get(apiPath string, o GetOptions) (*Model, error) {
 	case "notebook":
 		data, err := os.ReadFile(full)
 		if err != nil {
-			return nil, errf(500, "read %s: %v", apiPath, err)
+			return nil, errf(500, "read %s: %s", apiPath, errnoText(err))
 		}
 		nb, err := decodeJSON(data)
 		if err != nil {
@@ -214,7 +269,7 @@ func (m *Manager) Get(apiPath string, o GetOptions) (*Model, error) {
 	default:
 		data, err := os.ReadFile(full)
 		if err != nil {
-			return nil, errf(500, "read %s: %v", apiPath, err)
+			return nil, errf(500, "read %s: %s", apiPath, errnoText(err))
 		}
 		mt := mime.TypeByExtension(path.Ext(apiPath))
 		if o.Format == "text" || (o.Format == "" && utf8.Valid(data)) {
@@ -239,7 +294,7 @@ func (m *Manager) Get(apiPath string, o GetOptions) (*Model, error) {
 func (m *Manager) listDir(md *Model, full string) (*Model, error) {
 	ents, err := os.ReadDir(full)
 	if err != nil {
-		return nil, errf(500, "list %s: %v", md.Path, err)
+		return nil, errf(500, "list %s: %s", md.Path, errnoText(err))
 	}
 	items := []*Model{}
 	for _, e := range ents {
@@ -288,62 +343,97 @@ func (m *Manager) Save(apiPath string, s SaveModel) (*Model, bool, error) {
 	if _, err := os.Stat(filepath.Dir(full)); err != nil {
 		return nil, false, errf(404, "parent folder of %s does not exist", apiPath)
 	}
-	switch s.Type {
-	case "directory":
+	isNotebookPath := strings.HasSuffix(apiPath, ".ipynb")
+	if s.Type == "directory" {
+		if isNotebookPath {
+			return nil, false, errf(400, "%s is a notebook path: only a notebook can be saved there", apiPath)
+		}
 		if !created && !fi.IsDir() {
 			return nil, false, errf(400, "%s exists and is not a directory", apiPath)
 		}
 		if err := os.Mkdir(full, 0o755); err != nil && !errors.Is(err, fs.ErrExist) {
-			return nil, false, errf(500, "make folder %s: %v", apiPath, err)
+			return nil, false, errf(500, "make folder %s: %s", apiPath, errnoText(err))
 		}
+	} else {
+		data, err := saveBytes(apiPath, s, isNotebookPath)
+		if err != nil {
+			return nil, false, err
+		}
+		if !created && isNotebookPath {
+			if err := m.keepCheckpoint(apiPath, full); err != nil {
+				return nil, false, err
+			}
+		}
+		if err := m.writeAtomic(full, data); err != nil {
+			return nil, false, errf(500, "save %s: %s", apiPath, errnoText(err))
+		}
+	}
+	md, err := m.Get(apiPath, GetOptions{})
+	return md, created, err
+}
+
+// saveBytes is what a save of type notebook or file writes. At a .ipynb
+// path only a valid notebook is accepted, whatever the type says, so that a
+// text save cannot replace a notebook with something Jupyter cannot open.
+func saveBytes(apiPath string, s SaveModel, isNotebookPath bool) ([]byte, error) {
+	switch s.Type {
 	case "notebook":
 		if s.Content == nil {
-			return nil, false, errf(400, "No file content provided")
+			return nil, errf(400, "No file content provided")
 		}
 		data, err := notebookBytes(s.Content)
 		if err != nil {
-			return nil, false, errf(400, "Invalid notebook %s: %v", apiPath, err)
+			return nil, errf(400, "Invalid notebook %s: %v", apiPath, err)
 		}
-		if !created && !m.hasCheckpoint(full) {
-			// Keep the version the user had before their first save here,
-			// so there is always something to go back to.
-			m.copyAtomic(full, m.checkpointPath(full))
-		}
-		if err := m.writeAtomic(full, data); err != nil {
-			return nil, false, errf(500, "save %s: %v", apiPath, err)
-		}
+		return data, nil
 	case "file":
 		str, ok := s.Content.(string)
 		if !ok {
-			return nil, false, errf(400, "No file content provided")
+			return nil, errf(400, "No file content provided")
 		}
 		var data []byte
 		switch s.Format {
 		case "text", "":
 			data = []byte(str)
 		case "base64":
-			data, err = base64.StdEncoding.DecodeString(str)
-			if err != nil {
-				return nil, false, errf(400, "bad base64 content: %v", err)
+			var err error
+			if data, err = base64.StdEncoding.DecodeString(str); err != nil {
+				return nil, errf(400, "bad base64 content: %v", err)
 			}
 		default:
-			return nil, false, errf(400, "unknown format %q", s.Format)
+			return nil, errf(400, "unknown format %q", s.Format)
 		}
-		if err := m.writeAtomic(full, data); err != nil {
-			return nil, false, errf(500, "save %s: %v", apiPath, err)
+		if isNotebookPath {
+			err := checkDensity(data)
+			var nb any
+			if err == nil {
+				nb, err = decodeJSON(data)
+			}
+			if err == nil {
+				err = ValidateNotebook(nb)
+			}
+			if err != nil {
+				return nil, errf(400, "%s is a notebook path: the content is not a valid notebook: %v", apiPath, err)
+			}
 		}
-	default:
-		return nil, false, errf(400, "unknown type %q to save", s.Type)
+		return data, nil
 	}
-	md, err := m.Get(apiPath, GetOptions{})
-	return md, created, err
+	return nil, errf(400, "unknown type %q to save", s.Type)
 }
 
 // notebookBytes validates content as nbformat v4 and encodes it for disk.
+// The content may come as json.RawMessage (what the server reads a body
+// into), so that a save decodes its notebook once.
 func notebookBytes(content any) ([]byte, error) {
-	// Re-decode through JSON so numbers are json.Number whatever the caller used.
-	raw, err := jsonMarshal(content)
-	if err != nil {
+	raw, ok := content.(json.RawMessage)
+	if !ok {
+		// Re-decode through JSON so numbers are json.Number whatever the caller used.
+		var err error
+		if raw, err = jsonMarshal(content); err != nil {
+			return nil, err
+		}
+	}
+	if err := checkDensity(raw); err != nil {
 		return nil, err
 	}
 	nb, err := decodeJSON(raw)
@@ -356,6 +446,21 @@ func notebookBytes(content any) ([]byte, error) {
 	return encodeNotebook(nb)
 }
 
+// Temporary files of saves are named tempPrefix + NAME + random + tempSuffix.
+const tempPrefix, tempSuffix = ".~", ".tmp"
+
+// truncateName shortens name to at most n bytes on a UTF-8 boundary, so
+// that a temporary file's name fits even when the file's name is long.
+func truncateName(name string, n int) string {
+	if len(name) <= n {
+		return name
+	}
+	for n > 0 && !utf8.RuneStart(name[n]) {
+		n--
+	}
+	return name[:n]
+}
+
 // writeAtomic replaces full with data: temporary file in the same folder,
 // fsync, rename over the target, fsync of the folder.
 func (m *Manager) writeAtomic(full string, data []byte) (err error) {
@@ -364,7 +469,7 @@ func (m *Manager) writeAtomic(full string, data []byte) (err error) {
 	if fi, err := os.Stat(full); err == nil {
 		mode = fi.Mode().Perm()
 	}
-	f, err := os.CreateTemp(dir, ".~"+filepath.Base(full)+".*.tmp")
+	f, err := os.CreateTemp(dir, tempPrefix+truncateName(filepath.Base(full), 64)+".*"+tempSuffix)
 	if err != nil {
 		return err
 	}
@@ -494,7 +599,7 @@ func (m *Manager) Copy(from, dir string) (*Model, error) {
 		}
 	}
 	if err := m.copyAtomic(src, filepath.Join(dfull, name)); err != nil {
-		return nil, errf(500, "copy %s: %v", from, err)
+		return nil, errf(500, "copy %s: %s", from, errnoText(err))
 	}
 	return m.Get(path.Join(dir, name), GetOptions{})
 }
@@ -522,17 +627,27 @@ func (m *Manager) Rename(oldPath, newPath string) (*Model, error) {
 	if _, err := os.Lstat(dst); err == nil {
 		return nil, errf(409, "File already exists: %s", newPath)
 	}
+	if strings.HasPrefix(dst, src+string(filepath.Separator)) {
+		return nil, errf(400, "cannot move %s into itself", oldPath)
+	}
 	if _, err := os.Stat(filepath.Dir(dst)); err != nil {
 		return nil, errf(404, "parent folder of %s does not exist", newPath)
 	}
-	if err := os.Rename(src, dst); err != nil {
-		return nil, errf(500, "rename %s: %v", oldPath, err)
+	// Both checkpoints are placed before anything moves, so a checkpoint
+	// folder that leads out refuses the whole rename.
+	cp, err := m.checkpointFor(oldPath, src)
+	if err != nil {
+		return nil, err
 	}
-	if cp := m.checkpointPath(src); fileExists(cp) {
-		ncp := m.checkpointPath(dst)
-		if os.MkdirAll(filepath.Dir(ncp), 0o755) == nil {
-			os.Rename(cp, ncp)
-		}
+	ncp, err := m.checkpointFor(newPath, dst)
+	if err != nil {
+		return nil, err
+	}
+	if err := os.Rename(src, dst); err != nil {
+		return nil, errf(500, "rename %s: %s", oldPath, errnoText(err))
+	}
+	if fileExists(cp) && os.MkdirAll(filepath.Dir(ncp), 0o755) == nil {
+		os.Rename(cp, ncp)
 	}
 	return m.Get(newPath, GetOptions{})
 }
@@ -551,10 +666,14 @@ func (m *Manager) Delete(apiPath string) error {
 	if err != nil {
 		return errf(404, "No such file or directory: %s", apiPath)
 	}
+	cp, err := m.checkpointFor(apiPath, full)
+	if err != nil {
+		return err
+	}
 	if fi.IsDir() {
 		ents, err := os.ReadDir(full)
 		if err != nil {
-			return errf(500, "list %s: %v", apiPath, err)
+			return errf(500, "list %s: %s", apiPath, errnoText(err))
 		}
 		for _, e := range ents {
 			if e.Name() != ".ipynb_checkpoints" {
@@ -562,14 +681,14 @@ func (m *Manager) Delete(apiPath string) error {
 			}
 		}
 		if err := os.RemoveAll(full); err != nil {
-			return errf(500, "delete %s: %v", apiPath, err)
+			return errf(500, "delete %s: %s", apiPath, errnoText(err))
 		}
 		return nil
 	}
 	if err := os.Remove(full); err != nil {
-		return errf(500, "delete %s: %v", apiPath, err)
+		return errf(500, "delete %s: %s", apiPath, errnoText(err))
 	}
-	os.Remove(m.checkpointPath(full))
+	os.Remove(cp)
 	return nil
 }
 
@@ -582,13 +701,32 @@ type Checkpoint struct {
 	LastModified string `json:"last_modified"`
 }
 
-func (m *Manager) checkpointPath(full string) string {
+// checkpointFor returns where the checkpoint of the file at full (API path
+// apiPath) lives, confined like any API path: the checkpoint folder, or the
+// checkpoint file itself, may be a symlink that a cloned repository or an
+// unpacked archive brought along.
+func (m *Manager) checkpointFor(apiPath, full string) (string, error) {
 	dir, name := filepath.Split(full)
 	ext := filepath.Ext(name)
-	return filepath.Join(dir, ".ipynb_checkpoints", strings.TrimSuffix(name, ext)+"-checkpoint"+ext)
+	cp := filepath.Join(dir, ".ipynb_checkpoints", strings.TrimSuffix(name, ext)+"-checkpoint"+ext)
+	if err := m.confined(cp); err != nil {
+		return "", errf(403, "the checkpoint of %s leads outside the notebooks folder", apiPath)
+	}
+	return cp, nil
 }
 
-func (m *Manager) hasCheckpoint(full string) bool { return fileExists(m.checkpointPath(full)) }
+// keepCheckpoint copies the notebook at full to its checkpoint before it is
+// overwritten, so that the version it replaces can always be restored.
+func (m *Manager) keepCheckpoint(apiPath, full string) error {
+	cp, err := m.checkpointFor(apiPath, full)
+	if err != nil {
+		return err
+	}
+	if err := m.copyAtomic(full, cp); err != nil {
+		return errf(500, "checkpoint %s before saving: %s", apiPath, errnoText(err))
+	}
+	return nil
+}
 
 func fileExists(p string) bool {
 	_, err := os.Stat(p)
@@ -613,8 +751,12 @@ func (m *Manager) ListCheckpoints(apiPath string) ([]Checkpoint, error) {
 	if err != nil {
 		return nil, err
 	}
+	cp, err := m.checkpointFor(apiPath, full)
+	if err != nil {
+		return nil, err
+	}
 	out := []Checkpoint{}
-	if fi, err := os.Stat(m.checkpointPath(full)); err == nil {
+	if fi, err := os.Stat(cp); err == nil {
 		out = append(out, Checkpoint{ID: CheckpointID, LastModified: isoTime(fi.ModTime())})
 	}
 	return out, nil
@@ -626,13 +768,16 @@ func (m *Manager) CreateCheckpoint(apiPath string) (*Checkpoint, error) {
 	if err != nil {
 		return nil, err
 	}
-	cp := m.checkpointPath(full)
+	cp, err := m.checkpointFor(apiPath, full)
+	if err != nil {
+		return nil, err
+	}
 	if err := m.copyAtomic(full, cp); err != nil {
-		return nil, errf(500, "checkpoint %s: %v", apiPath, err)
+		return nil, errf(500, "checkpoint %s: %s", apiPath, errnoText(err))
 	}
 	fi, err := os.Stat(cp)
 	if err != nil {
-		return nil, errf(500, "checkpoint %s: %v", apiPath, err)
+		return nil, errf(500, "checkpoint %s: %s", apiPath, errnoText(err))
 	}
 	return &Checkpoint{ID: CheckpointID, LastModified: isoTime(fi.ModTime())}, nil
 }
@@ -643,12 +788,15 @@ func (m *Manager) RestoreCheckpoint(apiPath, id string) error {
 	if err != nil {
 		return err
 	}
-	cp := m.checkpointPath(full)
+	cp, err := m.checkpointFor(apiPath, full)
+	if err != nil {
+		return err
+	}
 	if id != CheckpointID || !fileExists(cp) {
 		return errf(404, "checkpoint does not exist: %s@%s", apiPath, id)
 	}
 	if err := m.copyAtomic(cp, full); err != nil {
-		return errf(500, "restore %s: %v", apiPath, err)
+		return errf(500, "restore %s: %s", apiPath, errnoText(err))
 	}
 	return nil
 }
@@ -659,12 +807,15 @@ func (m *Manager) DeleteCheckpoint(apiPath, id string) error {
 	if err != nil {
 		return err
 	}
-	cp := m.checkpointPath(full)
+	cp, err := m.checkpointFor(apiPath, full)
+	if err != nil {
+		return err
+	}
 	if id != CheckpointID || !fileExists(cp) {
 		return errf(404, "checkpoint does not exist: %s@%s", apiPath, id)
 	}
 	if err := os.Remove(cp); err != nil {
-		return errf(500, "delete checkpoint of %s: %v", apiPath, err)
+		return errf(500, "delete checkpoint of %s: %s", apiPath, errnoText(err))
 	}
 	return nil
 }

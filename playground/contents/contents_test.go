@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -376,4 +377,116 @@ func FuzzValidateNotebook(f *testing.F) {
 			}
 		}
 	})
+}
+
+// A .ipynb path takes only a valid notebook, whatever type the save names,
+// and every overwrite keeps the version it replaces as the checkpoint.
+func TestNotebookPathTakesOnlyNotebooks(t *testing.T) {
+	m, _ := newManager(t)
+	save := func(s SaveModel) error { _, _, err := m.Save("n.ipynb", s); return err }
+	if err := save(SaveModel{Type: "notebook", Content: validNotebook("v1")}); err != nil {
+		t.Fatal(err)
+	}
+	full := filepath.Join(m.Root(), "n.ipynb")
+	v1, _ := os.ReadFile(full)
+	for _, bad := range []SaveModel{
+		{Type: "file", Format: "text", Content: "not a notebook"},
+		{Type: "file", Format: "base64", Content: "bm90IGEgbm90ZWJvb2s="},
+		{Type: "file", Format: "text", Content: `{"nbformat": 4}`},
+		{Type: "directory"},
+	} {
+		if err := save(bad); err == nil || code(t, err) != 400 {
+			t.Errorf("save %+v over a notebook: %v, want 400", bad, err)
+		}
+		if now, _ := os.ReadFile(full); string(now) != string(v1) {
+			t.Fatalf("save %+v changed the notebook to %q", bad, now)
+		}
+	}
+	if _, _, err := m.Save("new.ipynb", SaveModel{Type: "file", Content: "x"}); err == nil || code(t, err) != 400 {
+		t.Errorf("a new .ipynb path with text: %v, want 400", err)
+	}
+	// A valid notebook sent as text is accepted, and the checkpoint now
+	// holds v1; the next save moves the checkpoint to v2.
+	v2, _ := notebookBytes(validNotebook("v2"))
+	if err := save(SaveModel{Type: "file", Format: "text", Content: string(v2)}); err != nil {
+		t.Fatalf("a notebook saved as text: %v", err)
+	}
+	cp := filepath.Join(m.Root(), ".ipynb_checkpoints", "n-checkpoint.ipynb")
+	if got, _ := os.ReadFile(cp); string(got) != string(v1) {
+		t.Errorf("checkpoint after the second save = %q, want v1", got)
+	}
+	if err := save(SaveModel{Type: "notebook", Content: validNotebook("v3")}); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := os.ReadFile(cp); string(got) != string(v2) {
+		t.Errorf("checkpoint after the third save = %q, want v2", got)
+	}
+}
+
+// Names too long for a checkpoint and a folder moved into itself are 400s
+// whose messages do not name the server's folders.
+func TestBadNamesAre4xxWithoutServerPaths(t *testing.T) {
+	m, base := newManager(t)
+	if _, err := m.NewUntitled("", "directory", ""); err != nil {
+		t.Fatal(err)
+	}
+	check := func(what string, err error) {
+		t.Helper()
+		if err == nil {
+			t.Errorf("%s: no error", what)
+			return
+		}
+		if c := code(t, err); c < 400 || c >= 500 {
+			t.Errorf("%s: %d %v, want a 4xx", what, c, err)
+		}
+		if strings.Contains(err.Error(), base) {
+			t.Errorf("%s: the message names the server's folder: %v", what, err)
+		}
+	}
+	for _, n := range []int{245, 250, 255, 256, 300} {
+		name := strings.Repeat("n", n-len(".ipynb")) + ".ipynb"
+		_, _, err := m.Save(name, SaveModel{Type: "notebook", Content: validNotebook("x")})
+		check(fmt.Sprintf("save a %d-byte name", n), err)
+	}
+	_, err := m.Rename("Untitled Folder", "Untitled Folder/inside")
+	check("move a folder into itself", err)
+	// A name that fits is saved, with its checkpoint.
+	name := strings.Repeat("n", maxName-len(".ipynb")) + ".ipynb"
+	for i := 0; i < 2; i++ {
+		if _, _, err := m.Save(name, SaveModel{Type: "notebook", Content: validNotebook("x")}); err != nil {
+			t.Fatalf("save a %d-byte name: %v", len(name), err)
+		}
+	}
+}
+
+// Temporary files a crash left behind are removed at start-up; a recent
+// one (a save in flight in another server) and ordinary files are kept.
+func TestStaleTempsRemovedAtStart(t *testing.T) {
+	m, _ := newManager(t)
+	root := m.Root()
+	os.MkdirAll(filepath.Join(root, "sub", ".ipynb_checkpoints"), 0o755)
+	old := time.Now().Add(-time.Hour)
+	stale := []string{".~a.ipynb.123.tmp", "sub/.~b.txt.9.tmp", "sub/.ipynb_checkpoints/.~b-checkpoint.ipynb.1.tmp"}
+	kept := []string{".~fresh.ipynb.5.tmp", "keep.tmp", ".~notatemp", "sub/x.ipynb"}
+	for _, p := range append(append([]string{}, stale...), kept...) {
+		if err := os.WriteFile(filepath.Join(root, p), []byte("x"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, p := range append(stale, "keep.tmp", ".~notatemp", "sub/x.ipynb") {
+		os.Chtimes(filepath.Join(root, p), old, old)
+	}
+	if _, err := New(root); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range stale {
+		if _, err := os.Stat(filepath.Join(root, p)); err == nil {
+			t.Errorf("%s left behind", p)
+		}
+	}
+	for _, p := range kept {
+		if _, err := os.Stat(filepath.Join(root, p)); err != nil {
+			t.Errorf("%s removed: %v", p, err)
+		}
+	}
 }

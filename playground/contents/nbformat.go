@@ -212,6 +212,58 @@ func intOf(v any) (int64, bool) {
 	return i, err == nil
 }
 
+// denseFrom and minBytesPerValue bound what decoding a notebook costs: a
+// body over denseFrom bytes must average at least minBytesPerValue bytes per
+// JSON value. Decoded, each value costs some 40 to 60 bytes of memory (an
+// interface, a string or number, a slice slot), so this keeps a save's
+// memory within a small multiple of its body. Real notebooks are mostly
+// long strings (source lines, base64 images) and pass easily; a 63 MiB
+// array of zeros (32 M values, 1.3 GB decoded) does not.
+const (
+	denseFrom        = 1 << 20
+	minBytesPerValue = 8
+)
+
+// checkDensity refuses a large JSON body whose values are so small and
+// many that decoding it would multiply its size in memory.
+func checkDensity(data []byte) error {
+	if len(data) <= denseFrom {
+		return nil
+	}
+	if n := countValues(data); n > len(data)/minBytesPerValue {
+		return fmt.Errorf("%d JSON values in %d bytes: a notebook over %d MiB must average at least %d bytes per value",
+			n, len(data), denseFrom>>20, minBytesPerValue)
+	}
+	return nil
+}
+
+// countValues counts the values in JSON text (roughly: separators and
+// openings outside strings), without decoding it.
+func countValues(data []byte) int {
+	n := 1
+	inString, escaped := false, false
+	for _, c := range data {
+		if inString {
+			switch {
+			case escaped:
+				escaped = false
+			case c == '\\':
+				escaped = true
+			case c == '"':
+				inString = false
+			}
+			continue
+		}
+		switch c {
+		case '"':
+			inString = true
+		case ',', ':', '{', '[':
+			n++
+		}
+	}
+	return n
+}
+
 // decodeJSON decodes with json.Number, so numbers survive a round trip.
 func decodeJSON(data []byte) (any, error) {
 	dec := json.NewDecoder(bytes.NewReader(data))
@@ -292,17 +344,89 @@ func joinLines(v any) any {
 }
 
 // encodeNotebook writes nb as nbformat does: one-space indent, sorted keys,
-// multiline strings as line arrays, a final newline.
+// multiline strings as line arrays, a final newline. Values nested deeper
+// than indentDepth are written compactly, so a deeply nested metadata value
+// cannot make the file grow with the square of its depth.
 func encodeNotebook(nb any) ([]byte, error) {
 	multilineFields(nb, splitLines)
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	enc.SetIndent("", " ")
-	if err := enc.Encode(nb); err != nil {
+	compact, err := jsonMarshal(nb)
+	if err != nil {
 		return nil, err
 	}
-	return buf.Bytes(), nil
+	return append(indentBounded(bytes.TrimSuffix(compact, []byte("\n")), indentDepth), '\n'), nil
+}
+
+// indentDepth is how deep the layout indents: well past nbformat's own
+// structure (the lines of an output's data are 7 deep) and the charts'
+// JSON outputs, so every notebook we ship is laid out byte for byte as
+// nbformat lays it out, while a value nested thousands deep costs at most
+// indentDepth+2 bytes of output per byte of input rather than its depth.
+const indentDepth = 16
+
+// indentBounded lays out compact JSON with a one-space indent per level, as
+// json.Indent(dst, src, "", " ") does, for containers up to maxDepth deep;
+// deeper ones stay compact. Each byte of src costs at most maxDepth+2
+// bytes of output.
+func indentBounded(src []byte, maxDepth int) []byte {
+	out := make([]byte, 0, len(src)+len(src)/2)
+	newline := func(depth int) {
+		out = append(out, '\n')
+		for i := 0; i < depth; i++ {
+			out = append(out, ' ')
+		}
+	}
+	depth := 0 // containers open around the current byte
+	inString, escaped := false, false
+	for i := 0; i < len(src); i++ {
+		c := src[i]
+		if inString {
+			out = append(out, c)
+			switch {
+			case escaped:
+				escaped = false
+			case c == '\\':
+				escaped = true
+			case c == '"':
+				inString = false
+			}
+			continue
+		}
+		switch c {
+		case '"':
+			inString = true
+			out = append(out, c)
+		case '{', '[':
+			out = append(out, c)
+			if i+1 < len(src) && (src[i+1] == '}' || src[i+1] == ']') {
+				out = append(out, src[i+1]) // empty: [] and {} as nbformat writes them
+				i++
+				continue
+			}
+			depth++
+			if depth <= maxDepth {
+				newline(depth)
+			}
+		case '}', ']':
+			if depth <= maxDepth {
+				newline(depth - 1)
+			}
+			depth--
+			out = append(out, c)
+		case ',':
+			out = append(out, c)
+			if depth <= maxDepth {
+				newline(depth)
+			}
+		case ':':
+			out = append(out, c)
+			if depth <= maxDepth {
+				out = append(out, ' ')
+			}
+		default:
+			out = append(out, c)
+		}
+	}
+	return out
 }
 
 // NewNotebook is the content of a new, empty notebook.

@@ -41,6 +41,12 @@ type Options struct {
 	// ClientBuffer is how many messages may wait for one slow client before
 	// it is disconnected; 16384 when zero.
 	ClientBuffer int
+	// ClientBytes is how many bytes of messages may wait for one slow
+	// client before it is disconnected; 64 MiB when zero. Counting bytes,
+	// not only messages, is what bounds the server's memory: one paused
+	// client under a cell that displays megabytes per message would
+	// otherwise hold gigabytes.
+	ClientBytes int64
 }
 
 // Manager owns the running kernels.
@@ -102,6 +108,9 @@ func NewManager(opts Options) (*Manager, error) {
 	}
 	if m.opts.ClientBuffer == 0 {
 		m.opts.ClientBuffer = 16384
+	}
+	if m.opts.ClientBytes == 0 {
+		m.opts.ClientBytes = 64 << 20
 	}
 	// zmq4 logs every dropped connection; keep that quiet unless asked.
 	m.zlog = log.New(io.Discard, "", 0)
@@ -614,6 +623,16 @@ func (d *Delivery) JSON() (data []byte, binary bool) {
 	return d.enc[0], len(d.Msg.Buffers) > 0
 }
 
+// Size is the message's size in bytes (its frames and buffers), what it
+// counts against a client's byte budget.
+func (d *Delivery) Size() int64 {
+	n := len(d.Msg.Header) + len(d.Msg.ParentHeader) + len(d.Msg.Metadata) + len(d.Msg.Content)
+	for _, b := range d.Msg.Buffers {
+		n += len(b)
+	}
+	return int64(n)
+}
+
 // V1 returns the message in the v1.kernel.websocket.jupyter.org framing.
 func (d *Delivery) V1() []byte {
 	d.once[1].Do(func() { d.enc[1] = wire.EncodeV1(d.Msg) })
@@ -629,6 +648,7 @@ type Client struct {
 	closed  bool
 	// Overflowed is set when the client fell too far behind and was cut off.
 	overflowed bool
+	queued     int64 // bytes delivered and not yet marked Sent
 }
 
 // Attach adds a client; it receives every iopub message from now on and the
@@ -655,21 +675,36 @@ func (c *Client) Overflowed() bool {
 	return c.overflowed
 }
 
-// deliver queues d for the client; k.mu is held.
+// Sent marks d, received from C, as written to the client, so that its
+// bytes no longer count against the client's budget.
+func (c *Client) Sent(d *Delivery) {
+	c.mu.Lock()
+	c.queued -= d.Size()
+	c.mu.Unlock()
+}
+
+// deliver queues d for the client; k.mu is held. A client whose queue would
+// pass ClientBuffer messages or ClientBytes bytes is cut off (and told so by
+// its websocket); the kernel's other clients are not held up.
 func (c *Client) deliver(d *Delivery) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.closed {
 		return
 	}
-	select {
-	case c.c <- d:
-	default:
-		c.overflowed = true
-		c.closed = true
-		close(c.c)
-		delete(c.k.clients, c)
+	size := d.Size()
+	if c.queued+size <= c.k.m.opts.ClientBytes {
+		select {
+		case c.c <- d:
+			c.queued += size
+			return
+		default:
+		}
 	}
+	c.overflowed = true
+	c.closed = true
+	close(c.c)
+	delete(c.k.clients, c)
 }
 
 // Send forwards a message from the client to the kernel, remembering that

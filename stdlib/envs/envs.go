@@ -10,12 +10,16 @@ package envs
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/binary"
 	"fmt"
 	"math/rand/v2"
 )
 
-// Split names a dataset split. Splits are drawn from disjoint seeds; Heldout
-// holds combinations (objects, pages, block layouts) never seen in Train.
+// Split names a dataset split. Train, Val and Test are disjoint by
+// construction: each transition's canonical key (KeySplit) decides its one
+// split, whatever the seed or the count asked for. Heldout holds
+// combinations (objects, pages, block layouts) never seen in the others.
 type Split string
 
 // The dataset splits.
@@ -94,8 +98,9 @@ type Task interface {
 
 // SplitRand returns the random source a task draws a split's examples from.
 // Each split has its own PCG stream (base+1 for Train up to base+4 for
-// Heldout), so for one seed the splits never share a draw; tasks pass
-// different bases so that their streams differ too.
+// Heldout); tasks pass different bases so that their streams differ too.
+// Different streams do not make disjoint data (small state spaces repeat
+// transitions): KeySplit does.
 func SplitRand(split Split, seed int64, base uint64) (*rand.Rand, error) {
 	var k uint64
 	switch split {
@@ -112,3 +117,41 @@ func SplitRand(split Split, seed int64, base uint64) (*rand.Rand, error) {
 	}
 	return rand.New(rand.NewPCG(uint64(seed), (base+k)*0x9e3779b97f4a7c15)), nil
 }
+
+// Shares of Train, Val and Test among the transitions' keys, in thousandths
+// (the rest is Test).
+const (
+	trainShare = 800
+	valShare   = 100
+)
+
+// KeySplit is the one split among Train, Val and Test of the transition
+// whose canonical key is key (the text game's rules, state and action; the
+// web page and action): a hash of the key, not the random stream, decides
+// it, 80% Train, 10% Val and 10% Test, so that the same transition drawn
+// twice lands in the same split and no held-out row is ever trained on.
+func KeySplit(key string) Split {
+	h := sha256.Sum256([]byte(key))
+	switch v := binary.BigEndian.Uint64(h[:8]) % 1000; {
+	case v < trainShare:
+		return Train
+	case v < trainShare+valShare:
+		return Val
+	default:
+		return Test
+	}
+}
+
+// InSplit reports whether a transition with canonical key key belongs to
+// split: Heldout, drawn from its own combinations, takes every key; the
+// others take the keys KeySplit gives them. Generators draw transitions and
+// keep those in their split until they have as many as asked.
+func InSplit(split Split, key string) bool {
+	return split == Heldout || KeySplit(key) == split
+}
+
+// MaxDraws bounds the draws a generator makes for n examples of a split
+// (those of other splits are rejected): a hundred times n plus a thousand,
+// far above the ten times n that Val and Test need on average. Reaching it
+// means the split's share of the state space is too small for n.
+func MaxDraws(n int) int { return 100*n + 1000 }

@@ -2,9 +2,12 @@ package nn
 
 import (
 	"bytes"
+	"crypto/sha256"
 	"encoding/binary"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"io"
 	"math"
 	"os"
 	"path/filepath"
@@ -15,10 +18,14 @@ import (
 // Checkpoints are safetensors files (https://huggingface.co/docs/safetensors):
 // an 8-byte little-endian header length, a JSON header naming each tensor's
 // dtype, shape and byte range, then the raw little-endian data. The model
-// config is stored as JSON under the metadata key "nn.config".
+// config is stored as JSON under the metadata key "nn.config", and the
+// SHA-256 of the data section under "nn.sha256": loading verifies it, so a
+// flipped bit or an edited weight is an error rather than a quietly
+// different model. Files written before the checksum load with a warning.
 
 const (
 	configKey    = "nn.config"
+	checksumKey  = "nn.sha256"
 	maxHeaderLen = 64 << 20 // far above any real header; bounds a corrupt length
 )
 
@@ -107,6 +114,29 @@ func parseSafetensors(data []byte) (*stFile, error) {
 	return f, nil
 }
 
+func checksum(body []byte) string {
+	sum := sha256.Sum256(body)
+	return hex.EncodeToString(sum[:])
+}
+
+// warnOut receives the warning for a checkpoint without a checksum.
+var warnOut io.Writer = os.Stderr
+
+// verifyChecksum checks the data section against the checksum in the
+// metadata. A file from before checksums (none recorded) passes with a
+// warning naming what, so that old checkpoints keep loading.
+func (f *stFile) verifyChecksum(what string) error {
+	want, ok := f.meta[checksumKey]
+	if !ok {
+		fmt.Fprintf(warnOut, "nn: warning: %s has no %q checksum (saved by an older version): its weights cannot be verified\n", what, checksumKey)
+		return nil
+	}
+	if got := checksum(f.body); got != want {
+		return fmt.Errorf("checksum mismatch: the tensors hash to %.12s..., the file recorded %.12s... (corrupted or edited after saving)", got, want)
+	}
+	return nil
+}
+
 // float32s decodes an F32 tensor's bytes into dst (len must match).
 func (f *stFile) float32s(name string, dst []float32) {
 	b := f.body[f.tensors[name].DataOffsets[0]:]
@@ -125,9 +155,6 @@ type stTensor struct {
 // over path), so a crash mid-save never leaves a half-written checkpoint.
 func writeSafetensors(path string, meta map[string]string, ts []stTensor) error {
 	hdr := map[string]any{}
-	if len(meta) > 0 {
-		hdr["__metadata__"] = meta
-	}
 	var off int64
 	for _, t := range ts {
 		n := int64(len(t.data)) * 4
@@ -138,6 +165,19 @@ func writeSafetensors(path string, meta map[string]string, ts []stTensor) error 
 		hdr[t.name] = tensorInfo{Dtype: "F32", Shape: shape, DataOffsets: [2]int64{off, off + n}}
 		off += n
 	}
+	body := make([]byte, off)
+	p := 0
+	for _, t := range ts {
+		for _, v := range t.data {
+			binary.LittleEndian.PutUint32(body[p:], math.Float32bits(v))
+			p += 4
+		}
+	}
+	md := map[string]string{checksumKey: checksum(body)}
+	for k, v := range meta {
+		md[k] = v
+	}
+	hdr["__metadata__"] = md
 	hj, err := json.Marshal(hdr)
 	if err != nil {
 		return fmt.Errorf("save %s: %w", path, err)
@@ -145,16 +185,9 @@ func writeSafetensors(path string, meta map[string]string, ts []stTensor) error 
 	for len(hj)%8 != 0 { // pad with spaces so the data is 8-byte aligned, as the format recommends
 		hj = append(hj, ' ')
 	}
-	buf := make([]byte, 8+len(hj)+int(off))
-	binary.LittleEndian.PutUint64(buf, uint64(len(hj)))
-	copy(buf[8:], hj)
-	p := 8 + len(hj)
-	for _, t := range ts {
-		for _, v := range t.data {
-			binary.LittleEndian.PutUint32(buf[p:], math.Float32bits(v))
-			p += 4
-		}
-	}
+	buf := make([]byte, 0, 8+len(hj)+len(body))
+	buf = binary.LittleEndian.AppendUint64(buf, uint64(len(hj)))
+	buf = append(append(buf, hj...), body...)
 	tmp, err := os.CreateTemp(filepath.Dir(path), filepath.Base(path)+".tmp*")
 	if err != nil {
 		return fmt.Errorf("save %s: %w", path, err)
@@ -181,8 +214,8 @@ func writeSafetensors(path string, meta map[string]string, ts []stTensor) error 
 func (m *Model) Save(path string, meta map[string]string) error {
 	md := map[string]string{}
 	for k, v := range meta {
-		if k == configKey {
-			return fmt.Errorf("save %s: metadata key %q is reserved for the model config", path, configKey)
+		if k == configKey || k == checksumKey {
+			return fmt.Errorf("save %s: metadata key %q is reserved", path, k)
 		}
 		md[k] = v
 	}
@@ -222,6 +255,9 @@ func Decode(data []byte) (*Model, map[string]string, error) {
 	cj, ok := f.meta[configKey]
 	if !ok {
 		return nil, nil, fmt.Errorf("no %q in the metadata: not an nn checkpoint", configKey)
+	}
+	if err := f.verifyChecksum("this checkpoint"); err != nil {
+		return nil, nil, err
 	}
 	var cfg Config
 	if err := json.Unmarshal([]byte(cj), &cfg); err != nil {
@@ -272,7 +308,7 @@ func Decode(data []byte) (*Model, map[string]string, error) {
 	}
 	meta := map[string]string{}
 	for k, v := range f.meta {
-		if k != configKey {
+		if k != configKey && k != checksumKey {
 			meta[k] = v
 		}
 	}
@@ -294,6 +330,9 @@ func (o *AdamW) LoadState(path string, m *Model) error {
 		return fmt.Errorf("load optimiser state: %w", err)
 	}
 	f, err := parseSafetensors(data)
+	if err == nil {
+		err = f.verifyChecksum(path)
+	}
 	if err != nil {
 		return fmt.Errorf("load optimiser state %s: %w", path, err)
 	}

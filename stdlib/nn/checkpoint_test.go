@@ -1,8 +1,10 @@
 package nn
 
 import (
+	"bytes"
 	"encoding/binary"
 	"encoding/json"
+	"math"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -142,7 +144,12 @@ func TestOptimizerStateRoundTrip(t *testing.T) {
 // FuzzParseSafetensors: any input gives a parsed file or an error, never a
 // panic, and a parsed file's tensors lie inside its data.
 func FuzzParseSafetensors(f *testing.F) {
-	m := tinyModel(f)
+	// The smallest model there is: small seeds let the fuzzer run thousands
+	// of inputs a second rather than hundreds in all.
+	m, err := New(Config{Vocab: 2, MaxSeq: 1, Layers: 1, Dim: 1, Heads: 1, Seed: 1})
+	if err != nil {
+		f.Fatal(err)
+	}
 	path := filepath.Join(f.TempDir(), "m.safetensors")
 	if err := m.Save(path, map[string]string{"a": "b"}); err != nil {
 		f.Fatal(err)
@@ -167,4 +174,50 @@ func FuzzParseSafetensors(f *testing.F) {
 		// A parsed file never panics the model decoder either.
 		_, _, _ = Decode(data)
 	})
+}
+
+// A flipped bit or a NaN written into a weight fails the checksum; a file
+// saved before checksums loads, with a warning.
+func TestCheckpointChecksum(t *testing.T) {
+	m := tinyModel(t)
+	dir := t.TempDir()
+	path := filepath.Join(dir, "m.safetensors")
+	if err := m.Save(path, map[string]string{"step": "1"}); err != nil {
+		t.Fatal(err)
+	}
+	good, _ := os.ReadFile(path)
+	body := 8 + int(binary.LittleEndian.Uint64(good))
+	flipped := bytes.Clone(good)
+	flipped[body+100] ^= 0x10
+	nan := bytes.Clone(good)
+	binary.LittleEndian.PutUint32(nan[body+40:], math.Float32bits(float32(math.NaN())))
+	for name, data := range map[string][]byte{"flipped bit": flipped, "NaN weight": nan} {
+		p := filepath.Join(dir, strings.ReplaceAll(name, " ", "_"))
+		os.WriteFile(p, data, 0o644)
+		if _, _, err := Load(p); err == nil || !strings.Contains(err.Error(), "checksum mismatch") {
+			t.Errorf("%s: Load error %v, want a checksum mismatch", name, err)
+		}
+	}
+	var warned bytes.Buffer
+	warnOut = &warned
+	defer func() { warnOut = os.Stderr }()
+	old := filepath.Join(dir, "old.safetensors")
+	os.WriteFile(old, rewrite(t, good, func(h map[string]any) { delete(h["__metadata__"].(map[string]any), checksumKey) }), 0o644)
+	m2, meta, err := Load(old)
+	if err != nil {
+		t.Fatalf("a checkpoint without a checksum: %v", err)
+	}
+	if !strings.Contains(warned.String(), "no \"nn.sha256\" checksum") {
+		t.Errorf("no warning for a checkpoint without a checksum: %q", warned.String())
+	}
+	if !reflect.DeepEqual(m2.flat, m.flat) || !reflect.DeepEqual(meta, map[string]string{"step": "1"}) {
+		t.Errorf("old checkpoint loaded differently: meta %v", meta)
+	}
+	warned.Reset()
+	if _, _, err := Load(path); err != nil || warned.Len() != 0 {
+		t.Errorf("a good checkpoint: %v, warning %q", err, warned.String())
+	}
+	if err := m.Save(path, map[string]string{checksumKey: "x"}); err == nil {
+		t.Error("Save accepted the reserved checksum key")
+	}
 }

@@ -13,6 +13,9 @@ func init() {
 	Symbols["github.com/rlvrworld/rlvrworld/stdlib/envs/envs"] = map[string]reflect.Value{
 		// function, constant and variable definitions
 		"Heldout":   reflect.ValueOf(envs.Heldout),
+		"InSplit":   reflect.ValueOf(envs.InSplit),
+		"KeySplit":  reflect.ValueOf(envs.KeySplit),
+		"MaxDraws":  reflect.ValueOf(envs.MaxDraws),
 		"SplitRand": reflect.ValueOf(envs.SplitRand),
 		"Test":      reflect.ValueOf(envs.Test),
 		"Train":     reflect.ValueOf(envs.Train),

@@ -10,15 +10,20 @@ import (
 func init() {
 	Symbols["github.com/rlvrworld/rlvrworld/stdlib/train/train"] = map[string]reflect.Value{
 		// function, constant and variable definitions
-		"LRAt": reflect.ValueOf(train.LRAt),
-		"Loss": reflect.ValueOf(train.Loss),
-		"MLE":  reflect.ValueOf(train.MLE),
-		"Pack": reflect.ValueOf(train.Pack),
+		"ControlGrid":   reflect.ValueOf(train.ControlGrid),
+		"Converge":      reflect.ValueOf(train.Converge),
+		"LRAt":          reflect.ValueOf(train.LRAt),
+		"Loss":          reflect.ValueOf(train.Loss),
+		"MLE":           reflect.ValueOf(train.MLE),
+		"Pack":          reflect.ValueOf(train.Pack),
+		"ParseSchedule": reflect.ValueOf(train.ParseSchedule),
 
 		// type definitions
-		"Metrics":  reflect.ValueOf((*train.Metrics)(nil)),
-		"Options":  reflect.ValueOf((*train.Options)(nil)),
-		"Result":   reflect.ValueOf((*train.Result)(nil)),
-		"Sequence": reflect.ValueOf((*train.Sequence)(nil)),
+		"Converged": reflect.ValueOf((*train.Converged)(nil)),
+		"Metrics":   reflect.ValueOf((*train.Metrics)(nil)),
+		"Options":   reflect.ValueOf((*train.Options)(nil)),
+		"Result":    reflect.ValueOf((*train.Result)(nil)),
+		"Schedule":  reflect.ValueOf((*train.Schedule)(nil)),
+		"Sequence":  reflect.ValueOf((*train.Sequence)(nil)),
 	}
 }

@@ -496,3 +496,31 @@ func findGripper(mask []bool, size int) (gx, gy float64, closed, seen bool) {
 	// half of it.
 	return gx, gy, closed, best >= 14
 }
+
+// Replay is a policy that plays back recorded actions, for example the ones a
+// policy took inside a world model, so that RunPolicy can tell whether the
+// real simulator, from the same start and slips, ends where the model said.
+// After the last recorded action it stands still.
+type Replay struct {
+	// Actions are played in order.
+	Actions []Action
+	next    int
+}
+
+// NewReplay returns a policy that plays back actions.
+func NewReplay(actions []Action) *Replay { return &Replay{Actions: actions} }
+
+// Name implements Policy.
+func (*Replay) Name() string { return "replay" }
+
+// Reset implements Policy: the next episode starts from the first action.
+func (r *Replay) Reset() { r.next = 0 }
+
+// Act implements Policy; it ignores what it sees.
+func (r *Replay) Act(Observation, *rand.Rand) Action {
+	if r.next >= len(r.Actions) {
+		return Action{}
+	}
+	r.next++
+	return r.Actions[r.next-1]
+}

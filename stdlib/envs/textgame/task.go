@@ -73,8 +73,10 @@ func (t *Task) Decoding() envs.Decoding {
 
 // Generate returns n transitions of a split. About half are unchanged (an
 // invalid or idle action while no rule is ticking). Train, val and test use
-// every game's seen name variants; heldout uses only the held-out variant of
-// each game (combinations of names never seen in training).
+// every game's seen name variants and are disjoint: a transition belongs to
+// the split envs.KeySplit gives its prompt (rules, state and action), and
+// draws of other splits are skipped. Heldout uses only the held-out variant
+// of each game (combinations of names never seen in training).
 func (t *Task) Generate(ctx context.Context, split envs.Split, n int, seed int64) ([]envs.Example, error) {
 	r, err := envs.SplitRand(split, seed, 0)
 	if err != nil {
@@ -84,12 +86,22 @@ func (t *Task) Generate(ctx context.Context, split envs.Split, n int, seed int64
 		return nil, fmt.Errorf("textgame: negative example count %d", n)
 	}
 	out := make([]envs.Example, 0, n)
-	for i := 0; i < n; i++ {
-		if err := ctx.Err(); err != nil {
-			return nil, err
+	for draws := 0; len(out) < n; draws++ {
+		if draws%64 == 0 {
+			if err := ctx.Err(); err != nil {
+				return nil, err
+			}
+		}
+		if draws >= envs.MaxDraws(n) {
+			return nil, fmt.Errorf("textgame: only %d %s transitions in %d draws", len(out), split, draws)
 		}
 		tr := sampleTransition(r, split == envs.Heldout)
-		ex, err := t.example(tr, fmt.Sprintf("textgame-%s-%d-%d", split, seed, i), split)
+		// The key is the prompt: the game's rules (name variant), the state
+		// and the action. Its hash decides the split.
+		if !envs.InSplit(split, promptText(t.findRules(tr.Game), tr.Before, tr.Action)) {
+			continue
+		}
+		ex, err := t.example(tr, fmt.Sprintf("textgame-%s-%d-%d", split, seed, len(out)), split)
 		if err != nil {
 			return nil, err
 		}

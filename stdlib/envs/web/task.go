@@ -181,8 +181,11 @@ func Match(pred, truth Sections) verify.LineMatch {
 	return m
 }
 
-// Generate returns n page transitions of a split. Heldout sites sell only
-// colour-kind pairs and discuss topics that the other splits never show.
+// Generate returns n page transitions of a split. Train, val and test are
+// disjoint: a transition belongs to the split envs.KeySplit gives its page
+// and action (splitKey), and draws of other splits are skipped. Heldout
+// sites sell only colour-kind pairs and discuss topics that the other
+// splits never show.
 func (t *Task) Generate(ctx context.Context, split envs.Split, n int, seed int64) ([]envs.Example, error) {
 	r, err := envs.SplitRand(split, seed, 10)
 	if err != nil {
@@ -192,14 +195,30 @@ func (t *Task) Generate(ctx context.Context, split envs.Split, n int, seed int64
 		return nil, fmt.Errorf("web: negative example count %d", n)
 	}
 	out := make([]envs.Example, 0, n)
-	for i := 0; i < n; i++ {
-		if err := ctx.Err(); err != nil {
-			return nil, err
+	for draws := 0; len(out) < n; draws++ {
+		if draws%64 == 0 {
+			if err := ctx.Err(); err != nil {
+				return nil, err
+			}
+		}
+		if draws >= envs.MaxDraws(n) {
+			return nil, fmt.Errorf("web: only %d %s transitions in %d draws", len(out), split, draws)
 		}
 		tr := sampleTransition(r, split == envs.Heldout)
-		out = append(out, *t.example(tr, fmt.Sprintf("web-%s-%d-%d", split, seed, i), split))
+		if !envs.InSplit(split, splitKey(tr)) {
+			continue
+		}
+		out = append(out, *t.example(tr, fmt.Sprintf("web-%s-%d-%d", split, seed, len(out)), split))
 	}
 	return out, nil
+}
+
+// splitKey is a transition's canonical key for envs.KeySplit: the page (its
+// URL and items) and the action. The objective and the previous action are
+// left out, so that the same step on the same page under another goal
+// stays in the same split too.
+func splitKey(tr *Transition) string {
+	return tr.URL + "\n" + strings.Join(tr.Before, "\n") + "\naction: " + tr.Action
 }
 
 // sampleTransition browses a random site for a few steps and returns one
