@@ -13,6 +13,7 @@ import (
 	"runtime/debug"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 	"unicode/utf8"
 
@@ -44,6 +45,9 @@ type Config struct {
 	Log *log.Logger
 }
 
+// maxStack is the kernel process's stack limit per goroutine.
+const maxStack = 128 << 20
+
 // Kernel is one running Jupyter kernel.
 type Kernel struct {
 	cfg     Config
@@ -72,6 +76,9 @@ type Kernel struct {
 	// the later ones come from a client that had the error and are run.
 	// Only the shell goroutine touches it.
 	stoppedAt time.Time
+	// arrivals counts the requests the shell and control readers took off
+	// their sockets (see settle).
+	arrivals atomic.Int64
 
 	shutdown chan struct{}
 	once     sync.Once
@@ -104,12 +111,12 @@ func New(cfg Config) (*Kernel, error) {
 		if k.log == nil {
 			k.log = log.New(k.streams.origErr, "rlvrworld kernel: ", log.LstdFlags)
 		}
-		// A fatal panic (one in a goroutine started by a cell) is written to
-		// fd 2, which now feeds a pipe that dies with the process: copy it to
-		// the real stderr, where the playground and Jupyter log it.
-		if err := debug.SetCrashOutput(k.streams.origErr, debug.CrashOptions{}); err != nil {
-			k.log.Printf("crash output: %v", err)
-		}
+		// Runaway recursion in interpreted code is a fatal stack overflow,
+		// which nothing can recover: the process ends (its report goes to
+		// the real stderr, see captureFDs) and its supervisor restarts it.
+		// The runtime's 1 GB default took about 30 s to reach on a loaded
+		// 2-core machine (the collector scans the growing stack).
+		debug.SetMaxStack(maxStack)
 	}
 	if k.log == nil {
 		k.log = log.New(os.Stderr, "rlvrworld kernel: ", log.LstdFlags)
@@ -247,6 +254,7 @@ func (k *Kernel) serve(s zmq4.Socket, name string) {
 				k.log.Printf("%s: dropped message: %v", name, err)
 				continue
 			}
+			k.arrivals.Add(1)
 			queue <- arrival{m, time.Now()}
 		}
 	}()
@@ -259,6 +267,74 @@ func (k *Kernel) serve(s zmq4.Socket, name string) {
 type arrival struct {
 	m  *wire.Message
 	at time.Time
+}
+
+// beforeStop reports whether a request was on its way before the last
+// cell that failed with stop_on_error had its reply sent, so that its
+// client could not have known of the error: such requests are aborted.
+// That is the case when the kernel read it before the reply left, or when
+// the client wrote it before (its header's date, to the date's precision,
+// is earlier). The second test makes the answer independent of when the
+// reader goroutine got round to the socket: stamping arrival alone let
+// queued cells of a "run all" run after an error in 5 of 30 trials. It
+// assumes the client's clock agrees with the kernel's, as on one machine;
+// a client whose clock runs behind may see a request it sent right after
+// the error reply aborted.
+func (k *Kernel) beforeStop(a arrival) bool {
+	if k.stoppedAt.IsZero() {
+		return false
+	}
+	if a.at.Before(k.stoppedAt) {
+		return true
+	}
+	d, res, ok := headerDate(a.m.Header.Date)
+	return ok && !d.Add(res).After(k.stoppedAt)
+}
+
+// settle waits, before a failed cell's reply is sent, until no request
+// has arrived for settleQuiet (at most settleMax): the rest of a "run all"
+// that a client sent in one burst is then on this side of the reply, and
+// aborted, however fast the failure was. A client that sends after it has
+// the reply is not held up by this, and its requests run.
+func (k *Kernel) settle() {
+	deadline := time.Now().Add(settleMax)
+	for n := k.arrivals.Load(); time.Now().Before(deadline); {
+		time.Sleep(settleQuiet)
+		m := k.arrivals.Load()
+		if m == n {
+			return
+		}
+		n = m
+	}
+}
+
+const (
+	settleQuiet = 100 * time.Millisecond
+	settleMax   = time.Second
+)
+
+// headerDate parses a message date (ISO 8601) and gives its resolution:
+// a date written to the millisecond may be up to 1 ms before the moment it
+// stands for.
+func headerDate(s string) (t time.Time, res time.Duration, ok bool) {
+	t, err := time.Parse(time.RFC3339Nano, s)
+	if err != nil {
+		return t, 0, false
+	}
+	digits := 0
+	if i := strings.IndexByte(s, '.'); i >= 0 {
+		for _, c := range s[i+1:] {
+			if c < '0' || c > '9' {
+				break
+			}
+			digits++
+		}
+	}
+	res = time.Second
+	for ; digits > 0 && res > time.Nanosecond; digits-- {
+		res /= 10
+	}
+	return t, res, true
 }
 
 // abort answers an execute request that arrived before a cell failed with
@@ -300,7 +376,7 @@ func (k *Kernel) handle(s zmq4.Socket, channel string, a arrival) {
 		return
 	}
 	if t == "execute_request" && channel == "shell" {
-		if a.at.Before(k.stoppedAt) {
+		if k.beforeStop(a) {
 			k.abort(s, m)
 		} else {
 			k.execute(s, m)
@@ -438,6 +514,7 @@ func (k *Kernel) execute(s zmq4.Socket, m *wire.Message) {
 		k.publish(m, "error", errc)
 		reply = map[string]any{"status": "error", "execution_count": k.count, "ename": res.Err.Name, "evalue": res.Err.Value, "traceback": res.Err.Traceback}
 		if c.StopOnError == nil || *c.StopOnError {
+			k.settle()
 			k.stoppedAt = time.Now()
 		}
 	case res.HasValue && !c.Silent:

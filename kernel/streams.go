@@ -3,6 +3,7 @@ package kernel
 import (
 	"bytes"
 	"fmt"
+	"log"
 	"os"
 	"sync"
 	"syscall"
@@ -28,6 +29,10 @@ type stream struct {
 
 	mu      sync.Mutex
 	pending []byte
+	// emitMu is held from taking bytes out of pending until they are sent,
+	// so that two flushes (the ticker's and sync's) cannot overtake each
+	// other, and sync returns only after an earlier flush's bytes are out.
+	emitMu sync.Mutex
 
 	fd     *os.File // write end of the pipe (the redirected fd), nil without capture
 	acks   chan struct{}
@@ -54,6 +59,8 @@ func (s *stream) Write(p []byte) (int, error) {
 // flush sends what is buffered, except an incomplete UTF-8 sequence or a
 // partial sentinel at the end, which wait for the next bytes.
 func (s *stream) flush() {
+	s.emitMu.Lock()
+	defer s.emitMu.Unlock()
 	s.mu.Lock()
 	n := len(s.pending)
 	if s.fd != nil {
@@ -184,36 +191,59 @@ func newStreams(emit func(name, text string)) *streams {
 	return st
 }
 
-// captureFDs redirects file descriptors 1 and 2 to pipes read into the
-// streams, so that output of compiled packages (which write to os.Stdout
-// directly) is sent too. The original descriptors are kept for logging.
+// captureFDs sends the process's output into the streams. fd 1 is
+// redirected to a pipe read into the stdout stream, so that compiled
+// packages and child processes that write to fd 1 are sent too. stderr is
+// captured one level up: os.Stderr becomes a pipe read into the stderr
+// stream, and fd 2 stays the process's real stderr. Why: the runtime writes
+// a fatal error's report (a stack overflow, a concurrent map write) to
+// fd 2 with the world stopped, so a reader inside the process cannot drain
+// it; with fd 2 a pipe, the report filled the pipe and the kernel hung
+// forever instead of exiting for a restart, and the report was lost. Go
+// code writes to os.Stderr (fmt, log, os/exec with cmd.Stderr = os.Stderr),
+// so only the runtime's own messages and C code bypass the stream.
 func (st *streams) captureFDs() error {
-	for _, c := range []struct {
-		fd   int
-		s    *stream
-		orig **os.File
-	}{{1, st.out, &st.origOut}, {2, st.err, &st.origErr}} {
-		dup, err := syscall.Dup(c.fd)
-		if err != nil {
-			return fmt.Errorf("capture fd %d: dup: %w", c.fd, err)
-		}
-		syscall.CloseOnExec(dup)
-		r, w, err := os.Pipe()
-		if err != nil {
-			return fmt.Errorf("capture fd %d: pipe: %w", c.fd, err)
-		}
-		if err := syscall.Dup3(int(w.Fd()), c.fd, 0); err != nil {
-			return fmt.Errorf("capture fd %d: dup3: %w", c.fd, err)
-		}
-		w.Close()
-		*c.orig = os.NewFile(uintptr(dup), fmt.Sprintf("orig-fd-%d", c.fd))
-		if c.fd == 1 {
-			c.s.fd = os.Stdout
-		} else {
-			c.s.fd = os.Stderr
-		}
-		go c.s.readPipe(r)
+	dup, err := syscall.Dup(1)
+	if err != nil {
+		return fmt.Errorf("capture fd 1: dup: %w", err)
 	}
+	syscall.CloseOnExec(dup)
+	r, w, err := os.Pipe()
+	if err != nil {
+		return fmt.Errorf("capture fd 1: pipe: %w", err)
+	}
+	if err := syscall.Dup3(int(w.Fd()), 1, 0); err != nil {
+		return fmt.Errorf("capture fd 1: dup3: %w", err)
+	}
+	w.Close()
+	// A larger pipe lets bursts of output through without waking the
+	// writer (best effort: Linux caps it at /proc/sys/fs/pipe-max-size).
+	_, _ = fcntl(1, syscall.F_SETPIPE_SZ, pipeSize)
+	st.origOut = os.NewFile(uintptr(dup), "orig-fd-1")
+	st.out.fd = os.Stdout
+	go st.out.readPipe(r)
+
+	r, w, err = os.Pipe()
+	if err != nil {
+		return fmt.Errorf("capture stderr: pipe: %w", err)
+	}
+	_, _ = fcntl(int(w.Fd()), syscall.F_SETPIPE_SZ, pipeSize)
+	// Fd leaves w in blocking mode; the poller-backed file waits instead.
+	if err := syscall.SetNonblock(int(w.Fd()), true); err != nil {
+		return fmt.Errorf("capture stderr: nonblock: %w", err)
+	}
+	wfd, err := syscall.Dup(int(w.Fd()))
+	if err != nil {
+		return fmt.Errorf("capture stderr: dup: %w", err)
+	}
+	w.Close()
+	syscall.CloseOnExec(wfd)
+	// The start-up os.Stderr is kept: its finalizer would close fd 2.
+	st.origErr = os.Stderr
+	os.Stderr = os.NewFile(uintptr(wfd), "/dev/stderr")
+	log.SetOutput(os.Stderr)
+	st.err.fd = os.Stderr
+	go st.err.readPipe(r)
 	return nil
 }
 
@@ -226,4 +256,15 @@ func (st *streams) sync() {
 func (st *streams) close() {
 	st.sync()
 	close(st.stop)
+}
+
+// pipeSize is the capacity asked for the capture pipes.
+const pipeSize = 1 << 20
+
+func fcntl(fd, cmd, arg int) (int, error) {
+	r, _, errno := syscall.Syscall(syscall.SYS_FCNTL, uintptr(fd), uintptr(cmd), uintptr(arg))
+	if errno != 0 {
+		return 0, errno
+	}
+	return int(r), nil
 }

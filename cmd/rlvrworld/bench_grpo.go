@@ -5,8 +5,9 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"os"
 	"runtime"
-	"sort"
+	"runtime/pprof"
 	"strings"
 	"time"
 
@@ -42,6 +43,13 @@ type grpoBenchTask struct {
 	// time of one teacher-forced MLE step (forward, backward, AdamW) of the
 	// same model on as many sequences as one GRPO step has rollouts.
 	AnchorMLEStepS float64 `json:"anchor_mle_step_s"`
+	// The figures over the anchor: medians of the per-pair ratios (each
+	// GRPO step and the MLE step timed right after it). The target is
+	// StepOverMLE <= 1.5.
+	StepOverMLE    float64 `json:"step_over_mle_paired_median"`
+	SampleOverMLE  float64 `json:"sample_over_mle_paired_median"`
+	LogProbOverMLE float64 `json:"old_ref_logprob_over_mle_paired_median"`
+	FwdBwdOverMLE  float64 `json:"fwd_bwd_opt_over_mle_paired_median"`
 }
 
 // grpoBenchReport is the JSON of `rlvrworld bench grpo`.
@@ -54,16 +62,29 @@ type grpoBenchReport struct {
 
 // benchGRPO times GRPO steps of each task's default (small-budget)
 // configuration, starting from the shipped checkpoint when there is one: one
-// warm-up step, then the median of --steps steps.
+// warm-up step, then the median of --steps steps, each followed by an MLE
+// step of the anchor (grpo.Summarize pairs them).
 func benchGRPO(args []string) (any, error) {
 	fs := flag.NewFlagSet("bench grpo", flag.ContinueOnError)
 	tasks := fs.String("tasks", "textgame,web,video", "comma-separated tasks")
-	steps := fs.Int("steps", 3, "measured steps per task")
+	steps := fs.Int("steps", 5, "measured steps per task (each paired with an MLE step)")
 	budgetName := fs.String("budget", "small", "budget whose GRPO configuration is timed")
 	var kv nn.KVPrecision
 	fs.TextVar(&kv, "kv", nn.KVFloat32, "KV cache of the rollout sampler: float32, float16 or int8")
+	prof := fs.String("cpuprofile", "", "write a CPU profile of the whole run to this file")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
+	}
+	if *prof != "" {
+		f, err := os.Create(*prof)
+		if err != nil {
+			return nil, err
+		}
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return nil, err
+		}
+		defer f.Close()
+		defer pprof.StopCPUProfile()
 	}
 	ctx := context.Background()
 	rep := grpoBenchReport{GOMAXPROCS: runtime.GOMAXPROCS(0), Budget: *budgetName}
@@ -98,42 +119,34 @@ func benchGRPO(args []string) (any, error) {
 		if err != nil {
 			return nil, err
 		}
+		// GRPO steps alternate with MLE steps of the anchor, so that each
+		// step is compared with an anchor taken seconds apart: these
+		// machines change speed for whole stretches (BENCHMARKS.md).
+		an := newMLERun(m.Clone(), b.MLELR, b.GRPO.GroupSize*b.GRPO.PromptsPerStep, 7)
 		var ms []grpo.StepMetrics
-		if err := tr.Train(ctx, train, *steps+1, func(s grpo.StepMetrics) { ms = append(ms, s) }); err != nil {
-			return nil, fmt.Errorf("%s: %w", name, err)
-		}
-		ms = ms[1:]
-		med := func(f func(grpo.StepMetrics) float64) float64 {
-			xs := make([]float64, len(ms))
-			for i, s := range ms {
-				xs[i] = f(s)
-			}
-			sort.Float64s(xs)
-			return round3(xs[len(xs)/2])
-		}
-		line := grpoBenchTask{
-			Task: name, Model: m.Config(), Start: start, G: b.GRPO.GroupSize, Prompts: b.GRPO.PromptsPerStep,
-			MiniBatch: b.GRPO.MiniBatches, Steps: len(ms), KVCache: kv.String(),
-			StepS:    med(func(s grpo.StepMetrics) float64 { return s.WallSec }),
-			SampleS:  med(func(s grpo.StepMetrics) float64 { return s.SampleSec }),
-			RewardS:  med(func(s grpo.StepMetrics) float64 { return s.RewardSec }),
-			LogProbS: med(func(s grpo.StepMetrics) float64 { return s.LogProbSec }),
-			FwdBwdS:  med(func(s grpo.StepMetrics) float64 { return s.UpdateSec - s.LogProbSec }),
-			RespLen:  med(func(s grpo.StepMetrics) float64 { return s.RespLen }),
-		}
-		rows := float64(b.GRPO.GroupSize * b.GRPO.PromptsPerStep)
-		line.SampledTokS = med(func(s grpo.StepMetrics) float64 { return rows * s.RespLen / s.SampleSec })
-		an := newMLERun(m.Clone(), b.MLELR, int(rows), 7)
 		var at []float64
-		for i := 0; i < 3; i++ {
+		for i := 0; i <= *steps; i++ {
+			if err := tr.Train(ctx, train, 1, func(s grpo.StepMetrics) { ms = append(ms, s) }); err != nil {
+				return nil, fmt.Errorf("%s: %w", name, err)
+			}
 			t0 := time.Now()
 			if _, err := an.steps(ctx, train, 1, nil); err != nil {
 				return nil, err
 			}
 			at = append(at, time.Since(t0).Seconds())
 		}
-		sort.Float64s(at)
-		line.AnchorMLEStepS = round3(at[1])
+		ms, at = ms[1:], at[1:] // the first of each warms caches and allocates
+		line := grpoBenchTask{
+			Task: name, Model: m.Config(), Start: start, G: b.GRPO.GroupSize, Prompts: b.GRPO.PromptsPerStep,
+			MiniBatch: b.GRPO.MiniBatches, Steps: len(ms), KVCache: kv.String(),
+		}
+		tm := grpo.Summarize(ms, at)
+		line.StepS, line.SampleS, line.RewardS = round3(tm.StepS), round3(tm.SampleS), round3(tm.RewardS)
+		line.LogProbS, line.FwdBwdS, line.RespLen = round3(tm.LogProbS), round3(tm.FwdBwdS), round3(tm.RespLen)
+		line.SampledTokS = round3(float64(b.GRPO.GroupSize*b.GRPO.PromptsPerStep) * tm.RespLen / tm.SampleS)
+		line.AnchorMLEStepS = round3(tm.AnchorS)
+		line.StepOverMLE, line.SampleOverMLE = round3(tm.StepOverAnchor), round3(tm.SampleOverAnchor)
+		line.LogProbOverMLE, line.FwdBwdOverMLE = round3(tm.LogProbOverAnchor), round3(tm.FwdBwdOverAnchor)
 		rep.Tasks = append(rep.Tasks, line)
 	}
 	return rep, nil

@@ -2,11 +2,16 @@ package main
 
 import (
 	"flag"
+	"fmt"
 	"math/rand/v2"
 	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
 	"runtime"
 	"runtime/pprof"
 	"sort"
+	"strconv"
 	"syscall"
 	"time"
 
@@ -77,32 +82,37 @@ func blasCore(be gpu.Backend) string {
 }
 
 type trainReport struct {
-	Config         nn.Config `json:"config"`
-	Backend        string    `json:"backend"`
-	BLASCore       string    `json:"blas_core,omitempty"`
-	Threads        int       `json:"threads"`
-	Params         int       `json:"params"`
-	Batch          int       `json:"batch"`
-	Steps          int       `json:"steps"`
-	TokensPerSec   float64   `json:"tokens_per_sec"`
-	StepMsMedian   float64   `json:"step_ms_median"`
-	StepMsMin      float64   `json:"step_ms_min"`
-	StepMsMax      float64   `json:"step_ms_max"`
-	FwdMsMedian    float64   `json:"fwd_ms_median"`
-	BwdMsMedian    float64   `json:"bwd_ms_median"`
-	OptMsMedian    float64   `json:"adamw_ms_median"`
-	GFLOPPerStep   float64   `json:"model_gflop_per_step"`
-	GFLOPS         float64   `json:"achieved_gflops"`
-	Sgemm1024      float64   `json:"anchor_sgemm_1024_gflops"`
-	SgemmXfmr      float64   `json:"anchor_sgemm_xfmr_4096x1024x256_gflops"`
-	SgemmXfmrT     float64   `json:"anchor_sgemm_xfmr_transB_gflops"`
-	MFU            float64   `json:"mfu_vs_anchor_1024"`
-	MFUPaired      float64   `json:"mfu_paired_median"`
-	PeakRSSMiB     float64   `json:"peak_rss_mib"`
-	LlmcTokPerSec  float64   `json:"llmc_reference_tokens_per_sec"`
-	SpeedupVsLlmc  float64   `json:"speedup_vs_llmc"`
-	FinalLoss      float64   `json:"final_loss"`
-	FLOPConvention string    `json:"flop_convention"`
+	Config       nn.Config `json:"config"`
+	Backend      string    `json:"backend"`
+	BLASCore     string    `json:"blas_core,omitempty"`
+	Threads      int       `json:"threads"`
+	Params       int       `json:"params"`
+	Batch        int       `json:"batch"`
+	Steps        int       `json:"steps"`
+	TokensPerSec float64   `json:"tokens_per_sec"`
+	StepMsMedian float64   `json:"step_ms_median"`
+	StepMsMin    float64   `json:"step_ms_min"`
+	StepMsMax    float64   `json:"step_ms_max"`
+	FwdMsMedian  float64   `json:"fwd_ms_median"`
+	BwdMsMedian  float64   `json:"bwd_ms_median"`
+	OptMsMedian  float64   `json:"adamw_ms_median"`
+	GFLOPPerStep float64   `json:"model_gflop_per_step"`
+	GFLOPS       float64   `json:"achieved_gflops"`
+	Sgemm1024    float64   `json:"anchor_sgemm_1024_gflops"`
+	SgemmXfmr    float64   `json:"anchor_sgemm_xfmr_4096x1024x256_gflops"`
+	SgemmXfmrT   float64   `json:"anchor_sgemm_xfmr_transB_gflops"`
+	MFU          float64   `json:"mfu_vs_anchor_1024"`
+	MFUPaired    float64   `json:"mfu_paired_median"`
+	PeakRSSMiB   float64   `json:"peak_rss_mib"`
+	// LlmcTokPerSec is llm.c's train_gpt2 at this configuration: measured
+	// in this run with --llmc, else a figure from another run, which
+	// LlmcSource says (it is not a same-run anchor).
+	LlmcTokPerSec  float64 `json:"llmc_tokens_per_sec"`
+	LlmcSameRun    bool    `json:"llmc_measured_in_this_run"`
+	LlmcSource     string  `json:"llmc_source"`
+	SpeedupVsLlmc  float64 `json:"speedup_vs_llmc"`
+	FinalLoss      float64 `json:"final_loss"`
+	FLOPConvention string  `json:"flop_convention"`
 }
 
 func benchTrain(args []string) (any, error) {
@@ -115,6 +125,7 @@ func benchTrain(args []string) (any, error) {
 	NH := fs.Int("NH", 4, "heads")
 	V := fs.Int("V", 512, "vocabulary")
 	prof := fs.String("cpuprofile", "", "write a CPU profile of the timed steps to this file")
+	llmc := fs.String("llmc", "", "a built llm.c train_gpt2 set up for this configuration (same B and T): run it after the timed steps and compare with its median step")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
@@ -202,7 +213,55 @@ func benchTrain(args []string) (any, error) {
 	r.SgemmXfmrT = sgemmAnchor(be, 4096, 1024, 256, true, 5)
 	r.MFU = r.GFLOPS / r.Sgemm1024
 	r.PeakRSSMiB = peakRSSMiB()
-	r.LlmcTokPerSec = 760
-	r.SpeedupVsLlmc = r.TokensPerSec / 760
+	r.LlmcTokPerSec, r.LlmcSource = llmcOtherRun, llmcOtherRunSource
+	if *llmc != "" {
+		ms, err := llmcStepMs(*llmc)
+		if err != nil {
+			return nil, err
+		}
+		r.LlmcTokPerSec, r.LlmcSameRun = float64(BT)/(ms/1e3), true
+		r.LlmcSource = fmt.Sprintf("measured in this run: %s, median of its steps after the first (%.1f ms)", *llmc, ms)
+	}
+	r.SpeedupVsLlmc = r.TokensPerSec / r.LlmcTokPerSec
 	return r, nil
+}
+
+// llmcOtherRun is llm.c's rate at bench train's default configuration from
+// another run (BENCHMARKS.md): it is no same-run anchor, and the report says so.
+const (
+	llmcOtherRun       = 1060
+	llmcOtherRunSource = "another run, not this one: llm.c train_gpt2 at this configuration ran at 1,050 to 1,070 tokens/s " +
+		"on 2026-12-06 on an AMD EPYC of this kind (BENCHMARKS.md); pass --llmc PATH to measure it in the same run"
+)
+
+// llmcStepRE matches llm.c train_gpt2's step lines, "step 3: train loss
+// 5.1 (took 1923.4 ms)".
+var llmcStepRE = regexp.MustCompile(`step\s+\d+: train loss \S+ \(took ([0-9.]+) ms\)`)
+
+// llmcStepMs runs a built llm.c train_gpt2 in its own directory (it reads
+// its data and checkpoint files from there) and returns the median time of
+// its steps after the first.
+func llmcStepMs(path string) (float64, error) {
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return 0, err
+	}
+	cmd := exec.Command(abs)
+	cmd.Dir = filepath.Dir(abs)
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		return 0, fmt.Errorf("llm.c %s: %w\n%s", path, err, out)
+	}
+	var ms []float64
+	for _, m := range llmcStepRE.FindAllSubmatch(out, -1) {
+		v, err := strconv.ParseFloat(string(m[1]), 64)
+		if err != nil {
+			return 0, fmt.Errorf("llm.c %s: step time %q: %w", path, m[1], err)
+		}
+		ms = append(ms, v)
+	}
+	if len(ms) < 2 {
+		return 0, fmt.Errorf("llm.c %s: found %d step lines (\"step N: train loss X (took Y ms)\"), need at least 2", path, len(ms))
+	}
+	return median(ms[1:]), nil
 }

@@ -72,7 +72,11 @@ func TestWriteVerlDataAndRescore(t *testing.T) {
 	}
 	for i, l := range got {
 		var r verl.Rescored
-		if err := json.Unmarshal([]byte(l), &r); err != nil || r.Error != "" || r.Row != int64(i) || r.Result["f1"] != 1 {
+		// A generation is matched to the first row with its prompt: a
+		// split may hold the same transition twice, so the row must carry
+		// this line's prompt, not necessarily its index.
+		if err := json.Unmarshal([]byte(l), &r); err != nil || r.Error != "" || r.Row < 0 || r.Row >= int64(len(rows)) ||
+			rows[r.Row].UserContent() != rows[i].UserContent() || r.Result["f1"] != 1 {
 			t.Fatalf("line %d: %s %v", i, l, err)
 		}
 	}

@@ -130,6 +130,10 @@ func (be *Backend) Accumulate(dst, src []float32) {
 	src = src[:len(dst)]
 	be.parallel(len(dst), elemGrain, func(lo, hi int) {
 		d, s := dst[lo:hi], src[lo:hi]
+		if fusedElem && len(d) > 0 {
+			addTo8(d, s)
+			return
+		}
 		for i := range d {
 			d[i] += s[i]
 		}
@@ -141,6 +145,10 @@ func (be *Backend) Add(out, a, b []float32) {
 	a, b = a[:len(out)], b[:len(out)]
 	be.parallel(len(out), elemGrain, func(lo, hi int) {
 		o, x, y := out[lo:hi], a[lo:hi], b[lo:hi]
+		if fusedElem && len(o) > 0 {
+			add8(o, x, y)
+			return
+		}
 		for i := range o {
 			o[i] = x[i] + y[i]
 		}
@@ -213,6 +221,10 @@ func (be *Backend) EmbedBackward(dwte, dwpe, dout []float32, tokens []int32, B, 
 // BiasForward: out (N,OC) += bias.
 func (be *Backend) BiasForward(out, bias []float32, N, OC int) {
 	be.parallel(N, max(1, elemGrain/max(OC, 1)), func(lo, hi int) {
+		if fusedElem && OC > 0 {
+			biasRows8(out[lo*OC:hi*OC], bias, OC)
+			return
+		}
 		for i := lo; i < hi; i++ {
 			o := out[i*OC : i*OC+OC]
 			for j, b := range bias[:OC] {
@@ -226,6 +238,10 @@ func (be *Backend) BiasForward(out, bias []float32, N, OC int) {
 func (be *Backend) BiasBackward(dbias, dout []float32, N, OC int) {
 	be.parallel(OC, 32, func(lo, hi int) {
 		acc := dbias[lo:hi]
+		if fusedElem && N > 0 {
+			colSums8(acc, dout[lo:], N, OC)
+			return
+		}
 		for i := 0; i < N; i++ {
 			d := dout[i*OC+lo : i*OC+hi]
 			for j, g := range d {
@@ -255,8 +271,12 @@ func (be *Backend) LayerNormForward(out, mean, rstd, inp, weight, bias []float32
 			va /= float32(C)
 			s := float32(1 / math.Sqrt(float64(va+lnEps)))
 			o := out[i*C : i*C+C]
-			for c, v := range x {
-				o[c] = (v-m)*s*weight[c] + bias[c]
+			if fusedElem && C > 0 {
+				lnNormRow8(o, x, weight, bias, m, s)
+			} else {
+				for c, v := range x {
+					o[c] = (v-m)*s*weight[c] + bias[c]
+				}
 			}
 			mean[i], rstd[i] = m, s
 		}
@@ -291,6 +311,10 @@ func (be *Backend) LayerNormBackward(dinp, dweight, dbias, dout, inp, weight, me
 			x := inp[i*C : i*C+C]
 			g := dout[i*C : i*C+C]
 			m, s := mean[i], rstd[i]
+			if fusedElem && C > 0 {
+				lnBwdRow8(dinp[i*C:i*C+C], dw, db, g, x, weight, m, s)
+				continue
+			}
 			var dnMean, dnNormMean float32
 			for c := range x {
 				n := (x[c] - m) * s
@@ -493,6 +517,18 @@ func (be *Backend) AttentionForward(out, att, qkv []float32, B, T, C, NH int) {
 // columns 0..t and zeroes the rest. The max is subtracted only for
 // numerical stability.
 func softmaxCausalRow(row []float32, t int) {
+	s := row[:t+1]
+	if fusedSoftmax {
+		scaleRow8(s, 1/expSum8(s, rowMax8(s)))
+		clear(row[t+1:])
+		return
+	}
+	softmaxCausalRowGo(row, t)
+}
+
+// softmaxCausalRowGo is softmaxCausalRow in Go: the reference the AVX2
+// kernels reproduce bit for bit, and the path without them.
+func softmaxCausalRowGo(row []float32, t int) {
 	s := row[:t+1]
 	mx := s[0]
 	for _, v := range s {
@@ -779,38 +815,51 @@ func attendRun(q, o, K, V, sc []float32, n, Tk, hs, C int, scale float32, next [
 func (be *Backend) LogSoftmaxForward(logp, entropy, probs []float32, targets []int32, N, V int) {
 	be.parallel(N, 4, func(lo, hi int) {
 		for i := lo; i < hi; i++ {
-			z := probs[i*V : i*V+V]
-			mx := z[0]
-			for _, v := range z {
-				mx = max(mx, v)
-			}
-			var sum float32
-			var zsum float64 // sum_j e_j * z_j, for the entropy
-			tz := float32(0)
-			tgt := int(targets[i])
-			if tgt >= 0 {
-				tz = z[tgt]
-			}
-			for j, v := range z {
-				e := Exp(v - mx)
-				zsum += float64(e * (v - mx))
-				z[j] = e
-				sum += e
-			}
-			lse := float32(math.Log(float64(sum)))
-			inv := 1 / sum
-			for j := range z {
-				z[j] *= inv
-			}
-			// H = -sum p (z - mx - lse) = lse - sum p (z - mx)
-			entropy[i] = lse - float32(zsum)*inv
-			if tgt >= 0 {
-				logp[i] = tz - mx - lse
-			} else {
-				logp[i] = 0
-			}
+			logp[i], entropy[i] = logSoftmaxRow(probs[i*V:i*V+V], int(targets[i]), fusedSoftmax)
 		}
 	})
+}
+
+// logSoftmaxRow turns the logits z into probabilities in place and returns
+// log p(tgt) (0 for tgt < 0) and the entropy; fused picks the AVX2
+// kernels, which give the Go loops' bits.
+func logSoftmaxRow(z []float32, tgt int, fused bool) (logp, entropy float32) {
+	tz := float32(0)
+	if tgt >= 0 {
+		tz = z[tgt]
+	}
+	var mx, sum float32
+	var zsum float64 // sum_j e_j * z_j, for the entropy
+	if fused {
+		mx = rowMax8(z)
+		sum, zsum = expSumEnt8(z, mx)
+	} else {
+		mx = z[0]
+		for _, v := range z {
+			mx = max(mx, v)
+		}
+		for j, v := range z {
+			e := Exp(v - mx)
+			zsum += float64(e * (v - mx))
+			z[j] = e
+			sum += e
+		}
+	}
+	lse := float32(math.Log(float64(sum)))
+	inv := 1 / sum
+	if fused {
+		scaleRow8(z, inv)
+	} else {
+		for j := range z {
+			z[j] *= inv
+		}
+	}
+	// H = -sum p (z - mx - lse) = lse - sum p (z - mx)
+	entropy = lse - float32(zsum)*inv
+	if tgt >= 0 {
+		logp = tz - mx - lse
+	}
+	return logp, entropy
 }
 
 // LogSoftmaxBackward: d logp_t / dz_j = [j==t] - p_j and

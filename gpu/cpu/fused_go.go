@@ -36,3 +36,31 @@ const fusedGelu = false
 func geluForward8(out, inp []float32) int { return 0 }
 
 func geluBackward8(dinp, inp, dout []float32) int { return 0 }
+
+const fusedSoftmax = false
+
+func rowMax8(z []float32) float32 { panic("cpu: no softmax kernels in this build") }
+
+func expSum8(z []float32, mx float32) float32 { panic("cpu: no softmax kernels in this build") }
+
+func expSumEnt8(z []float32, mx float32) (float32, float64) {
+	panic("cpu: no softmax kernels in this build")
+}
+
+func scaleRow8(z []float32, s float32) { panic("cpu: no softmax kernels in this build") }
+
+const fusedElem = false
+
+func addTo8(d, s []float32) { panic("cpu: no element kernels in this build") }
+
+func add8(o, a, b []float32) { panic("cpu: no element kernels in this build") }
+
+func biasRows8(out, bias []float32, oc int) { panic("cpu: no element kernels in this build") }
+
+func colSums8(acc, d []float32, rows, stride int) { panic("cpu: no element kernels in this build") }
+
+func lnNormRow8(o, x, w, b []float32, m, s float32) { panic("cpu: no element kernels in this build") }
+
+func lnBwdRow8(di, dw, db, g, x, w []float32, m, s float32) {
+	panic("cpu: no element kernels in this build")
+}

@@ -3,7 +3,8 @@
 // kernel cancels on interrupt, so that long compiled library calls stop too:
 //
 //	import "rlvr/cell"
-//	grpo.Train(cell.Context(), cfg)
+//	tr, _ := grpo.NewTrainer(model, task, cfg)
+//	err := tr.Train(cell.Context(), data, steps, nil)
 //
 // The stdlib packages take a context.Context and know nothing of this
 // package; the kernel installs the context before each cell runs.

@@ -1,17 +1,25 @@
 // Package exec runs notebook cells with the yaegi Go interpreter.
 //
-// A cell may mix imports, declarations and statements in any order. yaegi
-// evaluates a source whose first token is import/func/type/var/const as
-// declarations only, so the executor splits each cell into runs of one kind
-// and evaluates them in cell order, with imports first. Imports that an
-// earlier cell made are dropped (yaegi fails on a second import of a
-// package). State lives in the one interpreter and persists across cells.
+// A cell goes through stages, each in its own file:
+//
+//   - check (check.go, importer.go): the cell is type-checked with go/types
+//     together with the declarations of earlier cells; packages come from
+//     the interpreter's symbol tables;
+//   - rewrite (rewrite.go, generic.go, rt.go): Go 1.22+ semantics that yaegi
+//     (about Go 1.21) lacks are made by editing the cell's text, or the cell
+//     is refused with a message that says what to write instead;
+//   - evaluate (this file, split.go, define.go, zombie.go): the cell is split
+//     into runs of imports, declarations and statements, evaluated in cell
+//     order with imports first, through EvalWithContext (plain Eval of some
+//     inputs can kill the process, and only the context version can be
+//     interrupted). Imports an earlier cell made are dropped (yaegi fails on
+//     a second import). State lives in the one interpreter;
+//   - present (present.go): the last value as Go shows it;
+//   - complete and inspect (complete.go), from the checked source.
 //
 // Positions in errors are lines and columns in the cell: each run is padded
-// with newlines and spaces so that yaegi's positions are the cell's.
-//
-// Every evaluation goes through EvalWithContext (plain Eval of some inputs
-// can kill the process, and only the context version can be interrupted).
+// with newlines and spaces so that yaegi's positions are the cell's, and the
+// rewrite never adds or removes a line.
 package exec
 
 import (
@@ -26,7 +34,6 @@ import (
 	"reflect"
 	"regexp"
 	"runtime/pprof"
-	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -63,6 +70,14 @@ type Executor struct {
 	bindImported bool     // the package of define.go's binding functions
 	bindSeq      int      // its last function
 	typeNames    []string // types declared in cells, oldest first
+
+	decls       []string        // declarations of earlier cells, as run (for check.go)
+	declNames   map[string]bool // the names they declare
+	imp         *symImporter
+	last        lastShape         // the running cell's last expression (present.go)
+	globalTypes map[string]string // statement-defined globals' types, as the checker spells them
+	// genericLoaded are the generic packages evaluated (generic.go).
+	genericLoaded map[string]bool
 
 	mu     sync.Mutex
 	panics []string // yaegi's "L:C: panic: ..." lines for the running cell
@@ -112,7 +127,7 @@ var ExecSymbols = interp.Exports{"os/exec/exec": unrestricted.Symbols["os/exec/e
 // New returns an executor with yaegi's standard library, os/exec, the
 // rlvr/cell package and opts.Symbols loaded.
 func New(opts Options) (*Executor, error) {
-	e := &Executor{imported: map[string]bool{}, pkgs: map[string]string{}}
+	e := &Executor{imported: map[string]bool{}, pkgs: map[string]string{}, declNames: map[string]bool{}, globalTypes: map[string]string{}, genericLoaded: map[string]bool{}}
 	stdout, stderr, stdin := opts.Stdout, opts.Stderr, opts.Stdin
 	if stdout == nil {
 		stdout = os.Stdout
@@ -139,6 +154,9 @@ func New(opts Options) (*Executor, error) {
 		if err := e.in.Use(t); err != nil {
 			return nil, fmt.Errorf("exec: loading symbols: %w", err)
 		}
+	}
+	if err := e.useRT(stdin, stderr); err != nil {
+		return nil, err
 	}
 	e.rich = true
 	return e, nil
@@ -186,6 +204,7 @@ func (e *Executor) Execute(ctx context.Context, code string) (res Result) {
 			e.zombie = e.label
 		}
 		addHint(res.Err, code)
+		e.dropRoots()
 	}()
 	ctx, cancel := context.WithCancel(ctx)
 	cell.SetContext(ctx)
@@ -200,6 +219,15 @@ func (e *Executor) Execute(ctx context.Context, code string) (res Result) {
 		}
 	}()
 
+	code, generics, rerr := e.rewrite(code)
+	if rerr != nil {
+		return Result{Err: rerr}
+	}
+	for _, g := range generics {
+		if err := e.loadGeneric(ctx, g); err != nil {
+			return Result{Err: e.toError(ctx, err)}
+		}
+	}
 	chunks := split(code)
 	for _, c := range chunks {
 		if c.deferStmt {
@@ -250,7 +278,11 @@ func (e *Executor) Execute(ctx context.Context, code string) (res Result) {
 	for i, c := range rest {
 		text := code[c.start:c.end]
 		if i == len(rest)-1 && c.kind == kindStmt && e.rich {
-			if off, call := lastExpr(text); off >= 0 && (call == nil || e.results(call) == 1) {
+			off, call := lastExpr(text)
+			if off == 0 && call != nil && e.last.results > 1 {
+				return e.evalTuple(ctx, c, text, e.last.results)
+			}
+			if off >= 0 && (call == nil || e.results(call) == 1 || e.last.results == 1) {
 				if r, ok := e.evalRich(ctx, c, text, off); ok {
 					return r
 				}
@@ -287,6 +319,7 @@ func (e *Executor) Execute(ctx context.Context, code string) (res Result) {
 		}
 		if c.kind == kindDecl {
 			e.noteTypes(text)
+			e.noteDecl(code[docStart(code, c.start):c.end])
 		}
 		if i == len(rest)-1 && c.kind == kindStmt {
 			var off int
@@ -370,6 +403,11 @@ func (e *Executor) evalRich(ctx context.Context, c chunk, text string, off int) 
 		res.Value = v.Interface()
 	}
 	if !v.IsValid() || !interpretedStruct(v.Type()) {
+		if e.last.method != "" {
+			if s, ok := e.showByMethod(ctx, e.last.method); ok {
+				res.Value = s
+			}
+		}
 		return res, true
 	}
 	// yaegi cannot assert an interpreted value to a compiled interface
@@ -383,6 +421,11 @@ func (e *Executor) evalRich(ctx context.Context, c chunk, text string, off int) 
 		if !isCompileError(err) {
 			// A Render that panics: show the error rather than a half value.
 			return Result{Err: e.toError(ctx, err)}, true
+		}
+		if e.last.method != "" {
+			if s, ok := e.showByMethod(ctx, e.last.method); ok {
+				res.Value = s
+			}
 		}
 		return res, true
 	}
@@ -578,10 +621,8 @@ func addHint(err *Error, code string) {
 	}
 	hint := ""
 	switch {
-	case strings.Contains(err.Value, "undefined: min") || strings.Contains(err.Value, "undefined: max"):
-		hint = "the interpreter speaks Go 1.21: there are no min and max builtins; write the comparison"
 	case strings.Contains(err.Value, "nil type") && rangeInt.MatchString(code):
-		hint = "the interpreter speaks Go 1.21: range over an integer is not supported; write for i := 0; i < n; i++"
+		hint = "the kernel could not tell the type of what this range statement ranges over; if it is an integer, write for i := 0; i < n; i++"
 	case strings.Contains(err.Value, "definition loop"):
 		hint = "the interpreter could not infer the type of a top-level variable here; declare it with its type, then assign it: var x T; x = ..."
 	case strings.HasPrefix(strings.TrimSpace(code), "package "):
@@ -626,145 +667,6 @@ func compoundPanic(r *Error, c chunk, text string) {
 // fixMsg hides yaegi's wrapper function from syntax messages.
 func fixMsg(m string) string {
 	return strings.ReplaceAll(m, "found '}'", "found end of cell")
-}
-
-// Complete returns the completions for the identifier ending at byte offset
-// pos of code: package members after "pkg.", else globals, imported package
-// names and keywords. start and end delimit the text to replace.
-func (e *Executor) Complete(code string, pos int) (matches []string, start, end int) {
-	if pos < 0 || pos > len(code) {
-		pos = len(code)
-	}
-	start = pos
-	for start > 0 && isIdent(code[start-1]) {
-		start--
-	}
-	prefix := code[start:pos]
-	var cands []string
-	if start > 0 && code[start-1] == '.' {
-		q := start - 1
-		for q > 0 && isIdent(code[q-1]) {
-			q--
-		}
-		pkg := code[q : start-1]
-		if path, ok := e.pkgs[pkg]; ok {
-			for name := range e.in.Symbols(path)[path] {
-				cands = append(cands, name)
-			}
-		} else if v, ok := e.in.Globals()[pkg]; ok && v.IsValid() {
-			cands = append(cands, members(v.Type())...)
-		}
-	} else {
-		for name := range e.in.Globals() {
-			cands = append(cands, name)
-		}
-		for name := range e.pkgs {
-			cands = append(cands, name)
-		}
-		cands = append(cands, keywords...)
-	}
-	seen := map[string]bool{}
-	for _, c := range cands {
-		if strings.HasPrefix(c, prefix) && !seen[c] && c != "" && c[0] != '_' {
-			seen[c] = true
-			matches = append(matches, c)
-		}
-	}
-	sort.Strings(matches)
-	return matches, start, pos
-}
-
-// members lists the methods and fields of values of type t (compiled types
-// have both; yaegi's own types show their fields only).
-func members(t reflect.Type) (names []string) {
-	defer func() { _ = recover() }()
-	for _, tt := range []reflect.Type{t, reflect.PointerTo(t)} {
-		for i := 0; i < tt.NumMethod(); i++ {
-			names = append(names, tt.Method(i).Name)
-		}
-	}
-	st := t
-	if st.Kind() == reflect.Ptr {
-		st = st.Elem()
-	}
-	if st.Kind() == reflect.Struct {
-		for i := 0; i < st.NumField(); i++ {
-			names = append(names, st.Field(i).Name)
-		}
-	}
-	return names
-}
-
-var keywords = []string{"break", "case", "chan", "const", "continue", "default", "defer", "else", "fallthrough",
-	"for", "func", "go", "goto", "if", "import", "interface", "map", "package", "range", "return", "select",
-	"struct", "switch", "type", "var", "append", "cap", "close", "copy", "delete", "len", "make", "new", "panic",
-	"print", "println", "recover", "string", "int", "int64", "float64", "float32", "bool", "byte", "rune", "error"}
-
-func isIdent(b byte) bool {
-	return b == '_' || b >= 'a' && b <= 'z' || b >= 'A' && b <= 'Z' || b >= '0' && b <= '9' || b >= 0x80
-}
-
-// Inspect describes the identifier (or pkg.Name) around byte offset pos:
-// its type, and its value for a variable. found is false when nothing is
-// known about it.
-func (e *Executor) Inspect(code string, pos int) (text string, found bool) {
-	if pos < 0 || pos > len(code) {
-		pos = len(code)
-	}
-	s, t := pos, pos
-	for s > 0 && isIdent(code[s-1]) {
-		s--
-	}
-	for t < len(code) && isIdent(code[t]) {
-		t++
-	}
-	name := code[s:t]
-	if name == "" {
-		return "", false
-	}
-	if s > 0 && code[s-1] == '.' {
-		q := s - 1
-		for q > 0 && isIdent(code[q-1]) {
-			q--
-		}
-		if path, ok := e.pkgs[code[q:s-1]]; ok {
-			if v, ok := e.in.Symbols(path)[path][name]; ok {
-				return fmt.Sprintf("%s.%s: %s", code[q:s-1], name, describe(v)), true
-			}
-		}
-		return "", false
-	}
-	if path, ok := e.pkgs[name]; ok {
-		return fmt.Sprintf("package %s (%q)", name, path), true
-	}
-	if v, ok := e.in.Globals()[name]; ok {
-		return fmt.Sprintf("%s: %s", name, describe(v)), true
-	}
-	return "", false
-}
-
-func describe(v reflect.Value) (s string) {
-	defer func() {
-		if recover() != nil {
-			s = "(unprintable)"
-		}
-	}()
-	if !v.IsValid() {
-		return "(invalid)"
-	}
-	t := v.Type()
-	switch {
-	case t.Kind() == reflect.Func:
-		return t.String()
-	case t.Kind() == reflect.Ptr && v.IsNil():
-		// Types are exported as nil pointers to them.
-		return "type " + t.Elem().String()
-	}
-	val := fmt.Sprintf("%v", v.Interface())
-	if len(val) > 500 {
-		val = val[:500] + "..."
-	}
-	return t.String() + " = " + val
 }
 
 // IsComplete says whether code is ready to run: "complete", "incomplete"

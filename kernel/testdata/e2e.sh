@@ -39,6 +39,8 @@ $py "$here/check_notebook.py" "$tmp/tagged.ipynb"
 
 echo "== jupyter_client: interrupt, stdin, restart"
 $py "$here/check_client.py"
+echo "== jupyter_client: issue 24 (language, output, run all, crashes)"
+$py "$here/check_language.py"
 echo "== bench kernel (short)"
 "$bin" bench kernel -n 20 -warmup 5 >"$tmp/bench.json"
 $py - "$tmp/bench.json" <<'PY'

@@ -232,3 +232,24 @@ func TestLossGradientFiniteDifference(t *testing.T) {
 		}
 	}
 }
+
+// TestSummarizePairsStepsWithAnchor checks that the ratios are medians of
+// per-pair ratios, not ratios of medians: a machine that halves its speed
+// for one pair moves both of that pair's times, and the ratio holds.
+func TestSummarizePairsStepsWithAnchor(t *testing.T) {
+	ms := []StepMetrics{
+		{WallSec: 1.2, SampleSec: 0.2, LogProbSec: 0.1, UpdateSec: 0.9},
+		{WallSec: 2.4, SampleSec: 0.4, LogProbSec: 0.2, UpdateSec: 1.8}, // a slow stretch
+		{WallSec: 2.4, SampleSec: 0.4, LogProbSec: 0.2, UpdateSec: 1.8},
+	}
+	tm := Summarize(ms, []float64{1, 2, 2})
+	if tm.StepOverAnchor != 1.2 || tm.StepS != 2.4 || tm.AnchorS != 2 {
+		t.Errorf("step %g, anchor %g, paired ratio %g; want 2.4, 2 and 1.2", tm.StepS, tm.AnchorS, tm.StepOverAnchor)
+	}
+	if math.Abs(tm.FwdBwdOverAnchor-0.8) > 1e-12 || tm.SampleOverAnchor != 0.2 || tm.LogProbOverAnchor != 0.1 {
+		t.Errorf("parts over the anchor: %+v", tm)
+	}
+	if (Summarize(ms, []float64{1}) != Timing{}) {
+		t.Error("mismatched lengths gave a summary")
+	}
+}

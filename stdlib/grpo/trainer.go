@@ -167,6 +167,10 @@ type Trainer struct {
 	drawn int
 
 	opt *nn.AdamW
+	// fullForward computes the reference log-probabilities with the
+	// training Forward, as before LogProbs existed; the equivalence test
+	// runs both.
+	fullForward bool
 }
 
 // NewTrainer returns a trainer that starts from policy; the reference model
@@ -577,12 +581,13 @@ func (t *Trainer) update(ctx context.Context, ro []rollout, m *StepMetrics) erro
 			// them, or from a float16 or int8 cache, recompute.
 			old, ok := samplerLogP(mb[lo:hi], b.T)
 			if !ok || cfg.KV != nn.KVFloat32 {
+				// The training Forward, so that the ratio of the first
+				// mini-batch is exactly 1, as in the reference.
 				lp, _ := t.Policy.Forward(b)
-				old = append([]float32(nil), lp...)
+				old = lp
 			}
-			ref, _ := t.Ref.Forward(b)
 			micros = append(micros, &microBatch{batch: b, mask: mask, adv: adv,
-				oldLogP: old, refLogP: append([]float32(nil), ref...)})
+				oldLogP: old, refLogP: t.refLogProbs(b)})
 		}
 		plan = append(plan, micros)
 	}
@@ -638,6 +643,17 @@ func (t *Trainer) update(ctx context.Context, ro []rollout, m *StepMetrics) erro
 		m.GradNorm /= float64(len(plan))
 	}
 	return nil
+}
+
+// refLogProbs is the reference model's log-probabilities of b's targets:
+// the forward-only nn.Model.LogProbs (no stored activations, the decoding
+// kernels' attention), or the training Forward with fullForward.
+func (t *Trainer) refLogProbs(b *nn.Batch) []float32 {
+	if t.fullForward {
+		lp, _ := t.Ref.Forward(b)
+		return lp
+	}
+	return t.Ref.LogProbs(b)
 }
 
 // scoreAll scores responses with the task's verifier on workers goroutines.

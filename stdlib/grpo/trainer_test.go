@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"path/filepath"
 	"testing"
 	"time"
@@ -554,5 +555,53 @@ func TestDynamicSamplingDrawsMore(t *testing.T) {
 	}
 	if tr2.drawn != want || tr2.Step != 3 {
 		t.Errorf("resumed at step %d with %d prompts drawn, want 3 and %d", tr2.Step, tr2.drawn, want)
+	}
+}
+
+// TestForwardOnlyRefKeepsTraining runs three GRPO steps twice from one
+// start model, with the reference log-probabilities from the training
+// Forward (the path before nn.Model.LogProbs) and from LogProbs, and
+// checks that the trained parameters agree within float32 rounding: the
+// math is the same, only the summation order of the reference's products
+// differs. The KL coefficient is raised so that the reference matters.
+func TestForwardOnlyRefKeepsTraining(t *testing.T) {
+	task := &toyTask{vocab: 11, respLen: 5}
+	data, _ := task.Generate(context.Background(), envs.Train, 32, 1)
+	run := func(fullForward bool) (*nn.Model, []StepMetrics) {
+		cfg := DefaultConfig("toy")
+		cfg.GroupSize, cfg.PromptsPerStep, cfg.MiniBatches = 4, 4, 2
+		cfg.Loss.KLCoef = 0.5
+		pol := tinyModel(t, task.vocab)
+		tr, err := NewTrainer(pol, task, cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		tr.fullForward = fullForward
+		var ms []StepMetrics
+		if err := tr.Train(context.Background(), data, 3, func(m StepMetrics) { ms = append(ms, m) }); err != nil {
+			t.Fatal(err)
+		}
+		return tr.Policy, ms
+	}
+	before, mb := run(true)
+	after, ma := run(false)
+	start := tinyModel(t, task.vocab).Params()
+	moved, worst := 0.0, 0.0
+	for name, want := range before.Params() {
+		got := after.Params()[name]
+		for i := range want {
+			moved = math.Max(moved, math.Abs(float64(want[i]-start[name][i])))
+			worst = math.Max(worst, math.Abs(float64(got[i]-want[i])))
+		}
+	}
+	t.Logf("after 3 steps: parameters moved up to %.3g; the two reference paths differ by up to %.3g", moved, worst)
+	if moved < 1e-4 {
+		t.Fatalf("training moved the parameters by only %g: nothing to compare", moved)
+	}
+	if worst > 1e-3*moved {
+		t.Errorf("parameters differ by %g after 3 steps (moved %g): more than float32 rounding", worst, moved)
+	}
+	if ma[2].KL == 0 || math.Abs(ma[2].KL-mb[2].KL) > 1e-4*math.Abs(mb[2].KL)+1e-9 {
+		t.Errorf("step 3 KL: %g with LogProbs, %g with Forward", ma[2].KL, mb[2].KL)
 	}
 }

@@ -65,3 +65,24 @@ func benchDecode(b *testing.B, promptLen int, kv KVPrecision) {
 	}
 	b.ReportMetric(b.Elapsed().Seconds()*1e3/float64(8*b.N), "ms/step")
 }
+
+// BenchmarkRefForward and BenchmarkRefLogProbs time GRPO's reference
+// log-probabilities of a text-game mini-batch (64 rows of 40 tokens on the
+// small budget's model) by the training Forward and by the forward-only
+// LogProbs (go test -bench Ref -count 5, alternating).
+func BenchmarkRefForward(b *testing.B)  { benchRef(b, false) }
+func BenchmarkRefLogProbs(b *testing.B) { benchRef(b, true) }
+
+func benchRef(b *testing.B, forwardOnly bool) {
+	cfg := Config{Vocab: 448, MaxSeq: 271, Layers: 2, Dim: 128, Heads: 4, Seed: 1}
+	m, _ := New(cfg)
+	batch := tinyBatch(rand.New(rand.NewPCG(1, 1)), cfg, 64, 40)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if forwardOnly {
+			m.LogProbs(batch)
+		} else {
+			m.Forward(batch)
+		}
+	}
+}

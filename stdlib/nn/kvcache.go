@@ -13,6 +13,18 @@ type layerCache interface {
 	attend(y, qkv []float32, rows, pos []int32, N, C, NH, Tc int)
 	// free gives the cache's memory back through f, the backend's Free.
 	free(f func([]float32))
+	// copyPrefix copies positions [0,n) of row src to row dst, every head
+	// (host memory only: see sharesPrefixes).
+	copyPrefix(dst, src, n, NH, Tc, hs int)
+}
+
+// copyRowPrefix copies positions [0,n) of row src to row dst in a cache
+// buffer laid out (R, NH, Tc, w) with w elements per position.
+func copyRowPrefix[E any](c []E, dst, src, n, NH, Tc, w int) {
+	for h := 0; h < NH; h++ {
+		d, s := (dst*NH+h)*Tc*w, (src*NH+h)*Tc*w
+		copy(c[d:d+n*w], c[s:s+n*w])
+	}
 }
 
 // newLayerCache allocates a cache of precision kv for R rows of Tc
@@ -42,6 +54,11 @@ func (c *f32Cache) attend(y, qkv []float32, rows, pos []int32, N, C, NH, Tc int)
 
 func (c *f32Cache) free(f func([]float32)) { f(c.k); f(c.v) }
 
+func (c *f32Cache) copyPrefix(dst, src, n, NH, Tc, hs int) {
+	copyRowPrefix(c.k, dst, src, n, NH, Tc, hs)
+	copyRowPrefix(c.v, dst, src, n, NH, Tc, hs)
+}
+
 // halfCache keeps float16 bit patterns (KVFloat16).
 type halfCache struct {
 	be   gpu.Backend
@@ -51,6 +68,11 @@ type halfCache struct {
 
 func (c *halfCache) attend(y, qkv []float32, rows, pos []int32, N, C, NH, Tc int) {
 	c.op.AttentionKVHalf(y, qkv, c.k, c.v, rows, pos, N, C, NH, Tc)
+}
+
+func (c *halfCache) copyPrefix(dst, src, n, NH, Tc, hs int) {
+	copyRowPrefix(c.k, dst, src, n, NH, Tc, hs)
+	copyRowPrefix(c.v, dst, src, n, NH, Tc, hs)
 }
 
 func (c *halfCache) free(func([]float32)) {
@@ -72,3 +94,18 @@ func (c *int8Cache) attend(y, qkv []float32, rows, pos []int32, N, C, NH, Tc int
 }
 
 func (c *int8Cache) free(f func([]float32)) { f(c.ks); f(c.vs) }
+
+func (c *int8Cache) copyPrefix(dst, src, n, NH, Tc, hs int) {
+	copyRowPrefix(c.k, dst, src, n, NH, Tc, hs)
+	copyRowPrefix(c.v, dst, src, n, NH, Tc, hs)
+	copyRowPrefix(c.ks, dst, src, n, NH, Tc, 1)
+	copyRowPrefix(c.vs, dst, src, n, NH, Tc, 1)
+}
+
+// sharesPrefixes reports whether rows may copy cached prefixes from one
+// another on the host: true for backends whose buffers are host memory
+// (those without a Free; CUDA's are device memory).
+func sharesPrefixes(be gpu.Backend) bool {
+	_, device := be.(interface{ Free([]float32) })
+	return !device
+}

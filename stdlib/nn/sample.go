@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"sort"
 
 	"github.com/rlvrworld/rlvrworld/gpu"
@@ -181,7 +182,16 @@ func (m *Model) Sample(ctx context.Context, prompts [][]int, opts SampleOptions)
 		toks, rows, pos, want = toks[:0], rows[:0], pos[:0], want[:0]
 		return nil
 	}
+	// A prompt equal to the row before's (GRPO's G rollouts of one prompt)
+	// is not run again: its row copies the leading row's cache and logits.
+	share := sharesPrefixes(m.be)
+	lead := make([]int, R)
 	for r, p := range prompts {
+		lead[r] = r
+		if share && r > 0 && slices.Equal(p, prompts[lead[r-1]]) {
+			lead[r] = lead[r-1]
+			continue
+		}
 		for i, t := range p {
 			toks, rows, pos = append(toks, int32(t)), append(rows, int32(r)), append(pos, int32(i))
 			if i == len(p)-1 {
@@ -196,6 +206,15 @@ func (m *Model) Sample(ctx context.Context, prompts [][]int, opts SampleOptions)
 	}
 	if err := flush(); err != nil {
 		return nil, err
+	}
+	V := m.cfg.Vocab
+	for r, l := range lead {
+		if l != r {
+			for _, c := range s.kv {
+				c.copyPrefix(r, l, len(prompts[r]), m.cfg.Heads, s.Tc, m.cfg.Dim/m.cfg.Heads)
+			}
+			copy(s.pending[r*V:(r+1)*V], s.pending[l*V:(l+1)*V])
+		}
 	}
 
 	rngs := make([]*rand.Rand, R)
@@ -217,15 +236,20 @@ func (m *Model) Sample(ctx context.Context, prompts [][]int, opts SampleOptions)
 			}
 			lg := s.logitsOf(r)
 			var tok int
+			var lp float32
+			known := false
 			gen := len(forced[r]) == 0
 			if gen {
-				tok = pick(lg, opts, rngs[r], probs, idx)
+				tok, lp, known = pick(lg, opts, rngs[r], probs, idx)
 			} else {
 				tok, forced[r] = forced[r][0], forced[r][1:]
 			}
+			if !known {
+				lp = logSoftmaxAt(lg, tok)
+			}
 			o := &out[r]
 			o.Tokens = append(o.Tokens, tok)
-			o.LogProbs = append(o.LogProbs, logSoftmaxAt(lg, tok))
+			o.LogProbs = append(o.LogProbs, lp)
 			o.Generated = append(o.Generated, gen)
 			n := len(o.Tokens)
 			switch {
@@ -325,8 +349,12 @@ func logSoftmaxAt(lg []float32, tok int) float32 {
 	return float32(float64(lg[tok]-mx) - math.Log(s))
 }
 
-// pick samples a token from logits with temperature, top-k and top-p.
-func pick(lg []float32, o SampleOptions, rng *rand.Rand, probs []float64, idx []int) int {
+// pick samples a token from logits with temperature, top-k and top-p. At
+// temperature 1 over the full distribution its exponentials and their sum
+// are logSoftmaxAt's, operation for operation, so it also returns the
+// token's log-probability, bit for bit logSoftmaxAt's (known true) and
+// saves the sampler a second pass over the vocabulary.
+func pick(lg []float32, o SampleOptions, rng *rand.Rand, probs []float64, idx []int) (tok int, logp float32, known bool) {
 	if o.Temperature == 0 {
 		best := 0
 		for j, v := range lg {
@@ -334,7 +362,7 @@ func pick(lg []float32, o SampleOptions, rng *rand.Rand, probs []float64, idx []
 				best = j
 			}
 		}
-		return best
+		return best, 0, false
 	}
 	V := len(lg)
 	idx = idx[:V]
@@ -377,14 +405,21 @@ func pick(lg []float32, o SampleOptions, rng *rand.Rand, probs []float64, idx []
 			sum += probs[k]
 		}
 	}
+	// Unsorted, untruncated and unscaled: logSoftmaxAt's own terms.
+	full := o.Temperature == 1 && o.TopK == 0 && !(o.TopP > 0 && o.TopP < 1)
 	u := rng.Float64() * sum
+	tok = idx[n-1]
 	for k := 0; k < n; k++ {
 		u -= probs[k]
 		if u < 0 {
-			return idx[k]
+			tok = idx[k]
+			break
 		}
 	}
-	return idx[n-1]
+	if full {
+		return tok, float32(float64(lg[tok]-mx) - math.Log(sum)), true
+	}
+	return tok, 0, false
 }
 
 // sampler holds the KV cache (one per layer, in the precision asked for)
@@ -406,13 +441,18 @@ type sampler struct {
 }
 
 func (m *Model) newSampler(R, Tc int, kv KVPrecision) *sampler {
+	return m.newSamplerN(R, Tc, max(R, 512), kv, R)
+}
+
+// newSamplerN is newSampler with room for maxN tokens a step and pending
+// logits for pendingRows rows (0 for a caller that reads s.logits itself).
+func (m *Model) newSamplerN(R, Tc, maxN int, kv KVPrecision, pendingRows int) *sampler {
 	C, L, V := m.cfg.Dim, m.cfg.Layers, m.cfg.Vocab
-	maxN := max(R, 512)
 	al := m.be.Alloc
 	s := &sampler{m: m, R: R, Tc: Tc, maxN: maxN,
 		x: al(maxN * C), ln: al(maxN * C), y: al(maxN * C), tmp: al(maxN * C),
 		mean: al(maxN), rstd: al(maxN), qkv: al(maxN * 3 * C), h: al(maxN * 4 * C), hg: al(maxN * 4 * C),
-		lnOut: al(maxN * C), logits: al(maxN * V), pending: make([]float32, R*V)}
+		lnOut: al(maxN * C), logits: al(maxN * V), pending: make([]float32, pendingRows*V)}
 	for l := 0; l < L; l++ {
 		s.kv = append(s.kv, newLayerCache(m.be, kv, R, Tc, C, m.cfg.Heads))
 	}
@@ -448,7 +488,35 @@ func (s *sampler) logitsOf(r int) []float32 {
 func (s *sampler) step(toks, rows, pos []int32, want []int) {
 	m := s.m
 	be, p := m.be, &m.p
-	C, NH, V, L := m.cfg.Dim, m.cfg.Heads, m.cfg.Vocab, m.cfg.Layers
+	C, V := m.cfg.Dim, m.cfg.Vocab
+	x := s.hidden(toks, rows, pos)
+	ln, mean, rstd := s.ln, s.mean, s.rstd
+	// Only the wanted positions go through the final norm and the output
+	// layer: during prefill that is one row per prompt.
+	nw := len(want)
+	g := s.lnOut[:nw*C]
+	// The host reads x below: on an asynchronous backend (CUDA) the last
+	// Accumulate may still be running.
+	be.Sync()
+	for k, i := range want {
+		copy(g[k*C:(k+1)*C], x[i*C:(i+1)*C])
+	}
+	be.LayerNormForward(ln[:nw*C], mean[:nw], rstd[:nw], g, p.lnfw, p.lnfb, nw, C)
+	m.linear(s.logits[:nw*V], ln[:nw*C], p.wte, nil, nw, C, V)
+	be.Sync()
+	for k, i := range want {
+		r := int(rows[i])
+		copy(s.pending[r*V:(r+1)*V], s.logits[k*V:(k+1)*V])
+	}
+}
+
+// hidden feeds N tokens through the embedding and the blocks, appending
+// their keys and values to the cache, and returns the last block's output
+// (N,C) before the final norm.
+func (s *sampler) hidden(toks, rows, pos []int32) []float32 {
+	m := s.m
+	be, p := m.be, &m.p
+	C, NH, L := m.cfg.Dim, m.cfg.Heads, m.cfg.Layers
 	N := len(toks)
 	x := s.x[:N*C]
 	for i := 0; i < N; i++ {
@@ -473,23 +541,7 @@ func (s *sampler) step(toks, rows, pos []int32, want []int) {
 		m.linear(tmp, hg, layer(p.fcprojw, l, 4*C*C), layer(p.fcprojb, l, C), N, 4*C, C)
 		be.Accumulate(x, tmp)
 	}
-	// Only the wanted positions go through the final norm and the output
-	// layer: during prefill that is one row per prompt.
-	nw := len(want)
-	g := s.lnOut[:nw*C]
-	// The host reads x below: on an asynchronous backend (CUDA) the last
-	// Accumulate may still be running.
-	be.Sync()
-	for k, i := range want {
-		copy(g[k*C:(k+1)*C], x[i*C:(i+1)*C])
-	}
-	be.LayerNormForward(ln[:nw*C], mean[:nw], rstd[:nw], g, p.lnfw, p.lnfb, nw, C)
-	m.linear(s.logits[:nw*V], ln[:nw*C], p.wte, nil, nw, C, V)
-	be.Sync()
-	for k, i := range want {
-		r := int(rows[i])
-		copy(s.pending[r*V:(r+1)*V], s.logits[k*V:(k+1)*V])
-	}
+	return x
 }
 
 // linearN is linear for the sampler (same as training's).

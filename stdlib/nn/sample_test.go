@@ -335,3 +335,72 @@ func TestSampleKVPrecisionErrors(t *testing.T) {
 		t.Fatal(`JSON "bf16" accepted`)
 	}
 }
+
+// TestPickLogProbIsLogSoftmaxAt: at temperature 1 over the full
+// distribution, pick's log-probability of the token it drew is
+// logSoftmaxAt's bit for bit (the sampler keeps it instead of a second
+// pass); with a temperature, top-k or top-p it reports none.
+func TestPickLogProbIsLogSoftmaxAt(t *testing.T) {
+	rng := rand.New(rand.NewPCG(4, 5))
+	V := 301
+	lg := make([]float32, V)
+	probs, idx := make([]float64, V), make([]int, V)
+	for trial := 0; trial < 200; trial++ {
+		for j := range lg {
+			lg[j] = float32(rng.NormFloat64() * 3)
+		}
+		tok, lp, known := pick(lg, SampleOptions{Temperature: 1}, rng, probs, idx)
+		if !known {
+			t.Fatal("temperature 1: no log-probability")
+		}
+		if w := logSoftmaxAt(lg, tok); math.Float32bits(lp) != math.Float32bits(w) {
+			t.Fatalf("token %d: pick's logp %g, logSoftmaxAt %g", tok, lp, w)
+		}
+	}
+	for _, o := range []SampleOptions{{Temperature: 0.7}, {Temperature: 1, TopK: 5}, {Temperature: 1, TopK: V}, {Temperature: 1, TopP: 0.9}, {}} {
+		if _, _, known := pick(lg, o, rng, probs, idx); known {
+			t.Errorf("%+v: pick claims logSoftmaxAt's log-probability", o)
+		}
+	}
+}
+
+// TestSampleSharedPromptsMatchAlone: rows whose prompt equals the row
+// before's copy its cache and logits instead of running the prompt again;
+// greedy decoding of every row must still give what the prompt gives
+// alone, tokens and log-probabilities, in every cache precision.
+func TestSampleSharedPromptsMatchAlone(t *testing.T) {
+	cfg := Config{Vocab: 23, MaxSeq: 40, Layers: 2, Dim: 32, Heads: 4, Seed: 11}
+	m, err := New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, v := range m.Params() { // sharper than the init, so that rows part ways
+		for i := range v {
+			v[i] *= 4
+		}
+	}
+	rng := rand.New(rand.NewPCG(8, 9))
+	a, b, c := randPrompt(rng, 9, cfg.Vocab), randPrompt(rng, 17, cfg.Vocab), randPrompt(rng, 4, cfg.Vocab)
+	prompts := [][]int{a, a, a, b, b, c, a}
+	for _, kv := range []KVPrecision{KVFloat32, KVFloat16, KVInt8} {
+		o := SampleOptions{MaxNew: 12, Temperature: 0, Stop: -1, KV: kv}
+		got, err := m.Sample(context.Background(), prompts, o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for r, p := range prompts {
+			alone, err := m.Sample(context.Background(), [][]int{p}, o)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(got[r].Tokens, alone[0].Tokens) {
+				t.Fatalf("%v row %d: %v in the batch, %v alone", kv, r, got[r].Tokens, alone[0].Tokens)
+			}
+			for i, lp := range got[r].LogProbs {
+				if d := math.Abs(float64(lp - alone[0].LogProbs[i])); d > 1e-5 {
+					t.Fatalf("%v row %d token %d: logp %g in the batch, %g alone", kv, r, i, lp, alone[0].LogProbs[i])
+				}
+			}
+		}
+	}
+}

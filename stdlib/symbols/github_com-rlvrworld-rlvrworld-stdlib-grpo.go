@@ -19,6 +19,7 @@ func init() {
 		"KLClamp":       reflect.ValueOf(constant.MakeFromLiteral("10", token.FLOAT, 0)),
 		"Loss":          reflect.ValueOf(grpo.Loss),
 		"NewTrainer":    reflect.ValueOf(grpo.NewTrainer),
+		"Summarize":     reflect.ValueOf(grpo.Summarize),
 
 		// type definitions
 		"Config":      reflect.ValueOf((*grpo.Config)(nil)),
@@ -28,6 +29,7 @@ func init() {
 		"LossInput":   reflect.ValueOf((*grpo.LossInput)(nil)),
 		"LossStats":   reflect.ValueOf((*grpo.LossStats)(nil)),
 		"StepMetrics": reflect.ValueOf((*grpo.StepMetrics)(nil)),
+		"Timing":      reflect.ValueOf((*grpo.Timing)(nil)),
 		"Trainer":     reflect.ValueOf((*grpo.Trainer)(nil)),
 	}
 }

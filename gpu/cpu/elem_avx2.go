@@ -1,0 +1,150 @@
+//go:build cgo && !purego
+
+package cpu
+
+// Bias addition, its column sums, the residual additions and LayerNorm's
+// per-element passes on 8 lanes with AVX2 (Go does not vectorise loops).
+// Each element gets the scalar Go loop's float32 operations in the same
+// order, and every reduction (LayerNorm's mean, variance and the backward
+// row sums) stays sequential in index order as in Go, so the results are
+// the Go loops' bit for bit (TestElementKernelsBitExact).
+
+/*
+#cgo CFLAGS: -O2
+#include <immintrin.h>
+
+#if defined(__clang__)
+#pragma STDC FP_CONTRACT OFF
+#elif defined(__GNUC__)
+#pragma GCC optimize("fp-contract=off")
+#endif
+
+#define EL_TARGET __attribute__((target("avx2")))
+
+static int elem_has_avx2(void) {
+	__builtin_cpu_init();
+	return __builtin_cpu_supports("avx2");
+}
+
+// add_to: d[i] += s[i] for i < n.
+EL_TARGET
+static void add_to(float* d, const float* s, long n) {
+	long i = 0;
+	for (; i + 8 <= n; i += 8) _mm256_storeu_ps(d + i, _mm256_add_ps(_mm256_loadu_ps(d + i), _mm256_loadu_ps(s + i)));
+	for (; i < n; i++) d[i] += s[i];
+}
+
+// add3: o[i] = a[i] + b[i].
+EL_TARGET
+static void add3(float* o, const float* a, const float* b, long n) {
+	long i = 0;
+	for (; i + 8 <= n; i += 8) _mm256_storeu_ps(o + i, _mm256_add_ps(_mm256_loadu_ps(a + i), _mm256_loadu_ps(b + i)));
+	for (; i < n; i++) o[i] = a[i] + b[i];
+}
+
+// bias_rows: each of the rows of out (stride oc) += bias.
+EL_TARGET
+static void bias_rows(float* out, const float* bias, long rows, long oc) {
+	for (long r = 0; r < rows; r++) add_to(out + r * oc, bias, oc);
+}
+
+// col_sums: acc[j] += d[i*stride + j] for i < rows, j < n, row by row.
+EL_TARGET
+static void col_sums(float* acc, const float* d, long rows, long stride, long n) {
+	for (long r = 0; r < rows; r++) add_to(acc, d + r * stride, n);
+}
+
+// ln_norm_row is the last loop of one row of LayerNormForward, given the
+// row's mean m and rstd s.
+EL_TARGET
+static void ln_norm_row(float* o, const float* x, const float* w, const float* b, long c, float m, float s) {
+	const __m256 vm = _mm256_set1_ps(m), vs = _mm256_set1_ps(s);
+	long i = 0;
+	for (; i + 8 <= c; i += 8) {
+		__m256 v = _mm256_mul_ps(_mm256_mul_ps(_mm256_sub_ps(_mm256_loadu_ps(x + i), vm), vs), _mm256_loadu_ps(w + i));
+		_mm256_storeu_ps(o + i, _mm256_add_ps(v, _mm256_loadu_ps(b + i)));
+	}
+	for (; i < c; i++) o[i] = (x[i] - m) * s * w[i] + b[i];
+}
+
+// ln_bwd_row is one row of LayerNormBackward: dinp += ..., dw += n*g,
+// db += g, with the row means in index order as the Go loop has them.
+EL_TARGET
+static void ln_bwd_row(float* di, float* dw, float* db, const float* g, const float* x, const float* w,
+		long c, float m, float s, float fc) {
+	const __m256 vm = _mm256_set1_ps(m), vs = _mm256_set1_ps(s);
+	float dnMean = 0, dnNormMean = 0, a[8], p[8];
+	long i = 0;
+	for (; i + 8 <= c; i += 8) {
+		__m256 n = _mm256_mul_ps(_mm256_sub_ps(_mm256_loadu_ps(x + i), vm), vs);
+		__m256 dn = _mm256_mul_ps(_mm256_loadu_ps(w + i), _mm256_loadu_ps(g + i));
+		_mm256_storeu_ps(a, dn);
+		_mm256_storeu_ps(p, _mm256_mul_ps(dn, n));
+		for (int k = 0; k < 8; k++) {
+			dnMean += a[k];
+			dnNormMean += p[k];
+		}
+	}
+	for (; i < c; i++) {
+		float n = (x[i] - m) * s, dn = w[i] * g[i];
+		dnMean += dn;
+		dnNormMean += dn * n;
+	}
+	dnMean /= fc;
+	dnNormMean /= fc;
+	const __m256 vdm = _mm256_set1_ps(dnMean), vdnm = _mm256_set1_ps(dnNormMean);
+	for (i = 0; i + 8 <= c; i += 8) {
+		__m256 gv = _mm256_loadu_ps(g + i);
+		__m256 n = _mm256_mul_ps(_mm256_sub_ps(_mm256_loadu_ps(x + i), vm), vs);
+		__m256 dn = _mm256_mul_ps(_mm256_loadu_ps(w + i), gv);
+		_mm256_storeu_ps(db + i, _mm256_add_ps(_mm256_loadu_ps(db + i), gv));
+		_mm256_storeu_ps(dw + i, _mm256_add_ps(_mm256_loadu_ps(dw + i), _mm256_mul_ps(n, gv)));
+		__m256 t = _mm256_sub_ps(_mm256_sub_ps(dn, vdm), _mm256_mul_ps(n, vdnm));
+		_mm256_storeu_ps(di + i, _mm256_add_ps(_mm256_loadu_ps(di + i), _mm256_mul_ps(t, vs)));
+	}
+	for (; i < c; i++) {
+		float n = (x[i] - m) * s, dn = w[i] * g[i];
+		db[i] += g[i];
+		dw[i] += n * g[i];
+		di[i] += (dn - dnMean - n * dnNormMean) * s;
+	}
+}
+*/
+import "C"
+
+import "unsafe"
+
+// fusedElem reports whether the kernels below run here.
+var fusedElem = C.elem_has_avx2() != 0
+
+func fp(x []float32) *C.float { return (*C.float)(unsafe.Pointer(&x[0])) }
+
+// addTo8 does d[i] += s[i] (len(s) >= len(d) > 0).
+func addTo8(d, s []float32) { C.add_to(fp(d), fp(s[:len(d)]), C.long(len(d))) }
+
+// add8 does o[i] = a[i] + b[i] (len(a), len(b) >= len(o) > 0).
+func add8(o, a, b []float32) { C.add3(fp(o), fp(a[:len(o)]), fp(b[:len(o)]), C.long(len(o))) }
+
+// biasRows8 adds bias (oc) to each of the len(out)/oc rows of out.
+func biasRows8(out, bias []float32, oc int) {
+	C.bias_rows(fp(out), fp(bias[:oc]), C.long(len(out)/oc), C.long(oc))
+}
+
+// colSums8 does acc[j] += d[i*stride+j] for i < rows, j < len(acc), row
+// after row.
+func colSums8(acc, d []float32, rows, stride int) {
+	_ = d[(rows-1)*stride+len(acc)-1]
+	C.col_sums(fp(acc), fp(d), C.long(rows), C.long(stride), C.long(len(acc)))
+}
+
+// lnNormRow8 writes o[c] = (x[c]-m)*s*w[c] + b[c].
+func lnNormRow8(o, x, w, b []float32, m, s float32) {
+	n := len(o)
+	C.ln_norm_row(fp(o), fp(x[:n]), fp(w[:n]), fp(b[:n]), C.long(n), C.float(m), C.float(s))
+}
+
+// lnBwdRow8 is one row of LayerNormBackward's loops.
+func lnBwdRow8(di, dw, db, g, x, w []float32, m, s float32) {
+	n := len(di)
+	C.ln_bwd_row(fp(di), fp(dw[:n]), fp(db[:n]), fp(g[:n]), fp(x[:n]), fp(w[:n]), C.long(n), C.float(m), C.float(s), C.float(float32(n)))
+}

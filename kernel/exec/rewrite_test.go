@@ -1,0 +1,174 @@
+package exec
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+)
+
+// value runs code and returns its shown value as fmt.Sprint prints it.
+func value(t *testing.T, e *Executor, code string) string {
+	t.Helper()
+	r := mustOK(t, e, code)
+	if !r.HasValue {
+		t.Fatalf("cell %q shows no value", code)
+	}
+	return fmt.Sprint(r.Value)
+}
+
+// Go 1.22 gives each iteration its own loop variable: closures made in a
+// loop see 0 1 2, not 3 3 3 (the snippet), for three-clause loops,
+// range loops, and loops inside functions declared in cells.
+func TestRewriteLoopVarPerIteration(t *testing.T) {
+	e, out, _ := newExec(t)
+	mustOK(t, e, "var fs []func() int\nfor i := 0; i < 3; i++ { fs = append(fs, func() int { return i }) }\nfor _, f := range fs { print(f()) }")
+	if got := out.String(); got != "012" {
+		t.Fatalf("for: %q, want 0 1 2", got)
+	}
+	if got := value(t, e, "var gs []func() int\nfor _, v := range []int{5, 6, 7} { gs = append(gs, func() int { return v }) }\n[]int{gs[0](), gs[1](), gs[2]()}"); got != "[5 6 7]" {
+		t.Fatalf("range: %s", got)
+	}
+	mustOK(t, e, "func mk() []*int { var ps []*int; for i := 0; i < 3; i++ { ps = append(ps, &i) }; return ps }")
+	if got := value(t, e, "ps := mk()\n[]int{*ps[0], *ps[1], *ps[2]}"); got != "[0 1 2]" {
+		t.Fatalf("&i in a declared function: %s", got)
+	}
+	// A loop whose body changes its variable and captures it is refused.
+	r := run(t, e, "var hs []func() int\nfor i := 0; i < 6; i++ { hs = append(hs, func() int { return i }); i++ }")
+	if r.Err == nil || !strings.Contains(r.Err.Value, "captured") || !strings.Contains(r.Err.Value, "cell:2:5") {
+		t.Fatalf("want a refusal at cell:2:5, got %+v", r.Err)
+	}
+	// A body that changes its variable without capturing it runs as written.
+	if got := value(t, e, "n := 0\nfor i := 0; i < 10; i++ { i++; n++ }\nn"); got != "5" {
+		t.Fatalf("i++ in the body: %s", got)
+	}
+}
+
+func TestRewriteRangeInt(t *testing.T) {
+	e, _, errb := newExec(t)
+	if got := value(t, e, "s := 0\nfor i := range 3 { s += i * 10 }\ns"); got != "30" {
+		t.Fatalf("range 3: %s", got)
+	}
+	if got := value(t, e, "c := 0\nfor range 4 { c++ }\nc"); got != "4" {
+		t.Fatalf("for range 4: %s", got)
+	}
+	// n is evaluated once, its type is kept, and changing i in the body does
+	// not change the count.
+	if got := value(t, e, "var n int64 = 3\nk := 0\nfor i := range n { var x int64 = i; _ = x; i += 10; k++; n = 0 }\nk"); got != "3" {
+		t.Fatalf("range n: %s", got)
+	}
+	mustOK(t, e, "func sum(n int) (s int) { for i := range n { s += i }; return }")
+	if got := value(t, e, "sum(5)"); got != "10" {
+		t.Fatalf("in a function: %s", got)
+	}
+	if got := value(t, e, "var fs []func() int\nfor i := range 3 { fs = append(fs, func() int { return i }) }\n[]int{fs[0](), fs[1](), fs[2]()}"); got != "[0 1 2]" {
+		t.Fatalf("closures: %s", got)
+	}
+	if got := value(t, e, "t := 0\nouter: for i := range 3 { for j := range 3 { if j == 2 { continue outer }; t += i*j } }\nt"); got != "3" {
+		t.Fatalf("labelled: %s", got)
+	}
+	if strings.Contains(errb.String(), "nil type") {
+		t.Fatalf("stray stderr: %q", errb.String())
+	}
+}
+
+func TestRewriteMinMaxClear(t *testing.T) {
+	e, _, _ := newExec(t)
+	for code, want := range map[string]string{
+		"min(3, 1, 2)":                                         "1",
+		"max(2.5, 1)":                                          "2.5",
+		"a, b := 4, 9\nmax(a, b)":                              "9",
+		"x, y := 1.5, -2.0\nmin(x, y, 0)":                      "-2",
+		"min(\"b\", \"a\")":                                    "a",
+		"import \"math\"\nmax(1.0, math.Abs(-3))":              "3",
+		"type C float64\nvar c1, c2 C = 3, 4\nmax(c1, c2)":     "4",
+		"m := map[string]int{\"a\": 1}\nclear(m)\nlen(m)":      "0",
+		"s := []int{1, 2, 3}\nclear(s)\ns":                     "[0 0 0]",
+		"func lo(a, b int) int { return min(a, b) }\nlo(7, 3)": "3",
+	} {
+		if got := value(t, e, code); got != want {
+			t.Errorf("%q = %s, want %s", code, got, want)
+		}
+	}
+	if got := value(t, e, "import \"math\"\nmin(math.NaN(), 1.0)"); got != "NaN" {
+		t.Errorf("min with NaN = %s", got)
+	}
+}
+
+// A goroutine's panic is reported on stderr and the process lives on.
+func TestRewriteGoroutinePanic(t *testing.T) {
+	e, _, errb := newExec(t)
+	mustOK(t, e, "import \"time\"\ngo func() { panic(\"boom\") }()\ntime.Sleep(100 * time.Millisecond)")
+	mustOK(t, e, "func work(n int, s string) { panic(s) }\ngo work(1, \"named\")\ntime.Sleep(100 * time.Millisecond)")
+	mustOK(t, e, "func sum(xs ...float64) { panic(fmt.Sprint(xs)) }\nimport \"fmt\"\ngo sum(1, 2)\ntime.Sleep(100 * time.Millisecond)")
+	deadline := time.Now().Add(5 * time.Second)
+	for time.Now().Before(deadline) && strings.Count(errb.String(), "panic in a goroutine") < 3 {
+		time.Sleep(10 * time.Millisecond)
+	}
+	for _, want := range []string{"boom", "named", "[1 2]"} {
+		if !strings.Contains(errb.String(), want) {
+			t.Fatalf("stderr %q lacks %q", errb.String(), want)
+		}
+	}
+}
+
+func TestRewriteRangeFuncRefused(t *testing.T) {
+	e, _, _ := newExec(t)
+	r := run(t, e, "seq := func(yield func(int) bool) { yield(1) }\nfor x := range seq { println(x) }")
+	if r.Err == nil || !strings.Contains(r.Err.Value, "range over a function") || !strings.Contains(r.Err.Value, "seq(func(") {
+		t.Fatalf("got %+v", r.Err)
+	}
+}
+
+// Generic functions declared in cells, with inference, and ~ constraints
+// (the snippets).
+func TestRewriteGenerics(t *testing.T) {
+	e, _, _ := newExec(t)
+	mustOK(t, e, "func Map[T, U any](xs []T, f func(T) U) []U { var out []U; for _, x := range xs { out = append(out, f(x)) }; return out }")
+	if got := value(t, e, "import \"strconv\"\nMap([]int{1, 2}, func(i int) string { return strconv.Itoa(i * 10) })"); got != "[10 20]" {
+		t.Fatalf("Map: %s", got)
+	}
+	mustOK(t, e, "type Number interface { ~int | ~float64 }\nfunc Sum[T Number](xs []T) T { var s T; for _, x := range xs { s += x }; return s }")
+	if got := value(t, e, "type Celsius float64\nSum([]Celsius{1.5, 2})"); got != "3.5" {
+		t.Fatalf("Sum over ~float64: %s", got)
+	}
+	mustOK(t, e, "import \"cmp\"\nfunc Biggest[T cmp.Ordered](xs ...T) T { m := xs[0]; for _, x := range xs { if cmp.Less(m, x) { m = x } }; return m }")
+	if got := value(t, e, "Biggest(\"pear\", \"apple\", \"zoo\")"); got != "zoo" {
+		t.Fatalf("cmp.Ordered: %s", got)
+	}
+}
+
+// slices, maps and cmp from cells, held to the standard library's answers.
+func TestRewriteSlicesMapsCmp(t *testing.T) {
+	e, _, _ := newExec(t)
+	mustOK(t, e, "import (\n\t\"cmp\"\n\t\"maps\"\n\t\"slices\"\n)")
+	for code, want := range map[string]string{
+		"xs := []int{3, 1, 2}\nslices.Sort(xs)\nxs":                                 fmt.Sprint(sortedInts(3, 1, 2)),
+		"slices.Contains([]string{\"a\", \"b\"}, \"b\")":                            "true",
+		"slices.Index([]float64{1, 2.5}, 2.5)":                                      "1",
+		"type IDs []string\nids := IDs{\"b\", \"c\", \"a\"}\nslices.Sort(ids)\nids": "[a b c]",
+		"type P struct{ X int }\nps := []P{{3}, {1}, {2}}\nslices.SortFunc(ps, func(a, b P) int { return cmp.Compare(a.X, b.X) })\nps": "[{1} {2} {3}]",
+		"m := map[string]int{\"b\": 1, \"a\": 2, \"c\": 3}\nslices.Sorted(maps.Keys(m))":                                               "[a b c]",
+		"slices.Max([]int{4, 9, 2}) + slices.Min([]int{4, 9, 2})":                                                                      "11",
+		"ys := []int{1, 1, 2, 2, 3}\nslices.Compact(ys)":                                                                               "[1 2 3]",
+		"slices.Insert([]int{1, 4}, 1, 2, 3)":                                                                                          "[1 2 3 4]",
+		"slices.Equal([]int{1}, []int{1})":                                                                                             "true",
+		"big := make([]int, 20000)\nfor i := range big { big[i] = (i * 7919) % 100003 }\nslices.Sort(big)\nslices.IsSorted(big)":       "true",
+		"cmp.Compare(2.0, 1.0)": "1",
+		"maps.Equal(map[int]bool{1: true}, maps.Clone(map[int]bool{1: true}))": "true",
+	} {
+		if got := value(t, e, code); got != want {
+			t.Errorf("%q = %s, want %s", code, got, want)
+		}
+	}
+	// Stable sort keeps equal elements in order.
+	if got := value(t, e, "type KV struct{ K, V int }\nkv := []KV{{2, 0}, {1, 1}, {2, 2}, {1, 3}}\nslices.SortStableFunc(kv, func(a, b KV) int { return a.K - b.K })\nkv"); got != "[{1 1} {1 3} {2 0} {2 2}]" {
+		t.Errorf("SortStableFunc: %s", got)
+	}
+}
+
+func sortedInts(xs ...int) []int {
+	slices.Sort(xs)
+	return xs
+}
