@@ -3,6 +3,7 @@ package playground
 import (
 	"bufio"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"net/http/cookiejar"
@@ -159,6 +160,33 @@ func TestForeignHostRefused(t *testing.T) {
 	resp.Body.Close()
 	if resp.StatusCode != 200 {
 		t.Errorf("localhost Host: %d, want 200", resp.StatusCode)
+	}
+}
+
+// The login page says when the URL's token was wrong, instead of asking for
+// a token as if none had been given.
+func TestLoginPageSaysTokenWrong(t *testing.T) {
+	s := newTestServer(t, nil)
+	body := func(q string) string {
+		resp, err := http.Get(s.ts.URL + "/" + q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		if resp.StatusCode != 403 {
+			t.Fatalf("GET /%s: %d, want 403", q, resp.StatusCode)
+		}
+		b := new(strings.Builder)
+		if _, err := io.Copy(b, resp.Body); err != nil {
+			t.Fatal(err)
+		}
+		return b.String()
+	}
+	if got := body("?token=wrong"); !strings.Contains(got, "That token is wrong") {
+		t.Errorf("wrong token: page does not say so:\n%s", got)
+	}
+	if got := body(""); strings.Contains(got, "That token is wrong") || !strings.Contains(got, "Token required") {
+		t.Errorf("no token: page should only ask for one:\n%s", got)
 	}
 }
 

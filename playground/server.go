@@ -229,7 +229,13 @@ func (s *Server) serveUI(w http.ResponseWriter, r *http.Request) {
 	if ok, _ := s.auth.check(r); !ok {
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
 		w.WriteHeader(http.StatusForbidden)
-		io.WriteString(w, loginPage)
+		// A token that was given but is wrong gets its own message: the
+		// generic page would read as if none had been sent.
+		msg := ""
+		if r.URL.Query().Get("token") != "" {
+			msg = wrongTokenNote
+		}
+		io.WriteString(w, strings.Replace(loginPage, "<!--note-->", msg, 1))
 		return
 	}
 	markTrusted(r)
@@ -249,10 +255,16 @@ func localTarget(uri string) string {
 const loginPage = `<!doctype html><html><head><meta charset="utf-8"><title>RLVR-World: token required</title></head>
 <body style="font-family:sans-serif;max-width:40em;margin:4em auto">
 <h1>Token required</h1>
+<!--note-->
 <p>Open the URL that <code>rlvrworld serve</code> printed (it ends in <code>?token=...</code>), or paste the token:</p>
 <form method="get" action=""><input name="token" type="password" size="50" autofocus> <button>Log in</button></form>
 </body></html>
 `
+
+// wrongTokenNote is shown on the login page when the URL's token is not
+// this server's.
+const wrongTokenNote = `<p id="wrong-token" style="color:#b3261e;font-weight:600">That token is wrong: it is not this server's token. ` +
+	`Each start of <code>rlvrworld serve</code> prints a new one unless <code>--token</code> is given; copy the URL it printed last.</p>`
 
 // errorBody is Jupyter Server's error shape.
 type errorBody struct {

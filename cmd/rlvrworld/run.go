@@ -1,10 +1,12 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"os"
 	"os/signal"
 	"strings"
@@ -66,7 +68,14 @@ func runNotebook(args []string) int {
 		fmt.Fprintln(os.Stderr, "rlvrworld run:", err)
 		return 1
 	}
-	proc, err := client.Start([]string{exe, "kernel", "--connection-file", "{connection_file}"}, os.Stderr)
+	klog, klogDone, err := quietKernelLog()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "rlvrworld run:", err)
+		return 1
+	}
+	defer klogDone()
+	proc, err := client.Start([]string{exe, "kernel", "--connection-file", "{connection_file}"}, klog)
+	klog.Close() // the kernel has its own copy; EOF comes when it exits
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "rlvrworld run:", err)
 		return 1
@@ -135,4 +144,37 @@ func writeAtomic(path string, b []byte) error {
 		return err
 	}
 	return os.Rename(tmp, path)
+}
+
+// quietKernelLog returns the stderr for run's kernel: everything it writes
+// reaches our stderr except its start-up "listening on" line, whose ports
+// mean nothing to someone running a notebook. done waits until the kernel's
+// stderr is drained (after the kernel exits).
+func quietKernelLog() (w *os.File, done func(), err error) {
+	r, w, err := os.Pipe()
+	if err != nil {
+		return nil, nil, err
+	}
+	finished := make(chan struct{})
+	go func() {
+		defer close(finished)
+		defer r.Close()
+		br := bufio.NewReader(r)
+		for {
+			line, err := br.ReadString('\n')
+			if line != "" && !isKernelListeningLine(line) {
+				io.WriteString(os.Stderr, line)
+			}
+			if err != nil {
+				return
+			}
+		}
+	}()
+	return w, func() { <-finished }, nil
+}
+
+// isKernelListeningLine matches the kernel's log line
+// "rlvrworld kernel: 2006/01/02 15:04:05 listening on 127.0.0.1 (shell N, iopub N)".
+func isKernelListeningLine(line string) bool {
+	return strings.HasPrefix(line, "rlvrworld kernel: ") && strings.Contains(line, " listening on ")
 }

@@ -10,12 +10,45 @@ import (
 	"io"
 	"math"
 	"os"
+	"sort"
+	"strings"
 
 	"github.com/rlvrworld/rlvrworld/stdlib/envs"
 )
 
 func init() {
 	register("verify", "score predictions (JSONL in, JSONL out)", runVerify)
+}
+
+// verifyUsage heads `verify -h`: the three modes and each task's reward
+// range (a perfect text-game answer scores 1.3, which surprises without
+// the formula).
+const verifyUsage = `usage: rlvrworld verify --task T [--in FILE] [--out FILE] [--reward R]
+       rlvrworld verify --serve [--addr A] [--token T] ...   the HTTP verifier for verl (verify --serve -h)
+       rlvrworld verify --generations ...                     re-score verl's generation dumps
+
+Each input line is a data record plus "prediction"; each output line is
+{"id","reward","metrics"} or {"id","error"}.
+
+Rewards, per task (higher is better):
+  textgame     0 to 1.3: 0.09 item accuracy + 0.01 score accuracy + 0.2 all-correct,
+               plus the accuracy on the changed properties (0 to 1) when the action
+               changed any: a perfect answer scores 1.3 (0.3 when nothing changed).
+               --reward binary: 1 for an exact answer, else 0.
+  web          0 to 1: F1 of the exact New/Deleted/Updated lines.
+  video,       -3 to 0: -(MAE + perceptual distance) of the decoded frames;
+  video-multi  0 is a perfect frame.
+`
+
+// registeredTasks lists the task names, sorted, as the unknown-task error
+// does.
+func registeredTasks() []string {
+	names := make([]string, 0, len(taskFactories))
+	for n := range taskFactories {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
 }
 
 // maxVerifyLine bounds one input line; a longer line is reported and
@@ -31,12 +64,12 @@ func runVerify(args []string) int {
 		return runVerifyGenerations(args) // re-score verl's dumps: verify_serve.go
 	}
 	fs := flag.NewFlagSet("verify", flag.ContinueOnError)
-	task := fs.String("task", "", "task name: textgame, web or video")
+	task := fs.String("task", "", "task name: "+strings.Join(registeredTasks(), ", "))
 	in := fs.String("in", "", "input JSONL (default stdin)")
 	out := fs.String("out", "", "output JSONL (default stdout)")
 	reward := fs.String("reward", "", "reward variant where the task has several (textgame: task or binary)")
 	fs.Usage = func() {
-		fmt.Fprintln(fs.Output(), "usage: rlvrworld verify --task T [--in FILE] [--out FILE] [--reward R]\n\nEach input line is a data record plus \"prediction\"; each output line is\n{\"id\",\"reward\",\"metrics\"} or {\"id\",\"error\"}.")
+		fmt.Fprint(fs.Output(), verifyUsage)
 		fs.PrintDefaults()
 	}
 	if code, ok := parseFlags(fs, args); !ok {

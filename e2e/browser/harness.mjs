@@ -25,7 +25,9 @@ export async function startServer(notebooks) {
   for (const [name, nb] of Object.entries(notebooks || {})) {
     const p = join(dir, name);
     mkdirSync(join(p, '..'), { recursive: true });
-    writeFileSync(p, JSON.stringify(nb, null, 1));
+    // A string is written as is (a shipped notebook, or a file that is no
+    // notebook); an object as notebook JSON.
+    writeFileSync(p, typeof nb === 'string' ? nb : JSON.stringify(nb, null, 1));
   }
   const token = 'e2e-' + Math.random().toString(16).slice(2);
   const proc = spawn(BIN, ['serve', '--no-browser', '--addr', '127.0.0.1:0', '--notebooks', dir, '--token', token], {
@@ -68,8 +70,8 @@ export async function launch() {
 }
 
 // newPage opens a page that records console errors and page errors.
-export async function newPage(browser) {
-  const ctx = await browser.newContext({ viewport: { width: 1366, height: 860 } });
+export async function newPage(browser, options = {}) {
+  const ctx = await browser.newContext({ viewport: { width: 1366, height: 860 }, acceptDownloads: true, ...options });
   const page = await ctx.newPage();
   page.errors = [];
   page.on('console', (m) => { if (m.type() === 'error') page.errors.push(`console: ${m.text()}`); });
@@ -83,6 +85,15 @@ export async function newPage(browser) {
     const why = r.failure()?.errorText || 'failed';
     if (why !== 'net::ERR_ABORTED') page.errors.push(`request failed: ${r.method()} ${r.url()}: ${why}`);
   });
+  // RLVR_STATIC_DIR serves the page's assets from another build of the
+  // bundle (for example the previous commit's), to show that a test fails
+  // on it.
+  if (process.env.RLVR_STATIC_DIR) {
+    await page.route('**/static/**', (route) => {
+      const rel = new URL(route.request().url()).pathname.replace(/^\/static\//, '');
+      route.fulfill({ path: join(process.env.RLVR_STATIC_DIR, rel) });
+    });
+  }
   page.requested = [];
   page.on('request', (r) => page.requested.push(new URL(r.url()).pathname));
   return page;
@@ -93,13 +104,35 @@ export async function shot(page, name) {
   await page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: true });
 }
 
-// notebook builds an nbformat 4.5 notebook from [type, source] pairs.
+// notebook builds an nbformat 4.5 notebook from [type, source, extra]
+// triples; extra's fields (metadata, outputs, execution_count) replace the
+// cell's defaults.
 export function notebook(cells) {
   return {
     nbformat: 4, nbformat_minor: 5,
     metadata: { kernelspec: { name: 'rlvrworld', display_name: 'Go (RLVR-World)', language: 'go' } },
-    cells: cells.map(([type, source], i) => (type === 'code'
-      ? { id: `c${i}`, cell_type: 'code', metadata: {}, source, outputs: [], execution_count: null }
-      : { id: `c${i}`, cell_type: 'markdown', metadata: {}, source })),
+    cells: cells.map(([type, source, extra], i) => (type === 'code'
+      ? { id: `c${i}`, cell_type: 'code', metadata: {}, source, outputs: [], execution_count: null, ...extra }
+      : { id: `c${i}`, cell_type: 'markdown', metadata: {}, source, ...extra })),
+  };
+}
+
+// runOnce wraps a test body for a given browser and server: on failure it
+// keeps a screenshot and prints the server log; it always checks that the
+// page logged no errors.
+export function runner(get) {
+  return (name, body, options) => async () => {
+    const { browser, server } = get();
+    const page = await newPage(browser, options);
+    try {
+      await body(page);
+      if (page.errors.length) throw new Error(`browser console errors: ${page.errors.join('\n')}`);
+    } catch (e) {
+      await shot(page, `FAILED-${name}`).catch(() => {});
+      console.error(`--- server log ---\n${server.log().slice(-3000)}`);
+      throw e;
+    } finally {
+      await page.context().close();
+    }
   };
 }

@@ -210,7 +210,7 @@ test('type a cell, Shift+Enter runs it and shows its output; keyboard commands',
 test('Run all: print, HTML, a drawn chart, a frames rollout and a state diff', run('run-all', async (page) => {
   await openNotebook(page, 'demo.ipynb');
   const t0 = Date.now();
-  await page.getByRole('button', { name: 'Run all' }).click();
+  await page.getByRole('button', { name: 'Run all', exact: true }).click();
   const last = page.locator('.cell').last();
   await last.locator('.prompt', { hasText: '[7]:' }).waitFor({ timeout: 60000 });
   // The last cell sleeps 20 x 30 ms on purpose; the rest is overhead.
@@ -323,7 +323,7 @@ test('Interrupt stops a runaway cell and the kernel keeps its state', run('inter
 
 test('save, reload: the outputs are still there, and the file is nbformat 4.5', run('save-reload', async (page) => {
   await openNotebook(page, 'save.ipynb');
-  await page.getByRole('button', { name: 'Run all' }).click();
+  await page.getByRole('button', { name: 'Run all', exact: true }).click();
   await page.locator('.cell').last().locator('.prompt', { hasText: '[7]:' }).waitFor({ timeout: 60000 });
   await page.waitForSelector('.kstatus[data-state="idle"]');
   assert.match(await page.locator('.dirty-mark').textContent(), /unsaved/);
@@ -380,7 +380,8 @@ test('Restart and a kernel death are shown plainly; executed cells turn stale', 
   await cells.nth(0).locator('.output', { hasText: '42' }).waitFor({ timeout: 30000 });
   await page.waitForSelector('.kstatus[data-state="idle"]');
 
-  await page.getByRole('button', { name: 'Restart' }).click();
+  page.once('dialog', (d) => d.accept()); // restarting asks first
+  await page.getByRole('button', { name: 'Restart', exact: true }).click();
   await page.locator('.banner', { hasText: 'Kernel restarted' }).waitFor({ timeout: 20000 });
   await cells.nth(0).locator('.stale-note', { hasText: 'kernel restarted' }).waitFor();
   await page.waitForSelector('.kstatus[data-state="idle"]', { timeout: 20000 });

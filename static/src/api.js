@@ -62,12 +62,22 @@ export const sessions = {
     path, name: path.split('/').pop(), type: 'notebook', kernel: kernelName ? { name: kernelName } : {},
   }),
   remove: (id) => request('DELETE', `sessions/${encodeURIComponent(id)}`),
+  rename: (id, path) => request('PATCH', `sessions/${encodeURIComponent(id)}`, { path, name: path.split('/').pop() }),
+};
+
+// checkpoints of a file (Jupyter's checkpoints API): the version Revert
+// goes back to.
+export const checkpoints = {
+  list: (path) => request('GET', `contents/${encodePath(path)}/checkpoints`),
+  create: (path) => request('POST', `contents/${encodePath(path)}/checkpoints`),
+  restore: (path, id) => request('POST', `contents/${encodePath(path)}/checkpoints/${encodeURIComponent(id)}`),
 };
 
 export const kernels = {
   interrupt: (id) => request('POST', `kernels/${encodeURIComponent(id)}/interrupt`),
   restart: (id) => request('POST', `kernels/${encodeURIComponent(id)}/restart`),
   get: (id) => request('GET', `kernels/${encodeURIComponent(id)}`),
+  remove: (id) => request('DELETE', `kernels/${encodeURIComponent(id)}`),
 };
 
 export const kernelspecs = () => request('GET', 'kernelspecs');

@@ -5,7 +5,7 @@
 // is assembled from the @codemirror/* packages rather than basicSetup.)
 import { EditorState, Prec, Compartment } from '@codemirror/state';
 import {
-  EditorView, keymap, drawSelection, highlightActiveLine, highlightSpecialChars, hoverTooltip, placeholder,
+  EditorView, keymap, drawSelection, lineNumbers, highlightActiveLine, highlightSpecialChars, hoverTooltip, placeholder,
 } from '@codemirror/view';
 import { defaultKeymap, history, historyKeymap, indentWithTab } from '@codemirror/commands';
 import { syntaxHighlighting, defaultHighlightStyle, bracketMatching, indentOnInput, indentUnit } from '@codemirror/language';
@@ -94,10 +94,11 @@ function tabCompletes(view) {
 }
 
 // createEditor makes an editor in parent. opts:
-//   doc, language ('go' | 'markdown'), getKernel(), onChange(text),
+//   doc, language ('go' | 'markdown'), lineNumbers, getKernel(), onChange(text),
 //   keys: {run, runInsert, runStay, escape, save, inspect} (return true when handled)
 export function createEditor(parent, opts) {
   const lang = new Compartment();
+  const gutter = new Compartment();
   const keys = opts.keys || {};
   const wrap = (f) => (view) => (f ? f(view) !== false : false);
   const view = new EditorView({
@@ -134,6 +135,7 @@ export function createEditor(parent, opts) {
         highlightActiveLine(),
         syntaxHighlighting(defaultHighlightStyle, { fallback: true }),
         lang.of(opts.language === 'markdown' ? markdownLang() : go()),
+        gutter.of(opts.lineNumbers ? lineNumbers() : []),
         autocompletion({ override: [completionSource(opts.getKernel)], activateOnTyping: true, icons: false }),
         hoverDocs(opts.getKernel),
         keymap.of([
@@ -149,6 +151,7 @@ export function createEditor(parent, opts) {
       ],
     }),
   });
+  view.setLineNumbers = (on) => view.dispatch({ effects: gutter.reconfigure(on ? lineNumbers() : []) });
   view.setLanguage = (l) => view.dispatch({ effects: lang.reconfigure(l === 'markdown' ? markdownLang() : go()) });
   return view;
 }

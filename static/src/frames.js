@@ -83,29 +83,33 @@ export function framesWidget(v) {
   const means = metricMeans(f);
   const reps = f.repeated.filter(Boolean).length;
   const meanText = f.keys.map((k) => `mean ${k.toUpperCase()} ${fmt(means[k])}`).join(' · ');
+  // A single frame needs no player; frames without metrics no metric line
+  // or table.
+  const one = f.n === 1;
+  const hasMetrics = f.keys.length > 0;
   return h('figure', {
     class: 'frames', role: 'group', 'aria-label': `Frames rollout${f.title ? ': ' + f.title : ''}`,
     mount: (el) => mountPlayer(el, f),
   },
   h('figcaption', { class: 'fv-head' },
     f.title ? h('strong', null, f.title) : null,
-    h('span', { class: 'fv-summary' }, `${f.n} frames`, meanText ? ` · ${meanText}` : '',
+    h('span', { class: 'fv-summary' }, one ? '1 frame' : `${f.n} frames`, meanText && !one ? ` · ${meanText}` : '',
       reps ? h('span', { class: 'fv-rep-count' }, ` · ${reps} repeated`) : ' · no repeated frames')),
   f.context.length ? h('div', { class: 'fv-context', 'aria-label': 'context frames' },
     h('span', { class: 'fv-label' }, 'context'),
     f.context.map((c, i) => h('img', { class: 'fv-thumb', src: `data:image/png;base64,${c}`, alt: `context frame ${i + 1}` }))) : null,
   h('div', { class: 'fv-stage' },
     panel('fv-pred', 'predicted'), panel('fv-true', 'true'), panel('fv-diff', 'difference |predicted − true|')),
-  h('div', { class: 'fv-controls' },
+  one ? null : h('div', { class: 'fv-controls' },
     h('button', { type: 'button', class: 'fv-play', 'aria-label': 'Play frames' }, '▶ Play'),
     h('input', { type: 'range', class: 'fv-scrub', min: '0', max: String(f.n - 1), value: '0', step: '1', 'aria-label': 'Frame' }),
     h('output', { class: 'fv-pos', 'aria-live': 'polite' }, frameLabel(f, 0))),
   h('div', { class: 'fv-now' },
-    h('span', { class: 'fv-metrics' }, metricText(f, 0)),
-    h('span', { class: 'fv-flag', hidden: !f.repeated[0] }, '⚠ repeats the previous frame')),
-  h('div', { class: 'fv-timeline', 'aria-hidden': 'true' },
+    h('span', { class: 'fv-metrics', hidden: !hasMetrics }, metricText(f, 0)),
+    h('span', { class: 'fv-flag', hidden: !f.repeated[0] }, '⚠ repeats the previous frame (outlined in red)')),
+  one ? null : h('div', { class: 'fv-timeline', 'aria-hidden': 'true' },
     f.repeated.map((r, i) => h('span', { class: `fv-tick${r ? ' fv-tick-rep' : ''}${i === 0 ? ' fv-tick-now' : ''}`, 'data-i': String(i), title: `frame ${i + 1}${r ? ' (repeated)' : ''}` }))),
-  h('details', { class: 'fv-table' },
+  !hasMetrics || one ? null : h('details', { class: 'fv-table' },
     h('summary', null, 'per-frame metrics'),
     h('table', null,
       h('thead', null, h('tr', null, h('th', { scope: 'col' }, 'frame'), f.keys.map((k) => h('th', { scope: 'col' }, k.toUpperCase())), h('th', { scope: 'col' }, 'repeated'))),
@@ -174,20 +178,23 @@ async function mountPlayer(el, f) {
         draw(cd, null);
       }
     } else draw(cd, null);
-    scrub.value = String(i);
-    pos.textContent = frameLabel(f, i);
+    if (scrub) scrub.value = String(i);
+    if (pos) pos.textContent = frameLabel(f, i);
     now.textContent = metricText(f, i);
     flag.hidden = !f.repeated[i];
+    // A repeated frame is outlined in red, as the flag and the notebooks say.
+    el.querySelector('.fv-pred').classList.toggle('fv-panel-rep', Boolean(f.repeated[i]));
     ticks.forEach((t, j) => t.classList.toggle('fv-tick-now', j === i));
   };
   let timer = null;
   const stop = () => {
     clearInterval(timer);
+    if (!play) return;
     timer = null;
     play.textContent = '▶ Play';
     play.setAttribute('aria-label', 'Play frames');
   };
-  play.addEventListener('click', () => {
+  if (play) play.addEventListener('click', () => {
     if (timer) return stop();
     if (cur >= f.n - 1) show(0);
     play.textContent = '⏸ Pause';
@@ -197,7 +204,7 @@ async function mountPlayer(el, f) {
       show(cur + 1);
     }, 400);
   });
-  scrub.addEventListener('input', () => show(Number(scrub.value)));
+  if (scrub) scrub.addEventListener('input', () => show(Number(scrub.value)));
   ticks.forEach((t, j) => t.addEventListener('click', () => show(j)));
   show(0);
 }

@@ -2,6 +2,7 @@
 // delete notebooks through the contents API, and see which have a kernel.
 import { h, mount } from './vdom.js';
 import { contents, sessions, encodePath } from './api.js';
+import { cellsFromNotebook } from './nbformat.js';
 
 function fmtTime(s) {
   const d = new Date(s);
@@ -12,6 +13,38 @@ function fmtTime(s) {
 export function sortItems(items) {
   const rank = { directory: 0, notebook: 1 };
   return [...items].sort((a, b) => (rank[a.type] ?? 2) - (rank[b.type] ?? 2) || a.name.localeCompare(b.name));
+}
+
+// describe returns a notebook's one-line description: its metadata's
+// "description", else the first paragraph of its first Markdown cell that
+// is not a heading, cut at a sentence.
+export function describe(nb) {
+  const d = nb && nb.metadata && nb.metadata.description;
+  if (typeof d === 'string' && d.trim()) return d.trim();
+  let cells;
+  try {
+    cells = cellsFromNotebook(nb);
+  } catch {
+    return '';
+  }
+  for (const c of cells) {
+    if (c.type !== 'markdown') continue;
+    const para = c.source.split(/\n\s*\n/).map((p) => p.trim()).find((p) => p && !p.startsWith('#'));
+    if (!para) continue;
+    const text = para.replace(/\s+/g, ' ').replace(/[*_`]/g, '').replace(/\[([^\]]*)\]\([^)]*\)/g, '$1');
+    const sentence = text.match(/^.{20,}?[.!?](\s|$)/);
+    const out = sentence ? sentence[0].trim() : text;
+    return out.length > 220 ? out.slice(0, 217) + '…' : out;
+  }
+  return '';
+}
+
+// hiddenFolder says whether a folder holds files but no notebook (such as
+// the notebooks' generator gen/ and sources src/): the list hides those
+// unless "Show all files" is ticked.
+export function hiddenFolder(listing) {
+  const items = Array.isArray(listing && listing.content) ? listing.content : [];
+  return items.length > 0 && !items.some((it) => it.type === 'notebook' || it.type === 'directory');
 }
 
 export class NotebookList {
@@ -35,6 +68,7 @@ export class NotebookList {
           h('h1', null, this.dir ? `Notebooks in ${this.dir}` : 'Notebooks'),
           h('button', { type: 'button', class: 'primary', onclick: () => this.create() }, 'New notebook')),
         h('p', { class: 'list-msg', role: 'status', 'aria-live': 'polite' }),
+        h('label', { class: 'list-opts' }, h('input', { type: 'checkbox', class: 'show-all', onchange: () => this.refresh() }), ' Show all files'),
         h('table', { class: 'list-table' },
           h('thead', null, h('tr', null,
             h('th', { scope: 'col' }, 'Name'), h('th', { scope: 'col' }, 'Modified'), h('th', { scope: 'col' }, h('span', { class: 'sr-only' }, 'Actions')))),
@@ -57,13 +91,19 @@ export class NotebookList {
       this.say(`Could not list ${this.dir || 'the notebooks folder'}: ${e.message}`, true);
       return;
     }
-    let running = new Set();
+    let running = new Map();
     try {
-      running = new Set((await sessions.list()).map((s) => s.path));
+      running = new Map((await sessions.list()).map((s) => [s.path, s]));
     } catch {
       // The list still works without session information.
     }
-    const items = sortItems(Array.isArray(model.content) ? model.content : []);
+    const showAll = this.root.querySelector('.show-all').checked;
+    let items = sortItems(Array.isArray(model.content) ? model.content : []);
+    if (!showAll) {
+      const hide = await Promise.all(items.map((it) => (it.type === 'directory'
+        ? contents.get(it.path).then(hiddenFolder, () => false) : Promise.resolve(it.name.startsWith('.')))));
+      items = items.filter((_, i) => !hide[i]);
+    }
     const rows = [];
     if (this.dir) {
       const up = this.dir.split('/').slice(0, -1).join('/');
@@ -75,16 +115,43 @@ export class NotebookList {
       rows.push(h('tr', { class: `item item-${it.type}` },
         h('td', null, h('span', { class: 'icon', 'aria-hidden': 'true' }, icon, ' '),
           href ? h('a', { href }, it.name) : h('span', null, it.name),
-          running.has(it.path) ? h('span', { class: 'running-badge' }, 'running') : null),
+          running.has(it.path) ? h('span', { class: 'running-badge' }, 'running') : null,
+          it.type === 'notebook' ? h('span', { class: 'desc', 'data-path': it.path }) : null),
         h('td', { class: 'mtime' }, fmtTime(it.last_modified)),
         h('td', { class: 'actions' },
           it.type === 'notebook' ? [
+            running.has(it.path) ? h('button', { type: 'button', 'aria-label': `Shut down ${it.name}`, title: 'Stop its kernel (frees its memory; variables are lost)', onclick: () => this.shutdown(it, running.get(it.path)) }, 'Shut down') : null,
             h('button', { type: 'button', 'aria-label': `Rename ${it.name}`, onclick: () => this.rename(it) }, 'Rename'),
             h('button', { type: 'button', class: 'danger', 'aria-label': `Delete ${it.name}`, onclick: () => this.remove(it) }, 'Delete'),
           ] : null)));
     }
     if (items.length === 0) rows.push(h('tr', null, h('td', { colspan: '3', class: 'empty' }, 'No notebooks here yet. Create one with New notebook.')));
     this.tbody.replaceChildren(...rows.map((r) => mount(r)));
+    this.describeAll();
+  }
+
+  // describeAll fills in each notebook's description, read from its file.
+  async describeAll() {
+    await Promise.all([...this.tbody.querySelectorAll('.desc')].map(async (el) => {
+      try {
+        const m = await contents.get(el.dataset.path);
+        el.textContent = describe(m.content);
+      } catch {
+        // No description for a notebook that cannot be read.
+      }
+    }));
+  }
+
+  // shutdown stops a notebook's kernel: deleting its session stops the
+  // kernel process too, as in Jupyter Server.
+  async shutdown(it, session) {
+    try {
+      await sessions.remove(session.id);
+      this.say(`Shut down the kernel of ${it.name}.`);
+    } catch (e) {
+      this.say(`Could not shut down ${it.name}: ${e.message}`, true);
+    }
+    await this.refresh();
   }
 
   async create() {

@@ -200,7 +200,7 @@ export function renderMime(mime, data, metadata = {}) {
     case MIME.widget:
       return widgetView(typeof v === 'string' ? safeParse(v) : v);
     case MIME.echarts:
-      return chartWidget(typeof v === 'string' ? safeParse(v) : v);
+      return chartWidget(typeof v === 'string' ? safeParse(v) : v, joinText(data[MIME.svg]));
     case MIME.frames:
       return framesWidget(typeof v === 'string' ? safeParse(v) : v);
     case MIME.statediff:

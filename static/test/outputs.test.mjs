@@ -116,11 +116,16 @@ test('an unknown bundle and a bad viewer payload say so instead of failing', () 
   assert.match(textContent(renderOutput({ output_type: 'display_data', data: { [MIME.echarts]: '{bad' }, metadata: {} })), /invalid option/);
 });
 
-test('an echarts option renders a labelled chart container that mounts ECharts', () => {
-  const n = renderOutput({ output_type: 'display_data', data: { [MIME.echarts]: { title: [{ text: 'reward' }], series: [] } }, metadata: {} });
-  assert.equal(n.attrs.class, 'chart');
+test('an echarts option renders a labelled chart container that mounts ECharts, with PNG and SVG saving', () => {
+  const w = renderOutput({ output_type: 'display_data', data: { [MIME.echarts]: { title: [{ text: 'reward' }], series: [] }, [MIME.svg]: '<svg/>' }, metadata: {} });
+  assert.equal(w.attrs.class, 'chart-wrap');
+  const n = find(w, 'chart');
   assert.equal(n.attrs['aria-label'], 'Chart: reward');
   assert.equal(typeof n.attrs.mount, 'function');
+  assert.equal(find(w, 'chart-save-png').attrs['aria-label'], 'Save Chart: reward as PNG');
+  assert.equal(find(w, 'chart-save-svg').attrs['aria-label'], 'Save Chart: reward as SVG');
+  const bare = renderOutput({ output_type: 'display_data', data: { [MIME.echarts]: { series: [] } }, metadata: {} });
+  assert.equal(find(bare, 'chart-save-svg'), null, 'no SVG button without an SVG');
 });
 
 test('findAll helper works on nested trees', () => {
@@ -139,4 +144,17 @@ test('a very long stream shows its tail from a line start, and says what is hidd
   const n = renderOutput({ output_type: 'stream', name: 'stdout', text });
   assert.match(textContent(n), new RegExp(`… ${hidden} earlier characters not shown`));
   assert.deepEqual(streamTail('short'), { text: 'short', hidden: 0 });
+});
+
+test('a category axis shows every label, turned when they are many or long', async () => {
+  const { prepareOption } = await import('../src/charts.js');
+  const few = prepareOption({ xAxis: [{ type: 'category', data: ['a', 'b'] }] });
+  assert.deepEqual(few.xAxis[0].axisLabel, { interval: 0, hideOverlap: false });
+  const many = prepareOption({ __height: 300, xAxis: [{ type: 'category', data: Array.from({ length: 18 }, (_, i) => `token ${i}`) }] });
+  assert.equal(many.xAxis[0].axisLabel.rotate, 45);
+  assert.equal(many.__height, undefined);
+  const set = prepareOption({ xAxis: [{ type: 'category', data: ['a'], axisLabel: { interval: 2 } }] });
+  assert.equal(set.xAxis[0].axisLabel.interval, 2, 'an explicit interval is kept');
+  const value = prepareOption({ xAxis: [{ type: 'value' }] });
+  assert.equal(value.xAxis[0].axisLabel, undefined);
 });

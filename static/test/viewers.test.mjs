@@ -119,3 +119,15 @@ test('statediff: exact predictions say so; bad input gets a message', () => {
   assert.match(textContent(renderStateDiff({ items: 'x' })), /invalid data/);
   assert.match(textContent(renderStateDiff(null)), /invalid data/);
 });
+
+test('frames: one frame gets no player, slider, means or table; frames without metrics no metric line', () => {
+  const one = framesWidget({ predicted: ['AA=='], truth: ['AA=='], metrics: [{ mse: 0.5 }] });
+  assert.equal(find(one, 'fv-play'), null);
+  assert.equal(find(one, 'fv-scrub'), null);
+  assert.equal(find(one, 'fv-table'), null);
+  assert.equal(textContent(find(one, 'fv-summary')), '1 frame · no repeated frames');
+  const bare = framesWidget({ predicted: ['AA==', 'AA=='], truth: ['AA==', 'AA=='] });
+  assert.equal(find(bare, 'fv-metrics').attrs.hidden, true);
+  assert.equal(find(bare, 'fv-table'), null);
+  assert.doesNotMatch(textContent(find(bare, 'fv-summary')), /mean/);
+});

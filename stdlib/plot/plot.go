@@ -171,7 +171,57 @@ func (c *Chart) Option() map[string]any {
 	if err := json.Unmarshal(b, &plain); err != nil {
 		return map[string]any{"title": map[string]any{"text": fmt.Sprintf("%s (chart error: %v)", c.Title, err)}}
 	}
+	c.axisHints(plain)
 	return plain
+}
+
+// axisHints sets what go-echarts has no field for: a line chart whose x
+// values are all whole numbers (steps) gets whole-number ticks only (ECharts
+// would otherwise label 1.2, 1.4 on a short run), and a bar chart shows
+// every category's label, turned when they would not fit side by side
+// (ECharts otherwise drops labels that overlap).
+func (c *Chart) axisHints(option map[string]any) {
+	axes, _ := option["xAxis"].([]any)
+	if len(axes) == 0 {
+		return
+	}
+	x, _ := axes[0].(map[string]any)
+	if x == nil {
+		return
+	}
+	if c.Kind == KindBar {
+		label := map[string]any{"interval": 0.0, "hideOverlap": false}
+		chars := 0
+		for _, cat := range c.Categories {
+			chars += len(cat) + 2
+		}
+		if chars > 60 {
+			label["rotate"] = 20.0
+		}
+		x["axisLabel"] = label
+		return
+	}
+	whole := true
+	for i := range c.longest() {
+		if v := c.xAt(i); v != math.Trunc(v) {
+			whole = false
+			break
+		}
+	}
+	if whole {
+		x["minInterval"] = 1.0
+	}
+}
+
+// longest returns the number of points in the longest series.
+func (c *Chart) longest() int {
+	n := 0
+	for _, s := range c.Series {
+		if len(s.Values) > n {
+			n = len(s.Values)
+		}
+	}
+	return n
 }
 
 // Render gives the chart as ECharts JSON with static fallbacks and a text

@@ -236,3 +236,36 @@ func ExampleLine() {
 	display.Show(c) // outside a kernel this prints the text form
 	// Output: line chart "reward"; MLE: 3 points, last 0.27; RLVR: 3 points, last 0.55
 }
+
+// Steps are whole numbers: a short run's axis must not be labelled 1.2, 1.4.
+func TestLineStepsGetWholeTicks(t *testing.T) {
+	xAxis := func(c *Chart) map[string]any {
+		return c.Option()["xAxis"].([]any)[0].(map[string]any)
+	}
+	if got := xAxis(Line("r", []float64{0, 1, 2}, NewSeries("a", 1, 2, 3)))["minInterval"]; got != float64(1) {
+		t.Errorf("whole steps: minInterval %v, want 1", got)
+	}
+	if got := xAxis(Line("r", nil, NewSeries("a", 1, 2, 3)))["minInterval"]; got != float64(1) {
+		t.Errorf("implicit steps 0,1,2: minInterval %v, want 1", got)
+	}
+	if got, ok := xAxis(Line("r", []float64{0, 0.5, 1}, NewSeries("a", 1, 2, 3)))["minInterval"]; ok {
+		t.Errorf("fractional x: minInterval %v, want none", got)
+	}
+}
+
+// A bar chart names every category (ECharts drops overlapping labels by
+// default), turned when they are long.
+func TestBarShowsEveryCategory(t *testing.T) {
+	label := func(c *Chart) map[string]any {
+		return c.Option()["xAxis"].([]any)[0].(map[string]any)["axisLabel"].(map[string]any)
+	}
+	short := label(Bar("b", []string{"a", "b"}, NewSeries("s", 1, 2)))
+	if short["interval"] != float64(0) || short["rotate"] != nil {
+		t.Errorf("short labels: %v, want interval 0 and no rotation", short)
+	}
+	cats := []string{"textgame acc_overall", "web f1", "video ssim", "video-multi ssim", "web-agent success_rate", "policy-eval mean_abs_err"}
+	long := label(Bar("b", cats, NewSeries("s", 1, 2, 3, 4, 5, 6)))
+	if long["interval"] != float64(0) || long["rotate"] == nil {
+		t.Errorf("long labels: %v, want interval 0 and a rotation", long)
+	}
+}

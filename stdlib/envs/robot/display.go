@@ -85,7 +85,8 @@ func EpisodeFrames(model, real EpisodeResult, size int) display.Frames {
 	for i := 1; i < n; i++ {
 		fr.Predicted = append(fr.Predicted, get(model.Frames, i))
 		fr.Truth = append(fr.Truth, get(real.Frames, i))
-		fr.Metrics = append(fr.Metrics, map[string]float64{"step": float64(i)})
+		// No per-frame metrics: the frame's number is its step (the viewer
+		// shows it), and a "step" metric read as a score ("mean STEP 7").
 		fr.Repeated = append(fr.Repeated, false)
 	}
 	if n > 0 {

@@ -186,3 +186,26 @@ func TestRunPolicyInModel(t *testing.T) {
 		t.Error("RunPolicy ignored a cancelled context")
 	}
 }
+
+// EpisodeFrames pairs the model's frames with the real ones step by step and
+// carries no pseudo metric: a "step" number shown as a score ("mean STEP
+// 7.0") misled readers; the viewer numbers the frames itself.
+func TestEpisodeFramesHasNoPseudoMetric(t *testing.T) {
+	task, err := NewTask(Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ep, err := RunPolicy(context.Background(), task, &Expert{}, 42, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fr := EpisodeFrames(ep, ep, 32)
+	if len(fr.Predicted) == 0 || len(fr.Predicted) != len(fr.Truth) || len(fr.Context) != 1 {
+		t.Fatalf("frames: %d predicted, %d true, %d context", len(fr.Predicted), len(fr.Truth), len(fr.Context))
+	}
+	for i, m := range fr.Metrics {
+		if len(m) > 0 {
+			t.Fatalf("frame %d has metrics %v, want none", i, m)
+		}
+	}
+}
