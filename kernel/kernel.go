@@ -22,6 +22,7 @@ import (
 
 	"github.com/rlvrworld/rlvrworld/kernel/exec"
 	"github.com/rlvrworld/rlvrworld/kernel/wire"
+	"github.com/rlvrworld/rlvrworld/stdlib/comm"
 	"github.com/rlvrworld/rlvrworld/stdlib/display"
 )
 
@@ -81,6 +82,11 @@ type Kernel struct {
 
 	shutdown chan struct{}
 	once     sync.Once
+
+	// interpMu is the interpreter's lock, held while a cell or a comm
+	// callback runs; commParent is the last comm message (comm.go).
+	interpMu   sync.Mutex
+	commParent *wire.Message
 }
 
 // New prepares a kernel: it binds nothing yet.
@@ -152,6 +158,8 @@ func (k *Kernel) Run(ctx context.Context) error {
 	}
 	display.SetSink(sink{k})
 	defer display.SetSink(nil)
+	comm.SetTransport(commTransport{k})
+	defer comm.SetTransport(nil)
 
 	if k.cfg.HandleSIGINT {
 		sig := make(chan os.Signal, 1)
@@ -421,17 +429,8 @@ func (k *Kernel) handle(s zmq4.Socket, channel string, a arrival) {
 		k.reply(s, m, "inspect_reply", map[string]any{"status": "ok", "found": found, "data": data, "metadata": map[string]any{}})
 	case "history_request":
 		k.reply(s, m, "history_reply", map[string]any{"status": "ok", "history": []any{}})
-	case "comm_info_request":
-		k.reply(s, m, "comm_info_reply", map[string]any{"status": "ok", "comms": map[string]any{}})
-	case "comm_open":
-		// No comm targets exist: close the comm as ipykernel does.
-		var c struct {
-			CommID string `json:"comm_id"`
-		}
-		_ = json.Unmarshal(m.Content, &c)
-		k.publish(m, "comm_close", map[string]any{"comm_id": c.CommID, "data": map[string]any{}})
-	case "comm_msg", "comm_close":
-		// Nothing to route them to.
+	case "comm_info_request", "comm_open", "comm_msg", "comm_close":
+		k.handleComm(m) // comm.go
 	default:
 		k.log.Printf("%s: unknown message type %q", channel, t)
 		k.reply(s, m, replyType(t), map[string]any{"status": "error", "ename": "UnknownMessageType",
@@ -488,6 +487,8 @@ func (k *Kernel) execute(s zmq4.Socket, m *wire.Message) {
 		k.reply(s, m, "execute_reply", map[string]any{"status": "error", "ename": "BadRequest", "evalue": err.Error(), "traceback": []string{}, "execution_count": k.count})
 		return
 	}
+	k.interpMu.Lock()
+	defer k.interpMu.Unlock()
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	k.curMu.Lock()
@@ -575,7 +576,13 @@ func runeOffset(s string, b int) int {
 
 // send signs and sends a message on s.
 func (k *Kernel) send(s zmq4.Socket, ids [][]byte, parent *wire.Message, msgType string, content any) {
+	k.sendMessage(s, ids, parent, msgType, content, nil)
+}
+
+// sendMessage is send with binary buffers after the content.
+func (k *Kernel) sendMessage(s zmq4.Socket, ids [][]byte, parent *wire.Message, msgType string, content any, buffers [][]byte) {
 	m := &wire.Message{
+		Buffers:    buffers,
 		Identities: ids,
 		Header:     wire.NewHeader(msgType, k.session, "kernel"),
 		Metadata:   json.RawMessage("{}"),

@@ -85,6 +85,8 @@ type Executor struct {
 	label  string    // pprof label of the running cell's evaluations
 	zombie string    // label of an interrupted cell whose evaluation may still run
 	warn   io.Writer // where the executor tells the user about a stuck zombie
+
+	call *caller // the callback trampoline (call.go), made by the first Call
 }
 
 // Result is the outcome of one cell.

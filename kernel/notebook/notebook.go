@@ -174,6 +174,8 @@ func (nb *Notebook) Run(ctx context.Context, c *client.Client, opts Options) err
 		opts.CellTimeout = 10 * time.Minute
 	}
 	displays := map[string][]map[string]any{} // display_id -> outputs showing it
+	widgets := widgetStates{}
+	defer widgets.save(nb)
 	var first *CellError
 	for i, cell := range nb.cells() {
 		if cell["cell_type"] != "code" {
@@ -190,6 +192,7 @@ func (nb *Notebook) Run(ctx context.Context, c *client.Client, opts Options) err
 		}
 		ex, err := runCell(ctx, c, src, opts)
 		if ex != nil {
+			widgets.follow(ex)
 			cell["outputs"] = convert(ex, displays)
 			if ex.ExecutionCount > 0 {
 				cell["execution_count"] = ex.ExecutionCount

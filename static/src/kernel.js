@@ -53,6 +53,8 @@ export class Kernel {
     this.recent = new Map();
     this.onStatus = () => {};
     this.onIopub = () => {};
+    // onMessage(msg) sees every message first (widgets.js); true consumes it.
+    this.onMessage = null;
     this.onConnection = () => {};
     this.onGone = null;
     this.ws = null;
@@ -120,6 +122,7 @@ export class Kernel {
     const parent = msg.parent_header && msg.parent_header.msg_id;
     const p = parent ? this.pending.get(parent) : null;
     if (msg.channel === 'iopub' && type === 'status') this.onStatus(msg.content.execution_state, msg);
+    if (this.onMessage && this.onMessage(msg)) return;
     if (!p) {
       const late = parent ? this.recent.get(parent) : null;
       if (late && msg.channel === 'iopub' && type !== 'status') {

@@ -1,6 +1,7 @@
 // main.js: the entry point. One page serves every route; the URL says which
 // view to show: /notebooks/<path> a notebook, / and /tree/<dir> the list.
 import './style.css';
+import './widgets.css';
 import { Notebook } from './notebook.js';
 import { NotebookList } from './list.js';
 

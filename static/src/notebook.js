@@ -10,6 +10,7 @@ import { notebookHTML } from './export.js';
 import { cellsFromNotebook, notebookFromCells, newCellId } from './nbformat.js';
 import { staleness } from './stale.js';
 import { Kernel } from './kernel.js';
+import { manager as widgets, withWidgetState } from './widgets.js';
 import { contents, sessions, kernels, kernelspecs, checkpoints, encodePath, ApiError } from './api.js';
 import { createEditor, inspect } from './editor.js';
 
@@ -84,6 +85,7 @@ export class Notebook {
       return;
     }
     this.metadata = model.content.metadata || {};
+    widgets.loadSaved(this.metadata);
     this.lastModified = model.last_modified;
     if (cells.length === 0) cells.push({ id: newCellId(), type: 'code', source: '', outputs: [], execution_count: null, metadata: {} });
     for (const c of cells) this.addCell(c, this.cells.length, false);
@@ -377,6 +379,7 @@ export class Notebook {
           .catch(() => {});
       }
     };
+    widgets.attach(this.kernel);
     try {
       await this.kernel.connect();
     } catch (e) {
@@ -1018,7 +1021,7 @@ export class Notebook {
   // ---- saving ------------------------------------------------------------
 
   notebookJSON() {
-    return notebookFromCells(this.cells.map((c) => this.cellData(c)), this.metadata);
+    return notebookFromCells(this.cells.map((c) => this.cellData(c)), withWidgetState(this.metadata, widgets));
   }
 
   async save(auto = false) {

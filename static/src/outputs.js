@@ -9,6 +9,7 @@ import { renderJSONTree } from './jsontree.js';
 import { renderStateDiff } from './statediff.js';
 import { framesWidget } from './frames.js';
 import { chartWidget } from './charts.js';
+import { widgetView } from './widgets.js';
 
 export const MIME = {
   text: 'text/plain',
@@ -21,12 +22,13 @@ export const MIME = {
   echarts: 'application/vnd.rlvrworld.echarts+json',
   frames: 'application/vnd.rlvrworld.frames+json',
   statediff: 'application/vnd.rlvrworld.statediff+json',
+  widget: 'application/vnd.jupyter.widget-view+json',
 };
 
 // MIME_ORDER is the preference among a bundle's types: our viewers first,
 // then the richest standard form, as Jupyter does.
 export const MIME_ORDER = [
-  MIME.echarts, MIME.frames, MIME.statediff,
+  MIME.widget, MIME.echarts, MIME.frames, MIME.statediff,
   MIME.html, MIME.svg, MIME.png, MIME.jpeg, MIME.markdown, MIME.json, MIME.text,
 ];
 
@@ -195,6 +197,8 @@ function imageSize(meta, mime) {
 export function renderMime(mime, data, metadata = {}) {
   const v = data[mime];
   switch (mime) {
+    case MIME.widget:
+      return widgetView(typeof v === 'string' ? safeParse(v) : v);
     case MIME.echarts:
       return chartWidget(typeof v === 'string' ? safeParse(v) : v, joinText(data[MIME.svg]));
     case MIME.frames:

@@ -380,3 +380,35 @@ func FuzzParseState(f *testing.F) {
 		}
 	})
 }
+
+// TestStepByHand: Task.Step leaves the world as it was and returns the
+// transition the world would make, which the verifier scores as right.
+func TestStepByHand(t *testing.T) {
+	task, err := New(Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w, err := NewWorld(Games()[0], 0, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	acts := w.ValidActions()
+	if len(acts) == 0 || len(acts) > len(w.Actions()) {
+		t.Fatalf("valid actions %v of %v", acts, w.Actions())
+	}
+	before := w.State().JSON()
+	ex, next, err := task.Step(w, acts[0], "hand-1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if w.State().JSON() != before {
+		t.Fatal("Step changed the world it was given")
+	}
+	tr := ex.Payload.(*Transition)
+	if tr.After.JSON() != next.State().JSON() || tr.Action != acts[0] {
+		t.Fatalf("transition %+v does not match the world after the step", tr)
+	}
+	if s := task.Score(ex, ex.Target); s.Metrics["binary"] != 1 {
+		t.Fatalf("the true response scores %+v", s)
+	}
+}

@@ -370,3 +370,26 @@ func sortedCopy(xs []string) []string {
 	}
 	return out
 }
+
+// TestStepByHand: Task.Step leaves the browser as it was and returns the
+// transition it would make, which the verifier scores as right.
+func TestStepByHand(t *testing.T) {
+	task, err := New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := NewBrowser(NewSite(5, false))
+	acts := b.Candidates()
+	before := b.Tree()
+	ex, next := task.Step(b, "look around", "None", acts[0], "hand-1")
+	if b.Tree() != before {
+		t.Fatal("Step changed the browser it was given")
+	}
+	tr := ex.Payload.(*Transition)
+	if strings.Join(tr.After, "\n") != strings.Join(next.Lines(), "\n") || tr.Action != acts[0] {
+		t.Fatalf("transition %+v does not match the browser after the step", tr)
+	}
+	if s := task.Score(ex, ex.Target); s.Reward != 1 {
+		t.Fatalf("the true response scores %+v", s)
+	}
+}
