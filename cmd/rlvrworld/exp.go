@@ -37,11 +37,11 @@ Examples:
   rlvrworld exp --summarize docs/results/textgame-small-*.json
 
 Time on a 2-core machine: tiny 10 to 15 s per task from a shipped
-checkpoint that fits (video and video-multi), 1 to 3 minutes where the start
-model is pretrained first (the text-game and web checkpoints predate the
-disjoint splits and are refused until make checkpoints rebuilds them);
-small 3 to 5 minutes from a checkpoint, up to tens of minutes when it
-pretrains (4,000 MLE steps at most); full about an hour and more.
+checkpoint that fits, 1 to 3 minutes where the start model is pretrained
+first (--pretrain, or a checkpoint that does not fit the run's data); small
+3 to 5 minutes from a checkpoint, up to tens of minutes when it pretrains
+(4,000 MLE steps at most); full about an hour and more. A missing or
+corrupt checkpoint is an error unless --pretrain is given.
 
 flags:
 `

@@ -22,10 +22,10 @@ func init() {
 
 // runNotebook executes a notebook with our kernel started as a child
 // process, driven over ZMQ like any Jupyter client would. A child process
-// rather than an in-process kernel, because a panic in a goroutine started
-// by a cell ends the kernel's process (run reports it and names the cell),
-// and because the kernel redirects file descriptors 1 and 2 to capture the
-// output of compiled packages. A cell tagged "raises-exception" may fail, as
+// rather than an in-process kernel, because a fatal runtime error in a cell
+// (a stack overflow) ends the kernel's process (run reports it and names
+// the cell), and because the kernel captures the output of compiled
+// packages through file descriptor 1. A cell tagged "raises-exception" may fail, as
 // with nbconvert.
 func runNotebook(args []string) int {
 	fs := flag.NewFlagSet("rlvrworld run", flag.ContinueOnError)

@@ -52,7 +52,7 @@ before(async () => {
     'demo.ipynb': DEMO, 'save.ipynb': DEMO, 'interrupt.ipynb': notebook([['code', 'x := 41\nx + 1']]),
     'stdin.ipynb': notebook([['code', 'import "rlvr/display"\nname, err := display.Input("Your name: ")\nif err != nil {\n\tpanic(err)\n}\n"hello " + name']]),
     'keys.ipynb': notebook([['code', '6 * 7'], ['markdown', 'some *text*']]),
-    'restart.ipynb': notebook([['code', 'x := 41\nx + 1'], ['code', 'import "time"\ngo func() { panic("boom in a goroutine") }()\ntime.Sleep(3 * time.Second)'], ['code', '3 + 4']]),
+    'restart.ipynb': notebook([['code', 'x := 41\nx + 1'], ['code', 'import (\n\t"os"\n\t"os/exec"\n\t"strconv"\n)\n// A goroutine panic no longer ends the kernel (it is reported); a kill does.\nexec.Command("kill", "-9", strconv.Itoa(os.Getpid())).Run()'], ['code', '3 + 4']]),
     'sub/other.ipynb': notebook([['code', '1']]),
   });
   browser = await launch();

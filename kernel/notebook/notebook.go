@@ -234,7 +234,7 @@ func hasTag(cell map[string]any, tag string) bool {
 }
 
 // ErrKernelDied is returned when the kernel process ends during a cell.
-var ErrKernelDied = errors.New("the kernel process died (a panic in a goroutine started by a cell ends it)")
+var ErrKernelDied = errors.New("the kernel process died (killed, out of memory, or a fatal runtime error such as a stack overflow)")
 
 func runCell(ctx context.Context, c *client.Client, src string, opts Options) (*client.Execution, error) {
 	cctx, cancel := context.WithCancel(ctx)
