@@ -192,6 +192,16 @@ func (c *wsClient) read() {
 // send sends a request and returns its msg_id.
 func (c *wsClient) send(t *testing.T, channel, msgType string, content any) string {
 	t.Helper()
+	id, err := c.trySend(channel, msgType, content)
+	if err != nil {
+		t.Errorf("send %s: %v", msgType, err)
+	}
+	return id
+}
+
+// trySend is send that returns the write error, for a test that expects the
+// server to close the socket while the message is still being written.
+func (c *wsClient) trySend(channel, msgType string, content any) (string, error) {
 	cb, _ := json.Marshal(content)
 	m := &wire.Message{Channel: channel, Header: wire.NewHeader(msgType, c.session), ParentHeader: []byte("{}"), Metadata: []byte("{}"), Content: cb}
 	h, _ := wire.ParseHeader(m.Header)
@@ -201,10 +211,7 @@ func (c *wsClient) send(t *testing.T, channel, msgType string, content any) stri
 	} else {
 		err = c.conn.WriteMessage(websocket.TextMessage, wire.EncodeJSON(m, h))
 	}
-	if err != nil {
-		t.Errorf("send %s: %v", msgType, err)
-	}
-	return h.MsgID
+	return h.MsgID, err
 }
 
 func (c *wsClient) execute(t *testing.T, code string) string {
