@@ -10,7 +10,8 @@
 #    0.0 with the same keys within the timeout, malformed requests 4xx;
 #  - `rlvrworld verify --generations` on a dump shaped like verl's
 #    validation generations (chat-templated input, output, score, step):
-#    every line matches its dataset row, the truth scores the maximum and a
+#    every line matches a dataset row with its prompt (a split may hold a
+#    transition twice: parity is checked on the line), the truth scores the maximum and a
 #    garbage answer 0;
 #  - the same loader from a notebook through `rlvrworld run` (our kernel):
 #    re-scored figures printed, one line drawn in the state-diff viewer.
@@ -32,7 +33,7 @@ test-verl-e2e: build
 	jq -c '{input: ("<|im_start|>system\n" + .prompt[0].content + "<|im_end|>\n<|im_start|>user\n" + .prompt[1].content + "<|im_end|>\n<|im_start|>assistant\n"), output: (if .extra_info.index % 2 == 0 then .reward_model.ground_truth else "no idea" end), gts: .reward_model.ground_truth, score: 0.5, step: 7}' \
 		$$tmp/both.jsonl > $$tmp/gens.jsonl; \
 	./$(BIN) verify --generations $$tmp/gens.jsonl --data $$tmp/both.jsonl --out $$tmp/rescored.jsonl; \
-	jq -e -s 'length == 100 and all(.[]; .error == null and .row >= 0 and .step == 7) and all(.[]; if .row % 2 == 0 then .result.parse_error == 0 and (.result.f1 // .result.binary) == 1 else .result.score == 0 end)' \
+	jq -e -s 'length == 100 and all(.[]; .error == null and .row >= 0 and .step == 7) and all(.[]; if (.line - 1) % 2 == 0 then .result.parse_error == 0 and (.result.f1 // .result.binary) == 1 else .result.score == 0 end)' \
 		$$tmp/rescored.jsonl > /dev/null || { echo "test-verl-e2e: re-scored generations are wrong:"; head -3 $$tmp/rescored.jsonl; exit 1; }; \
 	./$(BIN) verify --generations $$tmp/gens.jsonl --data $$tmp/tg.parquet > $$tmp/tg.rescored.jsonl; \
 	jq -e -s 'length == 100 and ([.[] | select(.error == null)] | length) == 50' $$tmp/tg.rescored.jsonl > /dev/null \
