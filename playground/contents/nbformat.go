@@ -241,22 +241,12 @@ func checkDensity(data []byte) error {
 // openings outside strings), without decoding it.
 func countValues(data []byte) int {
 	n := 1
-	inString, escaped := false, false
+	var st stringState
 	for _, c := range data {
-		if inString {
-			switch {
-			case escaped:
-				escaped = false
-			case c == '\\':
-				escaped = true
-			case c == '"':
-				inString = false
-			}
+		if st.step(c) {
 			continue
 		}
 		switch c {
-		case '"':
-			inString = true
 		case ',', ':', '{', '[':
 			n++
 		}
@@ -376,25 +366,14 @@ func indentBounded(src []byte, maxDepth int) []byte {
 		}
 	}
 	depth := 0 // containers open around the current byte
-	inString, escaped := false, false
+	var st stringState
 	for i := 0; i < len(src); i++ {
 		c := src[i]
-		if inString {
+		if st.step(c) {
 			out = append(out, c)
-			switch {
-			case escaped:
-				escaped = false
-			case c == '\\':
-				escaped = true
-			case c == '"':
-				inString = false
-			}
 			continue
 		}
 		switch c {
-		case '"':
-			inString = true
-			out = append(out, c)
 		case '{', '[':
 			out = append(out, c)
 			if i+1 < len(src) && (src[i+1] == '}' || src[i+1] == ']') {
@@ -437,4 +416,27 @@ func NewNotebook() map[string]any {
 		"nbformat":       json.Number("4"),
 		"nbformat_minor": json.Number("5"),
 	}
+}
+
+// stringState follows whether a stream of JSON bytes is inside a string
+// literal, escapes included, for the scanners above that must not count or
+// re-indent what a string holds.
+type stringState struct{ in, escaped bool }
+
+// step advances over c and reports whether c belongs to a string literal
+// (its quotes included).
+func (s *stringState) step(c byte) bool {
+	if !s.in {
+		s.in = c == '"'
+		return s.in
+	}
+	switch {
+	case s.escaped:
+		s.escaped = false
+	case c == '\\':
+		s.escaped = true
+	case c == '"':
+		s.in = false
+	}
+	return true
 }
