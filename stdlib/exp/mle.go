@@ -52,7 +52,7 @@ func (r *runner) mleContinued(ctx context.Context, a *arm, sp startPoint) error 
 	t0 := time.Now()
 	cont := sp.Model.Clone()
 	o := mleOptions(len(a.train), steps, a.b.MLEBatch, sp.ContinueLR, r.cfg.Seed)
-	if s := r.cfg.MLESchedule; s != nil {
+	if s := r.controlSchedule(a, sp); s != nil {
 		o.Schedule = s
 		a.res.MLESchedule, a.res.MLEContinuedLR = s.String(), 0
 	}
@@ -71,6 +71,20 @@ func (r *runner) mleContinued(ctx context.Context, a *arm, sp startPoint) error 
 		return evalErr
 	}
 	return r.evaluate(ctx, a, cont, "mle_continued", steps, time.Since(t0).Seconds())
+}
+
+// controlSchedule is MLE continued's LR schedule: Config.MLESchedule,
+// else the one the budget chose on val (Budget.MLEContinued) for a start
+// model trained at the budget's constant LR, else nil (the start model's
+// own LR).
+func (r *runner) controlSchedule(a *arm, sp startPoint) *train.Schedule {
+	if r.cfg.MLESchedule != nil {
+		return r.cfg.MLESchedule
+	}
+	if sp.ContinueLR == a.b.MLELR {
+		return a.b.MLEContinued
+	}
+	return nil
 }
 
 // mleConverged adds the row "mle_converged": MLE from the start model (at
@@ -92,7 +106,7 @@ func (r *runner) mleConverged(ctx context.Context, a *arm, sp startPoint) error 
 	m := sp.Model.Clone()
 	best := m.Clone()
 	o := mleOptions(len(a.train), r.cfg.Converge, a.b.MLEBatch, sp.ContinueLR, r.cfg.Seed)
-	o.Schedule = r.cfg.MLESchedule
+	o.Schedule = r.controlSchedule(a, sp)
 	st, err := train.NewStepper(m, sequences(a.train), o)
 	if err != nil {
 		return fmt.Errorf("mle to convergence: %w", err)
