@@ -182,6 +182,9 @@ func (nb *Notebook) Says(phrase string) bool {
 	return false
 }
 
+// Num is a regular expression group for one printed number.
+const Num = `([-+]?[0-9]+(?:\.[0-9]+)?)`
+
 // Numbers matches expr against text and parses its groups as numbers (a
 // trailing % is dropped).
 func Numbers(expr, text string) ([]float64, error) {
