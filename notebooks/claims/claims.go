@@ -183,7 +183,7 @@ func (nb *Notebook) Says(phrase string) bool {
 }
 
 // Num is a regular expression group for one printed number.
-const Num = `([-+]?[0-9]+(?:\.[0-9]+)?)`
+const Num = `([-+]?[0-9]+(?:\.[0-9]+)?(?:e[-+]?[0-9]+)?)`
 
 // Numbers matches expr against text and parses its groups as numbers (a
 // trailing % is dropped).
@@ -288,6 +288,59 @@ func (c Cell) chartHas(phrase string, names []string) error {
 		return nil
 	}
 	return fmt.Errorf("no chart titled %q (charts: %q)", phrase, titles)
+}
+
+// Series returns the values of the series name in the cell's chart whose
+// title contains chart: a bar's values, a line's y values (null as NaN).
+func (c Cell) Series(chart, name string) ([]float64, error) {
+	for _, o := range c.Outputs {
+		raw, ok := o.Data["application/vnd.rlvrworld.echarts+json"]
+		if !ok {
+			continue
+		}
+		var opt struct {
+			Title  json.RawMessage `json:"title"`
+			Series []struct {
+				Name string            `json:"name"`
+				Data []json.RawMessage `json:"data"`
+			} `json:"series"`
+		}
+		if err := json.Unmarshal(raw, &opt); err != nil {
+			return nil, fmt.Errorf("chart options: %w", err)
+		}
+		if !strings.Contains(firstField(opt.Title, "text"), chart) {
+			continue
+		}
+		for _, s := range opt.Series {
+			if s.Name != name {
+				continue
+			}
+			var v []float64
+			for _, d := range s.Data {
+				var point struct {
+					Value json.RawMessage `json:"value"`
+				}
+				if json.Unmarshal(d, &point) == nil && point.Value != nil {
+					d = point.Value
+				}
+				var xy []*float64
+				var y *float64
+				if json.Unmarshal(d, &xy) == nil && len(xy) == 2 {
+					y = xy[1]
+				} else if err := json.Unmarshal(d, &y); err != nil {
+					return nil, fmt.Errorf("chart %q series %q: point %s: %w", chart, name, d, err)
+				}
+				if y == nil {
+					v = append(v, math.NaN())
+				} else {
+					v = append(v, *y)
+				}
+			}
+			return v, nil
+		}
+		return nil, fmt.Errorf("chart %q has no series %q", chart, name)
+	}
+	return nil, fmt.Errorf("cell %s has no chart titled %q", c.ID, chart)
 }
 
 // firstField reads key of an ECharts component given as an object or as a

@@ -208,16 +208,19 @@ func (c *Chart) axisHints(option map[string]any) {
 		x["axisLabel"] = label
 		return
 	}
-	whole := true
-	for i := range c.longest() {
-		if v := c.xAt(i); v != math.Trunc(v) {
-			whole = false
-			break
-		}
-	}
-	if whole {
+	if c.wholeX() {
 		x["minInterval"] = 1.0
 	}
+}
+
+// wholeX reports whether every x value is a whole number (steps, seeds).
+func (c *Chart) wholeX() bool {
+	for i := range c.longest() {
+		if v := c.xAt(i); v != math.Trunc(v) {
+			return false
+		}
+	}
+	return true
 }
 
 // longest returns the number of points in the longest series.

@@ -303,3 +303,21 @@ func TestLegendWraps(t *testing.T) {
 		t.Error("a one-row legend moved the grid")
 	}
 }
+
+// TestWholeXTicks checks that a line chart over whole-number x (seeds,
+// steps) labels no tick between two whole numbers in its SVG.
+func TestWholeXTicks(t *testing.T) {
+	svg := Line("per seed", []float64{1, 2, 3}, NewSeries("seed 1", 0.67, 0.72, 0.665)).SVG()
+	wellFormed(t, svg)
+	for _, half := range []string{">1.5<", ">2.5<"} {
+		if strings.Contains(svg, half) {
+			t.Errorf("SVG labels a tick %s between whole x values", half)
+		}
+	}
+	if !strings.Contains(svg, ">2<") {
+		t.Error("SVG lost the whole tick 2")
+	}
+	if frac := Line("f", []float64{0, 0.5, 1}, NewSeries("a", 1, 2, 3)).SVG(); !strings.Contains(frac, ">0.2<") {
+		t.Error("a fractional x axis lost its 0.2 tick")
+	}
+}

@@ -149,8 +149,9 @@ func (c *Chart) svgLines(b *strings.Builder, left, top, pw, ph float64, py func(
 		xlo, xhi = xlo-1, xhi+1
 	}
 	px := func(x float64) float64 { return left + (x-xlo)/(xhi-xlo)*pw }
+	whole := c.wholeX() // whole-number x (steps): no tick between two, as in ECharts (minInterval 1)
 	for _, t := range xt {
-		if t < xlo || t > xhi {
+		if t < xlo || t > xhi || (whole && t != math.Trunc(t)) {
 			continue
 		}
 		x := px(t)
