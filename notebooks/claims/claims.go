@@ -249,98 +249,95 @@ func (nb *Notebook) check(c Claim) error {
 	return nil
 }
 
-// chartHas checks that an ECharts output titled with phrase shows a legend
-// with every one of names.
-func (c Cell) chartHas(phrase string, names []string) error {
+// chartOption is the part of a saved ECharts option that the checks read.
+type chartOption struct {
+	Title  json.RawMessage `json:"title"`
+	Legend json.RawMessage `json:"legend"`
+	Series []struct {
+		Name string            `json:"name"`
+		Data []json.RawMessage `json:"data"`
+	} `json:"series"`
+}
+
+// chart returns the options of the cell's first ECharts output whose title
+// contains phrase, and its title.
+func (c Cell) chart(phrase string) (*chartOption, string, error) {
 	var titles []string
 	for _, o := range c.Outputs {
 		raw, ok := o.Data["application/vnd.rlvrworld.echarts+json"]
 		if !ok {
 			continue
 		}
-		var opt struct {
-			Title  json.RawMessage `json:"title"`
-			Legend json.RawMessage `json:"legend"`
-			Series []struct {
-				Name string `json:"name"`
-			} `json:"series"`
-		}
+		var opt chartOption
 		if err := json.Unmarshal(raw, &opt); err != nil {
-			return fmt.Errorf("chart options: %w", err)
+			return nil, "", fmt.Errorf("chart options: %w", err)
 		}
 		title := firstField(opt.Title, "text")
+		if strings.Contains(title, phrase) {
+			return &opt, title, nil
+		}
 		titles = append(titles, title)
-		if !strings.Contains(title, phrase) {
-			continue
-		}
-		if len(names) > 1 && firstField(opt.Legend, "show") != "true" {
-			return fmt.Errorf("chart %q shows no legend", title)
-		}
-		have := map[string]bool{}
-		for _, s := range opt.Series {
-			have[s.Name] = true
-		}
-		for _, n := range names {
-			if !have[n] {
-				return fmt.Errorf("chart %q has no series %q", title, n)
-			}
-		}
-		return nil
 	}
-	return fmt.Errorf("no chart titled %q (charts: %q)", phrase, titles)
+	return nil, "", fmt.Errorf("no chart titled %q (charts: %q)", phrase, titles)
+}
+
+// chartHas checks that an ECharts output titled with phrase shows a legend
+// with every one of names.
+func (c Cell) chartHas(phrase string, names []string) error {
+	opt, title, err := c.chart(phrase)
+	if err != nil {
+		return err
+	}
+	if len(names) > 1 && firstField(opt.Legend, "show") != "true" {
+		return fmt.Errorf("chart %q shows no legend", title)
+	}
+	have := map[string]bool{}
+	for _, s := range opt.Series {
+		have[s.Name] = true
+	}
+	for _, n := range names {
+		if !have[n] {
+			return fmt.Errorf("chart %q has no series %q", title, n)
+		}
+	}
+	return nil
 }
 
 // Series returns the values of the series name in the cell's chart whose
 // title contains chart: a bar's values, a line's y values (null as NaN).
 func (c Cell) Series(chart, name string) ([]float64, error) {
-	for _, o := range c.Outputs {
-		raw, ok := o.Data["application/vnd.rlvrworld.echarts+json"]
-		if !ok {
-			continue
-		}
-		var opt struct {
-			Title  json.RawMessage `json:"title"`
-			Series []struct {
-				Name string            `json:"name"`
-				Data []json.RawMessage `json:"data"`
-			} `json:"series"`
-		}
-		if err := json.Unmarshal(raw, &opt); err != nil {
-			return nil, fmt.Errorf("chart options: %w", err)
-		}
-		if !strings.Contains(firstField(opt.Title, "text"), chart) {
-			continue
-		}
-		for _, s := range opt.Series {
-			if s.Name != name {
-				continue
-			}
-			var v []float64
-			for _, d := range s.Data {
-				var point struct {
-					Value json.RawMessage `json:"value"`
-				}
-				if json.Unmarshal(d, &point) == nil && point.Value != nil {
-					d = point.Value
-				}
-				var xy []*float64
-				var y *float64
-				if json.Unmarshal(d, &xy) == nil && len(xy) == 2 {
-					y = xy[1]
-				} else if err := json.Unmarshal(d, &y); err != nil {
-					return nil, fmt.Errorf("chart %q series %q: point %s: %w", chart, name, d, err)
-				}
-				if y == nil {
-					v = append(v, math.NaN())
-				} else {
-					v = append(v, *y)
-				}
-			}
-			return v, nil
-		}
-		return nil, fmt.Errorf("chart %q has no series %q", chart, name)
+	opt, _, err := c.chart(chart)
+	if err != nil {
+		return nil, fmt.Errorf("cell %s: %w", c.ID, err)
 	}
-	return nil, fmt.Errorf("cell %s has no chart titled %q", c.ID, chart)
+	for _, s := range opt.Series {
+		if s.Name != name {
+			continue
+		}
+		var v []float64
+		for _, d := range s.Data {
+			var point struct {
+				Value json.RawMessage `json:"value"`
+			}
+			if json.Unmarshal(d, &point) == nil && point.Value != nil {
+				d = point.Value
+			}
+			var xy []*float64
+			var y *float64
+			if json.Unmarshal(d, &xy) == nil && len(xy) == 2 {
+				y = xy[1]
+			} else if err := json.Unmarshal(d, &y); err != nil {
+				return nil, fmt.Errorf("chart %q series %q: point %s: %w", chart, name, d, err)
+			}
+			if y == nil {
+				v = append(v, math.NaN())
+			} else {
+				v = append(v, *y)
+			}
+		}
+		return v, nil
+	}
+	return nil, fmt.Errorf("chart %q has no series %q", chart, name)
 }
 
 // firstField reads key of an ECharts component given as an object or as a
