@@ -65,6 +65,11 @@ func TestNotebook06(t *testing.T) {
 			return nil
 		},
 	}, {
+		Prose:  "the text game's RLVR does not beat it",
+		Cell:   "func pairedT(",
+		Output: `\*\*textgame\*\* \(acc_overall, (\d+) seeds\): RLVR is \*\*behind\*\* tuned MLE continued`,
+		Check:  Within(2, 100),
+	}, {
 		Prose: "one line per seed", Cell: "tasksSeen",
 		Chart: "acc_overall of each seed", Series: []string{"seed 1", "seed 2"},
 	}, {
