@@ -32,6 +32,18 @@ func TestNotebook02(t *testing.T) {
 		Prose: "(`val_acc_curve`)", Cell: "func curve(",
 		Chart: "validation NLL and exact match", Series: []string{"validation NLL per token (nats)", "validation exact match"},
 	}, {
+		Prose: "here overall exact match did,", Cell: "import \"rlvr/exp\"",
+		Output: `overall rose\*\* from ` + Num + ` to ` + Num + `[\s\S]*unchanged transitions ` + Num + ` -> ` + Num + `, \*\*changed ones ` + Num + ` -> ` + Num,
+		Check: func(v []float64) error {
+			if !(v[1] > v[0] && v[5] < v[4] && v[5] < 0.05) {
+				return fmt.Errorf("want overall up and changed accuracy collapsed below 0.05")
+			}
+			return nil
+		},
+	}, {
+		Prose: "GRPO drifted to it", Cell: "import \"rlvr/exp\"",
+		Chart: "collapse", Series: []string{"MLE start", "RLVR, task reward", "RLVR, exact-match reward"},
+	}, {
 		Prose:  "The reward curve above is **noisy**",
 		Cell:   "meanStd :=",
 		Output: `first \d+ steps [0-9.]+ ± ([0-9.]+), last \d+ steps [0-9.]+ ± ([0-9.]+)`,
