@@ -8,16 +8,17 @@ import (
 	"strings"
 )
 
-// charWidth is a generous width of one character of the SVG's 12-pixel
-// sans-serif text, in pixels (stdlib/plot lays its legend out with 7).
-const charWidth = 6.5
+// charWidth is a generous width of one character of sans-serif text, as a
+// share of its font size: 6.5 pixels at the charts' 12 (stdlib/plot lays its
+// legend out with 7), 8.7 for a 16-pixel bold title.
+const charWidth = 0.54
 
 // SVGOverflow returns the texts of a static chart that start or, left
 // aligned, end outside its width: a legend entry that fell off the
 // picture. It returns an error for an SVG it cannot read.
 func SVGOverflow(svg string) ([]string, error) {
 	dec := xml.NewDecoder(strings.NewReader(svg))
-	width := -1.0
+	width, size := -1.0, 12.0 // the picture's width; the default font size
 	var out []string
 	for {
 		tok, err := dec.Token()
@@ -42,6 +43,9 @@ func SVGOverflow(svg string) ([]string, error) {
 				return nil, fmt.Errorf("svg width %q: %w", attr["width"], err)
 			}
 			width = w
+			if fs, err := strconv.ParseFloat(attr["font-size"], 64); err == nil {
+				size = fs
+			}
 		case "text":
 			xs, ok := attr["x"]
 			if !ok {
@@ -55,9 +59,13 @@ func SVGOverflow(svg string) ([]string, error) {
 			if err := dec.DecodeElement(&body, &se); err != nil {
 				return nil, err
 			}
+			fs := size
+			if v, err := strconv.ParseFloat(attr["font-size"], 64); err == nil {
+				fs = v
+			}
 			end := x
 			if attr["text-anchor"] == "" || attr["text-anchor"] == "start" {
-				end = x + charWidth*float64(len([]rune(body)))
+				end = x + charWidth*fs*float64(len([]rune(body)))
 			}
 			if x < 0 || x > width || end > width {
 				out = append(out, fmt.Sprintf("%q at x=%g (width %g)", body, x, width))

@@ -2,6 +2,7 @@ package claims
 
 import (
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -41,13 +42,14 @@ func TestChartsFit(t *testing.T) {
 
 func TestSVGOverflow(t *testing.T) {
 	in := `<svg width="100" height="50"><text x="10" y="20">fits</text><text x="90" y="40">falls off</text>` +
-		`<text x="95" y="45" text-anchor="end">right-aligned</text><text transform="rotate(-90)">y</text></svg>`
+		`<text x="95" y="45" text-anchor="end">right-aligned</text><text transform="rotate(-90)">y</text>` +
+		`<text x="10" y="10" font-size="30">too big</text></svg>`
 	bad, err := SVGOverflow(in)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(bad) != 1 {
-		t.Fatalf("overflow = %q, want only \"falls off\"", bad)
+	if len(bad) != 2 || !strings.Contains(bad[0], "falls off") || !strings.Contains(bad[1], "too big") {
+		t.Fatalf("overflow = %q, want \"falls off\" and the 30-pixel \"too big\"", bad)
 	}
 	if _, err := SVGOverflow(`<svg width="wide"></svg>`); err == nil {
 		t.Error("a non-numeric width gave no error")
