@@ -378,6 +378,17 @@ func (nb *Notebook) Ending(t *testing.T) {
 	}
 }
 
+// That passes when ok holds for the numbers, and otherwise fails with want
+// (what the prose needs of them).
+func That(want string, ok func(v []float64) bool) func([]float64) error {
+	return func(v []float64) error {
+		if !ok(v) {
+			return fmt.Errorf("%s", want)
+		}
+		return nil
+	}
+}
+
 // Equal passes when the only number is want, to the printed precision.
 func Equal(want float64) func([]float64) error {
 	return func(v []float64) error {
@@ -410,12 +421,4 @@ func Within(lo, hi float64) func([]float64) error {
 		}
 		return nil
 	}
-}
-
-// Less passes when the first number is below the second.
-func Less(v []float64) error {
-	if len(v) != 2 || !(v[0] < v[1]) {
-		return fmt.Errorf("want the first number below the second")
-	}
-	return nil
 }

@@ -61,3 +61,13 @@ func TestNumbers(t *testing.T) {
 		t.Error("a non-number group gave no error")
 	}
 }
+
+func TestThat(t *testing.T) {
+	check := That("want the first below the second", func(v []float64) bool { return v[0] < v[1] })
+	if err := check([]float64{1, 2}); err != nil {
+		t.Errorf("1 < 2 failed: %v", err)
+	}
+	if err := check([]float64{3, 2}); err == nil || err.Error() != "want the first below the second" {
+		t.Errorf("3 < 2 gave %v", err)
+	}
+}

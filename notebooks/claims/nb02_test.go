@@ -22,24 +22,14 @@ func TestNotebook02(t *testing.T) {
 		Prose:  "the two do not",
 		Cell:   "func curve(",
 		Output: `fell by \*\*(\d+)%\*\* \(` + Num + ` -> ` + Num + `\) while exact match went from ` + Num + ` to ` + Num,
-		Check: func(v []float64) error {
-			if v[0] < 10 || v[4] > v[3] {
-				return fmt.Errorf("want the NLL down by 10%% or more while exact match did not rise")
-			}
-			return nil
-		},
+		Check:  That("want the NLL down by 10% or more while exact match did not rise", func(v []float64) bool { return v[0] >= 10 && v[4] <= v[3] }),
 	}, {
 		Prose: "(`val_acc_curve`)", Cell: "func curve(",
 		Chart: "validation NLL and exact match", Series: []string{"validation NLL per token (nats)", "validation exact match"},
 	}, {
 		Prose: "here overall exact match did,", Cell: "import \"rlvr/exp\"",
 		Output: `overall rose\*\* from ` + Num + ` to ` + Num + `[\s\S]*unchanged transitions ` + Num + ` -> ` + Num + `, \*\*changed ones ` + Num + ` -> ` + Num,
-		Check: func(v []float64) error {
-			if !(v[1] > v[0] && v[5] < v[4] && v[5] < 0.05) {
-				return fmt.Errorf("want overall up and changed accuracy collapsed below 0.05")
-			}
-			return nil
-		},
+		Check:  That("want overall up and changed accuracy collapsed below 0.05", func(v []float64) bool { return v[1] > v[0] && v[5] < v[4] && v[5] < 0.05 }),
 	}, {
 		Prose: "GRPO drifted to it", Cell: "import \"rlvr/exp\"",
 		Chart: "collapse", Series: []string{"MLE start", "RLVR, task reward", "RLVR, exact-match reward"},
@@ -65,12 +55,7 @@ func TestNotebook02(t *testing.T) {
 		Prose:  "for **as many optimizer updates as GRPO made**",
 		Cell:   "contSteps :=",
 		Output: `MLE continued: (\d+) optimizer updates \(GRPO: (\d+) steps x (\d+)\), LR 1e-4`,
-		Check: func(v []float64) error {
-			if v[0] != v[1]*v[2] {
-				return fmt.Errorf("MLE continued's updates differ from GRPO's")
-			}
-			return nil
-		},
+		Check:  That("want as many MLE continued updates as GRPO's", func(v []float64) bool { return v[0] == v[1]*v[2] }),
 	}, {
 		Prose: "RLVR has to beat *this* row", Cell: "contEval, err :=",
 		Chart: "MLE, MLE continued and RLVR", Series: []string{"MLE", "MLE continued", "RLVR"},
@@ -78,22 +63,12 @@ func TestNotebook02(t *testing.T) {
 		Prose:  "a few dozen steps from this checkpoint move exact",
 		Cell:   "var fixed, broken, wrong",
 		Output: `fixed by RLVR: (\d+), broken by RLVR: (\d+)`,
-		Check: func(v []float64) error {
-			if v[0]+v[1] > 10 {
-				return fmt.Errorf("more than 10 of 100 transitions changed: not \"little\"")
-			}
-			return nil
-		},
+		Check:  That("want at most 10 of 100 transitions fixed or broken (\"little\")", func(v []float64) bool { return v[0]+v[1] <= 10 }),
 	}, {
 		Prose:  "moves held-out exact match by a few transitions at most",
 		Cell:   "acc0, acc1 :=",
 		Output: `(\d+) test transitions fixed, (\d+) broken`,
-		Check: func(v []float64) error {
-			if math.Abs(v[0]-v[1]) > 5 {
-				return fmt.Errorf("exact match moved by more than 5 transitions")
-			}
-			return nil
-		},
+		Check:  That("want exact match moved by 5 transitions at most", func(v []float64) bool { return math.Abs(v[0]-v[1]) <= 5 }),
 	}, {
 		Prose:  "ours get most of them right (the unchanged column above)",
 		Cell:   "before, err := grpo.Evaluate",

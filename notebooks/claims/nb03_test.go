@@ -1,7 +1,6 @@
 package claims
 
 import (
-	"fmt"
 	"math"
 	"testing"
 )
@@ -17,22 +16,12 @@ func TestNotebook03(t *testing.T) {
 		Prose:  "a short run moves F1\nlittle",
 		Cell:   "contEval, err :=",
 		Output: f1Row,
-		Check: func(v []float64) error {
-			if math.Abs(v[2]-v[0]) > 0.05 {
-				return fmt.Errorf("RLVR moved F1 by more than 0.05")
-			}
-			return nil
-		},
+		Check:  That("want RLVR to move F1 by 0.05 at most", func(v []float64) bool { return math.Abs(v[2]-v[0]) <= 0.05 }),
 	}, {
 		Prose:  "in this run further than RLVR did",
 		Cell:   "contEval, err :=",
 		Output: f1Row, // MLE (start), MLE continued, RLVR
-		Check: func(v []float64) error {
-			if !(v[1]-v[0] > v[2]-v[0]) {
-				return fmt.Errorf("MLE continued did not gain more F1 than RLVR")
-			}
-			return nil
-		},
+		Check:  That("want MLE continued to gain more F1 than RLVR", func(v []float64) bool { return v[1]-v[0] > v[2]-v[0] }),
 	}, {
 		Prose:  "our rates move in steps of 1/12",
 		Cell:   "func runAgent(",

@@ -16,22 +16,12 @@ func TestNotebook05(t *testing.T) {
 		Prose:  "but **lopsided** further out",
 		Cell:   "k3 at x = -3",
 		Output: `k3 at x = -3: ` + Num + `, at x = \+3: ` + Num,
-		Check: func(v []float64) error {
-			if v[1] < 4*v[0] {
-				return fmt.Errorf("k3 at +3 is not several times k3 at -3")
-			}
-			return nil
-		},
+		Check:  That("want k3 at +3 several times k3 at -3", func(v []float64) bool { return v[1] >= 4*v[0] }),
 	}, {
 		Prose:  "At the start it has probability 0.08",
 		Cell:   "start pi = ",
 		Output: `start pi = \[` + Num + ` ` + Num + ` ` + Num + ` ` + Num + `\]`,
-		Check: func(v []float64) error {
-			if math.Abs(v[2]-0.08) > 0.005 {
-				return fmt.Errorf("pi(2) at the start is not 0.08")
-			}
-			return nil
-		},
+		Check:  That("want pi(2) at the start to round to 0.08", func(v []float64) bool { return math.Abs(v[2]-0.08) <= 0.005 }),
 	}, {
 		Prose:  "The first two rows agree up to float64 rounding",
 		Cell:   "largest difference between the first two",
@@ -41,12 +31,7 @@ func TestNotebook05(t *testing.T) {
 		Prose:  "Small groups are cheap per step but waste many of their steps",
 		Cell:   "sizes := []int{2, 4, 8, 16}",
 		Output: `G =  2: zero groups ` + Num + ` at the start, ` + Num + ` over the run[\s\S]*G = 16: zero groups ` + Num + ` at the start, ` + Num + ` over the run`,
-		Check: func(v []float64) error {
-			if v[1] < 0.3 || v[3] > 0.1 {
-				return fmt.Errorf("want G = 2 to meet over 30%% zero groups and G = 16 under 10%%")
-			}
-			return nil
-		},
+		Check:  That("want G = 2 to meet over 30% zero groups and G = 16 under 10%", func(v []float64) bool { return v[1] >= 0.3 && v[3] <= 0.1 }),
 	}, {
 		Prose:  "gets the same advantages as one whose rewards differ by a whole point",
 		Cell:   "rewards 0, 1, 0, 1",
