@@ -12,25 +12,31 @@ import (
 	"github.com/rlvrworld/rlvrworld/stdlib/envs/web"
 )
 
+// trainTest returns 2,000 training and 200 test transitions of a task
+// (data seed 1).
+func trainTest(t *testing.T, task envs.Task) (train, test []envs.Example) {
+	t.Helper()
+	train, err := task.Generate(context.Background(), envs.Train, 2000, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if test, err = task.Generate(context.Background(), envs.Test, 200, 1); err != nil {
+		t.Fatal(err)
+	}
+	return train, test
+}
+
 // TestRareMetrics splits real text-game test rows on how often training
 // shows their pattern (game, name variant, action) and checks the split
 // against a count made here from the transitions' own fields: scores that
 // are right exactly on the rare rows give acc_overall_rare 1 and
 // acc_overall_common 0.
 func TestRareMetrics(t *testing.T) {
-	ctx := context.Background()
 	task, err := textgame.New(textgame.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	train, err := task.Generate(ctx, envs.Train, 2000, 1)
-	if err != nil {
-		t.Fatal(err)
-	}
-	test, err := task.Generate(ctx, envs.Test, 200, 1)
-	if err != nil {
-		t.Fatal(err)
-	}
+	train, test := trainTest(t, task)
 	key := func(ex *envs.Example) string {
 		tr := ex.Payload.(*textgame.Transition)
 		return fmt.Sprint(tr.Game, "|", tr.Variant, "|", tr.Action)
@@ -83,7 +89,6 @@ func TestRareMetrics(t *testing.T) {
 // states share one, and a keyed split (which keeps every test transition
 // out of training) still leaves test patterns that training has seen.
 func TestPatternsLeaveOutTheState(t *testing.T) {
-	ctx := context.Background()
 	tg, err := textgame.New(textgame.Options{})
 	if err != nil {
 		t.Fatal(err)
@@ -93,14 +98,7 @@ func TestPatternsLeaveOutTheState(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, task := range []envs.Task{tg, wt} {
-		train, err := task.Generate(ctx, envs.Train, 2000, 1)
-		if err != nil {
-			t.Fatal(err)
-		}
-		test, err := task.Generate(ctx, envs.Test, 200, 1)
-		if err != nil {
-			t.Fatal(err)
-		}
+		train, test := trainTest(t, task)
 		counts := patternCounts(train)
 		if counts == nil || len(counts) > len(train)/2 {
 			t.Errorf("%s: %d patterns in %d transitions: the state is not left out", task.Name(), len(counts), len(train))
