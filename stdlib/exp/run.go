@@ -269,7 +269,10 @@ func (r *runner) downstream(ctx context.Context, spec tasks.Spec) (*Result, erro
 	if err != nil {
 		return nil, err
 	}
-	res := &Result{Task: spec.Name, Budget: r.cfg.budgetName(), Seed: r.cfg.Seed}
+	// The three models come from the base run: its start checkpoint and
+	// MLE continued's schedule are this result's too.
+	res := &Result{Task: spec.Name, Budget: r.cfg.budgetName(), Seed: r.cfg.Seed, StartSHA256: baseRes.StartSHA256,
+		MLESchedule: baseRes.MLESchedule, MLEContinuedLR: baseRes.MLEContinuedLR}
 	if baseName != spec.Base {
 		res.WorldModel = baseName
 	}

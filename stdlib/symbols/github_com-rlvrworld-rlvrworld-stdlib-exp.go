@@ -18,6 +18,7 @@ func init() {
 		"Load":                reflect.ValueOf(exp.Load),
 		"Methods":             reflect.ValueOf(&exp.Methods).Elem(),
 		"PretrainOnly":        reflect.ValueOf(exp.PretrainOnly),
+		"RareBelow":           reflect.ValueOf(constant.MakeFromLiteral("10", token.INT, 0)),
 		"Run":                 reflect.ValueOf(exp.Run),
 		"RunSeeds":            reflect.ValueOf(exp.RunSeeds),
 		"StartModel":          reflect.ValueOf(exp.StartModel),
