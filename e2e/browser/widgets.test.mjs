@@ -256,7 +256,7 @@ if err != nil {
     assert.equal(await viewer.locator('canvas').count(), 5);
 
     // step ▶: the kernel samples both models and the viewer is replaced.
-    const info = c1.locator('.widget-html');
+    const info = c1.locator('.widget.widget-html');
     const t0 = Date.now();
     await c1.getByRole('button', { name: 'step ▶' }).click();
     await title.filter({ hasText: `step 5 of ${total}` }).waitFor({ timeout: 10000 });
