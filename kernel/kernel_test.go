@@ -2,7 +2,6 @@ package kernel
 
 import (
 	"context"
-	"encoding/json"
 	"os"
 	"strings"
 	"testing"
@@ -11,8 +10,8 @@ import (
 	"github.com/go-zeromq/zmq4"
 	"github.com/traefik/yaegi/interp"
 
+	"github.com/rlvrworld/rlvrworld/internal/jupyter"
 	"github.com/rlvrworld/rlvrworld/kernel/client"
-	"github.com/rlvrworld/rlvrworld/kernel/wire"
 	"github.com/rlvrworld/rlvrworld/stdlib/symbols"
 )
 
@@ -20,7 +19,7 @@ import (
 // to a connection file it runs a kernel (fds captured, as in production).
 func TestMain(m *testing.M) {
 	if f := os.Getenv("RLVR_KERNEL_CHILD"); f != "" {
-		conn, err := wire.ReadConnection(f)
+		conn, err := jupyter.ReadConnection(f)
 		if err != nil {
 			panic(err)
 		}
@@ -107,7 +106,9 @@ func TestKernelProtocol(t *testing.T) {
 		t.Fatal(err)
 	}
 	var ki map[string]any
-	_ = json.Unmarshal(info.Content, &ki)
+	if err := info.Decode(&ki); err != nil {
+		t.Fatal(err)
+	}
 	if ki["protocol_version"] != "5.3" || ki["language_info"].(map[string]any)["backend"] != "cpu/test" {
 		t.Fatalf("kernel_info %v", ki)
 	}
@@ -196,9 +197,11 @@ func TestKernelOrderAndStreamingLive(t *testing.T) {
 		case m := <-ch:
 			tag := m.Header.MsgType
 			if tag == "status" {
-				var st map[string]any
-				_ = json.Unmarshal(m.Content, &st)
-				tag += ":" + st["execution_state"].(string)
+				var st jupyter.Status
+				if err := m.Decode(&st); err != nil {
+					t.Fatal(err)
+				}
+				tag += ":" + st.ExecutionState
 			}
 			if tag == "stream" && firstStream == 0 {
 				firstStream = time.Since(start)
@@ -266,10 +269,14 @@ func TestKernelRejectsBadMessages(t *testing.T) {
 	if err := d.Dial(c.Conn.Endpoint(c.Conn.ShellPort)); err != nil {
 		t.Fatal(err)
 	}
-	wrong, _ := wire.NewSigner("hmac-sha256", []byte("not the key"))
-	m := &wire.Message{Header: wire.NewHeader("execute_request", "evil", "x"), Content: json.RawMessage(`{"code":"panic(1)"}`)}
-	frames, _ := wire.Encode(m, wrong)
-	for _, f := range [][][]byte{frames, {[]byte("garbage")}, {wire.Delimiter, []byte("sig")}, {wire.Delimiter, []byte(""), []byte("{"), []byte("{}"), []byte("{}"), []byte("{}")}} {
+	wrong, _ := jupyter.NewSigner("hmac-sha256", []byte("not the key"))
+	m, _, err := jupyter.NewMessage("", "execute_request", "evil", "x", jupyter.ExecuteRequest{Code: "panic(1)"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	frames := wrong.Encode(m)
+	delim := []byte(jupyter.Delimiter)
+	for _, f := range [][][]byte{frames, {[]byte("garbage")}, {delim, []byte("sig")}, {delim, []byte(""), []byte("{"), []byte("{}"), []byte("{}"), []byte("{}")}} {
 		if err := d.Send(zmq4.NewMsgFrom(f...)); err != nil {
 			t.Fatal(err)
 		}
@@ -309,7 +316,7 @@ func TestKernelAbortsQueueAfterError(t *testing.T) {
 	c, _ := startKernel(t)
 	run(t, c, "import \"time\"")
 	codes := []string{"time.Sleep(300 * time.Millisecond)\npanic(\"stop\")", "1+1", "2+2"}
-	var chans []<-chan *wire.Message
+	var chans []<-chan client.Reply
 	for _, code := range codes {
 		id, ch, err := c.Request(false, "execute_request", map[string]any{"code": code, "stop_on_error": true})
 		if err != nil {
@@ -362,21 +369,21 @@ func TestKernelRunsRequestSentAfterErrorReply(t *testing.T) {
 }
 
 // execReply waits for the execute_reply on ch and returns its status.
-func execReply(t *testing.T, ch <-chan *wire.Message) string {
+func execReply(t *testing.T, ch <-chan client.Reply) string {
 	t.Helper()
 	timeout := time.After(10 * time.Second)
 	for {
 		select {
 		case m := <-ch:
 			if m.Header.MsgType == "execute_reply" {
-				var r map[string]any
-				_ = json.Unmarshal(m.Content, &r)
-				s, _ := r["status"].(string)
-				return s
+				var r jupyter.ExecuteReply
+				if err := m.Decode(&r); err != nil {
+					t.Fatal(err)
+				}
+				return r.Status
 			}
 		case <-timeout:
 			t.Fatal("no execute_reply")
 		}
 	}
 }
-
