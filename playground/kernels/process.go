@@ -83,14 +83,15 @@ func (k *Kernel) launch() (*instance, error) {
 	inst.socks, err = jupyter.Dial(ctx, conn, jupyter.NewID(), zmq4.WithDialerRetry(20*time.Millisecond),
 		zmq4.WithDialerMaxRetries(-1), zmq4.WithLogger(k.m.zlog))
 	if err != nil {
-		inst.kill()
+		// A kernel that died makes the dial fail (its exit cancels ctx):
+		// say so, rather than report the cancelled dial.
 		select {
 		case <-inst.exited:
-			if !inst.expected.Load() {
-				return nil, fmt.Errorf("kernel %s exited during start-up (%v)", k.Spec.Name, inst.exitErr())
-			}
+			inst.kill()
+			return nil, fmt.Errorf("kernel %s exited during start-up (%v)", k.Spec.Name, inst.exitErr())
 		default:
 		}
+		inst.kill()
 		return nil, fmt.Errorf("kernel %s: %w", k.Spec.Name, err)
 	}
 	for _, c := range []struct {
