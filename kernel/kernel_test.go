@@ -178,6 +178,25 @@ func TestKernelProtocol(t *testing.T) {
 	if err != nil || !strings.Contains(string(r.Content), "UnknownMessageType") {
 		t.Fatalf("unknown type: %v", err)
 	}
+
+	// Inspect shows the doc comment of a standard library function (it
+	// gave only the signature) and of a preloaded rlvr/ package.
+	for code, want := range map[string]string{
+		"import \"strings\"\nstrings.Repeat":    "Repeat returns a new string consisting of count copies of the string s.",
+		"import \"rlvr/grpo\"\ngrpo.Advantages": "func grpo.Advantages(",
+	} {
+		r, err = c.Call(ctx, false, "inspect_request", jupyter.CodeRequest{Code: code, CursorPos: len(code)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var ir jupyter.InspectReply
+		if err := r.Decode(&ir); err != nil {
+			t.Fatal(err)
+		}
+		if text, _ := ir.Data["text/plain"].(string); !ir.Found || !strings.Contains(text, want) {
+			t.Errorf("inspect %q: %+v, want it to contain %q", code, ir, want)
+		}
+	}
 }
 
 func TestKernelOrderAndStreamingLive(t *testing.T) {
@@ -300,9 +319,16 @@ func TestKernelRejectsBadMessages(t *testing.T) {
 	if err != nil || !strings.Contains(string(r.Content), `"status":"error"`) {
 		t.Fatalf("ill-typed execute_request: %v %s", err, r.Content)
 	}
-	for _, typ := range []string{"complete_request", "inspect_request", "is_complete_request"} {
-		if _, err := c.Call(ctx, false, typ, map[string]any{"code": []int{1}, "cursor_pos": -7}); err != nil {
+	// Content that does not decode is answered with an error reply naming
+	// the problem (it was answered as if the code were empty).
+	for _, typ := range []string{"complete_request", "inspect_request", "is_complete_request", "shutdown_request", "comm_info_request"} {
+		r, err := c.Call(ctx, false, typ, map[string]any{"code": []int{1}, "cursor_pos": -7, "restart": "yes", "target_name": 3})
+		if err != nil {
 			t.Fatalf("ill-typed %s: %v", typ, err)
+		}
+		var er jupyter.ErrorReply
+		if err := r.Decode(&er); err != nil || er.Status != "error" || er.Ename != "BadRequest" || !strings.Contains(er.Evalue, "bad "+typ+" content") {
+			t.Errorf("ill-typed %s: %s", typ, r.Content)
 		}
 	}
 	if ex := run(t, c, "2*3"); ex.Outputs[0].Content["data"].(map[string]any)["text/plain"] != "6" {

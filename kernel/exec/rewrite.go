@@ -122,6 +122,7 @@ func (r *rewriter) walk(n ast.Node, depth int, label *ast.LabeledStmt) {
 	case *ast.CallExpr:
 		r.builtinCall(n, depth)
 		r.callArgs(n, depth)
+		r.errorsAs(n)
 	case *ast.SelectorExpr:
 		if r.genericRef(n, n) {
 			return
@@ -450,6 +451,39 @@ func (r *rewriter) pkgMember(x ast.Expr, path, name string) bool {
 	}
 	pn, ok := r.cf.info.Uses[id].(*types.PkgName)
 	return ok && pn.Imported().Path() == path
+}
+
+// errorsAs refuses errors.As with a target whose type is declared in a
+// cell. yaegi hands compiled code a value of a cell type wrapped in a type
+// of its own, so compiled errors.As panics ("*target must be interface or
+// implement error"), and an interface test written in the cell misses the
+// compiled links of a chain (fmt.Errorf's %w); what works is a type
+// assertion along the chain that errors.Unwrap gives, which the message
+// spells out.
+func (r *rewriter) errorsAs(n *ast.CallExpr) {
+	if len(n.Args) != 2 || !r.pkgMember(n.Fun, "errors", "As") {
+		return
+	}
+	p, ok := r.cf.info.TypeOf(n.Args[1]).(*types.Pointer)
+	if !ok || !r.cf.declaredInCell(p.Elem()) {
+		return
+	}
+	t := r.cf.typeString(p.Elem())
+	unwrap := r.text(n.Fun)
+	unwrap = unwrap[:len(unwrap)-len("As")] + "Unwrap"
+	r.refuse(n.Pos(), "errors.As with a target of a type declared in a cell (%s) is not supported by the interpreter "+
+		"(compiled errors code cannot see the cell's types); walk the chain with a type assertion instead: "+
+		"for e := %s; e != nil; e = %s(e) { if t, ok := e.(%s); ok { ...; break } }", t, r.text(n.Args[0]), unwrap, t)
+}
+
+// declaredInCell reports whether t is, or points to, a named type declared
+// in the kernel's cells.
+func (cf *cellFile) declaredInCell(t types.Type) bool {
+	if p, ok := t.(*types.Pointer); ok {
+		t = p.Elem()
+	}
+	n, ok := t.(*types.Named)
+	return ok && n.Obj().Pkg() == cf.pkg
 }
 
 // builtinCall rewrites min, max and clear.
