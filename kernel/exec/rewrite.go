@@ -417,6 +417,18 @@ func (r *rewriter) callArgs(n *ast.CallExpr, depth int) {
 			r.replace(a.Pos(), a.End(), rtAlias+".Stdin")
 			continue
 		}
+		if i > 0 && r.pkgMember(n.Fun, "fmt", "Errorf") && r.cellError(a) {
+			// A cell error wrapped by %w goes in as the result of a
+			// function of type error, as Go converts it anyway: yaegi hands
+			// compiled code a value of a cell type (or an inline error(x)
+			// conversion of one) in a form that a type assertion on
+			// errors.Unwrap's result no longer matches, while an error
+			// returned by a function round-trips (tested in
+			// TestErrorsAsCellTypeRefused).
+			r.insert(a.Pos(), "func() error { return ", openOrder(depth+1))
+			r.insert(a.End(), " }()", closeOrder(depth+1))
+			continue
+		}
 		if i == 0 && r.pkgMember(n.Fun, "rlvr/display", "Show") {
 			t := r.cf.info.TypeOf(a)
 			if t == nil {
@@ -474,6 +486,14 @@ func (r *rewriter) errorsAs(n *ast.CallExpr) {
 	r.refuse(n.Pos(), "errors.As with a target of a type declared in a cell (%s) is not supported by the interpreter "+
 		"(compiled errors code cannot see the cell's types); walk the chain with a type assertion instead: "+
 		"for e := %s; e != nil; e = %s(e) { if t, ok := e.(%s); ok { ...; break } }", t, r.text(n.Args[0]), unwrap, t)
+}
+
+// cellError reports whether x's static type is declared in a cell and
+// implements error.
+func (r *rewriter) cellError(x ast.Expr) bool {
+	t := r.cf.info.TypeOf(x)
+	errType := types.Universe.Lookup("error").Type().Underlying().(*types.Interface)
+	return t != nil && r.cf.declaredInCell(t) && types.Implements(t, errType)
 }
 
 // declaredInCell reports whether t is, or points to, a named type declared
