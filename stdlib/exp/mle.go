@@ -64,8 +64,8 @@ type ContinueOptions struct {
 // uniformly with replacement, the experiment's AdamW settings). Run gives it
 // as many gradient steps as RLVR takes (GRPO steps × mini-batches), at the
 // schedule chosen on val for the task (Config.MLESchedule, else
-// Budget.MLEContinued, else the start model's final pretraining LR); a notebook calls it to put the same control beside its own RLVR
-// run.
+// Budget.MLEContinued, else the start model's final pretraining LR); a
+// notebook calls it to put the same control beside its own RLVR run.
 func ContinueMLE(ctx context.Context, start *nn.Model, data []envs.Example, o ContinueOptions) (*nn.Model, error) {
 	cont := start.Clone()
 	if err := trainOn(ctx, cont, data, o); err != nil {
