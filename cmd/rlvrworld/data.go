@@ -1,9 +1,7 @@
 package main
 
 import (
-	"bufio"
 	"context"
-	"encoding/json"
 	"flag"
 	"fmt"
 	"github.com/rlvrworld/rlvrworld/stdlib/tasks"
@@ -63,44 +61,15 @@ func runData(args []string) int {
 	return 0
 }
 
-// writeData generates n examples of a task's split and writes one JSON
-// record per line through the task's Codec.
+// writeData writes n examples of a task's split as JSONL records
+// (envs.WriteRecords).
 func writeData(ctx context.Context, w io.Writer, taskName string, split envs.Split, n int, seed int64) error {
-	switch split {
-	case envs.Train, envs.Val, envs.Test, envs.Heldout:
-	default:
-		return fmt.Errorf("unknown split %q (want train, val, test or heldout)", split)
-	}
-	if n < 0 {
-		return fmt.Errorf("--n must be >= 0, not %d", n)
+	if err := split.Check(); err != nil {
+		return err
 	}
 	t, err := tasks.New(taskName)
 	if err != nil {
 		return err
 	}
-	codec, ok := t.(envs.Codec)
-	if !ok {
-		return fmt.Errorf("task %q has no JSONL codec", taskName)
-	}
-	exs, err := t.Generate(ctx, split, n, seed)
-	if err != nil {
-		return fmt.Errorf("generate %s/%s: %w", taskName, split, err)
-	}
-	bw := bufio.NewWriter(w)
-	for i := range exs {
-		rec, err := codec.Record(&exs[i])
-		if err != nil {
-			return fmt.Errorf("record %s: %w", exs[i].ID, err)
-		}
-		line, err := json.Marshal(rec)
-		if err != nil {
-			return fmt.Errorf("encode %s: %w", exs[i].ID, err)
-		}
-		bw.Write(line)
-		bw.WriteByte('\n')
-	}
-	if err := bw.Flush(); err != nil {
-		return fmt.Errorf("write: %w", err)
-	}
-	return nil
+	return envs.WriteRecords(ctx, w, t, split, n, seed)
 }
