@@ -6,7 +6,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"flag"
 	"fmt"
 	"github.com/rlvrworld/rlvrworld/stdlib/tasks"
@@ -21,6 +20,7 @@ import (
 	"time"
 
 	"github.com/rlvrworld/rlvrworld/internal/verifyserver"
+	"github.com/rlvrworld/rlvrworld/playground"
 	"github.com/rlvrworld/rlvrworld/stdlib/envs"
 	"github.com/rlvrworld/rlvrworld/stdlib/verl"
 )
@@ -68,7 +68,7 @@ func runVerifyServe(args []string) int {
 		fmt.Fprintf(os.Stderr, "rlvrworld verify: bad --addr %q: %v\n", *addr, err)
 		return 2
 	}
-	if !serveIsLoopback(host) && *token == "" {
+	if !playground.IsLoopback(host) && *token == "" {
 		fmt.Fprintf(os.Stderr, "rlvrworld verify: refusing to listen on %s (not loopback) without --token (or $RLVRWORLD_VERIFIER_TOKEN)\n", *addr)
 		return 2
 	}
@@ -117,18 +117,6 @@ func runVerifyGenerations(args []string) int {
 }
 
 func rescoreGenerations(gensPath, dataPath, out string) error {
-	rows, err := verl.LoadRows(dataPath)
-	if err != nil {
-		return err
-	}
-	gens, err := verl.LoadGenerations(gensPath)
-	if err != nil {
-		return err
-	}
-	sc, err := verl.NewScorer()
-	if err != nil {
-		return err
-	}
 	w := io.Writer(os.Stdout)
 	if out != "" {
 		f, err := os.Create(out)
@@ -138,21 +126,16 @@ func rescoreGenerations(gensPath, dataPath, out string) error {
 		defer f.Close()
 		w = f
 	}
-	enc := json.NewEncoder(w)
-	enc.SetEscapeHTML(false)
-	res := sc.Rescore(gens, rows)
-	for _, r := range res {
-		if err := enc.Encode(r); err != nil {
-			return fmt.Errorf("write: %w", err)
-		}
+	sums, gens, err := verl.RescoreFiles(gensPath, dataPath, w)
+	if err != nil {
+		return err
 	}
-	sums := verl.Summarize(res)
 	matched := 0
 	for _, s := range sums {
 		matched += s.N
 		fmt.Fprintf(os.Stderr, "rlvrworld verify: %s: %d lines, mean score %.4f (verl recorded %.4f)\n", s.DataSource, s.N, s.Mean["score"], s.VerlScore)
 	}
-	fmt.Fprintf(os.Stderr, "rlvrworld verify: %d of %d generations matched a row of %s and were scored\n", matched, len(gens), dataPath)
+	fmt.Fprintf(os.Stderr, "rlvrworld verify: %d of %d generations matched a row of %s and were scored\n", matched, gens, dataPath)
 	return nil
 }
 
@@ -190,28 +173,12 @@ func writeVerlData(ctx context.Context, taskName string, split envs.Split, n int
 	if _, err := verl.DataSource(taskName); err != nil {
 		return err
 	}
-	switch split {
-	case envs.Train, envs.Val, envs.Test, envs.Heldout:
-	default:
-		return fmt.Errorf("unknown split %q (want train, val, test or heldout)", split)
-	}
-	if n < 0 {
-		return fmt.Errorf("--n must be >= 0, not %d", n)
-	}
 	t, err := tasks.New(taskName)
 	if err != nil {
 		return err
 	}
-	exs, err := t.Generate(ctx, split, n, seed)
-	if err != nil {
-		return fmt.Errorf("generate %s/%s: %w", taskName, split, err)
-	}
-	rows, err := verl.Rows(t, exs)
-	if err != nil {
-		return err
-	}
 	if format == "jsonl" && out == "" {
-		return verl.WriteJSONL(os.Stdout, rows)
+		return verl.WriteDataset(ctx, os.Stdout, t, split, n, seed, format)
 	}
 	// Write to a temporary name and rename, so a failed export never leaves
 	// a truncated parquet file where verl would read it.
@@ -220,11 +187,7 @@ func writeVerlData(ctx context.Context, taskName string, split envs.Split, n int
 	if err != nil {
 		return err
 	}
-	if format == "verl" {
-		err = verl.WriteParquet(f, rows)
-	} else {
-		err = verl.WriteJSONL(f, rows)
-	}
+	err = verl.WriteDataset(ctx, f, t, split, n, seed, format)
 	if cerr := f.Close(); err == nil {
 		err = cerr
 	}
