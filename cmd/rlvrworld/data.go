@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"strings"
 
 	"github.com/rlvrworld/rlvrworld/stdlib/envs"
 )
@@ -22,13 +23,13 @@ func runData(args []string) int {
 		return runDataVerl(args) // verl's schema: verify_serve.go
 	}
 	fs := flag.NewFlagSet("data", flag.ContinueOnError)
-	task := fs.String("task", "", "task name: textgame, web, video or video-multi")
+	task := fs.String("task", "", "task name: "+strings.Join(tasks.WorldModels(), ", "))
 	split := fs.String("split", "train", "split: train, val, test or heldout")
 	n := fs.Int("n", 100, "number of examples")
 	seed := fs.Int64("seed", 0, "random seed")
 	out := fs.String("out", "", "output file (default stdout)")
 	fs.Usage = func() {
-		fmt.Fprintln(fs.Output(), "usage: rlvrworld data --task {textgame|web|video|video-multi} --split {train|val|test|heldout} --n N [--seed S] [--out FILE]")
+		fmt.Fprintf(fs.Output(), "usage: rlvrworld data --task {%s} --split {train|val|test|heldout} --n N [--seed S] [--out FILE]\n", strings.Join(tasks.WorldModels(), "|"))
 		fmt.Fprintln(fs.Output(), "\nThe splits are disjoint by construction: each transition's key (text game: rules, state and action;\n"+
 			"web: page and action) is hashed into train (80%), val (10%) or test (10%), and draws of other splits are\n"+
 			"skipped, so a prompt has one split whatever the seed or count. Video episodes are split by seed; heldout\n"+

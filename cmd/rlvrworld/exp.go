@@ -125,13 +125,11 @@ func (f *expFlags) config() (exp.Config, error) {
 		}
 		c.MLESchedule = &s
 	}
-	if c.WorldModel == "video" {
-		c.WorldModel = "" // the default, recorded as such
-	}
 	if !f.quiet {
 		c.Log = os.Stderr
 	}
-	return c, c.Check()
+	err := c.Check() // before c is returned: it records a default world model as ""
+	return c, err
 }
 
 func runExp(args []string) int {

@@ -40,3 +40,28 @@ func TestLlmcStepMs(t *testing.T) {
 		t.Errorf("output without step lines: err %v", err)
 	}
 }
+
+// TestBenchTrainSmall runs BenchTrain on a small model: the figures agree
+// with each other, the loss of random tokens is near ln(V), and without
+// Llmc the llm.c figure says it comes from another run.
+func TestBenchTrainSmall(t *testing.T) {
+	r, err := BenchTrain(context.Background(), TrainBenchOptions{Steps: 3, B: 2, T: 32, L: 1, C: 32, NH: 2, V: 64})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Steps != 3 || r.Batch != 2 || r.Config.Vocab != 64 || r.Params <= 0 {
+		t.Errorf("report does not describe the run: %+v", r)
+	}
+	if !(r.StepMsMin <= r.StepMsMedian && r.StepMsMedian <= r.StepMsMax) || r.TokensPerSec <= 0 {
+		t.Errorf("step times min %g, median %g, max %g, %g tokens/s", r.StepMsMin, r.StepMsMedian, r.StepMsMax, r.TokensPerSec)
+	}
+	if r.Sgemm1024 <= 0 || r.MFU <= 0 || r.MFUPaired <= 0 {
+		t.Errorf("anchors: sgemm %g GFLOP/s, MFU %g, paired %g", r.Sgemm1024, r.MFU, r.MFUPaired)
+	}
+	if r.FinalLoss < 3 || r.FinalLoss > 6 { // ln 64 = 4.16
+		t.Errorf("final loss %g on random tokens, want near ln(64) = 4.16", r.FinalLoss)
+	}
+	if r.LlmcSameRun || !strings.Contains(r.LlmcSource, "another run") {
+		t.Errorf("llm.c figure without Llmc: same run %v, source %q", r.LlmcSameRun, r.LlmcSource)
+	}
+}
