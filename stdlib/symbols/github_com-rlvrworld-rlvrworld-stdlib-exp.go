@@ -12,27 +12,33 @@ import (
 func init() {
 	Symbols["github.com/rlvrworld/rlvrworld/stdlib/exp/exp"] = map[string]reflect.Value{
 		// function, constant and variable definitions
+		"BenchGRPO":           reflect.ValueOf(exp.BenchGRPO),
 		"CheckpointPath":      reflect.ValueOf(exp.CheckpointPath),
 		"DefaultMotionWeight": reflect.ValueOf(constant.MakeFromLiteral("0.25", token.FLOAT, 0)),
 		"Live":                reflect.ValueOf(exp.Live),
 		"Load":                reflect.ValueOf(exp.Load),
 		"Methods":             reflect.ValueOf(&exp.Methods).Elem(),
+		"ParseSeeds":          reflect.ValueOf(exp.ParseSeeds),
 		"PretrainOnly":        reflect.ValueOf(exp.PretrainOnly),
 		"Run":                 reflect.ValueOf(exp.Run),
 		"RunSeeds":            reflect.ValueOf(exp.RunSeeds),
+		"SeedPath":            reflect.ValueOf(exp.SeedPath),
 		"StartModel":          reflect.ValueOf(exp.StartModel),
 		"Summarize":           reflect.ValueOf(exp.Summarize),
 
 		// type definitions
-		"Config":     reflect.ValueOf((*exp.Config)(nil)),
-		"CurvePoint": reflect.ValueOf((*exp.CurvePoint)(nil)),
-		"Event":      reflect.ValueOf((*exp.Event)(nil)),
-		"Override":   reflect.ValueOf((*exp.Override)(nil)),
-		"Result":     reflect.ValueOf((*exp.Result)(nil)),
-		"Row":        reflect.ValueOf((*exp.Row)(nil)),
-		"Summary":    reflect.ValueOf((*exp.Summary)(nil)),
-		"Table":      reflect.ValueOf((*exp.Table)(nil)),
-		"TableRow":   reflect.ValueOf((*exp.TableRow)(nil)),
-		"Value":      reflect.ValueOf((*exp.Value)(nil)),
+		"Config":           reflect.ValueOf((*exp.Config)(nil)),
+		"CurvePoint":       reflect.ValueOf((*exp.CurvePoint)(nil)),
+		"Event":            reflect.ValueOf((*exp.Event)(nil)),
+		"GRPOBench":        reflect.ValueOf((*exp.GRPOBench)(nil)),
+		"GRPOBenchOptions": reflect.ValueOf((*exp.GRPOBenchOptions)(nil)),
+		"GRPOBenchTask":    reflect.ValueOf((*exp.GRPOBenchTask)(nil)),
+		"Override":         reflect.ValueOf((*exp.Override)(nil)),
+		"Result":           reflect.ValueOf((*exp.Result)(nil)),
+		"Row":              reflect.ValueOf((*exp.Row)(nil)),
+		"Summary":          reflect.ValueOf((*exp.Summary)(nil)),
+		"Table":            reflect.ValueOf((*exp.Table)(nil)),
+		"TableRow":         reflect.ValueOf((*exp.TableRow)(nil)),
+		"Value":            reflect.ValueOf((*exp.Value)(nil)),
 	}
 }
