@@ -124,7 +124,11 @@ func timeKernel(ctx context.Context, name string, argv []string, n, warm int) (*
 			return nil, fmt.Errorf("%s: %w", name, err)
 		}
 		if ex.Status != "ok" {
-			return nil, fmt.Errorf("%s: 1+1 failed: %v", name, ex.Reply)
+			why := ex.Status
+			if e := ex.Reply.Error; e != nil {
+				why += ": " + e.Ename + ": " + e.Evalue
+			}
+			return nil, fmt.Errorf("%s: 1+1 failed (%s)", name, why)
 		}
 		if i >= warm {
 			ds = append(ds, float64(d.Microseconds())/1000)

@@ -107,14 +107,6 @@ func (s Spec) validate() error {
 	return nil
 }
 
-func (s Spec) argv(connFile string) []string {
-	out := make([]string, len(s.Argv))
-	for i, a := range s.Argv {
-		out[i] = strings.ReplaceAll(a, "{connection_file}", connFile)
-	}
-	return out
-}
-
 // Install writes s as a Jupyter kernelspec, DIR/kernels/NAME/kernel.json,
 // where DIR is prefix/share/jupyter, or the user's Jupyter data folder
 // ($XDG_DATA_HOME/jupyter, else ~/.local/share/jupyter) when prefix is
