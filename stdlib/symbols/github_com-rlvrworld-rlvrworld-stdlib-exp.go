@@ -14,6 +14,7 @@ func init() {
 		// function, constant and variable definitions
 		"BenchGRPO":           reflect.ValueOf(exp.BenchGRPO),
 		"CheckpointPath":      reflect.ValueOf(exp.CheckpointPath),
+		"ContinueMLE":         reflect.ValueOf(exp.ContinueMLE),
 		"DefaultMotionWeight": reflect.ValueOf(constant.MakeFromLiteral("0.25", token.FLOAT, 0)),
 		"Live":                reflect.ValueOf(exp.Live),
 		"Load":                reflect.ValueOf(exp.Load),
@@ -28,6 +29,7 @@ func init() {
 
 		// type definitions
 		"Config":           reflect.ValueOf((*exp.Config)(nil)),
+		"ContinueOptions":  reflect.ValueOf((*exp.ContinueOptions)(nil)),
 		"CurvePoint":       reflect.ValueOf((*exp.CurvePoint)(nil)),
 		"Event":            reflect.ValueOf((*exp.Event)(nil)),
 		"GRPOBench":        reflect.ValueOf((*exp.GRPOBench)(nil)),
