@@ -363,7 +363,7 @@ func FuzzValidateNotebook(f *testing.F) {
 		}
 		if ValidateNotebook(v) == nil {
 			// A valid notebook must encode, and decode to a valid one again.
-			data, err := encodeNotebook(v)
+			data, err := encodeNotebook(v, lineForms{})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -371,7 +371,7 @@ func FuzzValidateNotebook(f *testing.F) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			multilineFields(v2, joinLines)
+			multilineFields(v2, joinLines, joinLines)
 			if err := ValidateNotebook(v2); err != nil {
 				t.Fatalf("re-read notebook invalid: %v", err)
 			}
@@ -407,7 +407,7 @@ func TestNotebookPathTakesOnlyNotebooks(t *testing.T) {
 	}
 	// A valid notebook sent as text is accepted, and the checkpoint now
 	// holds v1; the next save moves the checkpoint to v2.
-	v2, _ := notebookBytes(validNotebook("v2"))
+	v2, _ := notebookBytes(validNotebook("v2"), lineForms{})
 	if err := save(SaveModel{Type: "file", Format: "text", Content: string(v2)}); err != nil {
 		t.Fatalf("a notebook saved as text: %v", err)
 	}
