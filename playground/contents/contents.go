@@ -724,11 +724,18 @@ func (m *Manager) checkpointFor(apiPath, full string) (string, error) {
 }
 
 // keepCheckpoint copies the notebook at full to its checkpoint before it is
-// overwritten, so that the version it replaces can always be restored.
+// overwritten, when it has none yet: the first save over a notebook keeps
+// the version it replaces (a shipped notebook's teaching version), and later
+// saves (autosaves) leave that checkpoint alone until one is made on purpose
+// (POST checkpoints, which the page sends after a save by hand), as in
+// Jupyter, where only a save by hand moves the checkpoint.
 func (m *Manager) keepCheckpoint(apiPath, full string) error {
 	cp, err := m.checkpointFor(apiPath, full)
 	if err != nil {
 		return err
+	}
+	if _, err := os.Lstat(cp); err == nil {
+		return nil
 	}
 	if err := m.copyAtomic(full, cp); err != nil {
 		return errf(500, "checkpoint %s before saving: %s", apiPath, errnoText(err))
