@@ -42,6 +42,12 @@ func (f Frames) Render() Output {
 		if i < len(f.Metrics) {
 			for k, v := range f.Metrics[i] {
 				if !math.IsNaN(v) && !math.IsInf(v, 0) {
+					// A negative zero (a reward of -0 error) is written 0:
+					// JSON readers such as the browser read "-0" as 0 and
+					// write it back so, a needless change to the file.
+					if v == 0 {
+						v = 0
+					}
 					metrics[i][k] = v
 				}
 			}
