@@ -323,7 +323,7 @@ test('table of contents, run times, run above/below, clear outputs, restart asks
   assert.equal(await page.locator('.cell-meta:not([hidden])').count(), 0);
 }));
 
-test('cells: copy, paste, cut, collapse, line numbers, find and replace, rename', run('cells', async (page) => {
+test('cells: copy, paste, cut, move, collapse, line numbers, find and replace, rename', run('cells', async (page) => {
   await openNotebook(page, 'tour.ipynb');
   const cells = page.locator('.cell');
   await cells.nth(1).click({ position: { x: 20, y: 10 } });
@@ -334,6 +334,15 @@ test('cells: copy, paste, cut, collapse, line numbers, find and replace, rename'
   assert.equal(await page.evaluate(() => window.rlvrNotebook.cells[2].source), 'import "fmt"\nfmt.Println("one")');
   await page.keyboard.press('x');
   assert.equal(await cells.count(), 5);
+
+  // Move a cell down and back up.
+  const sources = () => page.evaluate(() => window.rlvrNotebook.cells.map((c) => c.source.split('\n').pop()));
+  await cells.nth(3).click({ position: { x: 20, y: 10 } });
+  await page.keyboard.press('Escape');
+  await page.getByRole('button', { name: 'Move cell down' }).click();
+  assert.deepEqual((await sources()).slice(3), ['fmt.Println("three")', 'fmt.Println("two")']);
+  await page.getByRole('button', { name: 'Move cell up' }).click();
+  assert.deepEqual((await sources()).slice(3), ['fmt.Println("two")', 'fmt.Println("three")']);
 
   // Collapse the output of a run cell, then show it again.
   await runCell(page, 1);

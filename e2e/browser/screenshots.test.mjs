@@ -24,7 +24,7 @@ after(async () => {
 });
 const run = runner(() => ({ browser, server }));
 
-test('every shipped notebook, light and dark: screenshots, no pseudo metrics, every bar label', run('screenshots', async (page) => {
+test('every shipped notebook, light and dark: screenshots, no pseudo metrics, every bar label, whole steps, saved unchanged', run('screenshots', async (page) => {
   assert.ok(NAMES.length >= 7, `notebooks: ${NAMES}`);
   const churned = [];
   await page.goto(`${server.url}/?token=${server.token}`);
@@ -56,6 +56,14 @@ test('every shipped notebook, light and dark: screenshots, no pseudo metrics, ev
         return shown < x.data.length ? [`${opt.title[0].text}: ${shown} of ${x.data.length} labels`] : [];
       }));
       assert.deepEqual(hidden, [], `${name}: bar charts hide labels`);
+      // A step axis counts whole steps.
+      const fractional = await page.locator('.chart').evaluateAll((cs) => cs.flatMap((c) => {
+        const axis = c.__chart.getModel().getComponent('xAxis', 0);
+        if (!axis || axis.get('type') !== 'value' || !/step/i.test(axis.get('name') || '')) return [];
+        const ticks = axis.axis.scale.getTicks().map((t) => t.value);
+        return ticks.every(Number.isInteger) ? [] : [`${c.__chart.getOption().title[0].text}: ${ticks}`];
+      }));
+      assert.deepEqual(fractional, [], `${name}: step axes with fractional ticks`);
       await wholePage(page, join(SHOTS, `${base}-${scheme}.png`));
     }
     // A save by hand of the notebook as shipped rewrites none of its lines
