@@ -31,6 +31,8 @@ test-ui-unit:
 	node --test static/test/
 
 # End-to-end: the real binary serves the playground and Playwright drives
-# Debian's Chromium headless. Screenshots land in test-artifacts/.
+# Debian's Chromium headless. Screenshots of every shipped notebook, light
+# and dark, land in e2e/screenshots/ (kept for review); a failing test's
+# page lands in test-artifacts/.
 test-ui-e2e: build
 	RLVRWORLD_BIN=$(CURDIR)/$(BIN) node --test --test-concurrency=1 e2e/browser/

@@ -109,7 +109,7 @@ func TestVerifyHugeLine(t *testing.T) {
 	good, _ := json.Marshal(rec)
 	in := bytes.NewBuffer(nil)
 	in.WriteString(`{"id":"big","prediction":"`)
-	in.Write(bytes.Repeat([]byte("x"), maxVerifyLine+10))
+	in.Write(bytes.Repeat([]byte("x"), 16<<20+10)) // over envs.ScoreRecords's 16 MiB line limit
 	in.WriteString("\"}\n")
 	in.Write(good)
 	in.WriteByte('\n')

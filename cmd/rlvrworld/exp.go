@@ -4,11 +4,8 @@ import (
 	"context"
 	"flag"
 	"fmt"
-
 	"os"
 	"os/signal"
-	"path/filepath"
-	"strconv"
 	"strings"
 
 	"github.com/rlvrworld/rlvrworld/stdlib/envs"
@@ -128,13 +125,11 @@ func (f *expFlags) config() (exp.Config, error) {
 		}
 		c.MLESchedule = &s
 	}
-	if c.WorldModel == "video" {
-		c.WorldModel = "" // the default, recorded as such
-	}
 	if !f.quiet {
 		c.Log = os.Stderr
 	}
-	return c, c.Check()
+	err := c.Check() // before c is returned: it records a default world model as ""
+	return c, err
 }
 
 func runExp(args []string) int {
@@ -150,7 +145,10 @@ func runExp(args []string) int {
 		fmt.Fprintf(os.Stderr, "rlvrworld exp: %v\n", err)
 		return 2
 	}
-	seeds, err := parseSeeds(f.seeds, cfg.Seed)
+	seeds := []int64{cfg.Seed}
+	if f.seeds != "" {
+		seeds, err = exp.ParseSeeds(f.seeds)
+	}
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "rlvrworld exp: --seeds: %v\n", err)
 		return 2
@@ -167,7 +165,7 @@ func runExp(args []string) int {
 	for _, res := range results {
 		fmt.Print(res.Markdown())
 		if f.out != "" {
-			if err := res.Save(seedPath(f.out, res.Seed, len(seeds) > 1)); err != nil {
+			if err := res.Save(exp.SeedPath(f.out, res.Seed, len(seeds) > 1)); err != nil {
 				return expExit(err)
 			}
 		}
@@ -193,46 +191,4 @@ func expSummarize(paths []string) int {
 	}
 	fmt.Print(exp.Summarize(rs...).Markdown())
 	return 0
-}
-
-// parseSeeds reads "1-5" or "1,3,7"; empty means the one seed of --seed.
-func parseSeeds(s string, seed int64) ([]int64, error) {
-	if s == "" {
-		return []int64{seed}, nil
-	}
-	var out []int64
-	for _, part := range strings.Split(s, ",") {
-		lo, hi, isRange := strings.Cut(part, "-")
-		a, err := strconv.ParseInt(strings.TrimSpace(lo), 10, 64)
-		if err != nil {
-			return nil, fmt.Errorf("%q is not a seed", part)
-		}
-		b := a
-		if isRange {
-			if b, err = strconv.ParseInt(strings.TrimSpace(hi), 10, 64); err != nil || b < a {
-				return nil, fmt.Errorf("%q is not a range of seeds (want 1-5)", part)
-			}
-		}
-		if b-a >= 1000 {
-			return nil, fmt.Errorf("%q: more than 1000 seeds", part)
-		}
-		for x := a; x <= b; x++ {
-			out = append(out, x)
-		}
-	}
-	return out, nil
-}
-
-// seedPath is a seed's result file: {seed} in the name replaced, or, for
-// several seeds, -SEED before the extension.
-func seedPath(out string, seed int64, several bool) string {
-	s := strconv.FormatInt(seed, 10)
-	if strings.Contains(out, "{seed}") {
-		return strings.ReplaceAll(out, "{seed}", s)
-	}
-	if !several {
-		return out
-	}
-	ext := filepath.Ext(out)
-	return strings.TrimSuffix(out, ext) + "-" + s + ext
 }

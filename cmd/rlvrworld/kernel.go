@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"flag"
 	"fmt"
 	"os"
@@ -14,6 +13,7 @@ import (
 	_ "github.com/rlvrworld/rlvrworld/gpu/cpu" // registers the default backend
 	"github.com/rlvrworld/rlvrworld/internal/jupyter"
 	"github.com/rlvrworld/rlvrworld/kernel"
+	"github.com/rlvrworld/rlvrworld/playground/kernels"
 	"github.com/rlvrworld/rlvrworld/stdlib/symbols"
 )
 
@@ -62,15 +62,6 @@ func runKernel(args []string) int {
 	return 0
 }
 
-// kernelSpec is the kernel.json Jupyter reads.
-type kernelSpec struct {
-	Argv          []string       `json:"argv"`
-	DisplayName   string         `json:"display_name"`
-	Language      string         `json:"language"`
-	InterruptMode string         `json:"interrupt_mode"`
-	Metadata      map[string]any `json:"metadata"`
-}
-
 func runKernelInstall(args []string) int {
 	fs := flag.NewFlagSet("rlvrworld kernel install", flag.ContinueOnError)
 	user := fs.Bool("user", false, "install for the current user (~/.local/share/jupyter), the default")
@@ -91,8 +82,8 @@ func runKernelInstall(args []string) int {
 	return 0
 }
 
-// installKernelSpec writes the kernelspec under prefix (or the user's data
-// directory when prefix is empty) and returns its directory.
+// installKernelSpec writes this binary's kernelspec under prefix (or the
+// user's data directory when prefix is empty) and returns its directory.
 func installKernelSpec(prefix string) (string, error) {
 	exe, err := os.Executable()
 	if err != nil {
@@ -105,39 +96,5 @@ func installKernelSpec(prefix string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	var base string
-	if prefix != "" {
-		abs, err := filepath.Abs(prefix)
-		if err != nil {
-			return "", err
-		}
-		base = filepath.Join(abs, "share", "jupyter")
-	} else if x := os.Getenv("XDG_DATA_HOME"); x != "" {
-		base = filepath.Join(x, "jupyter")
-	} else {
-		home, err := os.UserHomeDir()
-		if err != nil {
-			return "", err
-		}
-		base = filepath.Join(home, ".local", "share", "jupyter")
-	}
-	dir := filepath.Join(base, "kernels", "rlvrworld")
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return "", err
-	}
-	spec := kernelSpec{
-		Argv:          []string{exe, "kernel", "--connection-file", "{connection_file}"},
-		DisplayName:   "Go (RLVR-World)",
-		Language:      "go",
-		InterruptMode: "message",
-		Metadata:      map[string]any{},
-	}
-	b, err := json.MarshalIndent(spec, "", "  ")
-	if err != nil {
-		return "", err
-	}
-	if err := os.WriteFile(filepath.Join(dir, "kernel.json"), append(b, '\n'), 0o644); err != nil {
-		return "", err
-	}
-	return dir, nil
+	return kernels.BinarySpec(exe).Install(prefix)
 }

@@ -20,29 +20,31 @@ func init() {
 	register("run", "execute a notebook headlessly with the Go kernel (run NOTEBOOK.ipynb [-o OUT.ipynb])", runNotebook)
 }
 
-// runNotebook executes a notebook with our kernel started as a child
-// process, driven over ZMQ like any Jupyter client would. A child process
-// rather than an in-process kernel, because a fatal runtime error in a cell
-// (a stack overflow) ends the kernel's process (run reports it and names
-// the cell), and because the kernel captures the output of compiled
-// packages through file descriptor 1. A cell tagged "raises-exception" may fail, as
-// with nbconvert.
-func runNotebook(args []string) int {
+// runFlags are `rlvrworld run`'s flags and its one notebook.
+type runFlags struct {
+	in, out     string
+	timeout     time.Duration
+	allowErrors bool
+	quiet       bool
+}
+
+// parseRunFlags accepts flags before and after the notebook path.
+func parseRunFlags(args []string) (runFlags, int, bool) {
+	var f runFlags
 	fs := flag.NewFlagSet("rlvrworld run", flag.ContinueOnError)
-	out := fs.String("o", "", "write the executed notebook here (default: overwrite the input)")
-	timeout := fs.Duration("timeout", 10*time.Minute, "per-cell time limit; a cell running longer is interrupted and fails")
-	allowErrors := fs.Bool("allow-errors", false, "run every cell even after one fails (the exit status is still non-zero)")
-	quiet := fs.Bool("q", false, "do not print each cell as it starts")
+	fs.StringVar(&f.out, "o", "", "write the executed notebook here (default: overwrite the input)")
+	fs.DurationVar(&f.timeout, "timeout", 10*time.Minute, "per-cell time limit; a cell running longer is interrupted and fails")
+	fs.BoolVar(&f.allowErrors, "allow-errors", false, "run every cell even after one fails (the exit status is still non-zero)")
+	fs.BoolVar(&f.quiet, "q", false, "do not print each cell as it starts")
 	fs.Usage = func() {
 		fmt.Fprintln(os.Stderr, "usage: rlvrworld run NOTEBOOK.ipynb [-o OUT.ipynb] [--timeout D] [--allow-errors]")
 		fs.PrintDefaults()
 	}
-	// Accept flags before and after the notebook path.
 	var paths []string
 	rest := args
 	for {
 		if err := fs.Parse(rest); err != nil {
-			return 2
+			return f, 2, false
 		}
 		if fs.NArg() == 0 {
 			break
@@ -52,98 +54,83 @@ func runNotebook(args []string) int {
 	}
 	if len(paths) != 1 {
 		fs.Usage()
-		return 2
+		return f, 2, false
 	}
-	in := paths[0]
-	if *out == "" {
-		*out = in
+	f.in = paths[0]
+	if f.out == "" {
+		f.out = f.in
 	}
-	nb, err := notebook.Read(in)
+	return f, 0, true
+}
+
+// runNotebook executes a notebook with our kernel started as a child
+// process, driven over ZMQ like any Jupyter client would. A child process
+// rather than an in-process kernel, because a fatal runtime error in a cell
+// (a stack overflow) ends the kernel's process (run reports it and names
+// the cell), and because the kernel captures the output of compiled
+// packages through file descriptor 1. A cell tagged "raises-exception" may fail, as
+// with nbconvert.
+func runNotebook(args []string) int {
+	f, code, ok := parseRunFlags(args)
+	if !ok {
+		return code
+	}
+	fail := func(err error) int { fmt.Fprintln(os.Stderr, "rlvrworld run:", err); return 1 }
+	nb, err := notebook.Read(f.in)
 	if err != nil {
-		fmt.Fprintln(os.Stderr, "rlvrworld run:", err)
-		return 1
+		return fail(err)
 	}
 	exe, err := os.Executable()
 	if err != nil {
-		fmt.Fprintln(os.Stderr, "rlvrworld run:", err)
-		return 1
+		return fail(err)
 	}
 	klog, klogDone, err := quietKernelLog()
 	if err != nil {
-		fmt.Fprintln(os.Stderr, "rlvrworld run:", err)
-		return 1
+		return fail(err)
 	}
 	defer klogDone()
-	proc, err := client.Start([]string{exe, "kernel", "--connection-file", "{connection_file}"}, klog)
-	klog.Close() // the kernel has its own copy; EOF comes when it exits
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "rlvrworld run:", err)
-		return 1
-	}
-	defer proc.Stop(3 * time.Second)
-	c, err := client.Dial(proc.Conn)
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "rlvrworld run:", err)
-		return 1
-	}
-	defer c.Close()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
-	rctx, cancel := context.WithTimeout(ctx, 60*time.Second)
-	_, err = c.WaitReady(rctx)
-	cancel()
+	proc, c, err := client.Launch(ctx, []string{exe, "kernel", "--connection-file", "{connection_file}"}, klog)
+	klog.Close() // the kernel has its own copy; EOF comes when it exits
 	if err != nil {
-		fmt.Fprintln(os.Stderr, "rlvrworld run: kernel did not start:", err)
-		return 1
+		return fail(err)
 	}
+	defer proc.Stop(3 * time.Second)
+	defer c.Close()
 	start := time.Now()
-	runErr := nb.Run(ctx, c, notebook.Options{
-		CellTimeout: *timeout,
-		AllowErrors: *allowErrors,
-		Died:        proc.Exited(),
+	runErr := nb.Run(ctx, c, notebook.Options{CellTimeout: f.timeout, AllowErrors: f.allowErrors, Died: proc.Exited(),
 		Progress: func(i int, src string) {
-			if !*quiet {
+			if !f.quiet {
 				first, _, _ := strings.Cut(strings.TrimSpace(src), "\n")
 				if len(first) > 60 {
 					first = first[:60] + "..."
 				}
 				fmt.Fprintf(os.Stderr, "[run] cell %d: %s\n", i, first)
 			}
-		},
-	})
+		}})
 	sctx, scancel := context.WithTimeout(context.Background(), 3*time.Second)
 	_ = c.Shutdown(sctx)
 	scancel()
+	if err := nb.Save(f.out); err != nil {
+		return fail(fmt.Errorf("write: %w", err))
+	}
+	return reportRun(f, runErr, time.Since(start))
+}
 
-	b, err := nb.Marshal()
-	if err == nil {
-		err = writeAtomic(*out, b)
-	}
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "rlvrworld run: write:", err)
-		return 1
-	}
+// reportRun prints run's last line and returns its exit code.
+func reportRun(f runFlags, runErr error, took time.Duration) int {
 	if runErr != nil {
 		var ce *notebook.CellError
 		if errors.As(runErr, &ce) {
-			fmt.Fprintf(os.Stderr, "rlvrworld run: %s: %v (outputs written to %s)\n", in, ce, *out)
+			fmt.Fprintf(os.Stderr, "rlvrworld run: %s: %v (outputs written to %s)\n", f.in, ce, f.out)
 		} else {
-			fmt.Fprintf(os.Stderr, "rlvrworld run: %s: %v (outputs so far written to %s)\n", in, runErr, *out)
+			fmt.Fprintf(os.Stderr, "rlvrworld run: %s: %v (outputs so far written to %s)\n", f.in, runErr, f.out)
 		}
 		return 1
 	}
-	fmt.Fprintf(os.Stderr, "rlvrworld run: %s: all cells ran in %.1fs; wrote %s\n", in, time.Since(start).Seconds(), *out)
+	fmt.Fprintf(os.Stderr, "rlvrworld run: %s: all cells ran in %.1fs; wrote %s\n", f.in, took.Seconds(), f.out)
 	return 0
-}
-
-// writeAtomic writes b to path through a temporary file and a rename, so a
-// crash never leaves half a notebook.
-func writeAtomic(path string, b []byte) error {
-	tmp := path + ".tmp"
-	if err := os.WriteFile(tmp, b, 0o644); err != nil {
-		return err
-	}
-	return os.Rename(tmp, path)
 }
 
 // quietKernelLog returns the stderr for run's kernel: everything it writes

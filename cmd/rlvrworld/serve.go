@@ -13,7 +13,6 @@ import (
 	"os/exec"
 	"os/signal"
 	"runtime"
-	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -32,107 +31,125 @@ type serveStringList []string
 func (l *serveStringList) String() string     { return strings.Join(*l, ",") }
 func (l *serveStringList) Set(v string) error { *l = append(*l, v); return nil }
 
-func runServe(args []string) int {
+// serveFlags are `rlvrworld serve`'s flags.
+type serveFlags struct {
+	addr, dir, token, kernelArgv, interruptMode string
+	noBrowser                                   bool
+	origins                                     serveStringList
+	clientBytes, kernelMemory                   byteSize
+	writeTimeout, readTimeout, idleTimeout      time.Duration
+	maxConns, saveConcurrency                   int
+}
+
+func parseServeFlags(args []string) (*serveFlags, int, bool) {
+	f := &serveFlags{clientBytes: 64 << 20, kernelMemory: byteSize(kernels.DefaultMemoryLimit())}
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
-	addr := fs.String("addr", "127.0.0.1:8888", "address to listen on (host:port; port 0 picks a free one)")
-	dir := fs.String("notebooks", "./notebooks", "folder the notebooks live in")
-	token := fs.String("token", "", "access token (a random one when empty; required off loopback)")
-	noBrowser := fs.Bool("no-browser", false, "do not open a browser")
-	var origins serveStringList
-	fs.Var(&origins, "allow-origin", "extra origin allowed on websockets and API calls (repeatable; * for any)")
-	kernelArgv := fs.String("kernel-argv", "", `JSON argv of the default kernel, with {connection_file}, e.g. '["/usr/bin/python3","-m","ipykernel_launcher","-f","{connection_file}"]' (default: this binary's kernel)`)
-	interruptMode := fs.String("kernel-interrupt-mode", "", "interrupt_mode of --kernel-argv's kernel: signal or message")
-	clientBytes := byteSize(64 << 20)
-	fs.Var(&clientBytes, "client-bytes", "output that may wait for one websocket client before it is dropped")
-	writeTimeout := fs.Duration("write-timeout", 30*time.Second, "longest one websocket write may block before its client is dropped")
-	readTimeout := fs.Duration("read-timeout", 5*time.Minute, "longest time to read one request, body included")
-	idleTimeout := fs.Duration("idle-timeout", 2*time.Minute, "idle keep-alive connections are closed after this")
-	maxConns := fs.Int("max-conns", 512, "open connections without the token; past it the oldest is closed")
-	kernelMemory := byteSize(serveDefaultKernelMemory())
-	fs.Var(&kernelMemory, "kernel-memory", "resident memory one kernel may use before it is restarted (default half the machine's memory; 0: no limit)")
-	saveConcurrency := fs.Int("save-concurrency", 2, "saves over 1 MiB that may run at once (others wait, then get 503)")
+	fs.StringVar(&f.addr, "addr", "127.0.0.1:8888", "address to listen on (host:port; port 0 picks a free one)")
+	fs.StringVar(&f.dir, "notebooks", "./notebooks", "folder the notebooks live in")
+	fs.StringVar(&f.token, "token", "", "access token (a random one when empty; required off loopback)")
+	fs.BoolVar(&f.noBrowser, "no-browser", false, "do not open a browser")
+	fs.Var(&f.origins, "allow-origin", "extra origin allowed on websockets and API calls (repeatable; * for any)")
+	fs.StringVar(&f.kernelArgv, "kernel-argv", "", `JSON argv of the default kernel, with {connection_file}, e.g. '["/usr/bin/python3","-m","ipykernel_launcher","-f","{connection_file}"]' (default: this binary's kernel)`)
+	fs.StringVar(&f.interruptMode, "kernel-interrupt-mode", "", "interrupt_mode of --kernel-argv's kernel: signal or message")
+	fs.Var(&f.clientBytes, "client-bytes", "output that may wait for one websocket client before it is dropped")
+	fs.DurationVar(&f.writeTimeout, "write-timeout", 30*time.Second, "longest one websocket write may block before its client is dropped")
+	fs.DurationVar(&f.readTimeout, "read-timeout", 5*time.Minute, "longest time to read one request, body included")
+	fs.DurationVar(&f.idleTimeout, "idle-timeout", 2*time.Minute, "idle keep-alive connections are closed after this")
+	fs.IntVar(&f.maxConns, "max-conns", 512, "open connections without the token; past it the oldest is closed")
+	fs.Var(&f.kernelMemory, "kernel-memory", "resident memory one kernel may use before it is restarted (default half the machine's memory; 0: no limit)")
+	fs.IntVar(&f.saveConcurrency, "save-concurrency", 2, "saves over 1 MiB that may run at once (others wait, then get 503)")
 	if code, ok := parseFlags(fs, args); !ok {
-		return code
+		return nil, code, false
 	}
 	if fs.NArg() > 0 {
 		fmt.Fprintf(os.Stderr, "rlvrworld serve: unexpected argument %q\n", fs.Arg(0))
-		return 2
+		return nil, 2, false
 	}
-
-	if clientBytes <= 0 || *writeTimeout <= 0 || *readTimeout <= 0 || *idleTimeout <= 0 || *maxConns <= 0 || *saveConcurrency <= 0 {
+	if f.clientBytes <= 0 || f.writeTimeout <= 0 || f.readTimeout <= 0 || f.idleTimeout <= 0 || f.maxConns <= 0 || f.saveConcurrency <= 0 {
 		fmt.Fprintln(os.Stderr, "rlvrworld serve: --client-bytes, --write-timeout, --read-timeout, --idle-timeout, --max-conns and --save-concurrency must be positive")
-		return 2
+		return nil, 2, false
 	}
+	return f, 0, true
+}
 
-	host, port, err := net.SplitHostPort(*addr)
+func runServe(args []string) int {
+	f, code, ok := parseServeFlags(args)
+	if !ok {
+		return code
+	}
+	host, port, err := net.SplitHostPort(f.addr)
 	if err != nil {
-		fmt.Fprintf(os.Stderr, "rlvrworld serve: bad --addr %q: %v\n", *addr, err)
+		fmt.Fprintf(os.Stderr, "rlvrworld serve: bad --addr %q: %v\n", f.addr, err)
 		return 2
 	}
-	loopback := serveIsLoopback(host)
-	if !loopback && *token == "" {
-		fmt.Fprintf(os.Stderr, "rlvrworld serve: refusing to listen on %s (not loopback) without an explicit --token\n", *addr)
+	loopback := playground.IsLoopback(host)
+	if !loopback && f.token == "" {
+		fmt.Fprintf(os.Stderr, "rlvrworld serve: refusing to listen on %s (not loopback) without an explicit --token\n", f.addr)
 		return 2
 	}
-	if *token == "" {
+	if f.token == "" {
 		var b [24]byte
 		if _, err := rand.Read(b[:]); err != nil {
 			fmt.Fprintf(os.Stderr, "rlvrworld serve: make token: %v\n", err)
 			return 1
 		}
-		*token = hex.EncodeToString(b[:])
+		f.token = hex.EncodeToString(b[:])
 	}
-
-	spec, err := kernels.OwnSpec()
-	if err != nil {
-		fmt.Fprintf(os.Stderr, "rlvrworld serve: %v\n", err)
-		return 1
+	spec, code, ok := serveKernelSpec(f)
+	if !ok {
+		return code
 	}
-	if *kernelArgv != "" {
-		var argv []string
-		if err := json.Unmarshal([]byte(*kernelArgv), &argv); err != nil || len(argv) == 0 {
-			fmt.Fprintf(os.Stderr, "rlvrworld serve: --kernel-argv must be a non-empty JSON array of strings\n")
-			return 2
-		}
-		spec.Argv = argv
-		spec.InterruptMode = "signal"
-		if *interruptMode != "" {
-			spec.InterruptMode = *interruptMode
-		}
-	}
-
 	srv, err := playground.New(playground.Options{
-		Notebooks:       *dir,
-		Token:           *token,
-		AllowOrigins:    origins,
-		LoopbackOnly:    loopback,
-		Kernels:         kernels.Options{Specs: []kernels.Spec{spec}, ClientBytes: int64(clientBytes), MemoryLimit: int64(kernelMemory)},
-		UI:              static.Handler(),
-		WriteTimeout:    *writeTimeout,
-		ReadTimeout:     *readTimeout,
-		IdleTimeout:     *idleTimeout,
-		MaxConns:        *maxConns,
-		SaveConcurrency: *saveConcurrency,
+		Notebooks: f.dir, Token: f.token, AllowOrigins: f.origins, LoopbackOnly: loopback,
+		Kernels: kernels.Options{Specs: []kernels.Spec{spec}, ClientBytes: int64(f.clientBytes), MemoryLimit: int64(f.kernelMemory)},
+		UI:      static.Handler(), WriteTimeout: f.writeTimeout, ReadTimeout: f.readTimeout, IdleTimeout: f.idleTimeout,
+		MaxConns: f.maxConns, SaveConcurrency: f.saveConcurrency,
 	})
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "rlvrworld serve: %v\n", err)
 		return 1
 	}
 	defer srv.Close()
-
-	ln, err := serveListen(host, port)
+	ln, err := playground.Listen(host, port)
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "rlvrworld serve: %v\n", err)
 		return 1
 	}
+	return serveUntilSignal(srv, ln, f)
+}
+
+// serveKernelSpec is this binary's kernel, or --kernel-argv's.
+func serveKernelSpec(f *serveFlags) (kernels.Spec, int, bool) {
+	spec, err := kernels.OwnSpec()
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "rlvrworld serve: %v\n", err)
+		return spec, 1, false
+	}
+	if f.kernelArgv != "" {
+		var argv []string
+		if err := json.Unmarshal([]byte(f.kernelArgv), &argv); err != nil || len(argv) == 0 {
+			fmt.Fprintf(os.Stderr, "rlvrworld serve: --kernel-argv must be a non-empty JSON array of strings\n")
+			return spec, 2, false
+		}
+		spec.Argv = argv
+		spec.InterruptMode = "signal"
+		if f.interruptMode != "" {
+			spec.InterruptMode = f.interruptMode
+		}
+	}
+	return spec, 0, true
+}
+
+// serveUntilSignal prints the URL, serves until SIGINT, SIGTERM or SIGHUP
+// (or a serve error), then closes the kernels and the server.
+func serveUntilSignal(srv *playground.Server, ln net.Listener, f *serveFlags) int {
 	hs := srv.HTTPServer()
 	url := srv.URL(ln.Addr())
-	fmt.Printf("RLVR-World playground: serving notebooks from %s\n", *dir)
+	fmt.Printf("RLVR-World playground: serving notebooks from %s\n", f.dir)
 	fmt.Printf("To access the playground, open this URL in a browser:\n    %s\n", url)
-	if !*noBrowser {
+	if !f.noBrowser {
 		serveOpenBrowser(url)
 	}
-
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
 	sigs := make(chan os.Signal, 2)
@@ -156,54 +173,6 @@ func runServe(args []string) int {
 	srv.Close()
 	hs.Shutdown(ctx)
 	return code
-}
-
-// serveDefaultKernelMemory is half the machine's memory (MemTotal in
-// /proc/meminfo), or 0 (no limit) where that cannot be read.
-func serveDefaultKernelMemory() int64 {
-	data, err := os.ReadFile("/proc/meminfo")
-	if err != nil {
-		return 0
-	}
-	for _, line := range strings.Split(string(data), "\n") {
-		if f := strings.Fields(line); len(f) >= 2 && f[0] == "MemTotal:" {
-			kib, err := strconv.ParseInt(f[1], 10, 64)
-			if err != nil {
-				return 0
-			}
-			return kib << 10 / 2
-		}
-	}
-	return 0
-}
-
-func serveIsLoopback(host string) bool {
-	if strings.EqualFold(host, "localhost") {
-		return true
-	}
-	ip := net.ParseIP(strings.Trim(host, "[]"))
-	return ip != nil && ip.IsLoopback()
-}
-
-// serveListen binds host:port; when the port is taken it tries the next ones, as
-// Jupyter does (port 0 always picks a free one).
-func serveListen(host, port string) (net.Listener, error) {
-	p, err := strconv.Atoi(port)
-	if err != nil {
-		return nil, fmt.Errorf("bad port %q", port)
-	}
-	var lastErr error
-	for i := 0; i < 50; i++ {
-		ln, err := net.Listen("tcp", net.JoinHostPort(host, strconv.Itoa(p+i)))
-		if err == nil {
-			return ln, nil
-		}
-		lastErr = err
-		if p == 0 {
-			break
-		}
-	}
-	return nil, fmt.Errorf("listen on %s: %w", net.JoinHostPort(host, port), lastErr)
 }
 
 // serveOpenBrowser opens url when a desktop is there to show it.

@@ -1,15 +1,10 @@
 package main
 
 import (
-	"bufio"
-	"bytes"
-	"encoding/json"
-	"errors"
 	"flag"
 	"fmt"
 	"github.com/rlvrworld/rlvrworld/stdlib/tasks"
 	"io"
-	"math"
 	"os"
 	"strings"
 
@@ -39,10 +34,6 @@ Rewards, per task (higher is better):
   video,       -3 to 0: -(MAE + perceptual distance) of the decoded frames;
   video-multi  0 is a perfect frame.
 `
-
-// maxVerifyLine bounds one input line; a longer line is reported and
-// skipped, never buffered whole.
-const maxVerifyLine = 16 << 20
 
 // runVerify is `rlvrworld verify --task T [--in FILE] [--out FILE] [--reward R]`.
 func runVerify(args []string) int {
@@ -95,142 +86,12 @@ func runVerify(args []string) int {
 	return 0
 }
 
-// rewardSelector is implemented by tasks with several reward variants.
-type rewardSelector interface {
-	WithReward(name string) (envs.Task, error)
-}
-
-// verifyStream scores every line of r and writes one result line per input
-// line to w. Bad lines become error lines; only setup and write failures
-// stop it.
+// verifyStream scores every line of r with the task named and writes one
+// result line per input line to w (envs.ScoreRecords).
 func verifyStream(r io.Reader, w io.Writer, taskName, reward string) error {
 	t, err := tasks.New(taskName)
 	if err != nil {
 		return err
 	}
-	if reward != "" {
-		rs, ok := t.(rewardSelector)
-		if !ok {
-			return fmt.Errorf("task %q has no reward variants", taskName)
-		}
-		if t, err = rs.WithReward(reward); err != nil {
-			return err
-		}
-	}
-	codec, ok := t.(envs.Codec)
-	if !ok {
-		return fmt.Errorf("task %q has no JSONL codec", taskName)
-	}
-	br := bufio.NewReaderSize(r, 64<<10)
-	bw := bufio.NewWriter(w)
-	defer bw.Flush()
-	for lineNo := 1; ; lineNo++ {
-		line, tooLong, err := readLine(br, maxVerifyLine)
-		if err == io.EOF && len(line) == 0 && !tooLong {
-			break
-		}
-		if err != nil && err != io.EOF {
-			return fmt.Errorf("read line %d: %w", lineNo, err)
-		}
-		if len(bytes.TrimSpace(line)) == 0 && !tooLong {
-			if err == io.EOF {
-				break
-			}
-			continue // blank lines carry nothing to score
-		}
-		var res map[string]any
-		if tooLong {
-			res = map[string]any{"id": nil, "error": fmt.Sprintf("line %d is longer than %d bytes", lineNo, maxVerifyLine)}
-		} else {
-			res = verifyLine(t, codec, line, lineNo)
-		}
-		enc, merr := json.Marshal(res)
-		if merr != nil {
-			enc, _ = json.Marshal(map[string]any{"id": res["id"], "error": "encode result: " + merr.Error()})
-		}
-		bw.Write(enc)
-		bw.WriteByte('\n')
-		if err == io.EOF {
-			break
-		}
-	}
-	return bw.Flush()
-}
-
-// readLine reads one line without its newline. A line longer than max is
-// consumed and dropped, with tooLong set.
-func readLine(br *bufio.Reader, max int) (line []byte, tooLong bool, err error) {
-	var buf []byte
-	for {
-		chunk, err := br.ReadSlice('\n')
-		if len(buf)+len(chunk) > max {
-			tooLong = true
-			buf = buf[:0]
-		} else if !tooLong {
-			buf = append(buf, chunk...)
-		}
-		if err == bufio.ErrBufferFull {
-			continue
-		}
-		buf = bytes.TrimSuffix(buf, []byte("\n"))
-		buf = bytes.TrimSuffix(buf, []byte("\r"))
-		if tooLong {
-			return nil, true, err
-		}
-		return buf, false, err
-	}
-}
-
-// verifyLine scores one record; it never panics.
-func verifyLine(t envs.Task, codec envs.Codec, line []byte, lineNo int) (res map[string]any) {
-	var id any
-	defer func() {
-		if p := recover(); p != nil {
-			res = map[string]any{"id": id, "error": fmt.Sprintf("line %d: verifier panic: %v", lineNo, p)}
-		}
-	}()
-	var rec map[string]json.RawMessage
-	if err := json.Unmarshal(line, &rec); err != nil {
-		return map[string]any{"id": nil, "error": fmt.Sprintf("line %d: not a JSON object: %v", lineNo, err)}
-	}
-	if raw, ok := rec["id"]; ok {
-		json.Unmarshal(raw, &id)
-	}
-	fail := func(err error) map[string]any {
-		return map[string]any{"id": id, "error": fmt.Sprintf("line %d: %v", lineNo, err)}
-	}
-	if id == nil {
-		// Without an id a score cannot be joined back to its example, for
-		// any task; the error entry keeps the output's lines in step.
-		return fail(errors.New("record lacks \"id\""))
-	}
-	if raw, ok := rec["task"]; ok {
-		var name string
-		if err := json.Unmarshal(raw, &name); err != nil || name != t.Name() {
-			return fail(fmt.Errorf("record task %s is not %q", string(raw), t.Name()))
-		}
-	}
-	pred, ok := rec["prediction"]
-	if !ok {
-		return fail(errors.New("record lacks \"prediction\""))
-	}
-	ex, err := codec.Example(rec)
-	if err != nil {
-		return fail(err)
-	}
-	sc, err := codec.ScorePrediction(ex, pred)
-	if err != nil {
-		return fail(err)
-	}
-	metrics := make(map[string]float64, len(sc.Metrics))
-	for k, v := range sc.Metrics {
-		if !math.IsNaN(v) && !math.IsInf(v, 0) {
-			metrics[k] = v
-		}
-	}
-	res = map[string]any{"id": id, "reward": sc.Reward, "metrics": metrics}
-	if sc.Err != "" {
-		res["parse_error"] = sc.Err
-	}
-	return res
+	return envs.ScoreRecords(r, w, t, reward)
 }

@@ -117,7 +117,48 @@ export function notebook(cells) {
   };
 }
 
-// runOnce wraps a test body for a given browser and server: on failure it
+// openNotebook opens a notebook page of server; unless kernel is false it
+// waits until the notebook's kernel is idle.
+export async function openNotebook(page, server, path, kernel = true) {
+  await page.goto(`${server.url}/notebooks/${path}?token=${server.token}`);
+  await page.waitForSelector('.cell');
+  if (kernel) await page.waitForSelector('.kstatus[data-state="idle"]', { timeout: 30000 });
+}
+
+// until polls a condition (sync or async) that the page cannot wait for
+// itself, such as a file on disk or a canvas's pixels, every 50 ms until it
+// returns a truthy value, which it resolves with.
+export async function until(cond, what, timeoutMs = 15000) {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await cond();
+    if (v) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting until ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+// BLOCK_AT is a cell's start that imports rlvr/display and defines
+// blockAt(x), a 16x16 frame with a red 4x4 block at column x: material for
+// the frames viewer.
+export const BLOCK_AT = `import (
+	"image"
+	"image/color"
+	"rlvr/display"
+)
+
+func blockAt(x int) image.Image {
+	im := image.NewRGBA(image.Rect(0, 0, 16, 16))
+	for i := 0; i < 4; i++ {
+		for j := 0; j < 4; j++ {
+			im.Set(x+i, 6+j, color.RGBA{200, 40, 40, 255})
+		}
+	}
+	return im
+}
+`;
+
+// runner wraps a test body for a given browser and server: on failure it
 // keeps a screenshot and prints the server log; it always checks that the
 // page logged no errors.
 export function runner(get) {

@@ -8,27 +8,12 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync, mkdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { startServer, launch, notebook, runner, ARTIFACTS } from './harness.mjs';
+import { startServer, launch, notebook, runner, openNotebook as open, until, BLOCK_AT, ARTIFACTS } from './harness.mjs';
 
 // A saved output with an old execution count, as a shipped notebook has.
 const OLD = (n, text) => ({ execution_count: n, outputs: [{ output_type: 'stream', name: 'stdout', text }] });
 
-const FRAMES = `import (
-	"image"
-	"image/color"
-	"rlvr/display"
-)
-
-func blockAt(x int) image.Image {
-	im := image.NewRGBA(image.Rect(0, 0, 16, 16))
-	for i := 0; i < 4; i++ {
-		for j := 0; j < 4; j++ {
-			im.Set(x+i, 6+j, color.RGBA{200, 40, 40, 255})
-		}
-	}
-	return im
-}
-one := display.Frames{Title: "one frame", Predicted: []image.Image{blockAt(2)}, Truth: []image.Image{blockAt(3)}}
+const FRAMES = `${BLOCK_AT}one := display.Frames{Title: "one frame", Predicted: []image.Image{blockAt(2)}, Truth: []image.Image{blockAt(3)}}
 display.Show(one)
 display.Frames{Title: "a repeat", Predicted: []image.Image{blockAt(2), blockAt(2)}, Truth: []image.Image{blockAt(2), blockAt(5)}, Repeated: []bool{false, true}}`;
 
@@ -85,27 +70,12 @@ after(async () => {
 });
 const run = runner(() => ({ browser, server }));
 
-// openNotebook opens a notebook page; unless kernel is false it waits until
-// the notebook's kernel is idle.
-async function openNotebook(page, path, kernel = true) {
-  await page.goto(`${server.url}/notebooks/${path}?token=${server.token}`);
-  await page.waitForSelector('.cell');
-  if (kernel) await page.waitForSelector('.kstatus[data-state="idle"]', { timeout: 30000 });
-}
+const openNotebook = (page, path, kernel) => open(page, server, path, kernel);
 
 async function runCell(page, i) {
   await page.locator('.cell').nth(i).click({ position: { x: 20, y: 10 } });
   await page.keyboard.press('Escape');
   await page.keyboard.press('Control+Enter');
-}
-
-// until polls a condition outside the page (a file on disk) until it holds.
-async function until(cond, what, timeoutMs = 15000) {
-  const end = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`timed out waiting until ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 
 async function menu(page, summary, item) {
@@ -224,12 +194,16 @@ test('running a notebook does not autosave it; an edit does; Revert goes back to
   await page.waitForFunction((t) => window.rlvrNotebook.autosaveTicks >= t + 3, ticks);
   assert.equal(readFileSync(file, 'utf8'), original, 'running cells rewrote the notebook');
 
-  // An edit: autosave writes it.
+  // An edit: autosave writes it. A second edit, autosaved again, leaves the
+  // checkpoint at the version first opened.
+  const saved = () => [].concat(JSON.parse(readFileSync(file, 'utf8')).cells[2].source).join('');
   await page.locator('.cell').nth(2).locator('.cm-content').click();
   await page.keyboard.press('End');
   await page.keyboard.type(' + 40');
   // Autosave may catch the typing half way; wait for the whole edit.
-  await until(() => [].concat(JSON.parse(readFileSync(file, 'utf8')).cells[2].source).join('') === '1 + 1 + 40', 'the edit was autosaved');
+  await until(() => saved() === '1 + 1 + 40', 'the edit was autosaved');
+  await page.keyboard.type(' + 2');
+  await until(() => saved() === '1 + 1 + 40 + 2', 'the second edit was autosaved');
 
   // Revert to the checkpoint taken when the notebook was first opened.
   await page.keyboard.press('Escape');
@@ -349,7 +323,7 @@ test('table of contents, run times, run above/below, clear outputs, restart asks
   assert.equal(await page.locator('.cell-meta:not([hidden])').count(), 0);
 }));
 
-test('cells: copy, paste, cut, collapse, line numbers, find and replace, rename', run('cells', async (page) => {
+test('cells: copy, paste, cut, move, collapse, line numbers, find and replace, rename', run('cells', async (page) => {
   await openNotebook(page, 'tour.ipynb');
   const cells = page.locator('.cell');
   await cells.nth(1).click({ position: { x: 20, y: 10 } });
@@ -360,6 +334,15 @@ test('cells: copy, paste, cut, collapse, line numbers, find and replace, rename'
   assert.equal(await page.evaluate(() => window.rlvrNotebook.cells[2].source), 'import "fmt"\nfmt.Println("one")');
   await page.keyboard.press('x');
   assert.equal(await cells.count(), 5);
+
+  // Move a cell down and back up.
+  const sources = () => page.evaluate(() => window.rlvrNotebook.cells.map((c) => c.source.split('\n').pop()));
+  await cells.nth(3).click({ position: { x: 20, y: 10 } });
+  await page.keyboard.press('Escape');
+  await page.getByRole('button', { name: 'Move cell down' }).click();
+  assert.deepEqual((await sources()).slice(3), ['fmt.Println("three")', 'fmt.Println("two")']);
+  await page.getByRole('button', { name: 'Move cell up' }).click();
+  assert.deepEqual((await sources()).slice(3), ['fmt.Println("two")', 'fmt.Println("three")']);
 
   // Collapse the output of a run cell, then show it again.
   await runCell(page, 1);

@@ -5,24 +5,9 @@ import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
-import { startServer, launch, newPage, shot, notebook, ARTIFACTS } from './harness.mjs';
+import { startServer, launch, shot, notebook, runner, openNotebook as open, until, BLOCK_AT, ARTIFACTS } from './harness.mjs';
 
-const FRAMES_CELL = `import (
-	"image"
-	"image/color"
-	"rlvr/display"
-)
-
-func blockAt(x int) image.Image {
-	im := image.NewRGBA(image.Rect(0, 0, 16, 16))
-	for i := 0; i < 4; i++ {
-		for j := 0; j < 4; j++ {
-			im.Set(x+i, 6+j, color.RGBA{200, 40, 40, 255})
-		}
-	}
-	return im
-}
-
+const FRAMES_CELL = `${BLOCK_AT}
 display.Frames{
 	Title:     "push the block",
 	Context:   []image.Image{blockAt(0)},
@@ -63,33 +48,8 @@ after(async () => {
   await server?.stop();
 });
 
-// run wraps a test body: on failure it keeps a screenshot of the page and
-// the server log, for the artifacts.
-function run(name, body) {
-  return async () => {
-    const page = await newPage(browser);
-    try {
-      await body(page);
-      noErrors(page);
-    } catch (e) {
-      await shot(page, `FAILED-${name}`).catch(() => {});
-      console.error(`--- server log ---\n${server.log().slice(-3000)}`);
-      throw e;
-    } finally {
-      await page.context().close();
-    }
-  };
-}
-
-function noErrors(page) {
-  assert.deepEqual(page.errors, [], 'browser console errors');
-}
-
-async function openNotebook(page, path) {
-  await page.goto(`${server.url}/notebooks/${path}?token=${server.token}`);
-  await page.waitForSelector('.cell');
-  await page.waitForSelector('.kstatus[data-state="idle"]', { timeout: 30000 });
-}
+const run = runner(() => ({ browser, server }));
+const openNotebook = (page, path) => open(page, server, path);
 
 // canvasInk counts the pixels of a canvas that are not background, so a
 // test can tell a chart or frame was really drawn.
@@ -246,9 +206,8 @@ test('Run all: print, HTML, a drawn chart, a frames rollout and a state diff', r
 
   const canvas = cells.nth(3).locator('.chart canvas').first();
   await canvas.waitFor();
-  await page.waitForTimeout(1200); // the chart's entry animation
-  const ink = await canvasInk(canvas);
-  assert.ok(ink.ink > 2000 && ink.colours > 3, `chart canvas looks blank: ${JSON.stringify(ink)}`);
+  // The chart draws in its entry animation: wait until it shows its lines.
+  await until(async () => { const ink = await canvasInk(canvas); return ink.ink > 2000 && ink.colours > 3; }, 'the chart canvas is drawn');
 
   const frames = cells.nth(4).locator('figure.frames');
   await frames.waitFor();
@@ -298,10 +257,10 @@ test('Interrupt stops a runaway cell and the kernel keeps its state', run('inter
   await page.keyboard.press('b');
   await page.keyboard.press('Enter');
   // The editor closes brackets itself, so the loop is typed without "}".
-  await page.keyboard.type('n := 0\nfor {n++');
+  await page.keyboard.type('import "fmt"\nfmt.Println("looping")\nn := 0\nfor {n++');
   await page.keyboard.press('Control+Enter');
-  await page.waitForSelector('.kstatus[data-state="busy"]');
-  await page.waitForTimeout(500);
+  // Interrupt once the loop runs (it printed first).
+  await cells.nth(1).locator('.out-stream', { hasText: 'looping' }).waitFor({ timeout: 30000 });
   const t0 = Date.now();
   await page.getByRole('button', { name: 'Interrupt' }).click();
   await page.waitForSelector('.kstatus[data-state="idle"]', { timeout: 10000 });
@@ -351,8 +310,7 @@ test('save, reload: the outputs are still there, and the file is nbformat 4.5', 
   await cells.nth(0).locator('.md-rendered .math-block .katex').waitFor();
   await cells.nth(2).locator('.out-markdown .katex').waitFor();
   await cells.nth(3).locator('.chart canvas').first().waitFor();
-  await page.waitForTimeout(1200);
-  assert.ok((await canvasInk(cells.nth(3).locator('.chart canvas').first())).ink > 2000, 'reloaded chart is drawn');
+  await until(async () => (await canvasInk(cells.nth(3).locator('.chart canvas').first())).ink > 2000, 'the reloaded chart is drawn');
   await cells.nth(4).locator('figure.frames').waitFor();
   assert.equal((await cells.nth(6).locator('.prompt').textContent()).trim(), '[6]:');
   await shot(page, 'notebook-reloaded');

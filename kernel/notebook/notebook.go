@@ -141,6 +141,20 @@ func (nb *Notebook) Marshal() ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
+// Save writes the notebook to path through a temporary file and a rename,
+// so that a crash never leaves half a notebook.
+func (nb *Notebook) Save(path string) error {
+	b, err := nb.Marshal()
+	if err != nil {
+		return err
+	}
+	tmp := path + ".tmp"
+	if err := os.WriteFile(tmp, b, 0o644); err != nil {
+		return err
+	}
+	return os.Rename(tmp, path)
+}
+
 // Options configure Run.
 type Options struct {
 	// CellTimeout bounds each cell; the cell is interrupted when it passes.

@@ -11,8 +11,10 @@
 // folder; a failed or interrupted save leaves the old file as it was, and
 // the temporary files a crash leaves are removed at the next start.
 // Notebooks are validated as nbformat v4 before anything is written, and
-// stored as nbformat writes them (sorted keys, sources as line arrays) so
-// they diff well in git. Checkpoints are kept as Jupyter keeps them:
+// stored as nbformat writes them (sorted keys, one-space indent) so they
+// diff well in git; a save keeps the file's own form of multiline strings
+// (lists of lines or one string, see lineForms), so it changes only the
+// lines whose content changed. Checkpoints are kept as Jupyter keeps them:
 // .ipynb_checkpoints/NAME-checkpoint.EXT next to the file, id "checkpoint".
 package contents
 
@@ -263,7 +265,7 @@ func (m *Manager) Get(apiPath string, o GetOptions) (*Model, error) {
 		if err != nil {
 			return nil, errf(400, "Unreadable Notebook: %s: %v", apiPath, err)
 		}
-		multilineFields(nb, joinLines)
+		multilineFields(nb, joinLines, joinLines)
 		md.Content, md.Format = nb, strp("json")
 		return md, nil
 	default:
@@ -355,7 +357,12 @@ func (m *Manager) Save(apiPath string, s SaveModel) (*Model, bool, error) {
 			return nil, false, errf(500, "make folder %s: %s", apiPath, errnoText(err))
 		}
 	} else {
-		data, err := saveBytes(apiPath, s, isNotebookPath)
+		// A notebook keeps the line forms of the file it replaces.
+		var forms lineForms
+		if !created && isNotebookPath {
+			forms = fileLineForms(full)
+		}
+		data, err := saveBytes(apiPath, s, isNotebookPath, forms)
 		if err != nil {
 			return nil, false, err
 		}
@@ -375,13 +382,13 @@ func (m *Manager) Save(apiPath string, s SaveModel) (*Model, bool, error) {
 // saveBytes is what a save of type notebook or file writes. At a .ipynb
 // path only a valid notebook is accepted, whatever the type says, so that a
 // text save cannot replace a notebook with something Jupyter cannot open.
-func saveBytes(apiPath string, s SaveModel, isNotebookPath bool) ([]byte, error) {
+func saveBytes(apiPath string, s SaveModel, isNotebookPath bool, forms lineForms) ([]byte, error) {
 	switch s.Type {
 	case "notebook":
 		if s.Content == nil {
 			return nil, errf(400, "No file content provided")
 		}
-		data, err := notebookBytes(s.Content)
+		data, err := notebookBytes(s.Content, forms)
 		if err != nil {
 			return nil, errf(400, "Invalid notebook %s: %v", apiPath, err)
 		}
@@ -421,10 +428,11 @@ func saveBytes(apiPath string, s SaveModel, isNotebookPath bool) ([]byte, error)
 	return nil, errf(400, "unknown type %q to save", s.Type)
 }
 
-// notebookBytes validates content as nbformat v4 and encodes it for disk.
+// notebookBytes validates content as nbformat v4 and encodes it for disk,
+// its multiline strings in the given forms.
 // The content may come as json.RawMessage (what the server reads a body
 // into), so that a save decodes its notebook once.
-func notebookBytes(content any) ([]byte, error) {
+func notebookBytes(content any, forms lineForms) ([]byte, error) {
 	raw, ok := content.(json.RawMessage)
 	if !ok {
 		// Re-decode through JSON so numbers are json.Number whatever the caller used.
@@ -443,7 +451,7 @@ func notebookBytes(content any) ([]byte, error) {
 	if err := ValidateNotebook(nb); err != nil {
 		return nil, err
 	}
-	return encodeNotebook(nb)
+	return encodeNotebook(nb, forms)
 }
 
 // Temporary files of saves are named tempPrefix + NAME + random + tempSuffix.
@@ -716,11 +724,18 @@ func (m *Manager) checkpointFor(apiPath, full string) (string, error) {
 }
 
 // keepCheckpoint copies the notebook at full to its checkpoint before it is
-// overwritten, so that the version it replaces can always be restored.
+// overwritten, when it has none yet: the first save over a notebook keeps
+// the version it replaces (a shipped notebook's teaching version), and later
+// saves (autosaves) leave that checkpoint alone until one is made on purpose
+// (POST checkpoints, which the page sends after a save by hand), as in
+// Jupyter, where only a save by hand moves the checkpoint.
 func (m *Manager) keepCheckpoint(apiPath, full string) error {
 	cp, err := m.checkpointFor(apiPath, full)
 	if err != nil {
 		return err
+	}
+	if _, err := os.Lstat(cp); err == nil {
+		return nil
 	}
 	if err := m.copyAtomic(full, cp); err != nil {
 		return errf(500, "checkpoint %s before saving: %s", apiPath, errnoText(err))

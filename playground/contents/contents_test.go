@@ -363,7 +363,7 @@ func FuzzValidateNotebook(f *testing.F) {
 		}
 		if ValidateNotebook(v) == nil {
 			// A valid notebook must encode, and decode to a valid one again.
-			data, err := encodeNotebook(v)
+			data, err := encodeNotebook(v, lineForms{})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -371,7 +371,7 @@ func FuzzValidateNotebook(f *testing.F) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			multilineFields(v2, joinLines)
+			multilineFields(v2, joinLines, joinLines)
 			if err := ValidateNotebook(v2); err != nil {
 				t.Fatalf("re-read notebook invalid: %v", err)
 			}
@@ -380,7 +380,7 @@ func FuzzValidateNotebook(f *testing.F) {
 }
 
 // A .ipynb path takes only a valid notebook, whatever type the save names,
-// and every overwrite keeps the version it replaces as the checkpoint.
+// and the first overwrite keeps the version it replaces as the checkpoint.
 func TestNotebookPathTakesOnlyNotebooks(t *testing.T) {
 	m, _ := newManager(t)
 	save := func(s SaveModel) error { _, _, err := m.Save("n.ipynb", s); return err }
@@ -407,7 +407,7 @@ func TestNotebookPathTakesOnlyNotebooks(t *testing.T) {
 	}
 	// A valid notebook sent as text is accepted, and the checkpoint now
 	// holds v1; the next save moves the checkpoint to v2.
-	v2, _ := notebookBytes(validNotebook("v2"))
+	v2, _ := notebookBytes(validNotebook("v2"), lineForms{})
 	if err := save(SaveModel{Type: "file", Format: "text", Content: string(v2)}); err != nil {
 		t.Fatalf("a notebook saved as text: %v", err)
 	}
@@ -415,11 +415,23 @@ func TestNotebookPathTakesOnlyNotebooks(t *testing.T) {
 	if got, _ := os.ReadFile(cp); string(got) != string(v1) {
 		t.Errorf("checkpoint after the second save = %q, want v1", got)
 	}
+	// Later saves (autosaves) leave the checkpoint alone; a checkpoint made
+	// on purpose (the page's save by hand) moves it.
 	if err := save(SaveModel{Type: "notebook", Content: validNotebook("v3")}); err != nil {
 		t.Fatal(err)
 	}
-	if got, _ := os.ReadFile(cp); string(got) != string(v2) {
-		t.Errorf("checkpoint after the third save = %q, want v2", got)
+	if got, _ := os.ReadFile(cp); string(got) != string(v1) {
+		t.Errorf("checkpoint after the third save = %q, want v1 still", got)
+	}
+	if _, err := m.CreateCheckpoint("n.ipynb"); err != nil {
+		t.Fatal(err)
+	}
+	if err := save(SaveModel{Type: "notebook", Content: validNotebook("v4")}); err != nil {
+		t.Fatal(err)
+	}
+	v3, _ := notebookBytes(validNotebook("v3"), lineForms{})
+	if got, _ := os.ReadFile(cp); string(got) != string(v3) {
+		t.Errorf("checkpoint made at v3, then a save = %q, want v3", got)
 	}
 }
 

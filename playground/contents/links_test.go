@@ -147,7 +147,7 @@ func link(t *testing.T, target, root, rel string) {
 
 func writeNotebook(t *testing.T, full, src string) {
 	t.Helper()
-	data, err := notebookBytes(validNotebook(src))
+	data, err := notebookBytes(validNotebook(src), lineForms{})
 	if err != nil {
 		t.Fatal(err)
 	}

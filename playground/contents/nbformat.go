@@ -269,8 +269,9 @@ func decodeJSON(data []byte) (any, error) {
 }
 
 // multilineFields visits the strings nbformat stores as line arrays: cell
-// sources, stream texts and non-JSON output data.
-func multilineFields(nb any, f func(v any) any) {
+// sources (with source) and stream texts and non-JSON output data (with
+// output).
+func multilineFields(nb any, source, output func(v any) any) {
 	top, _ := nb.(map[string]any)
 	cells, _ := top["cells"].([]any)
 	for _, c := range cells {
@@ -279,7 +280,7 @@ func multilineFields(nb any, f func(v any) any) {
 			continue
 		}
 		if s, ok := cell["source"]; ok {
-			cell["source"] = f(s)
+			cell["source"] = source(s)
 		}
 		outs, _ := cell["outputs"].([]any)
 		for _, o := range outs {
@@ -288,12 +289,12 @@ func multilineFields(nb any, f func(v any) any) {
 				continue
 			}
 			if t, ok := out["text"]; ok {
-				out["text"] = f(t)
+				out["text"] = output(t)
 			}
 			data, _ := out["data"].(map[string]any)
 			for mime, v := range data {
 				if !isJSONMime(mime) {
-					data[mime] = f(v)
+					data[mime] = output(v)
 				}
 			}
 		}
@@ -334,11 +335,12 @@ func joinLines(v any) any {
 }
 
 // encodeNotebook writes nb as nbformat does: one-space indent, sorted keys,
-// multiline strings as line arrays, a final newline. Values nested deeper
-// than indentDepth are written compactly, so a deeply nested metadata value
-// cannot make the file grow with the square of its depth.
-func encodeNotebook(nb any) ([]byte, error) {
-	multilineFields(nb, splitLines)
+// a final newline, and its multiline strings in the forms f gives (a list of
+// lines or one string). Values nested deeper than indentDepth are written
+// compactly, so a deeply nested metadata value cannot make the file grow
+// with the square of its depth.
+func encodeNotebook(nb any, f lineForms) ([]byte, error) {
+	multilineFields(nb, f.source.apply, f.outputs.apply)
 	compact, err := jsonMarshal(nb)
 	if err != nil {
 		return nil, err

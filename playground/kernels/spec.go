@@ -15,8 +15,11 @@
 package kernels
 
 import (
+	"encoding/json"
 	"fmt"
 	"os"
+	"path/filepath"
+	"strconv"
 	"strings"
 )
 
@@ -102,4 +105,71 @@ func (s Spec) validate() error {
 		return fmt.Errorf("kernels: kernelspec %q: unknown interrupt_mode %q", s.Name, s.InterruptMode)
 	}
 	return nil
+}
+
+// Install writes s as a Jupyter kernelspec, DIR/kernels/NAME/kernel.json,
+// where DIR is prefix/share/jupyter, or the user's Jupyter data folder
+// ($XDG_DATA_HOME/jupyter, else ~/.local/share/jupyter) when prefix is
+// empty, and returns the kernelspec's folder. `jupyter kernelspec list`
+// then finds it.
+func (s Spec) Install(prefix string) (string, error) {
+	var base string
+	if prefix != "" {
+		abs, err := filepath.Abs(prefix)
+		if err != nil {
+			return "", err
+		}
+		base = filepath.Join(abs, "share", "jupyter")
+	} else if x := os.Getenv("XDG_DATA_HOME"); x != "" {
+		base = filepath.Join(x, "jupyter")
+	} else {
+		home, err := os.UserHomeDir()
+		if err != nil {
+			return "", err
+		}
+		base = filepath.Join(home, ".local", "share", "jupyter")
+	}
+	dir := filepath.Join(base, "kernels", s.Name)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return "", err
+	}
+	md := s.Metadata
+	if md == nil {
+		md = map[string]any{}
+	}
+	// The fields Jupyter reads, in the order kernel install has written them.
+	b, err := json.MarshalIndent(struct {
+		Argv          []string       `json:"argv"`
+		DisplayName   string         `json:"display_name"`
+		Language      string         `json:"language"`
+		InterruptMode string         `json:"interrupt_mode"`
+		Metadata      map[string]any `json:"metadata"`
+	}{s.Argv, s.DisplayName, s.Language, s.InterruptMode, md}, "", "  ")
+	if err != nil {
+		return "", err
+	}
+	if err := os.WriteFile(filepath.Join(dir, "kernel.json"), append(b, '\n'), 0o644); err != nil {
+		return "", err
+	}
+	return dir, nil
+}
+
+// DefaultMemoryLimit is half the machine's memory (MemTotal in
+// /proc/meminfo), or 0 (no limit) where that cannot be read: the default
+// of `rlvrworld serve --kernel-memory`.
+func DefaultMemoryLimit() int64 {
+	data, err := os.ReadFile("/proc/meminfo")
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(data), "\n") {
+		if f := strings.Fields(line); len(f) >= 2 && f[0] == "MemTotal:" {
+			kib, err := strconv.ParseInt(f[1], 10, 64)
+			if err != nil {
+				return 0
+			}
+			return kib << 10 / 2
+		}
+	}
+	return 0
 }

@@ -18,6 +18,9 @@ export function chartHeight(option) {
   return 360;
 }
 
+// LABEL_WIDTH is where a turned category label is cut, in px.
+const LABEL_WIDTH = 110;
+
 // prepareOption copies the option without __height, a key of ours that
 // ECharts does not know.
 // A category axis shows every label (ECharts drops those that would
@@ -34,6 +37,13 @@ export function prepareOption(option) {
       if (label.hideOverlap === undefined) label.hideOverlap = false;
       const chars = x.data.reduce((n, d) => n + String(d && typeof d === 'object' ? d.value : d).length + 2, 0);
       if (label.rotate === undefined && chars > 60) label.rotate = x.data.length > 10 ? 45 : 20;
+      // A turned label is cut at LABEL_WIDTH px (the bar's tooltip names it
+      // in full): one long label, such as a JSON fragment, would otherwise
+      // take most of the chart's height and squeeze the bars.
+      if (label.rotate && label.width === undefined) {
+        label.width = LABEL_WIDTH;
+        label.overflow = 'truncate';
+      }
       return { ...x, axisLabel: label };
     });
   }

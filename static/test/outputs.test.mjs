@@ -152,6 +152,8 @@ test('a category axis shows every label, turned when they are many or long', asy
   assert.deepEqual(few.xAxis[0].axisLabel, { interval: 0, hideOverlap: false });
   const many = prepareOption({ __height: 300, xAxis: [{ type: 'category', data: Array.from({ length: 18 }, (_, i) => `token ${i}`) }] });
   assert.equal(many.xAxis[0].axisLabel.rotate, 45);
+  assert.equal(many.xAxis[0].axisLabel.overflow, 'truncate', 'a turned label is cut, not squeezing the bars');
+  assert.ok(many.xAxis[0].axisLabel.width > 50);
   assert.equal(many.__height, undefined);
   const set = prepareOption({ xAxis: [{ type: 'category', data: ['a'], axisLabel: { interval: 2 } }] });
   assert.equal(set.xAxis[0].axisLabel.interval, 2, 'an explicit interval is kept');

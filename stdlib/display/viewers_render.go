@@ -173,6 +173,12 @@ func (p Prediction) clean(n int) Prediction {
 		if i < len(p.Metrics) {
 			for k, v := range p.Metrics[i] {
 				if !math.IsNaN(v) && !math.IsInf(v, 0) {
+					// A negative zero (a reward of -0 error) is written 0:
+					// JSON readers such as the browser read "-0" as 0 and
+					// write it back so, a needless change to the file.
+					if v == 0 {
+						v = 0
+					}
 					metrics[i][k] = v
 				}
 			}

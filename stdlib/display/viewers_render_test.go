@@ -216,3 +216,18 @@ func TestStateDiffRender(t *testing.T) {
 		t.Errorf("text = %q", txt)
 	}
 }
+
+// A metric of negative zero (the reward -MAE of a perfect frame) is
+// written 0, so that a JSON reader that writes the notebook back (the
+// browser's save) does not change it.
+func TestFramesRenderNegativeZero(t *testing.T) {
+	im := image.NewRGBA(image.Rect(0, 0, 2, 2))
+	out := Frames{Predicted: []image.Image{im}, Truth: []image.Image{im}, Metrics: []map[string]float64{{"reward": math.Copysign(0, -1)}}}.Render()
+	b, err := json.Marshal(out.Data[MIMEFrames])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(b), `"reward":0`) || strings.Contains(string(b), `-0`) {
+		t.Errorf("frames JSON = %s, want reward 0", b)
+	}
+}

@@ -143,7 +143,8 @@ func (o Override) apply(b *tasks.Budget) {
 }
 
 // Check refuses settings that would run something other than what they
-// say, before any work (Run calls it first).
+// say, before any work (Run calls it first). A WorldModel equal to the
+// task's default Base becomes "", as results record the default.
 func (c *Config) Check() error {
 	if c.Task == "" {
 		return fmt.Errorf("no task (have %v)", tasks.Names())
@@ -168,6 +169,9 @@ func (c *Config) Check() error {
 		}
 		if !spec.IsDownstream() || (w != spec.Base && !slices.Contains(spec.Bases, w)) {
 			return fmt.Errorf("world model %q: only a downstream task runs in another task's models (%s runs in %s)", w, c.Task, strings.Join(append([]string{spec.Base}, spec.Bases...), " or "))
+		}
+		if w == spec.Base {
+			c.WorldModel = "" // the default, recorded as such
 		}
 	}
 	return nil

@@ -87,18 +87,6 @@ func VideoConfig() Config {
 	return c
 }
 
-// DefaultConfig returns VideoConfig for "video" and LanguageConfig for any
-// other name.
-//
-// Deprecated: a task's defaults are its registry entry's (rlvr/tasks:
-// tasks.Lookup(name) then .GRPO); this stays so that saved notebooks run.
-func DefaultConfig(task string) Config {
-	if task == "video" {
-		return VideoConfig()
-	}
-	return LanguageConfig()
-}
-
 func (c *Config) validate() error {
 	if c.GroupSize < 2 {
 		return fmt.Errorf("grpo: group size %d must be at least 2 (advantages need a spread)", c.GroupSize)

@@ -568,7 +568,7 @@ func TestForwardOnlyRefKeepsTraining(t *testing.T) {
 	task := &toyTask{vocab: 11, respLen: 5}
 	data, _ := task.Generate(context.Background(), envs.Train, 32, 1)
 	run := func(fullForward bool) (*nn.Model, []StepMetrics) {
-		cfg := DefaultConfig("toy")
+		cfg := LanguageConfig()
 		cfg.GroupSize, cfg.PromptsPerStep, cfg.MiniBatches = 4, 4, 2
 		cfg.Loss.KLCoef = 0.5
 		pol := tinyModel(t, task.vocab)

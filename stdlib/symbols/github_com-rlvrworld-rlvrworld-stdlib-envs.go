@@ -12,14 +12,16 @@ import (
 func init() {
 	Symbols["github.com/rlvrworld/rlvrworld/stdlib/envs/envs"] = map[string]reflect.Value{
 		// function, constant and variable definitions
-		"Heldout":   reflect.ValueOf(envs.Heldout),
-		"InSplit":   reflect.ValueOf(envs.InSplit),
-		"KeySplit":  reflect.ValueOf(envs.KeySplit),
-		"MaxDraws":  reflect.ValueOf(envs.MaxDraws),
-		"SplitRand": reflect.ValueOf(envs.SplitRand),
-		"Test":      reflect.ValueOf(envs.Test),
-		"Train":     reflect.ValueOf(envs.Train),
-		"Val":       reflect.ValueOf(envs.Val),
+		"Heldout":      reflect.ValueOf(envs.Heldout),
+		"InSplit":      reflect.ValueOf(envs.InSplit),
+		"KeySplit":     reflect.ValueOf(envs.KeySplit),
+		"MaxDraws":     reflect.ValueOf(envs.MaxDraws),
+		"ScoreRecords": reflect.ValueOf(envs.ScoreRecords),
+		"SplitRand":    reflect.ValueOf(envs.SplitRand),
+		"Test":         reflect.ValueOf(envs.Test),
+		"Train":        reflect.ValueOf(envs.Train),
+		"Val":          reflect.ValueOf(envs.Val),
+		"WriteRecords": reflect.ValueOf(envs.WriteRecords),
 
 		// type definitions
 		"Codec":     reflect.ValueOf((*envs.Codec)(nil)),

@@ -14,7 +14,6 @@ func init() {
 		// function, constant and variable definitions
 		"AdvantageEps":   reflect.ValueOf(constant.MakeFromLiteral("1.00000000000000000003625036316452388482356461452127405209466815e-06", token.FLOAT, 0)),
 		"Advantages":     reflect.ValueOf(grpo.Advantages),
-		"DefaultConfig":  reflect.ValueOf(grpo.DefaultConfig),
 		"Evaluate":       reflect.ValueOf(grpo.Evaluate),
 		"KLClamp":        reflect.ValueOf(constant.MakeFromLiteral("10", token.FLOAT, 0)),
 		"LanguageConfig": reflect.ValueOf(grpo.LanguageConfig),

@@ -10,6 +10,8 @@ import (
 func init() {
 	Symbols["github.com/rlvrworld/rlvrworld/stdlib/nn/nn"] = map[string]reflect.Value{
 		// function, constant and variable definitions
+		"BenchSample":      reflect.ValueOf(nn.BenchSample),
+		"BenchTrain":       reflect.ValueOf(nn.BenchTrain),
 		"Decode":           reflect.ValueOf(nn.Decode),
 		"KVFloat16":        reflect.ValueOf(nn.KVFloat16),
 		"KVFloat32":        reflect.ValueOf(nn.KVFloat32),
@@ -20,13 +22,18 @@ func init() {
 		"ParseKVPrecision": reflect.ValueOf(nn.ParseKVPrecision),
 
 		// type definitions
-		"AdamW":         reflect.ValueOf((*nn.AdamW)(nil)),
-		"AdamWConfig":   reflect.ValueOf((*nn.AdamWConfig)(nil)),
-		"Batch":         reflect.ValueOf((*nn.Batch)(nil)),
-		"Config":        reflect.ValueOf((*nn.Config)(nil)),
-		"KVPrecision":   reflect.ValueOf((*nn.KVPrecision)(nil)),
-		"Model":         reflect.ValueOf((*nn.Model)(nil)),
-		"Sample":        reflect.ValueOf((*nn.Sample)(nil)),
-		"SampleOptions": reflect.ValueOf((*nn.SampleOptions)(nil)),
+		"AdamW":              reflect.ValueOf((*nn.AdamW)(nil)),
+		"AdamWConfig":        reflect.ValueOf((*nn.AdamWConfig)(nil)),
+		"Batch":              reflect.ValueOf((*nn.Batch)(nil)),
+		"Config":             reflect.ValueOf((*nn.Config)(nil)),
+		"DecodeFigures":      reflect.ValueOf((*nn.DecodeFigures)(nil)),
+		"KVPrecision":        reflect.ValueOf((*nn.KVPrecision)(nil)),
+		"Model":              reflect.ValueOf((*nn.Model)(nil)),
+		"Sample":             reflect.ValueOf((*nn.Sample)(nil)),
+		"SampleBench":        reflect.ValueOf((*nn.SampleBench)(nil)),
+		"SampleBenchOptions": reflect.ValueOf((*nn.SampleBenchOptions)(nil)),
+		"SampleOptions":      reflect.ValueOf((*nn.SampleOptions)(nil)),
+		"TrainBench":         reflect.ValueOf((*nn.TrainBench)(nil)),
+		"TrainBenchOptions":  reflect.ValueOf((*nn.TrainBenchOptions)(nil)),
 	}
 }

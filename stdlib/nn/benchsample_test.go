@@ -1,20 +1,18 @@
-package main
+package nn
 
 import (
+	"context"
 	"testing"
-
-	"github.com/rlvrworld/rlvrworld/stdlib/nn"
 )
 
-// TestBenchSample runs bench sample on a small batch: the paired measure
+// TestBenchSample runs BenchSample (bench sample) on a small batch: the paired measure
 // must hand the core back and forth to the end (no deadlock), time every
 // block, and report consistent figures.
 func TestBenchSample(t *testing.T) {
-	out, err := benchSample([]string{"-B", "2", "-runs", "1", "-kv", "float32,int8"})
+	r, err := BenchSample(context.Background(), SampleBenchOptions{B: 2, Runs: 1, KV: []KVPrecision{KVFloat32, KVInt8}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	r := out.(sampleReport)
 	if len(r.ByKVCache) != 2 {
 		t.Fatalf("%d KV cache entries, want 2", len(r.ByKVCache))
 	}
@@ -38,11 +36,11 @@ func TestBenchSample(t *testing.T) {
 }
 
 func TestPairedStepsTimesEveryBlock(t *testing.T) {
-	m, err := nn.New(sampleBenchConfig)
+	m, err := New(sampleBenchConfig)
 	if err != nil {
 		t.Fatal(err)
 	}
-	p, err := pairedSteps(m, 1, nn.KVFloat32, 1)
+	p, err := pairedSteps(context.Background(), m, 1, KVFloat32, 1)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,11 +1,15 @@
-package main
+package playground
+
+// The serving benchmark (`rlvrworld bench serve`): the websocket round
+// trip of a cell through this server, next to the same round trip sent by
+// the server's bridge straight to the kernel's ZMQ sockets (the same-run
+// anchor). The command line only parses flags into ServeBenchOptions.
 
 import (
 	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"log"
@@ -20,46 +24,50 @@ import (
 	"github.com/gorilla/websocket"
 
 	"github.com/rlvrworld/rlvrworld/internal/jupyter"
-	"github.com/rlvrworld/rlvrworld/playground"
 	"github.com/rlvrworld/rlvrworld/playground/kernels"
 )
 
-func init() {
-	registerBench("serve", "websocket round trip of 1+1 through the playground, 1 and 20 clients", benchServe)
+// ServeBenchOptions size BenchServe.
+type ServeBenchOptions struct {
+	// N is the number of round trips with one client and for the anchor
+	// (300).
+	N int
+	// Clients is the number of concurrent clients of the second figure
+	// (20), each making PerClient round trips (30).
+	Clients, PerClient int
+	// CPUProfile, when set, receives a CPU profile of the many-client run.
+	CPUProfile io.Writer
 }
 
-// serveLatency summarises round trips in milliseconds.
-type serveLatency struct {
-	N      int     `json:"n"`
-	Median float64 `json:"median_ms"`
-	P99    float64 `json:"p99_ms"`
-	Mean   float64 `json:"mean_ms"`
+// ServeBench is the JSON report of BenchServe. Its fields are in the order
+// of their JSON names, as the report has always listed them.
+type ServeBench struct {
+	AnchorDirect     ServeLatency `json:"anchor_direct"`
+	AnchorDirectMany ServeMany    `json:"anchor_direct_many"`
+	Clients          int          `json:"clients"`
+	// Overhead1 is the median of one client over the websocket minus the
+	// median straight to ZMQ.
+	Overhead1 float64      `json:"overhead_1_client_median_ms"`
+	What      string       `json:"what"`
+	WS1Client ServeLatency `json:"ws_1_client"`
+	WSMany    ServeMany    `json:"ws_many_clients"`
 }
 
-func serveSummarize(d []time.Duration) serveLatency {
-	sort.Slice(d, func(i, j int) bool { return d[i] < d[j] })
-	ms := func(x time.Duration) float64 { return float64(x.Microseconds()) / 1000 }
-	var sum time.Duration
-	for _, x := range d {
-		sum += x
+// BenchServe measures, on one kernel of ours (this binary's, kernels.OwnSpec)
+// behind an in-process server on loopback: the websocket round trip of
+// execute_request "1+1" until the client's own iopub idle, with 1 client and
+// with Clients concurrent clients; and, as the anchor in the same run, the
+// same round trips sent to the kernel's ZMQ sockets by the server's bridge
+// directly (no HTTP, no websocket).
+func BenchServe(ctx context.Context, o ServeBenchOptions) (*ServeBench, error) {
+	if o.N == 0 {
+		o.N = 300
 	}
-	p99 := d[(len(d)*99+99)/100-1]
-	return serveLatency{N: len(d), Median: ms(d[len(d)/2]), P99: ms(p99), Mean: ms(sum / time.Duration(len(d)))}
-}
-
-// benchServe measures, on one kernel of ours behind an in-process server on
-// loopback: the websocket round trip of execute_request "1+1" until the
-// client's own iopub idle, with 1 client and with 20 concurrent clients; and,
-// as the anchor in the same run, the same round trip sent to the kernel's
-// ZMQ sockets by the server's bridge directly (no HTTP, no websocket).
-func benchServe(args []string) (any, error) {
-	fs := flag.NewFlagSet("bench serve", flag.ContinueOnError)
-	n := fs.Int("n", 300, "round trips with one client (and for the anchor)")
-	clients := fs.Int("clients", 20, "concurrent clients for the second figure")
-	perClient := fs.Int("per-client", 30, "round trips per concurrent client")
-	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the 20-client run to this file")
-	if err := fs.Parse(args); err != nil {
-		return nil, err
+	if o.Clients == 0 {
+		o.Clients = 20
+	}
+	if o.PerClient == 0 {
+		o.PerClient = 30
 	}
 	spec, err := kernels.OwnSpec()
 	if err != nil {
@@ -71,7 +79,7 @@ func benchServe(args []string) (any, error) {
 	}
 	defer os.RemoveAll(dir)
 	const token = "bench"
-	srv, err := playground.New(playground.Options{Notebooks: dir, Token: token, LoopbackOnly: true,
+	srv, err := New(Options{Notebooks: dir, Token: token, LoopbackOnly: true,
 		Kernels: kernels.Options{Specs: []kernels.Spec{spec}, KernelOutput: io.Discard}, Log: log.New(io.Discard, "", 0)})
 	if err != nil {
 		return nil, err
@@ -84,26 +92,36 @@ func benchServe(args []string) (any, error) {
 	hs := &http.Server{Handler: srv}
 	go hs.Serve(ln)
 	defer hs.Close()
-
-	k, err := srv.Kernels().Start(context.Background(), "")
+	k, err := srv.Kernels().Start(ctx, "")
 	if err != nil {
+		return nil, err
+	}
+	rep := &ServeBench{Clients: o.Clients,
+		What: `execute_request "1+1" -> the client's own iopub idle, our Go kernel, server on loopback`}
+	if err := benchDirect(k, o, rep); err != nil {
 		return nil, err
 	}
 	base := "ws://" + ln.Addr().String() + "/api/kernels/" + k.ID + "/channels?token=" + token + "&session_id="
-
-	// The anchor: the bridge's own client, straight to ZMQ.
-	direct, err := k.Attach("bench-direct")
-	if err != nil {
+	if err := benchWebsocket(base, o, rep); err != nil {
 		return nil, err
 	}
-	anchor, err := serveRoundTrips(*n, func() (time.Duration, error) { return serveDirectRoundTrip(direct) })
+	rep.Overhead1 = rep.WS1Client.Median - rep.AnchorDirect.Median
+	return rep, nil
+}
+
+// benchDirect fills the anchors: the bridge's own clients, straight to
+// ZMQ, one and then o.Clients at once.
+func benchDirect(k *kernels.Kernel, o ServeBenchOptions, rep *ServeBench) error {
+	direct, err := k.Attach("bench-direct")
+	if err != nil {
+		return err
+	}
+	rep.AnchorDirect, err = serveRoundTrips(o.N, func() (time.Duration, error) { return serveDirectRoundTrip(direct) })
 	direct.Close()
 	if err != nil {
-		return nil, fmt.Errorf("direct: %w", err)
+		return fmt.Errorf("direct: %w", err)
 	}
-
-	// The anchor for many clients: as many bridge clients, concurrently.
-	anchorMany, err := serveConcurrent(*clients, *perClient, func(i int) (func() (time.Duration, error), func(), error) {
+	rep.AnchorDirectMany, err = serveConcurrent(o.Clients, o.PerClient, func(i int) (func() (time.Duration, error), func(), error) {
 		c, err := k.Attach(fmt.Sprintf("bench-direct-%d", i))
 		if err != nil {
 			return nil, nil, err
@@ -111,62 +129,74 @@ func benchServe(args []string) (any, error) {
 		return func() (time.Duration, error) { return serveDirectRoundTrip(c) }, c.Close, nil
 	})
 	if err != nil {
-		return nil, fmt.Errorf("direct, %d clients: %w", *clients, err)
+		return fmt.Errorf("direct, %d clients: %w", o.Clients, err)
 	}
+	return nil
+}
 
+// benchWebsocket fills the websocket figures: one client, then o.Clients
+// at once (profiled when o.CPUProfile is set).
+func benchWebsocket(base string, o ServeBenchOptions, rep *ServeBench) error {
 	one, err := serveDial(base)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	single, err := serveRoundTrips(*n, one.roundTrip)
+	rep.WS1Client, err = serveRoundTrips(o.N, one.roundTrip)
 	one.conn.Close()
 	if err != nil {
-		return nil, fmt.Errorf("1 client: %w", err)
+		return fmt.Errorf("1 client: %w", err)
 	}
-
-	var profile *os.File
-	if *cpuProfile != "" {
-		if profile, err = os.Create(*cpuProfile); err != nil {
-			return nil, err
+	if o.CPUProfile != nil {
+		if err := pprof.StartCPUProfile(o.CPUProfile); err != nil {
+			return err
 		}
-		defer profile.Close()
-		pprof.StartCPUProfile(profile)
 	}
-	many, err := serveConcurrent(*clients, *perClient, func(int) (func() (time.Duration, error), func(), error) {
+	rep.WSMany, err = serveConcurrent(o.Clients, o.PerClient, func(int) (func() (time.Duration, error), func(), error) {
 		c, err := serveDial(base)
 		if err != nil {
 			return nil, nil, err
 		}
 		return c.roundTrip, func() { c.conn.Close() }, nil
 	})
-	if profile != nil {
+	if o.CPUProfile != nil {
 		pprof.StopCPUProfile()
 	}
 	if err != nil {
-		return nil, fmt.Errorf("%d clients: %w", *clients, err)
+		return fmt.Errorf("%d clients: %w", o.Clients, err)
 	}
-	return map[string]any{
-		"what":                        `execute_request "1+1" -> the client's own iopub idle, our Go kernel, server on loopback`,
-		"anchor_direct":               anchor,
-		"anchor_direct_many":          anchorMany,
-		"ws_1_client":                 single,
-		"ws_many_clients":             many,
-		"clients":                     *clients,
-		"overhead_1_client_median_ms": single.Median - anchor.Median,
-	}, nil
+	return nil
 }
 
-func serveRoundTrips(n int, f func() (time.Duration, error)) (serveLatency, error) {
+// ServeLatency summarises round trips in milliseconds.
+type ServeLatency struct {
+	N      int     `json:"n"`
+	Median float64 `json:"median_ms"`
+	P99    float64 `json:"p99_ms"`
+	Mean   float64 `json:"mean_ms"`
+}
+
+func serveSummarize(d []time.Duration) ServeLatency {
+	sort.Slice(d, func(i, j int) bool { return d[i] < d[j] })
+	ms := func(x time.Duration) float64 { return float64(x.Microseconds()) / 1000 }
+	var sum time.Duration
+	for _, x := range d {
+		sum += x
+	}
+	p99 := d[(len(d)*99+99)/100-1]
+	return ServeLatency{N: len(d), Median: ms(d[len(d)/2]), P99: ms(p99), Mean: ms(sum / time.Duration(len(d)))}
+}
+
+func serveRoundTrips(n int, f func() (time.Duration, error)) (ServeLatency, error) {
 	for i := 0; i < 10; i++ { // warm-up
 		if _, err := f(); err != nil {
-			return serveLatency{}, err
+			return ServeLatency{}, err
 		}
 	}
 	d := make([]time.Duration, 0, n)
 	for i := 0; i < n; i++ {
 		x, err := f()
 		if err != nil {
-			return serveLatency{}, err
+			return ServeLatency{}, err
 		}
 		d = append(d, x)
 	}
@@ -271,19 +301,19 @@ func (c *serveBenchClient) roundTrip() (time.Duration, error) {
 	}
 }
 
-// serveManyResult is a concurrent run: the latencies and the throughput.
-type serveManyResult struct {
-	serveLatency
+// ServeMany is a concurrent run: the latencies and the throughput.
+type ServeMany struct {
+	ServeLatency
 	CellsPerSec float64 `json:"cells_per_sec"`
 }
 
 // serveConcurrent runs perClient round trips on each of n clients at once.
-func serveConcurrent(n, perClient int, open func(i int) (func() (time.Duration, error), func(), error)) (serveManyResult, error) {
+func serveConcurrent(n, perClient int, open func(i int) (func() (time.Duration, error), func(), error)) (ServeMany, error) {
 	trips := make([]func() (time.Duration, error), n)
 	for i := range trips {
 		f, closeFn, err := open(i)
 		if err != nil {
-			return serveManyResult{}, err
+			return ServeMany{}, err
 		}
 		defer closeFn()
 		trips[i] = f
@@ -316,7 +346,7 @@ func serveConcurrent(n, perClient int, open func(i int) (func() (time.Duration, 
 	wg.Wait()
 	elapsed := time.Since(start)
 	if firstErr != nil {
-		return serveManyResult{}, firstErr
+		return ServeMany{}, firstErr
 	}
-	return serveManyResult{serveLatency: serveSummarize(all), CellsPerSec: float64(len(all)) / elapsed.Seconds()}, nil
+	return ServeMany{ServeLatency: serveSummarize(all), CellsPerSec: float64(len(all)) / elapsed.Seconds()}, nil
 }

@@ -1,39 +1,46 @@
-package main
+package nn
+
+// The decoding benchmark (`rlvrworld bench sample`): batched KV-cache
+// sampling in tokens per second and the per-token cost by position, with
+// the machine's memory bandwidth as the same-run anchor. The command line
+// only parses flags into SampleBenchOptions.
 
 import (
 	"bytes"
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"math"
 	"math/rand/v2"
 	"runtime"
 	"sort"
-	"strings"
 	"sync"
 	"time"
 
 	"github.com/rlvrworld/rlvrworld/gpu"
-	"github.com/rlvrworld/rlvrworld/stdlib/nn"
 )
 
-func init() {
-	registerBench("sample", "batched KV-cache decoding: tokens/s and per-token cost by position", benchSample)
+// SampleBenchOptions size BenchSample.
+type SampleBenchOptions struct {
+	// B is the batch rows (64) and Runs the decoding runs per KV cache
+	// precision (3; the figures are medians over them).
+	B, Runs int
+	// KV lists the KV cache precisions to measure (float32, float16, int8).
+	KV []KVPrecision
 }
 
 // sampleBenchConfig is bench train's model, with room for 640 positions.
-var sampleBenchConfig = nn.Config{Vocab: 512, MaxSeq: 640, Layers: 4, Dim: 256, Heads: 4, Seed: 1}
+var sampleBenchConfig = Config{Vocab: 512, MaxSeq: 640, Layers: 4, Dim: 256, Heads: 4, Seed: 1}
 
-// sampleReport is the JSON of bench sample.
-type sampleReport struct {
-	Config    nn.Config `json:"config"`
-	Backend   string    `json:"backend"`
-	BLASCore  string    `json:"blas_core,omitempty"`
-	Batch     int       `json:"batch"`
-	PromptLen int       `json:"prompt_len"`
-	NewTokens int       `json:"new_tokens"`
-	Runs      int       `json:"runs"`
+// SampleBench is the JSON report of BenchSample (`rlvrworld bench sample`).
+type SampleBench struct {
+	Config    Config `json:"config"`
+	Backend   string `json:"backend"`
+	BLASCore  string `json:"blas_core,omitempty"`
+	Batch     int    `json:"batch"`
+	PromptLen int    `json:"prompt_len"`
+	NewTokens int    `json:"new_tokens"`
+	Runs      int    `json:"runs"`
 	// The anchors: decoding reads the whole KV cache every step, so the
 	// step cost grows with position at the memory bandwidth measured here,
 	// by a copy (bytes read and written) and by reading alone.
@@ -42,12 +49,12 @@ type sampleReport struct {
 	// ByKVCache has one entry per cache precision, measured in alternation
 	// (run 1 of each, then run 2 of each, ...) so that all see the same
 	// load on a shared machine.
-	ByKVCache  []decodeFigures `json:"by_kv_cache"`
+	ByKVCache  []DecodeFigures `json:"by_kv_cache"`
 	PeakRSSMiB float64         `json:"peak_rss_mib"`
 }
 
-// decodeFigures is one KV cache precision's decoding speed.
-type decodeFigures struct {
+// DecodeFigures is one KV cache precision's decoding speed.
+type DecodeFigures struct {
 	KVCache      string  `json:"kv_cache"`
 	TokensPerSec float64 `json:"tokens_per_sec"`
 	// The step costs are medians over the timed steps of pairedSteps
@@ -122,102 +129,126 @@ func parallelGBps(n int, moved float64, op func(lo, hi int)) float64 {
 	return moved / median(ts) / 1e9
 }
 
-func benchSample(args []string) (any, error) {
-	fs := flag.NewFlagSet("bench sample", flag.ContinueOnError)
-	B := fs.Int("B", 64, "batch rows")
-	runs := fs.Int("runs", 3, "decoding runs per KV cache precision (the figures are medians over them)")
-	kvList := fs.String("kv", "float32,float16,int8", "KV cache precisions to measure, comma-separated")
-	if err := fs.Parse(args); err != nil {
-		return nil, err
+// BenchSample decodes 528 tokens from 8-token prompts of random tokens
+// with bench train's model (room for 640 positions), Runs times per KV
+// cache precision in alternation, and measures the per-position cost with
+// pairedSteps; the anchors are the memory's copy and read rates.
+func BenchSample(ctx context.Context, o SampleBenchOptions) (*SampleBench, error) {
+	if o.B == 0 {
+		o.B = 64
 	}
-	if *runs < 1 || *B < 1 {
+	if o.Runs == 0 {
+		o.Runs = 3
+	}
+	if len(o.KV) == 0 {
+		o.KV = []KVPrecision{KVFloat32, KVFloat16, KVInt8}
+	}
+	if o.Runs < 1 || o.B < 1 {
 		return nil, fmt.Errorf("bench sample: -runs and -B must be at least 1")
 	}
-	var kvs []nn.KVPrecision
-	for _, f := range strings.Split(*kvList, ",") {
-		kv, err := nn.ParseKVPrecision(strings.TrimSpace(f))
-		if err != nil {
-			return nil, fmt.Errorf("bench sample: -kv: %w", err)
-		}
-		kvs = append(kvs, kv)
-	}
-	cfg := sampleBenchConfig
-	m, err := nn.New(cfg)
+	m, err := New(sampleBenchConfig)
 	if err != nil {
 		return nil, err
 	}
-	const promptLen, newTok = 8, 528
-	rng := rand.New(rand.NewPCG(3, 3))
-	prompts := make([][]int, *B)
-	for i := range prompts {
-		prompts[i] = make([]int, promptLen)
-		for j := range prompts[i] {
-			prompts[i][j] = rng.IntN(cfg.Vocab)
-		}
-	}
-	// Tokens/s: each run decodes newTok tokens from an 8-token prompt, as a
-	// rollout does. The per-position costs come from pairedSteps.
-	totals, drift := make([][]float64, len(kvs)), make([]float64, len(kvs))
-	at64, at512, ratios := make([][]float64, len(kvs)), make([][]float64, len(kvs)), make([][]float64, len(kvs))
-	for run := 0; run < *runs; run++ {
-		for k, kv := range kvs {
-			t0 := time.Now()
-			out, err := m.Sample(context.Background(), prompts, nn.SampleOptions{MaxNew: newTok, Temperature: 1, Stop: -1,
-				Seed: int64(run + 1), KV: kv})
-			if err != nil {
-				return nil, err
-			}
-			totals[k] = append(totals[k], time.Since(t0).Seconds())
-			if run == 0 {
-				n := min(3, *B)
-				drift[k] = logpDrift(m, prompts[:n], out[:n])
-			}
-			p, err := pairedSteps(m, *B, kv, int64(run+1))
-			if err != nil {
-				return nil, err
-			}
-			at64[k], at512[k], ratios[k] = append(at64[k], p.near...), append(at512[k], p.far...), append(ratios[k], p.ratios...)
-		}
-	}
-	be, err := gpu.Default() // the backend nn.New chose
+	runs, err := sampleRuns(ctx, m, o)
 	if err != nil {
 		return nil, err
 	}
-	r := sampleReport{Config: cfg, Backend: m.Backend(), BLASCore: blasCore(be), Batch: *B, PromptLen: promptLen,
-		NewTokens: newTok, Runs: *runs, StreamGBps: streamGBps(), ReadGBps: readGBps()}
-	for k, kv := range kvs {
-		f := decodeFigures{KVCache: kv.String(), TokensPerSec: float64(*B*newTok) / median(totals[k])}
-		f.StepMsAt64, f.StepMsAt512 = median(at64[k])*1e3, median(at512[k])*1e3
-		f.PerTokenUsAt64, f.PerTokenUsAt512 = f.StepMsAt64*1e3/float64(*B), f.StepMsAt512*1e3/float64(*B)
-		f.Ratio512to64 = median(ratios[k])
-		f.RatioSpread = [2]float64{quantile(ratios[k], 0.25), quantile(ratios[k], 0.75)}
-		f.RatioOfMedians = f.StepMsAt512 / f.StepMsAt64
-		bytes := 4.0 // per cached element: K and V, every layer, every row
-		switch kv {
-		case nn.KVFloat16:
-			bytes = 2
-		case nn.KVInt8: // one byte, and a float32 scale per head's vector
-			bytes = 1 + 4/float64(cfg.Dim/cfg.Heads)
-		}
-		mb := func(pos int) float64 {
-			return float64(*B) * float64(cfg.Layers) * 2 * float64(pos) * float64(cfg.Dim) * bytes / 1e6
-		}
-		f.KVMBAt64, f.KVMBAt512 = mb(64), mb(512)
-		at := func(gbps float64) float64 { return (f.StepMsAt64 + (f.KVMBAt512-f.KVMBAt64)/gbps) / f.StepMsAt64 }
-		f.RatioAtCopyRate, f.RatioAtReadRate = at(r.StreamGBps), at(r.ReadGBps)
-		f.MaxAbsLogpDiff = drift[k]
-		r.ByKVCache = append(r.ByKVCache, f)
+	be, err := gpu.Default() // the backend New chose
+	if err != nil {
+		return nil, err
+	}
+	r := &SampleBench{Config: sampleBenchConfig, Backend: m.Backend(), BLASCore: blasCore(be), Batch: o.B,
+		PromptLen: samplePromptLen, NewTokens: sampleNewTokens, Runs: o.Runs, StreamGBps: streamGBps(), ReadGBps: readGBps()}
+	for k, kv := range o.KV {
+		r.ByKVCache = append(r.ByKVCache, runs[k].figures(kv, o.B, r.StreamGBps, r.ReadGBps))
 	}
 	r.PeakRSSMiB = peakRSSMiB()
 	return r, nil
 }
 
+// The decoding runs of BenchSample: an 8-token prompt and 528 new tokens,
+// as a rollout has.
+const samplePromptLen, sampleNewTokens = 8, 528
+
+// kvRuns gathers one KV cache precision's runs: the decoding times, the
+// paired steps' times and ratios, and the first run's logp drift.
+type kvRuns struct {
+	totals, at64, at512, ratios []float64
+	drift                       float64
+}
+
+// sampleRuns decodes o.Runs times per precision, the precisions in
+// alternation (run 1 of each, then run 2 of each, ...), so that all see
+// the same load on a shared machine.
+func sampleRuns(ctx context.Context, m *Model, o SampleBenchOptions) ([]kvRuns, error) {
+	cfg := m.Config()
+	rng := rand.New(rand.NewPCG(3, 3))
+	prompts := make([][]int, o.B)
+	for i := range prompts {
+		prompts[i] = make([]int, samplePromptLen)
+		for j := range prompts[i] {
+			prompts[i][j] = rng.IntN(cfg.Vocab)
+		}
+	}
+	out := make([]kvRuns, len(o.KV))
+	for run := 0; run < o.Runs; run++ {
+		for k, kv := range o.KV {
+			t0 := time.Now()
+			samples, err := m.Sample(ctx, prompts, SampleOptions{MaxNew: sampleNewTokens, Temperature: 1, Stop: -1,
+				Seed: int64(run + 1), KV: kv})
+			if err != nil {
+				return nil, err
+			}
+			out[k].totals = append(out[k].totals, time.Since(t0).Seconds())
+			if run == 0 {
+				n := min(3, o.B)
+				out[k].drift = logpDrift(m, prompts[:n], samples[:n])
+			}
+			p, err := pairedSteps(ctx, m, o.B, kv, int64(run+1))
+			if err != nil {
+				return nil, err
+			}
+			r := &out[k]
+			r.at64, r.at512, r.ratios = append(r.at64, p.near...), append(r.at512, p.far...), append(r.ratios, p.ratios...)
+		}
+	}
+	return out, nil
+}
+
+// figures summarises one precision's runs, with the KV bytes read per
+// step and what the step cost at 512 would be at the anchors' rates.
+func (k kvRuns) figures(kv KVPrecision, B int, streamGBps, readGBps float64) DecodeFigures {
+	cfg := sampleBenchConfig
+	f := DecodeFigures{KVCache: kv.String(), TokensPerSec: float64(B*sampleNewTokens) / median(k.totals)}
+	f.StepMsAt64, f.StepMsAt512 = median(k.at64)*1e3, median(k.at512)*1e3
+	f.PerTokenUsAt64, f.PerTokenUsAt512 = f.StepMsAt64*1e3/float64(B), f.StepMsAt512*1e3/float64(B)
+	f.Ratio512to64 = median(k.ratios)
+	f.RatioSpread = [2]float64{quantile(k.ratios, 0.25), quantile(k.ratios, 0.75)}
+	f.RatioOfMedians = f.StepMsAt512 / f.StepMsAt64
+	bytes := 4.0 // per cached element: K and V, every layer, every row
+	switch kv {
+	case KVFloat16:
+		bytes = 2
+	case KVInt8: // one byte, and a float32 scale per head's vector
+		bytes = 1 + 4/float64(cfg.Dim/cfg.Heads)
+	}
+	mb := func(pos int) float64 {
+		return float64(B) * float64(cfg.Layers) * 2 * float64(pos) * float64(cfg.Dim) * bytes / 1e6
+	}
+	f.KVMBAt64, f.KVMBAt512 = mb(64), mb(512)
+	at := func(gbps float64) float64 { return (f.StepMsAt64 + (f.KVMBAt512-f.KVMBAt64)/gbps) / f.StepMsAt64 }
+	f.RatioAtCopyRate, f.RatioAtReadRate = at(streamGBps), at(readGBps)
+	f.MaxAbsLogpDiff = k.drift
+	return f
+}
+
 // logpDrift is the largest |sampler logp - Forward logp| over the samples.
-func logpDrift(m *nn.Model, prompts [][]int, out []nn.Sample) float64 {
+func logpDrift(m *Model, prompts [][]int, out []Sample) float64 {
 	worst := 0.0
 	for i, s := range out {
 		seq := append(append([]int(nil), prompts[i]...), s.Tokens...)
-		lp, _ := m.Forward(&nn.Batch{B: 1, T: len(seq) - 1, Inputs: seq[:len(seq)-1], Targets: seq[1:]})
+		lp, _ := m.Forward(&Batch{B: 1, T: len(seq) - 1, Inputs: seq[:len(seq)-1], Targets: seq[1:]})
 		for j, l := range s.LogProbs {
 			worst = max(worst, math.Abs(float64(l-lp[len(prompts[i])-1+j])))
 		}
@@ -248,7 +279,7 @@ type pairedFigures struct {
 
 // pairedSteps decodes pairBlocks blocks of B rows around each position, in
 // alternation, with the KV cache kv; the two batches never compute at once.
-func pairedSteps(m *nn.Model, B int, kv nn.KVPrecision, seed int64) (pairedFigures, error) {
+func pairedSteps(ctx context.Context, m *Model, B int, kv KVPrecision, seed int64) (pairedFigures, error) {
 	const steps = pairBlock * pairBlocks
 	// Steps feed positions start .. start+steps-1, centred on the target.
 	starts := [2]int{64 - steps/2, 512 - steps/2}
@@ -281,7 +312,7 @@ func pairedSteps(m *nn.Model, B int, kv nn.KVPrecision, seed int64) (pairedFigur
 			wait() // the prefill runs on the baton too
 			var block []float64
 			t := time.Now()
-			_, errs[i] = m.Sample(context.Background(), prompts, nn.SampleOptions{
+			_, errs[i] = m.Sample(ctx, prompts, SampleOptions{
 				MaxNew: steps + 1, Temperature: 1, Stop: -1, Seed: seed, KV: kv,
 				OnStep: func(s int) {
 					now := time.Now()
