@@ -50,6 +50,16 @@ type Example struct {
 	Payload any
 }
 
+// Patterned is a payload whose transition has a pattern: a coarse key
+// that leaves the state out (the text game's rules and action, the web
+// page's URL and action), so that many transitions share one. The splits
+// are keyed by the whole transition, so no test transition is in training,
+// but its pattern may be common or rare there: exp reports accuracy on the
+// test transitions whose pattern is rare in training apart from the rest.
+type Patterned interface {
+	Pattern() string
+}
+
 // Score is a verifier's judgement of one response. A response that cannot
 // be parsed is not an error of the caller: it gets the task's lowest reward
 // and Err says why.

@@ -58,9 +58,10 @@ type Config struct {
 	// WorldModel is the world-model task a downstream task runs in (""
 	// its registered Base; policy-eval also takes video-multi).
 	WorldModel string
-	// MLESchedule is MLE continued's LR schedule (nil: the start model's
-	// final LR, constant); train.ControlGrid lists the ones to choose from
-	// on val.
+	// MLESchedule is MLE continued's LR schedule (nil: the one the task
+	// chose on val at this budget, Budget.MLEContinued, else the start
+	// model's final LR, constant); train.ControlGrid lists the ones to
+	// choose from on val.
 	MLESchedule *train.Schedule
 	// Converge, when positive, adds the row "mle_converged": MLE from the
 	// start model for at most this many steps, early-stopped on the task's

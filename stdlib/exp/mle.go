@@ -63,9 +63,9 @@ type ContinueOptions struct {
 // trained by MLE on data for o.Steps more gradient steps (batches drawn
 // uniformly with replacement, the experiment's AdamW settings). Run gives it
 // as many gradient steps as RLVR takes (GRPO steps × mini-batches), at the
-// start model's final pretraining LR unless Config.MLESchedule says
-// otherwise; a notebook calls it to put the same control beside its own RLVR
-// run.
+// schedule chosen on val for the task (Config.MLESchedule, else
+// Budget.MLEContinued, else the start model's final pretraining LR); a
+// notebook calls it to put the same control beside its own RLVR run.
 func ContinueMLE(ctx context.Context, start *nn.Model, data []envs.Example, o ContinueOptions) (*nn.Model, error) {
 	cont := start.Clone()
 	if err := trainOn(ctx, cont, data, o); err != nil {
@@ -92,7 +92,8 @@ func trainOn(ctx context.Context, m *nn.Model, data []envs.Example, o ContinueOp
 func (r *runner) mleContinued(ctx context.Context, a *arm, sp startPoint) error {
 	steps := a.b.RLSteps * a.b.GRPO.MiniBatches
 	t0 := time.Now()
-	if s := r.cfg.MLESchedule; s != nil {
+	sched := r.controlSchedule(a, sp)
+	if s := sched; s != nil {
 		a.res.MLESchedule, a.res.MLEContinuedLR = s.String(), 0
 	}
 	every := r.cfg.EvalEvery * a.b.GRPO.MiniBatches
@@ -104,7 +105,7 @@ func (r *runner) mleContinued(ctx context.Context, a *arm, sp startPoint) error 
 			evalErr = r.point(ctx, a, cont, "mle_continued", m.Step)
 		}
 	}
-	o := ContinueOptions{Steps: steps, Batch: a.b.MLEBatch, LR: sp.ContinueLR, Schedule: r.cfg.MLESchedule, Seed: r.cfg.Seed, OnStep: onStep}
+	o := ContinueOptions{Steps: steps, Batch: a.b.MLEBatch, LR: sp.ContinueLR, Schedule: sched, Seed: r.cfg.Seed, OnStep: onStep}
 	if err := trainOn(ctx, cont, a.train, o); err != nil {
 		return err
 	}
@@ -112,6 +113,20 @@ func (r *runner) mleContinued(ctx context.Context, a *arm, sp startPoint) error 
 		return evalErr
 	}
 	return r.evaluate(ctx, a, cont, "mle_continued", steps, time.Since(t0).Seconds())
+}
+
+// controlSchedule is MLE continued's LR schedule: Config.MLESchedule,
+// else the one the budget chose on val (Budget.MLEContinued) for a start
+// model trained at the budget's constant LR, else nil (the start model's
+// own LR).
+func (r *runner) controlSchedule(a *arm, sp startPoint) *train.Schedule {
+	if r.cfg.MLESchedule != nil {
+		return r.cfg.MLESchedule
+	}
+	if sp.ContinueLR == a.b.MLELR {
+		return a.b.MLEContinued
+	}
+	return nil
 }
 
 // mleConverged adds the row "mle_converged": MLE from the start model (at
@@ -133,7 +148,7 @@ func (r *runner) mleConverged(ctx context.Context, a *arm, sp startPoint) error 
 	m := sp.Model.Clone()
 	best := m.Clone()
 	o := mleOptions(len(a.train), r.cfg.Converge, a.b.MLEBatch, sp.ContinueLR, r.cfg.Seed)
-	o.Schedule = r.cfg.MLESchedule
+	o.Schedule = r.controlSchedule(a, sp)
 	st, err := train.NewStepper(m, sequences(a.train), o)
 	if err != nil {
 		return fmt.Errorf("mle to convergence: %w", err)

@@ -64,6 +64,9 @@ type arm struct {
 	models      map[string]*nn.Model
 	// curve collects the intermediate evaluations of the method running.
 	curve []CurvePoint
+	// patterns counts the training transitions per pattern (nil: the
+	// task's payloads have none); measure splits its rows on it.
+	patterns map[string]int
 }
 
 // models runs the three-row experiment on a world-model task and also
@@ -75,6 +78,10 @@ func (r *runner) models(ctx context.Context, spec tasks.Spec) (*Result, map[stri
 	}
 	if a.train, a.test, err = r.data(ctx, a.task, a.b); err != nil {
 		return nil, nil, err
+	}
+	if a.patterns = patternCounts(a.train); a.patterns != nil {
+		r.note("data", "%d of %d evaluated rows have a pattern that fewer than %d training rows share (the _rare columns)",
+			rareRows(a.patterns, a.test), len(a.test), RareBelow)
 	}
 	sp, err := r.startModel(ctx, a)
 	if err != nil {
@@ -150,6 +157,7 @@ func (r *runner) measure(ctx context.Context, a *arm, m *nn.Model) (map[string]f
 	if err != nil {
 		return nil, err
 	}
+	rareMetrics(ev.Metrics, a.task, a.spec.MetricKeys(), a.patterns, a.test, ev.Scores)
 	return ev.Metrics, nil
 }
 
@@ -261,7 +269,10 @@ func (r *runner) downstream(ctx context.Context, spec tasks.Spec) (*Result, erro
 	if err != nil {
 		return nil, err
 	}
-	res := &Result{Task: spec.Name, Budget: r.cfg.budgetName(), Seed: r.cfg.Seed}
+	// The three models come from the base run: its start checkpoint and
+	// MLE continued's schedule are this result's too.
+	res := &Result{Task: spec.Name, Budget: r.cfg.budgetName(), Seed: r.cfg.Seed, StartSHA256: baseRes.StartSHA256,
+		MLESchedule: baseRes.MLESchedule, MLEContinuedLR: baseRes.MLEContinuedLR}
 	if baseName != spec.Base {
 		res.WorldModel = baseName
 	}

@@ -194,8 +194,9 @@ func table(k setting, rs []*Result) Table {
 	return t
 }
 
-// summaryColumns are the task's metrics, then the mean reward and the
-// task's diagnostics where the results have them.
+// summaryColumns are the task's metrics, then, where the results have
+// them, the mean reward, each metric on the rows whose pattern is rare in
+// training and on the rest (RareBelow), and the task's diagnostics.
 func summaryColumns(task string, first *Result) ([]string, []bool) {
 	spec, err := tasks.Lookup(task)
 	var cols []string
@@ -204,12 +205,27 @@ func summaryColumns(task string, first *Result) ([]string, []bool) {
 		cols, higher = append(cols, m.Key), append(higher, m.Higher)
 	}
 	_ = err // an unknown task has no listed metrics; its reward still shows
-	for _, c := range append([]string{"reward"}, spec.Diagnostics...) {
+	extra := []string{"reward"}
+	for _, m := range spec.Metrics {
+		extra = append(extra, m.Key+rareSuffix, m.Key+commonSuffix)
+	}
+	for _, c := range append(extra, spec.Diagnostics...) {
 		if _, ok := first.Rows[0].Metrics[c]; ok {
-			cols, higher = append(cols, c), append(higher, c == "reward")
+			cols, higher = append(cols, c), append(higher, c == "reward" || higherOf(spec, c))
 		}
 	}
 	return cols, higher
+}
+
+// higherOf says whether a higher value of a metric's rare or common column
+// is better: as for the metric itself.
+func higherOf(spec tasks.Spec, col string) bool {
+	for _, m := range spec.Metrics {
+		if col == m.Key+rareSuffix || col == m.Key+commonSuffix {
+			return m.Higher
+		}
+	}
+	return false
 }
 
 // pairedDiff is RLVR minus MLE continued per seed and column. All seeds

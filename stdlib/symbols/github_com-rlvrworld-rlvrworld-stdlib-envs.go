@@ -24,16 +24,18 @@ func init() {
 		"WriteRecords": reflect.ValueOf(envs.WriteRecords),
 
 		// type definitions
-		"Codec":    reflect.ValueOf((*envs.Codec)(nil)),
-		"Decoding": reflect.ValueOf((*envs.Decoding)(nil)),
-		"Example":  reflect.ValueOf((*envs.Example)(nil)),
-		"Score":    reflect.ValueOf((*envs.Score)(nil)),
-		"Split":    reflect.ValueOf((*envs.Split)(nil)),
-		"Task":     reflect.ValueOf((*envs.Task)(nil)),
+		"Codec":     reflect.ValueOf((*envs.Codec)(nil)),
+		"Decoding":  reflect.ValueOf((*envs.Decoding)(nil)),
+		"Example":   reflect.ValueOf((*envs.Example)(nil)),
+		"Patterned": reflect.ValueOf((*envs.Patterned)(nil)),
+		"Score":     reflect.ValueOf((*envs.Score)(nil)),
+		"Split":     reflect.ValueOf((*envs.Split)(nil)),
+		"Task":      reflect.ValueOf((*envs.Task)(nil)),
 
 		// interface wrapper definitions
-		"_Codec": reflect.ValueOf((*_github_com_rlvrworld_rlvrworld_stdlib_envs_Codec)(nil)),
-		"_Task":  reflect.ValueOf((*_github_com_rlvrworld_rlvrworld_stdlib_envs_Task)(nil)),
+		"_Codec":     reflect.ValueOf((*_github_com_rlvrworld_rlvrworld_stdlib_envs_Codec)(nil)),
+		"_Patterned": reflect.ValueOf((*_github_com_rlvrworld_rlvrworld_stdlib_envs_Patterned)(nil)),
+		"_Task":      reflect.ValueOf((*_github_com_rlvrworld_rlvrworld_stdlib_envs_Task)(nil)),
 	}
 }
 
@@ -53,6 +55,16 @@ func (W _github_com_rlvrworld_rlvrworld_stdlib_envs_Codec) Record(ex *envs.Examp
 }
 func (W _github_com_rlvrworld_rlvrworld_stdlib_envs_Codec) ScorePrediction(ex *envs.Example, prediction json.RawMessage) (envs.Score, error) {
 	return W.WScorePrediction(ex, prediction)
+}
+
+// _github_com_rlvrworld_rlvrworld_stdlib_envs_Patterned is an interface wrapper for Patterned type
+type _github_com_rlvrworld_rlvrworld_stdlib_envs_Patterned struct {
+	IValue   interface{}
+	WPattern func() string
+}
+
+func (W _github_com_rlvrworld_rlvrworld_stdlib_envs_Patterned) Pattern() string {
+	return W.WPattern()
 }
 
 // _github_com_rlvrworld_rlvrworld_stdlib_envs_Task is an interface wrapper for Task type

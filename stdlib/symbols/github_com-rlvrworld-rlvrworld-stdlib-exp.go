@@ -21,6 +21,7 @@ func init() {
 		"Methods":             reflect.ValueOf(&exp.Methods).Elem(),
 		"ParseSeeds":          reflect.ValueOf(exp.ParseSeeds),
 		"PretrainOnly":        reflect.ValueOf(exp.PretrainOnly),
+		"RareBelow":           reflect.ValueOf(constant.MakeFromLiteral("10", token.INT, 0)),
 		"Run":                 reflect.ValueOf(exp.Run),
 		"RunSeeds":            reflect.ValueOf(exp.RunSeeds),
 		"SeedPath":            reflect.ValueOf(exp.SeedPath),

@@ -5,6 +5,7 @@ import (
 
 	"github.com/rlvrworld/rlvrworld/stdlib/grpo"
 	"github.com/rlvrworld/rlvrworld/stdlib/nn"
+	"github.com/rlvrworld/rlvrworld/stdlib/train"
 )
 
 // Budget is the size of one experiment: data, the start model and how many
@@ -35,6 +36,11 @@ type Budget struct {
 	// MLELR/10 at step Pretrain (train.LRAt); MLE continued then goes on at
 	// that final LR, as the start model's own training would have.
 	MLECosine bool
+	// MLEContinued is MLE continued's LR schedule where it was chosen on
+	// val for the task (nil: the start model's constant MLELR;
+	// exp.Config.MLESchedule overrides it). A start model pretrained with
+	// MLECosine continues at its own final LR instead.
+	MLEContinued *train.Schedule
 	// GRPO is the RLVR configuration.
 	GRPO grpo.Config
 	// RLChanged is the share of changed transitions among the RL prompts

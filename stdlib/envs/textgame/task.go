@@ -56,6 +56,11 @@ type Transition struct {
 	before, after verify.State
 }
 
+// Pattern is the transition's pattern (envs.Patterned): the game, its
+// name variant (which fixes the rules text) and the action, without the
+// state.
+func (t *Transition) Pattern() string { return fmt.Sprintf("%s/%d: %s", t.Game, t.Variant, t.Action) }
+
 // Name is "textgame".
 func (t *Task) Name() string { return "textgame" }
 

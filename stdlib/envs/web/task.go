@@ -39,6 +39,11 @@ type Sections struct {
 	New, Deleted, Updated []string
 }
 
+// Pattern is the transition's pattern (envs.Patterned): the page's URL
+// and the action, without the page's items, the objective or the previous
+// action.
+func (t *Transition) Pattern() string { return t.URL + " " + t.Action }
+
 // Name is "web".
 func (t *Task) Name() string { return "web" }
 
