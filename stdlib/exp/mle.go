@@ -261,7 +261,7 @@ func (r *runner) startModel(ctx context.Context, a *arm) (startPoint, error) {
 				}
 				sp.ContinueLR = float32(lr)
 			}
-			r.note("start", "loaded %s (sha256 %.12s; %s MLE steps; MLE continued at LR %g)", path, sum, meta["mle_steps"], sp.ContinueLR)
+			r.note("start", "loaded %s (sha256 %.12s; %s MLE steps; its MLE ended at LR %g)", path, sum, meta["mle_steps"], sp.ContinueLR)
 			return sp, nil
 		}
 	} else if !errors.Is(err, os.ErrNotExist) {
