@@ -126,7 +126,7 @@ func benchSample(args []string) (any, error) {
 	fs := flag.NewFlagSet("bench sample", flag.ContinueOnError)
 	B := fs.Int("B", 64, "batch rows")
 	runs := fs.Int("runs", 3, "decoding runs per KV cache precision (the figures are medians over them)")
-	kvList := fs.String("kv", "float32,float16,int8", "KV cache precisions to measure, comma-separated")
+	kvList := fs.String("kv", "float32,float16,int8,k8v16", "KV cache precisions to measure, comma-separated")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
@@ -198,6 +198,8 @@ func benchSample(args []string) (any, error) {
 			bytes = 2
 		case nn.KVInt8: // one byte, and a float32 scale per head's vector
 			bytes = 1 + 4/float64(cfg.Dim/cfg.Heads)
+		case nn.KVK8V16: // int8 keys with their scales, float16 values
+			bytes = (1 + 4/float64(cfg.Dim/cfg.Heads) + 2) / 2
 		}
 		mb := func(pos int) float64 {
 			return float64(*B) * float64(cfg.Layers) * 2 * float64(pos) * float64(cfg.Dim) * bytes / 1e6
