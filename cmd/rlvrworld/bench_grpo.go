@@ -80,7 +80,7 @@ func benchGRPO(args []string) (any, error) {
 	steps := fs.Int("steps", 5, "measured steps per task (each paired with an MLE step)")
 	budgetName := fs.String("budget", "small", "budget whose GRPO configuration is timed")
 	var kv nn.KVPrecision
-	fs.TextVar(&kv, "kv", nn.KVFloat32, "KV cache of the rollout sampler: float32, float16 or int8")
+	fs.TextVar(&kv, "kv", nn.KVFloat32, "KV cache of the rollout sampler: float32, float16, int8 or k8v16 (int8 keys, float16 values)")
 	prof := fs.String("cpuprofile", "", "write a CPU profile of the whole run to this file")
 	if err := fs.Parse(args); err != nil {
 		return nil, err

@@ -20,7 +20,8 @@ func init() {
 	gpu.Register("cpu", func() (gpu.Backend, error) { return New(), nil })
 }
 
-// The CPU backend keeps a float16 or int8 KV cache when the sampler asks.
+// The CPU backend keeps a float16, int8 or mixed (int8 keys, float16 values)
+// KV cache when the sampler asks.
 var (
 	_ gpu.HalfKV  = (*Backend)(nil)
 	_ gpu.Int8KV  = (*Backend)(nil)
