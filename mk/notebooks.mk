@@ -2,7 +2,9 @@
 # notebooks/src/*.cells by notebooks/gen and saved with their outputs.
 #
 # test-notebooks checks that every notebook matches its source and was saved
-# run, runs each in quick mode (RLVRWORLD_QUICK=1: small budgets) with
+# run, checks its prose against its saved outputs (notebooks/claims: the
+# claims each notebook makes, and every chart's legend inside the picture),
+# runs each in quick mode (RLVRWORLD_QUICK=1: small budgets) with
 # `rlvrworld run` into a temporary folder, and validates the committed and the
 # executed notebooks with Debian's nbformat (nbformat 4.5 schema). All quick
 # runs together must finish within NOTEBOOKS_LIMIT seconds (10 minutes on 2
@@ -27,6 +29,7 @@ sys.exit("not nbformat 4.5: " + " ".join(bad)) if bad or not nbs else print("val
 
 test-notebooks: build
 	$(GO) run ./notebooks/gen -check
+	$(GO) test ./notebooks/...
 	@$(NBFORMAT_VALIDATE) $(NOTEBOOKS)
 	@rm -rf $(NOTEBOOKS_OUT) && mkdir -p $(NOTEBOOKS_OUT)
 	@start=$$(date +%s); set -e; for nb in $(NOTEBOOKS); do \

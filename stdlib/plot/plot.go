@@ -20,6 +20,7 @@ import (
 	"fmt"
 	"html"
 	"math"
+	"strconv"
 
 	"github.com/go-echarts/go-echarts/v2/charts"
 	"github.com/go-echarts/go-echarts/v2/opts"
@@ -121,11 +122,17 @@ func finite(v float64) any {
 // Option returns the ECharts option object of the chart, built by go-echarts.
 // It is what the playground receives under display.MIMEECharts.
 func (c *Chart) Option() map[string]any {
+	// The grid starts below the legend, which wraps on a narrow chart (the
+	// rows are estimated at the static SVG's width).
+	gridTop := 64
+	if l := c.legendLayout(float64(c.svgWidth())); len(l) > 0 {
+		gridTop += int(legendRow) * l[len(l)-1].row
+	}
 	global := []charts.GlobalOpts{
 		charts.WithTitleOpts(opts.Title{Title: c.Title}),
 		charts.WithTooltipOpts(opts.Tooltip{Show: opts.Bool(true), Trigger: "axis"}),
 		charts.WithLegendOpts(opts.Legend{Show: opts.Bool(len(c.Series) > 1), Top: "28"}),
-		charts.WithGridOpts(opts.Grid{Top: "64", Left: "56", Right: "32", Bottom: "48", ContainLabel: opts.Bool(true)}),
+		charts.WithGridOpts(opts.Grid{Top: strconv.Itoa(gridTop), Left: "56", Right: "32", Bottom: "48", ContainLabel: opts.Bool(true)}),
 	}
 	var obj map[string]any
 	switch c.Kind {
@@ -201,16 +208,19 @@ func (c *Chart) axisHints(option map[string]any) {
 		x["axisLabel"] = label
 		return
 	}
-	whole := true
-	for i := range c.longest() {
-		if v := c.xAt(i); v != math.Trunc(v) {
-			whole = false
-			break
-		}
-	}
-	if whole {
+	if c.wholeX() {
 		x["minInterval"] = 1.0
 	}
+}
+
+// wholeX reports whether every x value is a whole number (steps, seeds).
+func (c *Chart) wholeX() bool {
+	for i := range c.longest() {
+		if v := c.xAt(i); v != math.Trunc(v) {
+			return false
+		}
+	}
+	return true
 }
 
 // longest returns the number of points in the longest series.

@@ -4,6 +4,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"encoding/xml"
+	"fmt"
 	"io"
 	"math"
 	"strings"
@@ -267,5 +268,56 @@ func TestBarShowsEveryCategory(t *testing.T) {
 	long := label(Bar("b", cats, NewSeries("s", 1, 2, 3, 4, 5, 6)))
 	if long["interval"] != float64(0) || long["rotate"] == nil {
 		t.Errorf("long labels: %v, want interval 0 and a rotation", long)
+	}
+}
+
+// TestLegendWraps checks that a legend too wide for the chart continues on a
+// second row inside the picture, and that the plot area moves down for it.
+func TestLegendWraps(t *testing.T) {
+	names := []string{"token 0 (reward 0)", "token 1 (reward 0)", "token 2 (reward 1)", "token 3 (reward 0.5)", "group mean reward"}
+	var series []Series
+	for _, n := range names {
+		series = append(series, NewSeries(n, 0, 1))
+	}
+	c := Line("pi", nil, series...)
+	items := c.legendLayout(640)
+	last := items[len(items)-1]
+	if last.row != 1 {
+		t.Errorf("last legend entry at %+v, want row 1", last)
+	}
+	for i, it := range items {
+		if end := it.x + legendWidth(names[i]) - 12; end > 630 {
+			t.Errorf("entry %q ends at %.0f, past the chart's 640", names[i], end)
+		}
+	}
+	svg := c.SVG()
+	wellFormed(t, svg)
+	if !strings.Contains(svg, fmt.Sprintf(`<text x="%.1f" y="63" fill="#333">group mean reward</text>`, last.x+18)) {
+		t.Errorf("the fifth entry is not drawn on the second row:\n%s", svg[:800])
+	}
+	grid := c.Option()["grid"].([]any)[0].(map[string]any)
+	if grid["top"] != "84" {
+		t.Errorf("grid top = %v, want 84 (one more legend row)", grid["top"])
+	}
+	if two := Line("pi", nil, series[:2]...); two.Option()["grid"].([]any)[0].(map[string]any)["top"] != "64" {
+		t.Error("a one-row legend moved the grid")
+	}
+}
+
+// TestWholeXTicks checks that a line chart over whole-number x (seeds,
+// steps) labels no tick between two whole numbers in its SVG.
+func TestWholeXTicks(t *testing.T) {
+	svg := Line("per seed", []float64{1, 2, 3}, NewSeries("seed 1", 0.67, 0.72, 0.665)).SVG()
+	wellFormed(t, svg)
+	for _, half := range []string{">1.5<", ">2.5<"} {
+		if strings.Contains(svg, half) {
+			t.Errorf("SVG labels a tick %s between whole x values", half)
+		}
+	}
+	if !strings.Contains(svg, ">2<") {
+		t.Error("SVG lost the whole tick 2")
+	}
+	if frac := Line("f", []float64{0, 0.5, 1}, NewSeries("a", 1, 2, 3)).SVG(); !strings.Contains(frac, ">0.2<") {
+		t.Error("a fractional x axis lost its 0.2 tick")
 	}
 }

@@ -61,17 +61,15 @@ func esc(s string) string { return html.EscapeString(s) }
 // SVG draws the chart as a standalone SVG document: the static fallback for
 // viewers without ECharts (plain Jupyter, GitHub, nbconvert to HTML).
 func (c *Chart) SVG() string {
-	w, h := c.Width, c.Height
-	if w <= 0 {
-		w = 640
-	}
+	w, h := c.svgWidth(), c.Height
 	if h <= 0 {
 		h = 360
 	}
 	const left, right, bottom = 64.0, 20.0, 48.0
+	legend := c.legendLayout(float64(w))
 	top := 36.0
-	if len(c.Series) > 1 {
-		top = 58
+	if len(legend) > 0 {
+		top = 58 + legendRow*float64(legend[len(legend)-1].row)
 	}
 	pw, ph := float64(w)-left-right, float64(h)-top-bottom
 
@@ -81,13 +79,10 @@ func (c *Chart) SVG() string {
 	if c.Title != "" {
 		fmt.Fprintf(&b, `<text x="%d" y="22" font-size="16" font-weight="bold" fill="#333">%s</text>`, 10, esc(c.Title))
 	}
-	if len(c.Series) > 1 {
-		x := 10.0
-		for i, s := range c.Series {
-			col := palette[i%len(palette)]
-			fmt.Fprintf(&b, `<rect x="%.1f" y="34" width="14" height="10" rx="2" fill="%s"/><text x="%.1f" y="43" fill="#333">%s</text>`, x, col, x+18, esc(s.Name))
-			x += 30 + 7*float64(len([]rune(s.Name)))
-		}
+	for i, it := range legend {
+		y := 34 + legendRow*float64(it.row)
+		fmt.Fprintf(&b, `<rect x="%.1f" y="%.0f" width="14" height="10" rx="2" fill="%s"/><text x="%.1f" y="%.0f" fill="#333">%s</text>`,
+			it.x, y, palette[i%len(palette)], it.x+18, y+9, esc(c.Series[i].Name))
 	}
 
 	// The value range; bars always include zero.
@@ -154,8 +149,9 @@ func (c *Chart) svgLines(b *strings.Builder, left, top, pw, ph float64, py func(
 		xlo, xhi = xlo-1, xhi+1
 	}
 	px := func(x float64) float64 { return left + (x-xlo)/(xhi-xlo)*pw }
+	whole := c.wholeX() // whole-number x (steps): no tick between two, as in ECharts (minInterval 1)
 	for _, t := range xt {
-		if t < xlo || t > xhi {
+		if t < xlo || t > xhi || (whole && t != math.Trunc(t)) {
 			continue
 		}
 		x := px(t)
@@ -223,4 +219,44 @@ func (c *Chart) svgBars(b *strings.Builder, left, top, pw, ph float64, py func(f
 				gx+group*0.15+float64(si)*bw, y0, bw, math.Max(y1-y0, 0.5), palette[si%len(palette)], esc(s.Name), esc(name), label(s.Values[i]))
 		}
 	}
+}
+
+// legendRow is the height of one row of the legend, in pixels.
+const legendRow = 20.0
+
+// legendItem places one series' legend entry: its left edge and its row.
+type legendItem struct {
+	x   float64
+	row int
+}
+
+// legendWidth is the width of a legend entry: swatch, gap and name (7
+// pixels a character of the 12-pixel font, generously).
+func legendWidth(name string) float64 { return 30 + 7*float64(len([]rune(name))) }
+
+// legendLayout places the legend entries (none for a single series) left to
+// right, starting a new row where an entry would pass the right edge of a
+// chart w pixels wide, as ECharts wraps its own legend.
+func (c *Chart) legendLayout(w float64) []legendItem {
+	if len(c.Series) < 2 {
+		return nil
+	}
+	items := make([]legendItem, len(c.Series))
+	x, row := 10.0, 0
+	for i, s := range c.Series {
+		if x > 10 && x+legendWidth(s.Name)-12 > w-10 {
+			x, row = 10, row+1
+		}
+		items[i] = legendItem{x: x, row: row}
+		x += legendWidth(s.Name)
+	}
+	return items
+}
+
+// svgWidth is the static SVG's width in pixels (Width, default 640).
+func (c *Chart) svgWidth() int {
+	if c.Width <= 0 {
+		return 640
+	}
+	return c.Width
 }
