@@ -7,8 +7,10 @@
 package cpu
 
 import (
+	"cmp"
 	"math"
 	"runtime"
+	"slices"
 	"sync"
 
 	"github.com/x448/float16"
@@ -166,10 +168,12 @@ func (be *Backend) Scale(x []float32, s float32) {
 	})
 }
 
-// SumSquares returns sum x^2 in float64.
+// SumSquares returns sum x^2 in float64. The workers' partial sums are
+// added in the order of their rows, not of their finishing, so the result
+// does not depend on scheduling.
 func (be *Backend) SumSquares(x []float32) float64 {
 	var mu sync.Mutex
-	var total float64
+	var parts [][2]float64 // (first index, partial sum)
 	be.parallel(len(x), 1<<16, func(lo, hi int) {
 		// float32 partial sums over short runs keep the loop fast; float64
 		// across runs keeps the total accurate for millions of terms.
@@ -182,9 +186,14 @@ func (be *Backend) SumSquares(x []float32) float64 {
 			s += float64(p)
 		}
 		mu.Lock()
-		total += s
+		parts = append(parts, [2]float64{float64(lo), s})
 		mu.Unlock()
 	})
+	slices.SortFunc(parts, func(a, b [2]float64) int { return cmp.Compare(a[0], b[0]) })
+	var total float64
+	for _, p := range parts {
+		total += p[1]
+	}
 	return total
 }
 
@@ -302,12 +311,19 @@ func scratch(n int) *[]float32 {
 func release(p *[]float32) { scratchPool.Put(p) }
 
 // LayerNormBackward follows llm.c: each worker keeps its own dweight and
-// dbias partial sums, added at the end, so rows can be split freely.
+// dbias partial sums, so rows can be split freely; the partial sums are
+// added to dweight and dbias in the order of their rows, not of the
+// workers' finishing (float32 addition is not associative, and dweight may
+// already hold gradients), so the result does not depend on scheduling.
 func (be *Backend) LayerNormBackward(dinp, dweight, dbias, dout, inp, weight, mean, rstd []float32, N, C int) {
+	type part struct {
+		lo int
+		ps *[]float32
+	}
 	var mu sync.Mutex
+	var parts []part
 	be.parallel(N, 16, func(lo, hi int) {
 		ps := scratch(2 * C)
-		defer release(ps)
 		dw, db := (*ps)[:C], (*ps)[C:]
 		for i := lo; i < hi; i++ {
 			x := inp[i*C : i*C+C]
@@ -336,12 +352,18 @@ func (be *Backend) LayerNormBackward(dinp, dweight, dbias, dout, inp, weight, me
 			}
 		}
 		mu.Lock()
+		parts = append(parts, part{lo, ps})
+		mu.Unlock()
+	})
+	slices.SortFunc(parts, func(a, b part) int { return a.lo - b.lo })
+	for _, p := range parts {
+		dw, db := (*p.ps)[:C], (*p.ps)[C:]
 		for c := 0; c < C; c++ {
 			dweight[c] += dw[c]
 			dbias[c] += db[c]
 		}
-		mu.Unlock()
-	})
+		release(p.ps)
+	}
 }
 
 const geluS = 0.7978845608028654 // sqrt(2/pi)
