@@ -2,10 +2,9 @@ package kernel
 
 import (
 	"context"
-	"encoding/json"
 	"strings"
 
-	"github.com/rlvrworld/rlvrworld/kernel/wire"
+	"github.com/rlvrworld/rlvrworld/internal/jupyter"
 	"github.com/rlvrworld/rlvrworld/stdlib/comm"
 )
 
@@ -21,44 +20,36 @@ import (
 // a panic is reported (as stderr stream output, parented to the message
 // that triggered the callback) while the kernel lives.
 
-// commContent is the content of comm_open, comm_msg and comm_close.
-type commContent struct {
-	CommID     string         `json:"comm_id"`
-	TargetName string         `json:"target_name,omitempty"`
-	Data       map[string]any `json:"data"`
-	Metadata   map[string]any `json:"metadata,omitempty"`
-}
-
-// commInfo is one entry of a comm_info_reply.
-type commInfo struct {
-	TargetName string `json:"target_name"`
-}
-
-// handleComm answers the comm messages on shell.
-func (k *Kernel) handleComm(m *wire.Message) {
-	if m.Header.MsgType == "comm_info_request" {
-		var c struct {
-			TargetName string `json:"target_name"`
+// handleComm answers the comm messages on shell. comm_open, comm_msg and
+// comm_close have no reply: one whose content does not decode is logged
+// and dropped.
+func (k *Kernel) handleComm(m *jupyter.Message, msgType string) {
+	if msgType == "comm_info_request" {
+		var c jupyter.CommInfoRequest
+		if err := decodeContent(m, msgType, &c); err != nil {
+			k.reply(k.shell, m, "comm_info_reply", jupyter.NewErrorReply("BadRequest", err.Error()))
+			return
 		}
-		if err := json.Unmarshal(m.Content, &c); err != nil {
-			k.log.Printf("comm_info_request: %v", err)
-		}
-		comms := map[string]commInfo{}
+		comms := map[string]jupyter.CommInfo{}
 		for id, t := range comm.Info(c.TargetName) {
-			comms[id] = commInfo{t}
+			comms[id] = jupyter.CommInfo{TargetName: t}
 		}
-		k.reply(k.shell, m, "comm_info_reply", map[string]any{"status": "ok", "comms": comms})
+		k.reply(k.shell, m, "comm_info_reply", jupyter.CommInfoReply{Status: "ok", Comms: comms})
 		return
 	}
-	var c commContent
-	if err := json.Unmarshal(m.Content, &c); err != nil || c.CommID == "" {
-		k.log.Printf("%s: bad content: %v", m.Header.MsgType, err)
+	var c jupyter.Comm
+	if err := decodeContent(m, msgType, &c); err != nil {
+		k.log.Printf("%v", err)
+		return
+	}
+	if c.CommID == "" {
+		k.log.Printf("%s: no comm_id", msgType)
 		return
 	}
 	msg := comm.Message{Data: orEmpty(c.Data), Metadata: orEmpty(c.Metadata), Buffers: m.Buffers}
 	var err error
 	k.runCallback(m, func() {
-		switch m.Header.MsgType {
+		switch msgType {
 		case "comm_open":
 			err = comm.DeliverOpen(c.CommID, c.TargetName, msg)
 		case "comm_msg":
@@ -69,17 +60,17 @@ func (k *Kernel) handleComm(m *wire.Message) {
 	})
 	if err != nil {
 		k.log.Printf("%v", err)
-		if m.Header.MsgType == "comm_open" {
+		if msgType == "comm_open" {
 			// An unknown target: close the comm as ipykernel does, so the
 			// front end does not wait on it.
-			k.publish(m, "comm_close", commContent{CommID: c.CommID, Data: map[string]any{}})
+			k.publish(m, "comm_close", jupyter.Comm{CommID: c.CommID, Data: map[string]any{}})
 		}
 	}
 }
 
 // runCallback runs f under the interpreter's lock with parent as the parent
 // of its outputs; an interrupt cancels it. A failure is printed on stderr.
-func (k *Kernel) runCallback(parent *wire.Message, f func()) {
+func (k *Kernel) runCallback(parent *jupyter.Message, f func()) {
 	k.interpMu.Lock()
 	defer k.interpMu.Unlock()
 	ctx, cancel := context.WithCancel(context.Background())
@@ -105,7 +96,7 @@ func (k *Kernel) runCallback(parent *wire.Message, f func()) {
 // cells' comm messages on iopub, parented to the running cell or callback.
 type commTransport struct{ k *Kernel }
 
-func (t commTransport) publish(msgType string, c commContent, buffers [][]byte) {
+func (t commTransport) publish(msgType string, c jupyter.Comm, buffers [][]byte) {
 	k := t.k
 	k.streams.sync()
 	if c.Data == nil {
@@ -118,15 +109,15 @@ func (t commTransport) publish(msgType string, c commContent, buffers [][]byte) 
 }
 
 func (t commTransport) Open(id, target string, m comm.Message) {
-	t.publish("comm_open", commContent{CommID: id, TargetName: target, Data: m.Data, Metadata: m.Metadata}, m.Buffers)
+	t.publish("comm_open", jupyter.Comm{CommID: id, TargetName: target, Data: m.Data, Metadata: m.Metadata}, m.Buffers)
 }
 
 func (t commTransport) Send(id string, m comm.Message) {
-	t.publish("comm_msg", commContent{CommID: id, Data: m.Data, Metadata: m.Metadata}, m.Buffers)
+	t.publish("comm_msg", jupyter.Comm{CommID: id, Data: m.Data, Metadata: m.Metadata}, m.Buffers)
 }
 
 func (t commTransport) Close(id string, m comm.Message) {
-	t.publish("comm_close", commContent{CommID: id, Data: m.Data}, nil)
+	t.publish("comm_close", jupyter.Comm{CommID: id, Data: m.Data}, nil)
 }
 
 // Run runs f as a callback, parented to the comm message that came last.
@@ -144,7 +135,7 @@ func (t commTransport) Run(f func()) {
 }
 
 // publishBuffers is publish with binary buffers after the content.
-func (k *Kernel) publishBuffers(req *wire.Message, msgType string, content any, buffers [][]byte) {
+func (k *Kernel) publishBuffers(req *jupyter.Message, msgType string, content any, buffers [][]byte) {
 	if len(buffers) == 0 {
 		k.publish(req, msgType, content)
 		return

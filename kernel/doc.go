@@ -11,8 +11,9 @@
 // the cell runs. rlvr/display output goes out through the kernel's
 // display.Sink as display_data, update_display_data and clear_output.
 //
-// The subpackages: wire (frames, signatures, connection files), exec (the
-// yaegi executor), cell (the rlvr/cell package cells import for their
+// The protocol (frames, signatures, connection files, sockets, heartbeat,
+// typed message contents) is internal/jupyter, shared with the playground.
+// The subpackages: exec (the yaegi executor), cell (the rlvr/cell package cells import for their
 // context), client (a Jupyter client: `rlvrworld run`, `bench kernel`,
 // tests) and notebook (headless notebook execution).
 package kernel

@@ -2,7 +2,6 @@ package kernel
 
 import (
 	"context"
-	"net"
 	"os"
 	"runtime"
 	"runtime/pprof"
@@ -11,8 +10,8 @@ import (
 
 	"github.com/traefik/yaegi/interp"
 
+	"github.com/rlvrworld/rlvrworld/internal/jupyter"
 	"github.com/rlvrworld/rlvrworld/kernel/client"
-	"github.com/rlvrworld/rlvrworld/kernel/wire"
 	"github.com/rlvrworld/rlvrworld/stdlib/symbols"
 )
 
@@ -23,17 +22,10 @@ import (
 //
 //	go test ./kernel -run '^$' -bench KernelHeapPerCell -benchtime 3000x
 func BenchmarkKernelHeapPerCell(b *testing.B) {
-	ports := make([]int, 5)
-	for i := range ports {
-		l, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			b.Fatal(err)
-		}
-		ports[i] = l.Addr().(*net.TCPAddr).Port
-		l.Close()
+	conn, err := jupyter.NewConnection("")
+	if err != nil {
+		b.Fatal(err)
 	}
-	conn := &wire.Connection{Transport: "tcp", IP: "127.0.0.1", ShellPort: ports[0], IOPubPort: ports[1], StdinPort: ports[2],
-		ControlPort: ports[3], HBPort: ports[4], SignatureScheme: "hmac-sha256", Key: wire.NewID()}
 	k, err := New(Config{Conn: conn, Symbols: []interp.Exports{symbols.Short()}})
 	if err != nil {
 		b.Fatal(err)

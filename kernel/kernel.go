@@ -20,8 +20,8 @@ import (
 	"github.com/go-zeromq/zmq4"
 	"github.com/traefik/yaegi/interp"
 
+	"github.com/rlvrworld/rlvrworld/internal/jupyter"
 	"github.com/rlvrworld/rlvrworld/kernel/exec"
-	"github.com/rlvrworld/rlvrworld/kernel/wire"
 	"github.com/rlvrworld/rlvrworld/stdlib/comm"
 	"github.com/rlvrworld/rlvrworld/stdlib/display"
 )
@@ -31,7 +31,7 @@ const Version = "0.1.0"
 
 // Config configures a kernel.
 type Config struct {
-	Conn *wire.Connection
+	Conn *jupyter.Connection
 	// CaptureFDs redirects file descriptors 1 and 2 into stream messages
 	// (the kernel process does this; in-process tests do not).
 	CaptureFDs bool
@@ -51,7 +51,7 @@ const maxStack = 128 << 20
 // Kernel is one running Jupyter kernel.
 type Kernel struct {
 	cfg     Config
-	signer  *wire.Signer
+	signer  *jupyter.Signer
 	session string
 	log     *log.Logger
 
@@ -64,11 +64,11 @@ type Kernel struct {
 
 	// The running cell: its request (parent of outputs) and cancel.
 	curMu     sync.Mutex
-	cur       *wire.Message
+	cur       *jupyter.Message
 	curCancel context.CancelFunc
 	curStdin  bool
 
-	inputReplies chan string
+	inputReplies chan inputAnswer
 	stdinBuf     []byte
 
 	// stoppedAt is when the last cell that failed with stop_on_error had its
@@ -86,7 +86,7 @@ type Kernel struct {
 	// interpMu is the interpreter's lock, held while a cell or a comm
 	// callback runs; commParent is the last comm message (comm.go).
 	interpMu   sync.Mutex
-	commParent *wire.Message
+	commParent *jupyter.Message
 }
 
 // New prepares a kernel: it binds nothing yet.
@@ -94,14 +94,14 @@ func New(cfg Config) (*Kernel, error) {
 	if cfg.Conn == nil {
 		return nil, errors.New("kernel: no connection")
 	}
-	s, err := wire.NewSigner(cfg.Conn.SignatureScheme, []byte(cfg.Conn.Key))
+	s, err := jupyter.NewSigner(cfg.Conn.SignatureScheme, []byte(cfg.Conn.Key))
 	if err != nil {
 		return nil, err
 	}
 	if cfg.Backend == "" {
 		cfg.Backend = "cpu"
 	}
-	k := &Kernel{cfg: cfg, signer: s, session: wire.NewID(), inputReplies: make(chan string, 1), shutdown: make(chan struct{})}
+	k := &Kernel{cfg: cfg, signer: s, session: jupyter.NewID(), inputReplies: make(chan inputAnswer, 1), shutdown: make(chan struct{})}
 	k.streams = newStreams(k.emitStream)
 	k.log = cfg.Log
 	if cfg.CaptureFDs {
@@ -139,23 +139,14 @@ func (k *Kernel) Run(ctx context.Context) error {
 	defer cancel()
 	c := k.cfg.Conn
 	// Under sendMu: the stream flusher may publish while Run starts.
-	k.sendMu.Lock()
-	k.shell = zmq4.NewRouter(ctx)
-	k.control = zmq4.NewRouter(ctx)
-	k.stdin = zmq4.NewRouter(ctx)
-	k.iopub = zmq4.NewPub(ctx)
-	k.hb = zmq4.NewRep(ctx)
-	k.sendMu.Unlock()
-	for _, b := range []struct {
-		s    zmq4.Socket
-		port int
-		name string
-	}{{k.shell, c.ShellPort, "shell"}, {k.control, c.ControlPort, "control"}, {k.stdin, c.StdinPort, "stdin"}, {k.iopub, c.IOPubPort, "iopub"}, {k.hb, c.HBPort, "heartbeat"}} {
-		if err := b.s.Listen(c.Endpoint(b.port)); err != nil {
-			return fmt.Errorf("kernel: listen %s on %s: %w", b.name, c.Endpoint(b.port), err)
-		}
-		defer b.s.Close()
+	socks, err := jupyter.Listen(ctx, c)
+	if err != nil {
+		return fmt.Errorf("kernel: %w", err)
 	}
+	defer socks.Close()
+	k.sendMu.Lock()
+	k.shell, k.control, k.stdin, k.iopub, k.hb = socks.Shell, socks.Control, socks.Stdin, socks.IOPub, socks.HB
+	k.sendMu.Unlock()
 	display.SetSink(sink{k})
 	defer display.SetSink(nil)
 	comm.SetTransport(commTransport{k})
@@ -179,11 +170,11 @@ func (k *Kernel) Run(ctx context.Context) error {
 	if os.Getenv("JPY_PARENT_PID") != "" {
 		go k.watchParent(ctx)
 	}
-	go k.heartbeat()
+	go jupyter.Echo(k.hb)
 	go k.serve(k.control, "control")
 	go k.readStdin()
 	go k.serve(k.shell, "shell")
-	k.publish(nil, "status", map[string]any{"execution_state": "starting"})
+	k.publish(nil, "status", jupyter.Status{ExecutionState: "starting"})
 	k.log.Printf("listening on %s (shell %d, iopub %d)", c.IP, c.ShellPort, c.IOPubPort)
 
 	select {
@@ -221,18 +212,6 @@ func (k *Kernel) watchParent(ctx context.Context) {
 	}
 }
 
-func (k *Kernel) heartbeat() {
-	for {
-		m, err := k.hb.Recv()
-		if err != nil {
-			return
-		}
-		if err := k.hb.Send(m); err != nil {
-			return
-		}
-	}
-}
-
 // serve reads requests from a router socket and handles them one at a time.
 // Malformed or badly signed messages are logged and dropped.
 func (k *Kernel) serve(s zmq4.Socket, name string) {
@@ -252,13 +231,13 @@ func (k *Kernel) serve(s zmq4.Socket, name string) {
 				}
 				return
 			}
-			m, err := wire.Decode(raw.Frames, k.signer)
+			m, h, err := k.signer.Decode(raw.Frames)
 			if err != nil {
 				k.log.Printf("%s: dropped message: %v", name, err)
 				continue
 			}
 			k.arrivals.Add(1)
-			queue <- arrival{m, time.Now()}
+			queue <- arrival{m, h, time.Now()}
 		}
 	}()
 	for a := range queue {
@@ -266,10 +245,11 @@ func (k *Kernel) serve(s zmq4.Socket, name string) {
 	}
 }
 
-// arrival is a request and when the kernel read it.
+// arrival is a request, its decoded header, and when the kernel read it.
 type arrival struct {
-	m  *wire.Message
-	at time.Time
+	m   *jupyter.Message
+	hdr jupyter.Header
+	at  time.Time
 }
 
 // beforeStop reports whether a request was on its way before the last
@@ -290,7 +270,7 @@ func (k *Kernel) beforeStop(a arrival) bool {
 	if a.at.Before(k.stoppedAt) {
 		return true
 	}
-	d, res, ok := headerDate(a.m.Header.Date)
+	d, res, ok := headerDate(a.hdr.Date)
 	return ok && !d.Add(res).After(k.stoppedAt)
 }
 
@@ -346,95 +326,119 @@ func headerDate(s string) (t time.Time, res time.Duration, ok bool) {
 // reply come from a client that had the error (a notebook runner going on
 // after it) and run; telling them apart by what happened to sit in the
 // queue made that depend on how fast the kernel got round to looking.
-func (k *Kernel) abort(s zmq4.Socket, m *wire.Message) {
-	k.publish(m, "status", map[string]any{"execution_state": "busy"})
-	k.reply(s, m, "execute_reply", map[string]any{"status": "aborted", "execution_count": k.count})
-	k.publish(m, "status", map[string]any{"execution_state": "idle"})
+func (k *Kernel) abort(s zmq4.Socket, m *jupyter.Message) {
+	k.publish(m, "status", jupyter.Status{ExecutionState: "busy"})
+	k.reply(s, m, "execute_reply", jupyter.ExecuteReply{Status: "aborted", ExecutionCount: k.count, UserExpressions: map[string]any{}, Payload: []any{}})
+	k.publish(m, "status", jupyter.Status{ExecutionState: "idle"})
+}
+
+// decodeContent decodes a request's content into v; the error names the
+// message type, for the error reply the client gets.
+func decodeContent(m *jupyter.Message, msgType string, v any) error {
+	if err := json.Unmarshal(m.Content, v); err != nil {
+		return fmt.Errorf("bad %s content: %w", msgType, err)
+	}
+	return nil
 }
 
 // handle answers one request, recovering from any panic so that nothing a
-// client sends can stop the kernel.
+// client sends can stop the kernel. Execution, interrupt and shutdown are
+// handled here; the other requests are questions answered by answer,
+// between busy and idle.
 func (k *Kernel) handle(s zmq4.Socket, channel string, a arrival) {
-	m := a.m
+	m, t := a.m, a.hdr.MsgType
 	defer func() {
 		if r := recover(); r != nil {
-			k.log.Printf("%s: panic handling %s: %v", channel, m.Header.MsgType, r)
-			k.reply(s, m, replyType(m.Header.MsgType), map[string]any{"status": "error", "ename": "KernelError", "evalue": fmt.Sprint(r), "traceback": []string{}})
+			k.log.Printf("%s: panic handling %s: %v", channel, t, r)
+			k.reply(s, m, replyType(t), jupyter.NewErrorReply("KernelError", fmt.Sprint(r)))
 		}
 	}()
-	t := m.Header.MsgType
-	if t == "interrupt_request" {
+	switch {
+	case t == "interrupt_request":
 		k.interrupt()
-		k.reply(s, m, "interrupt_reply", map[string]any{"status": "ok"})
+		k.reply(s, m, "interrupt_reply", jupyter.StatusReply{Status: "ok"})
 		return
-	}
-	if t == "shutdown_request" {
-		var c struct {
-			Restart bool `json:"restart"`
+	case t == "shutdown_request":
+		var c jupyter.ShutdownRequest
+		if err := decodeContent(m, t, &c); err != nil {
+			k.reply(s, m, "shutdown_reply", jupyter.NewErrorReply("BadRequest", err.Error()))
+			return
 		}
-		_ = json.Unmarshal(m.Content, &c)
 		k.interrupt()
-		k.reply(s, m, "shutdown_reply", map[string]any{"status": "ok", "restart": c.Restart})
+		k.reply(s, m, "shutdown_reply", jupyter.ShutdownReply{Status: "ok", Restart: c.Restart})
 		k.once.Do(func() { close(k.shutdown) })
 		return
-	}
-	if t == "execute_request" && channel == "shell" {
+	case t == "execute_request" && channel == "shell":
 		if k.beforeStop(a) {
 			k.abort(s, m)
 		} else {
 			k.execute(s, m)
 		}
 		return
+	case t == "comm_info_request" || t == "comm_open" || t == "comm_msg" || t == "comm_close":
+		k.publish(m, "status", jupyter.Status{ExecutionState: "busy"})
+		defer k.publish(m, "status", jupyter.Status{ExecutionState: "idle"})
+		k.handleComm(m, t) // comm.go
+		return
 	}
-	k.publish(m, "status", map[string]any{"execution_state": "busy"})
-	defer k.publish(m, "status", map[string]any{"execution_state": "idle"})
+	k.publish(m, "status", jupyter.Status{ExecutionState: "busy"})
+	defer k.publish(m, "status", jupyter.Status{ExecutionState: "idle"})
+	reply, err := k.answer(t, m)
+	if err != nil {
+		k.log.Printf("%s: %s: %v", channel, t, err)
+		ename := "BadRequest"
+		if errors.Is(err, errUnknownType) {
+			ename = "UnknownMessageType"
+		}
+		k.reply(s, m, replyType(t), jupyter.NewErrorReply(ename, err.Error()))
+		return
+	}
+	k.reply(s, m, replyType(t), reply)
+}
+
+var errUnknownType = errors.New("unknown msg_type")
+
+// answer computes the reply to a question: kernel info, completeness,
+// completion, inspection, history. An error is a request the kernel cannot
+// answer (bad content, an unknown type).
+func (k *Kernel) answer(t string, m *jupyter.Message) (any, error) {
 	switch t {
 	case "kernel_info_request":
-		k.reply(s, m, "kernel_info_reply", k.kernelInfo())
+		return k.kernelInfo(), nil
+	case "history_request":
+		return jupyter.HistoryReply{Status: "ok", History: []any{}}, nil
+	}
+	var c jupyter.CodeRequest
+	switch t {
+	case "is_complete_request", "complete_request", "inspect_request":
+		if err := decodeContent(m, t, &c); err != nil {
+			return nil, err
+		}
+	default:
+		return nil, fmt.Errorf("%w %q", errUnknownType, t)
+	}
+	pos := byteOffset(c.Code, c.CursorPos)
+	switch t {
 	case "is_complete_request":
-		var c struct {
-			Code string `json:"code"`
+		r := jupyter.IsCompleteReply{Status: exec.IsComplete(c.Code)}
+		if r.Status == "incomplete" {
+			r.Indent = "\t"
 		}
-		_ = json.Unmarshal(m.Content, &c)
-		st := exec.IsComplete(c.Code)
-		r := map[string]any{"status": st}
-		if st == "incomplete" {
-			r["indent"] = "\t"
-		}
-		k.reply(s, m, "is_complete_reply", r)
+		return r, nil
 	case "complete_request":
-		var c struct {
-			Code      string `json:"code"`
-			CursorPos int    `json:"cursor_pos"`
-		}
-		_ = json.Unmarshal(m.Content, &c)
-		pos := byteOffset(c.Code, c.CursorPos)
 		matches, start, end := k.exec.Complete(c.Code, pos)
 		if matches == nil {
 			matches = []string{}
 		}
-		k.reply(s, m, "complete_reply", map[string]any{"status": "ok", "matches": matches,
-			"cursor_start": runeOffset(c.Code, start), "cursor_end": runeOffset(c.Code, end), "metadata": map[string]any{}})
-	case "inspect_request":
-		var c struct {
-			Code      string `json:"code"`
-			CursorPos int    `json:"cursor_pos"`
-		}
-		_ = json.Unmarshal(m.Content, &c)
-		text, found := k.exec.Inspect(c.Code, byteOffset(c.Code, c.CursorPos))
+		return jupyter.CompleteReply{Status: "ok", Matches: matches, CursorStart: runeOffset(c.Code, start),
+			CursorEnd: runeOffset(c.Code, end), Metadata: map[string]any{}}, nil
+	default: // inspect_request
+		text, found := k.exec.Inspect(c.Code, pos)
 		data := map[string]any{}
 		if found {
 			data["text/plain"] = text
 		}
-		k.reply(s, m, "inspect_reply", map[string]any{"status": "ok", "found": found, "data": data, "metadata": map[string]any{}})
-	case "history_request":
-		k.reply(s, m, "history_reply", map[string]any{"status": "ok", "history": []any{}})
-	case "comm_info_request", "comm_open", "comm_msg", "comm_close":
-		k.handleComm(m) // comm.go
-	default:
-		k.log.Printf("%s: unknown message type %q", channel, t)
-		k.reply(s, m, replyType(t), map[string]any{"status": "error", "ename": "UnknownMessageType",
-			"evalue": fmt.Sprintf("unknown msg_type %q", t), "traceback": []string{}})
+		return jupyter.InspectReply{Status: "ok", Found: found, Data: data, Metadata: map[string]any{}}, nil
 	}
 }
 
@@ -442,24 +446,38 @@ func replyType(t string) string {
 	return strings.TrimSuffix(t, "_request") + "_reply"
 }
 
-func (k *Kernel) kernelInfo() map[string]any {
-	return map[string]any{
-		"status":                 "ok",
-		"protocol_version":       wire.Version,
-		"implementation":         "rlvrworld",
-		"implementation_version": Version,
-		"language_info": map[string]any{
-			"name":            "go",
-			"version":         strings.TrimPrefix(runtime.Version(), "go"),
-			"mimetype":        "text/x-go",
-			"file_extension":  ".go",
-			"pygments_lexer":  "go",
-			"codemirror_mode": "go",
-			"backend":         k.cfg.Backend,
+// kernelInfo is our kernel_info_reply: the protocol's fields, the compute
+// backend in language_info and in an "rlvrworld" field of its own.
+type kernelInfo struct {
+	jupyter.KernelInfoReply
+	LanguageInfo languageInfo      `json:"language_info"`
+	Rlvrworld    map[string]string `json:"rlvrworld"`
+}
+
+type languageInfo struct {
+	jupyter.LanguageInfo
+	Backend string `json:"backend"`
+}
+
+func (k *Kernel) kernelInfo() kernelInfo {
+	return kernelInfo{
+		KernelInfoReply: jupyter.KernelInfoReply{
+			Status:                "ok",
+			ProtocolVersion:       jupyter.Version,
+			Implementation:        "rlvrworld",
+			ImplementationVersion: Version,
+			Banner:                "Go (RLVR-World): Go interpreted by yaegi, with the rlvr/ packages preloaded (backend " + k.cfg.Backend + ")",
+			HelpLinks:             []jupyter.HelpLink{},
 		},
-		"banner":     "Go (RLVR-World): Go interpreted by yaegi, with the rlvr/ packages preloaded (backend " + k.cfg.Backend + ")",
-		"help_links": []any{},
-		"rlvrworld":  map[string]any{"backend": k.cfg.Backend},
+		LanguageInfo: languageInfo{LanguageInfo: jupyter.LanguageInfo{
+			Name:           "go",
+			Version:        strings.TrimPrefix(runtime.Version(), "go"),
+			Mimetype:       "text/x-go",
+			FileExtension:  ".go",
+			PygmentsLexer:  "go",
+			CodemirrorMode: "go",
+		}, Backend: k.cfg.Backend},
+		Rlvrworld: map[string]string{"backend": k.cfg.Backend},
 	}
 }
 
@@ -475,16 +493,14 @@ func (k *Kernel) interrupt() {
 // execute runs one execute_request: busy, execute_input, outputs,
 // execute_reply, idle. A failure with stop_on_error marks the time its reply
 // leaves (stoppedAt): the requests that arrived before are aborted.
-func (k *Kernel) execute(s zmq4.Socket, m *wire.Message) {
-	var c struct {
-		Code         string `json:"code"`
-		Silent       bool   `json:"silent"`
-		StoreHistory *bool  `json:"store_history"`
-		AllowStdin   bool   `json:"allow_stdin"`
-		StopOnError  *bool  `json:"stop_on_error"`
-	}
-	if err := json.Unmarshal(m.Content, &c); err != nil {
-		k.reply(s, m, "execute_reply", map[string]any{"status": "error", "ename": "BadRequest", "evalue": err.Error(), "traceback": []string{}, "execution_count": k.count})
+func (k *Kernel) execute(s zmq4.Socket, m *jupyter.Message) {
+	var c jupyter.ExecuteRequest
+	if err := decodeContent(m, "execute_request", &c); err != nil {
+		e := jupyter.Error{Ename: "BadRequest", Evalue: err.Error(), Traceback: []string{}}
+		k.publish(m, "status", jupyter.Status{ExecutionState: "busy"})
+		k.publish(m, "error", e)
+		k.reply(s, m, "execute_reply", jupyter.ExecuteReply{Status: "error", ExecutionCount: k.count, UserExpressions: map[string]any{}, Payload: []any{}, Error: &e})
+		k.publish(m, "status", jupyter.Status{ExecutionState: "idle"})
 		return
 	}
 	k.interpMu.Lock()
@@ -501,31 +517,34 @@ func (k *Kernel) execute(s zmq4.Socket, m *wire.Message) {
 		k.curMu.Unlock()
 	}()
 
-	k.publish(m, "status", map[string]any{"execution_state": "busy"})
+	k.publish(m, "status", jupyter.Status{ExecutionState: "busy"})
 	if !c.Silent && (c.StoreHistory == nil || *c.StoreHistory) {
 		k.count++
 	}
 	if !c.Silent {
-		k.publish(m, "execute_input", map[string]any{"code": c.Code, "execution_count": k.count})
+		k.publish(m, "execute_input", jupyter.ExecuteInput{Code: c.Code, ExecutionCount: k.count})
 	}
 	res := k.exec.Execute(ctx, c.Code)
 	k.streams.sync()
-	reply := map[string]any{"status": "ok", "execution_count": k.count, "user_expressions": map[string]any{}, "payload": []any{}}
+	reply := jupyter.ExecuteReply{Status: "ok", ExecutionCount: k.count, UserExpressions: map[string]any{}, Payload: []any{}}
 	switch {
 	case res.Err != nil:
-		errc := map[string]any{"ename": res.Err.Name, "evalue": res.Err.Value, "traceback": res.Err.Traceback}
-		k.publish(m, "error", errc)
-		reply = map[string]any{"status": "error", "execution_count": k.count, "ename": res.Err.Name, "evalue": res.Err.Value, "traceback": res.Err.Traceback}
+		e := jupyter.Error{Ename: res.Err.Name, Evalue: res.Err.Value, Traceback: res.Err.Traceback}
+		if e.Traceback == nil {
+			e.Traceback = []string{}
+		}
+		k.publish(m, "error", e)
+		reply.Status, reply.Error = "error", &e
 		if c.StopOnError == nil || *c.StopOnError {
 			k.settle()
 			k.stoppedAt = time.Now()
 		}
 	case res.HasValue && !c.Silent:
 		out := valueOutput(res.Value)
-		k.publish(m, "execute_result", map[string]any{"execution_count": k.count, "data": out.Data, "metadata": orEmpty(out.Metadata)})
+		k.publish(m, "execute_result", jupyter.ExecuteResult{ExecutionCount: k.count, Data: out.Data, Metadata: orEmpty(out.Metadata)})
 	}
 	k.reply(s, m, "execute_reply", reply)
-	k.publish(m, "status", map[string]any{"execution_state": "idle"})
+	k.publish(m, "status", jupyter.Status{ExecutionState: "idle"})
 }
 
 // valueOutput is the MIME bundle of a cell's value: its rich form through
@@ -575,27 +594,23 @@ func runeOffset(s string, b int) int {
 }
 
 // send signs and sends a message on s.
-func (k *Kernel) send(s zmq4.Socket, ids [][]byte, parent *wire.Message, msgType string, content any) {
+func (k *Kernel) send(s zmq4.Socket, ids [][]byte, parent *jupyter.Message, msgType string, content any) {
 	k.sendMessage(s, ids, parent, msgType, content, nil)
 }
 
 // sendMessage is send with binary buffers after the content.
-func (k *Kernel) sendMessage(s zmq4.Socket, ids [][]byte, parent *wire.Message, msgType string, content any, buffers [][]byte) {
-	m := &wire.Message{
-		Buffers:    buffers,
-		Identities: ids,
-		Header:     wire.NewHeader(msgType, k.session, "kernel"),
-		Metadata:   json.RawMessage("{}"),
-		Content:    wire.MustJSON(content),
-	}
-	if parent != nil {
-		m.ParentHeader = wire.MustJSON(parent.Header)
-	}
-	frames, err := wire.Encode(m, k.signer)
+func (k *Kernel) sendMessage(s zmq4.Socket, ids [][]byte, parent *jupyter.Message, msgType string, content any, buffers [][]byte) {
+	m, _, err := jupyter.NewMessage("", msgType, k.session, "kernel", content)
 	if err != nil {
-		k.log.Printf("encode %s: %v", msgType, err)
+		k.log.Printf("send: %v", err)
 		return
 	}
+	m.Identities, m.Buffers = ids, buffers
+	if parent != nil {
+		// The request's header as it came, unknown fields and all.
+		m.ParentHeader = parent.Header
+	}
+	frames := k.signer.Encode(m)
 	k.sendMu.Lock()
 	defer k.sendMu.Unlock()
 	if err := s.Send(zmq4.NewMsgFrom(frames...)); err != nil {
@@ -603,12 +618,12 @@ func (k *Kernel) sendMessage(s zmq4.Socket, ids [][]byte, parent *wire.Message, 
 	}
 }
 
-func (k *Kernel) reply(s zmq4.Socket, req *wire.Message, msgType string, content any) {
+func (k *Kernel) reply(s zmq4.Socket, req *jupyter.Message, msgType string, content any) {
 	k.send(s, req.Identities, req, msgType, content)
 }
 
 // publish sends an iopub message whose parent is req (nil for none).
-func (k *Kernel) publish(req *wire.Message, msgType string, content any) {
+func (k *Kernel) publish(req *jupyter.Message, msgType string, content any) {
 	topic := []byte("kernel." + k.session + "." + msgType)
 	k.sendMu.Lock()
 	iopub := k.iopub
@@ -622,14 +637,14 @@ func (k *Kernel) publish(req *wire.Message, msgType string, content any) {
 }
 
 // parent is the request whose outputs are being produced.
-func (k *Kernel) parent() *wire.Message {
+func (k *Kernel) parent() *jupyter.Message {
 	k.curMu.Lock()
 	defer k.curMu.Unlock()
 	return k.cur
 }
 
 func (k *Kernel) emitStream(name, text string) {
-	k.publish(k.parent(), "stream", map[string]any{"name": name, "text": text})
+	k.publish(k.parent(), "stream", jupyter.Stream{Name: name, Text: text})
 }
 
 // sink is the display.Sink of the kernel: outputs become display_data,
@@ -647,16 +662,16 @@ func (s sink) Display(out display.Output, id string, update bool) {
 	if data == nil {
 		data = map[string]any{}
 	}
-	c := map[string]any{"data": data, "metadata": orEmpty(out.Metadata), "transient": map[string]any{}}
+	c := jupyter.DisplayData{Data: data, Metadata: orEmpty(out.Metadata), Transient: map[string]any{}}
 	if id != "" {
-		c["transient"] = map[string]any{"display_id": id}
+		c.Transient["display_id"] = id
 	}
 	s.k.publish(s.k.parent(), t, c)
 }
 
 func (s sink) Clear(wait bool) {
 	s.k.streams.sync()
-	s.k.publish(s.k.parent(), "clear_output", map[string]any{"wait": wait})
+	s.k.publish(s.k.parent(), "clear_output", jupyter.ClearOutput{Wait: wait})
 }
 
 // Input asks the front end for a line of input (display.Input).
@@ -678,11 +693,11 @@ func (k *Kernel) input(prompt string, password bool) (string, error) {
 		<-k.inputReplies
 	}
 	ids := req.Identities
-	k.send(k.stdin, ids, req, "input_request", map[string]any{"prompt": prompt, "password": password})
+	k.send(k.stdin, ids, req, "input_request", jupyter.InputRequest{Prompt: prompt, Password: password})
 	ctx := cellContext()
 	select {
-	case v := <-k.inputReplies:
-		return v, nil
+	case a := <-k.inputReplies:
+		return a.value, a.err
 	case <-ctx.Done():
 		return "", ctx.Err()
 	}
@@ -695,24 +710,34 @@ func (k *Kernel) readStdin() {
 		if err != nil {
 			return
 		}
-		m, err := wire.Decode(raw.Frames, k.signer)
+		m, h, err := k.signer.Decode(raw.Frames)
 		if err != nil {
 			k.log.Printf("stdin: dropped message: %v", err)
 			continue
 		}
-		if m.Header.MsgType != "input_reply" {
-			k.log.Printf("stdin: unexpected %s", m.Header.MsgType)
+		if h.MsgType != "input_reply" {
+			k.log.Printf("stdin: unexpected %s", h.MsgType)
 			continue
 		}
-		var c struct {
-			Value string `json:"value"`
+		var c jupyter.InputReply
+		a := inputAnswer{}
+		if err := decodeContent(m, h.MsgType, &c); err != nil {
+			k.log.Printf("stdin: %v", err)
+			a.err = fmt.Errorf("input: %w", err)
 		}
-		_ = json.Unmarshal(m.Content, &c)
+		a.value = c.Value
 		select {
-		case k.inputReplies <- c.Value:
+		case k.inputReplies <- a:
 		default:
 		}
 	}
+}
+
+// inputAnswer is what an input_reply brought: the line, or why it could
+// not be read.
+type inputAnswer struct {
+	value string
+	err   error
 }
 
 // stdinReader is the interpreter's os.Stdin: each read that finds no

@@ -2,7 +2,6 @@ package kernel
 
 import (
 	"context"
-	"encoding/json"
 	"os"
 	"strings"
 	"testing"
@@ -11,8 +10,8 @@ import (
 	"github.com/go-zeromq/zmq4"
 	"github.com/traefik/yaegi/interp"
 
+	"github.com/rlvrworld/rlvrworld/internal/jupyter"
 	"github.com/rlvrworld/rlvrworld/kernel/client"
-	"github.com/rlvrworld/rlvrworld/kernel/wire"
 	"github.com/rlvrworld/rlvrworld/stdlib/symbols"
 )
 
@@ -20,7 +19,7 @@ import (
 // to a connection file it runs a kernel (fds captured, as in production).
 func TestMain(m *testing.M) {
 	if f := os.Getenv("RLVR_KERNEL_CHILD"); f != "" {
-		conn, err := wire.ReadConnection(f)
+		conn, err := jupyter.ReadConnection(f)
 		if err != nil {
 			panic(err)
 		}
@@ -107,7 +106,9 @@ func TestKernelProtocol(t *testing.T) {
 		t.Fatal(err)
 	}
 	var ki map[string]any
-	_ = json.Unmarshal(info.Content, &ki)
+	if err := info.Decode(&ki); err != nil {
+		t.Fatal(err)
+	}
 	if ki["protocol_version"] != "5.3" || ki["language_info"].(map[string]any)["backend"] != "cpu/test" {
 		t.Fatalf("kernel_info %v", ki)
 	}
@@ -177,6 +178,25 @@ func TestKernelProtocol(t *testing.T) {
 	if err != nil || !strings.Contains(string(r.Content), "UnknownMessageType") {
 		t.Fatalf("unknown type: %v", err)
 	}
+
+	// Inspect shows the doc comment of a standard library function (it
+	// gave only the signature) and of a preloaded rlvr/ package.
+	for code, want := range map[string]string{
+		"import \"strings\"\nstrings.Repeat":    "Repeat returns a new string consisting of count copies of the string s.",
+		"import \"rlvr/grpo\"\ngrpo.Advantages": "func grpo.Advantages(",
+	} {
+		r, err = c.Call(ctx, false, "inspect_request", jupyter.CodeRequest{Code: code, CursorPos: len(code)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var ir jupyter.InspectReply
+		if err := r.Decode(&ir); err != nil {
+			t.Fatal(err)
+		}
+		if text, _ := ir.Data["text/plain"].(string); !ir.Found || !strings.Contains(text, want) {
+			t.Errorf("inspect %q: %+v, want it to contain %q", code, ir, want)
+		}
+	}
 }
 
 func TestKernelOrderAndStreamingLive(t *testing.T) {
@@ -196,9 +216,11 @@ func TestKernelOrderAndStreamingLive(t *testing.T) {
 		case m := <-ch:
 			tag := m.Header.MsgType
 			if tag == "status" {
-				var st map[string]any
-				_ = json.Unmarshal(m.Content, &st)
-				tag += ":" + st["execution_state"].(string)
+				var st jupyter.Status
+				if err := m.Decode(&st); err != nil {
+					t.Fatal(err)
+				}
+				tag += ":" + st.ExecutionState
 			}
 			if tag == "stream" && firstStream == 0 {
 				firstStream = time.Since(start)
@@ -266,10 +288,14 @@ func TestKernelRejectsBadMessages(t *testing.T) {
 	if err := d.Dial(c.Conn.Endpoint(c.Conn.ShellPort)); err != nil {
 		t.Fatal(err)
 	}
-	wrong, _ := wire.NewSigner("hmac-sha256", []byte("not the key"))
-	m := &wire.Message{Header: wire.NewHeader("execute_request", "evil", "x"), Content: json.RawMessage(`{"code":"panic(1)"}`)}
-	frames, _ := wire.Encode(m, wrong)
-	for _, f := range [][][]byte{frames, {[]byte("garbage")}, {wire.Delimiter, []byte("sig")}, {wire.Delimiter, []byte(""), []byte("{"), []byte("{}"), []byte("{}"), []byte("{}")}} {
+	wrong, _ := jupyter.NewSigner("hmac-sha256", []byte("not the key"))
+	m, _, err := jupyter.NewMessage("", "execute_request", "evil", "x", jupyter.ExecuteRequest{Code: "panic(1)"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	frames := wrong.Encode(m)
+	delim := []byte(jupyter.Delimiter)
+	for _, f := range [][][]byte{frames, {[]byte("garbage")}, {delim, []byte("sig")}, {delim, []byte(""), []byte("{"), []byte("{}"), []byte("{}"), []byte("{}")}} {
 		if err := d.Send(zmq4.NewMsgFrom(f...)); err != nil {
 			t.Fatal(err)
 		}
@@ -293,9 +319,16 @@ func TestKernelRejectsBadMessages(t *testing.T) {
 	if err != nil || !strings.Contains(string(r.Content), `"status":"error"`) {
 		t.Fatalf("ill-typed execute_request: %v %s", err, r.Content)
 	}
-	for _, typ := range []string{"complete_request", "inspect_request", "is_complete_request"} {
-		if _, err := c.Call(ctx, false, typ, map[string]any{"code": []int{1}, "cursor_pos": -7}); err != nil {
+	// Content that does not decode is answered with an error reply naming
+	// the problem (it was answered as if the code were empty).
+	for _, typ := range []string{"complete_request", "inspect_request", "is_complete_request", "shutdown_request", "comm_info_request"} {
+		r, err := c.Call(ctx, false, typ, map[string]any{"code": []int{1}, "cursor_pos": -7, "restart": "yes", "target_name": 3})
+		if err != nil {
 			t.Fatalf("ill-typed %s: %v", typ, err)
+		}
+		var er jupyter.ErrorReply
+		if err := r.Decode(&er); err != nil || er.Status != "error" || er.Ename != "BadRequest" || !strings.Contains(er.Evalue, "bad "+typ+" content") {
+			t.Errorf("ill-typed %s: %s", typ, r.Content)
 		}
 	}
 	if ex := run(t, c, "2*3"); ex.Outputs[0].Content["data"].(map[string]any)["text/plain"] != "6" {
@@ -309,7 +342,7 @@ func TestKernelAbortsQueueAfterError(t *testing.T) {
 	c, _ := startKernel(t)
 	run(t, c, "import \"time\"")
 	codes := []string{"time.Sleep(300 * time.Millisecond)\npanic(\"stop\")", "1+1", "2+2"}
-	var chans []<-chan *wire.Message
+	var chans []<-chan client.Reply
 	for _, code := range codes {
 		id, ch, err := c.Request(false, "execute_request", map[string]any{"code": code, "stop_on_error": true})
 		if err != nil {
@@ -362,21 +395,21 @@ func TestKernelRunsRequestSentAfterErrorReply(t *testing.T) {
 }
 
 // execReply waits for the execute_reply on ch and returns its status.
-func execReply(t *testing.T, ch <-chan *wire.Message) string {
+func execReply(t *testing.T, ch <-chan client.Reply) string {
 	t.Helper()
 	timeout := time.After(10 * time.Second)
 	for {
 		select {
 		case m := <-ch:
 			if m.Header.MsgType == "execute_reply" {
-				var r map[string]any
-				_ = json.Unmarshal(m.Content, &r)
-				s, _ := r["status"].(string)
-				return s
+				var r jupyter.ExecuteReply
+				if err := m.Decode(&r); err != nil {
+					t.Fatal(err)
+				}
+				return r.Status
 			}
 		case <-timeout:
 			t.Fatal("no execute_reply")
 		}
 	}
 }
-

@@ -14,7 +14,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/rlvrworld/rlvrworld/kernel/wire"
+	"github.com/rlvrworld/rlvrworld/kernel/client"
 )
 
 // "Run all": cells sent together behind one that panics at once are all
@@ -23,7 +23,7 @@ import (
 func TestKernelRunAllStopsAtFirstError(t *testing.T) {
 	c, _ := startKernel(t)
 	for trial := 0; trial < 100; trial++ {
-		var chans []<-chan *wire.Message
+		var chans []<-chan client.Reply
 		for _, code := range []string{`panic("first")`, "1", "2", "3"} {
 			id, ch, err := c.Request(false, "execute_request", map[string]any{"code": code, "stop_on_error": true})
 			if err != nil {

@@ -7,8 +7,8 @@ import (
 
 	"github.com/gorilla/websocket"
 
+	"github.com/rlvrworld/rlvrworld/internal/jupyter"
 	"github.com/rlvrworld/rlvrworld/playground/kernels"
-	"github.com/rlvrworld/rlvrworld/playground/wire"
 )
 
 // handleChannels is the kernel websocket, /api/kernels/{id}/channels.
@@ -35,7 +35,7 @@ func (s *Server) handleChannels(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	up := websocket.Upgrader{
-		Subprotocols:    []string{wire.ProtocolV1},
+		Subprotocols:    []string{jupyter.ProtocolV1},
 		CheckOrigin:     func(*http.Request) bool { return true }, // checked above
 		ReadBufferSize:  64 << 10,
 		WriteBufferSize: 64 << 10,
@@ -60,7 +60,7 @@ func (s *Server) handleChannels(w http.ResponseWriter, r *http.Request) {
 		s.mu.Unlock()
 	}()
 	conn.SetReadLimit(s.opts.MaxMessage)
-	v1 := conn.Subprotocol() == wire.ProtocolV1
+	v1 := conn.Subprotocol() == jupyter.ProtocolV1
 
 	writerDone := make(chan struct{})
 	go func() {
@@ -75,14 +75,14 @@ func (s *Server) handleChannels(w http.ResponseWriter, r *http.Request) {
 		if err != nil {
 			break
 		}
-		var m *wire.Message
+		var m *jupyter.Message
 		switch {
 		case v1:
-			m, err = wire.DecodeV1(data)
+			m, err = jupyter.DecodeV1(data)
 		case typ == websocket.TextMessage:
-			m, err = wire.DecodeJSON(data)
+			m, err = jupyter.DecodeJSON(data)
 		default:
-			m, err = wire.DecodeLegacyBinary(data)
+			m, err = jupyter.DecodeLegacyBinary(data)
 		}
 		if err != nil {
 			s.opts.Log.Printf("kernel %s websocket: %v", k.ID, err)

@@ -23,7 +23,7 @@
 // offers it, the v1.kernel.websocket.jupyter.org binary framing. Several
 // clients may share a kernel: iopub goes to all of them, replies only to the
 // client whose request they answer. Kernels live in package kernels; the
-// message encodings in package wire; notebooks and files in package contents.
+// message encodings in internal/jupyter (shared with the kernel); notebooks and files in package contents.
 //
 // Security, in order of the checks:
 //   - Host: while bound to loopback, a request whose Host header names

@@ -16,8 +16,8 @@ import (
 
 	"github.com/gorilla/websocket"
 
+	"github.com/rlvrworld/rlvrworld/internal/jupyter"
 	"github.com/rlvrworld/rlvrworld/playground/kernels"
-	"github.com/rlvrworld/rlvrworld/playground/wire"
 )
 
 func TestKernelRESTAndWebsocket(t *testing.T) {
@@ -45,10 +45,12 @@ func TestKernelRESTAndWebsocket(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	m := &wire.Message{Channel: "shell", Header: wire.NewHeader("execute_request", c.session), ParentHeader: []byte("{}"), Metadata: []byte("{}"),
-		Content: []byte(`{"code":"3 * 3","silent":false,"store_history":true,"user_expressions":{},"allow_stdin":false}`), Buffers: [][]byte{{1, 2, 3}}}
-	h, _ := wire.ParseHeader(m.Header)
-	if err := c.conn.WriteMessage(websocket.BinaryMessage, wire.EncodeLegacyBinary(m, h)); err != nil {
+	m, h, err := jupyter.NewMessage("shell", "execute_request", c.session, "test", jupyter.ExecuteRequest{Code: "3 * 3"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m.Buffers = [][]byte{{1, 2, 3}}
+	if err := c.conn.WriteMessage(websocket.BinaryMessage, jupyter.EncodeLegacyBinary(m, h)); err != nil {
 		t.Fatal(err)
 	}
 	if r := c.next(t, 30*time.Second, "reply to the binary frame", func(m msg) bool { return m.Parent.MsgID == h.MsgID && m.Header.MsgType == "execute_reply" }); r.Content["status"] != "ok" {

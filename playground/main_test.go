@@ -17,8 +17,8 @@ import (
 
 	"github.com/gorilla/websocket"
 
+	"github.com/rlvrworld/rlvrworld/internal/jupyter"
 	"github.com/rlvrworld/rlvrworld/playground/kernels"
-	"github.com/rlvrworld/rlvrworld/playground/wire"
 )
 
 // rlvrworldBin is the rlvrworld binary the tests run kernels (and servers)
@@ -119,8 +119,8 @@ func (s *testServer) startKernel(t *testing.T) kernels.Model {
 // msg is a decoded message as a test client sees it.
 type msg struct {
 	Channel string
-	Header  wire.Header
-	Parent  wire.Header
+	Header  jupyter.Header
+	Parent  jupyter.Header
 	Content map[string]any
 }
 
@@ -137,22 +137,22 @@ type wsClient struct {
 
 func (s *testServer) dial(t *testing.T, kernelID string, v1 bool, header http.Header) (*wsClient, *http.Response, error) {
 	t.Helper()
-	session := wire.NewID()
+	session := jupyter.NewID()
 	u := "ws" + strings.TrimPrefix(s.ts.URL, "http") + "/api/kernels/" + kernelID + "/channels?session_id=" + session
 	if header == nil {
 		header = http.Header{"Authorization": {"token " + testToken}}
 	}
 	d := websocket.Dialer{}
 	if v1 {
-		d.Subprotocols = []string{wire.ProtocolV1}
+		d.Subprotocols = []string{jupyter.ProtocolV1}
 	}
 	conn, resp, err := d.Dial(u, header)
 	if err != nil {
 		return nil, resp, err
 	}
-	c := &wsClient{conn: conn, session: session, v1: conn.Subprotocol() == wire.ProtocolV1, msgs: make(chan msg, 100000), closed: make(chan struct{})}
+	c := &wsClient{conn: conn, session: session, v1: conn.Subprotocol() == jupyter.ProtocolV1, msgs: make(chan msg, 100000), closed: make(chan struct{})}
 	if v1 && !c.v1 {
-		t.Fatalf("server did not select %s", wire.ProtocolV1)
+		t.Fatalf("server did not select %s", jupyter.ProtocolV1)
 	}
 	go c.read()
 	t.Cleanup(func() { conn.Close() })
@@ -169,20 +169,20 @@ func (c *wsClient) read() {
 			c.closeMu.Unlock()
 			return
 		}
-		var m *wire.Message
+		var m *jupyter.Message
 		switch {
 		case c.v1:
-			m, err = wire.DecodeV1(data)
+			m, err = jupyter.DecodeV1(data)
 		case typ == websocket.TextMessage:
-			m, err = wire.DecodeJSON(data)
+			m, err = jupyter.DecodeJSON(data)
 		default:
-			m, err = wire.DecodeLegacyBinary(data)
+			m, err = jupyter.DecodeLegacyBinary(data)
 		}
 		if err != nil {
 			panic(fmt.Sprintf("undecodable frame from the server: %v", err))
 		}
-		h, _ := wire.ParseHeader(m.Header)
-		p, _ := wire.ParseHeader(m.ParentHeader)
+		h, _ := jupyter.ParseHeader(m.Header)
+		p, _ := jupyter.ParseHeader(m.ParentHeader)
 		var content map[string]any
 		json.Unmarshal(m.Content, &content)
 		c.msgs <- msg{Channel: m.Channel, Header: h, Parent: p, Content: content}
@@ -202,14 +202,14 @@ func (c *wsClient) send(t *testing.T, channel, msgType string, content any) stri
 // trySend is send that returns the write error, for a test that expects the
 // server to close the socket while the message is still being written.
 func (c *wsClient) trySend(channel, msgType string, content any) (string, error) {
-	cb, _ := json.Marshal(content)
-	m := &wire.Message{Channel: channel, Header: wire.NewHeader(msgType, c.session), ParentHeader: []byte("{}"), Metadata: []byte("{}"), Content: cb}
-	h, _ := wire.ParseHeader(m.Header)
-	var err error
+	m, h, err := jupyter.NewMessage(channel, msgType, c.session, "test", content)
+	if err != nil {
+		return "", err
+	}
 	if c.v1 {
-		err = c.conn.WriteMessage(websocket.BinaryMessage, wire.EncodeV1(m))
+		err = c.conn.WriteMessage(websocket.BinaryMessage, jupyter.EncodeV1(m))
 	} else {
-		err = c.conn.WriteMessage(websocket.TextMessage, wire.EncodeJSON(m, h))
+		err = c.conn.WriteMessage(websocket.TextMessage, jupyter.EncodeJSON(m, h))
 	}
 	return h.MsgID, err
 }

@@ -7,8 +7,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/rlvrworld/rlvrworld/internal/jupyter"
 	"github.com/rlvrworld/rlvrworld/playground/kernels"
-	"github.com/rlvrworld/rlvrworld/playground/wire"
 )
 
 // sessions is Jupyter Server's session manager: a session ties a notebook
@@ -190,7 +190,7 @@ func (s *Server) handleCreateSession(w http.ResponseWriter, r *http.Request) {
 		}
 		kernelID = k.ID
 	}
-	sess := &session{ID: wire.NewID(), Path: *b.Path, Name: str(b.Name, ""), Type: str(b.Type, "notebook"), KernelID: kernelID}
+	sess := &session{ID: jupyter.NewID(), Path: *b.Path, Name: str(b.Name, ""), Type: str(b.Type, "notebook"), KernelID: kernelID}
 	ss.mu.Lock()
 	ss.byID[sess.ID] = sess
 	ss.created[sess.ID] = time.Now()

@@ -69,7 +69,10 @@ func benchKernel(args []string) (any, error) {
 // timeKernel starts a kernel process, waits until it is ready, and times n
 // execute_request round trips after warm unmeasured ones.
 func timeKernel(name string, argv []string, n, warm int) (*kernelTiming, error) {
-	devnull, _ := os.OpenFile(os.DevNull, os.O_WRONLY, 0)
+	devnull, err := os.OpenFile(os.DevNull, os.O_WRONLY, 0)
+	if err != nil {
+		return nil, err
+	}
 	defer devnull.Close()
 	p, err := client.Start(argv, devnull)
 	if err != nil {
@@ -95,7 +98,11 @@ func timeKernel(name string, argv []string, n, warm int) (*kernelTiming, error) 
 			return nil, fmt.Errorf("%s: %w", name, err)
 		}
 		if ex.Status != "ok" {
-			return nil, fmt.Errorf("%s: 1+1 failed: %v", name, ex.Reply)
+			why := ex.Status
+			if e := ex.Reply.Error; e != nil {
+				why += ": " + e.Ename + ": " + e.Evalue
+			}
+			return nil, fmt.Errorf("%s: 1+1 failed (%s)", name, why)
 		}
 		if i >= warm {
 			ds = append(ds, float64(d.Microseconds())/1000)

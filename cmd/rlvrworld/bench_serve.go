@@ -19,9 +19,9 @@ import (
 
 	"github.com/gorilla/websocket"
 
+	"github.com/rlvrworld/rlvrworld/internal/jupyter"
 	"github.com/rlvrworld/rlvrworld/playground"
 	"github.com/rlvrworld/rlvrworld/playground/kernels"
-	"github.com/rlvrworld/rlvrworld/playground/wire"
 )
 
 func init() {
@@ -173,32 +173,36 @@ func serveRoundTrips(n int, f func() (time.Duration, error)) (serveLatency, erro
 	return serveSummarize(d), nil
 }
 
-func serveExecuteRequest(session string) (*wire.Message, string) {
-	content := []byte(`{"code":"1+1","silent":false,"store_history":true,"user_expressions":{},"allow_stdin":false,"stop_on_error":true}`)
-	m := &wire.Message{Channel: "shell", Header: wire.NewHeader("execute_request", session), ParentHeader: []byte("{}"), Metadata: []byte("{}"), Content: content}
-	h, _ := wire.ParseHeader(m.Header)
-	return m, h.MsgID
+func serveExecuteRequest(session string) (*jupyter.Message, jupyter.Header) {
+	yes := true
+	m, h, err := jupyter.NewMessage("shell", "execute_request", session, "bench",
+		jupyter.ExecuteRequest{Code: "1+1", StoreHistory: &yes, UserExpressions: map[string]string{}, StopOnError: &yes})
+	if err != nil {
+		panic(err) // a struct of strings and bools always encodes
+	}
+	return m, h
 }
 
 // serveIsOwnIdle reports whether m is the idle status that ends request id.
-func serveIsOwnIdle(m *wire.Message, id string) bool {
+func serveIsOwnIdle(m *jupyter.Message, id string) bool {
 	if m.Channel != "iopub" {
 		return false
 	}
-	h, _ := wire.ParseHeader(m.Header)
-	p, _ := wire.ParseHeader(m.ParentHeader)
-	if h.MsgType != "status" || p.MsgID != id {
+	h, err := jupyter.ParseHeader(m.Header)
+	if err != nil || h.MsgType != "status" {
 		return false
 	}
-	var st struct {
-		ExecutionState string `json:"execution_state"`
+	p, err := jupyter.ParseHeader(m.ParentHeader)
+	if err != nil || p.MsgID != id {
+		return false
 	}
-	json.Unmarshal(m.Content, &st)
-	return st.ExecutionState == "idle"
+	var st jupyter.Status
+	return json.Unmarshal(m.Content, &st) == nil && st.ExecutionState == "idle"
 }
 
 func serveDirectRoundTrip(c *kernels.Client) (time.Duration, error) {
-	m, id := serveExecuteRequest("bench-direct")
+	m, h := serveExecuteRequest("bench-direct")
+	id := h.MsgID
 	t0 := time.Now()
 	if err := c.Send(context.Background(), m); err != nil {
 		return 0, err
@@ -225,7 +229,7 @@ type serveBenchClient struct {
 }
 
 func serveDial(base string) (*serveBenchClient, error) {
-	session := wire.NewID()
+	session := jupyter.NewID()
 	conn, _, err := websocket.DefaultDialer.Dial(base+session, nil)
 	if err != nil {
 		return nil, fmt.Errorf("dial: %w", err)
@@ -234,9 +238,9 @@ func serveDial(base string) (*serveBenchClient, error) {
 }
 
 func (c *serveBenchClient) roundTrip() (time.Duration, error) {
-	m, id := serveExecuteRequest(c.session)
-	h, _ := wire.ParseHeader(m.Header)
-	frame := wire.EncodeJSON(m, h)
+	m, h := serveExecuteRequest(c.session)
+	id := h.MsgID
+	frame := jupyter.EncodeJSON(m, h)
 	t0 := time.Now()
 	if err := c.conn.WriteMessage(websocket.TextMessage, frame); err != nil {
 		return 0, err
@@ -252,11 +256,11 @@ func (c *serveBenchClient) roundTrip() (time.Duration, error) {
 		if !bytes.Contains(data, []byte(id)) || !bytes.Contains(data, []byte(`"idle"`)) {
 			continue
 		}
-		var got *wire.Message
+		var got *jupyter.Message
 		if typ == websocket.TextMessage {
-			got, err = wire.DecodeJSON(data)
+			got, err = jupyter.DecodeJSON(data)
 		} else {
-			got, err = wire.DecodeLegacyBinary(data)
+			got, err = jupyter.DecodeLegacyBinary(data)
 		}
 		if err != nil {
 			return 0, err

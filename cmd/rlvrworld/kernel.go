@@ -12,8 +12,8 @@ import (
 
 	"github.com/rlvrworld/rlvrworld/gpu"
 	_ "github.com/rlvrworld/rlvrworld/gpu/cpu" // registers the default backend
+	"github.com/rlvrworld/rlvrworld/internal/jupyter"
 	"github.com/rlvrworld/rlvrworld/kernel"
-	"github.com/rlvrworld/rlvrworld/kernel/wire"
 	"github.com/rlvrworld/rlvrworld/stdlib/symbols"
 )
 
@@ -35,7 +35,7 @@ func runKernel(args []string) int {
 		fmt.Fprintln(os.Stderr, "usage: rlvrworld kernel --connection-file FILE\n       rlvrworld kernel install [--user | --prefix DIR]")
 		return 2
 	}
-	conn, err := wire.ReadConnection(*connFile)
+	conn, err := jupyter.ReadConnection(*connFile)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "rlvrworld kernel:", err)
 		return 1

@@ -195,3 +195,98 @@ test('a notebook run headlessly saves its widget state; it validates and shows t
     await page.context().close();
   }
 });
+
+// notebookCell returns the source of the first cell of a notebook source
+// (notebooks/src/*.cells) that contains marker, so that a test runs the
+// shipped cell itself.
+function notebookCell(file, marker) {
+  const src = readFileSync(join(ROOT, 'notebooks', 'src', file), 'utf8');
+  const cell = src.split(/^%% (?:go|md)\n/m).find((c) => c.includes(marker));
+  assert.ok(cell, `${file}: no cell with ${marker}`);
+  return cell;
+}
+
+test('notebook 04\'s stepping widget: step, back and temperature update one true / MLE / RLVR frames viewer', async () => {
+  // The setup stands in for the notebook's cells above the widget: the
+  // shipped video model, and a GRPO trainer whose policy is an untrained
+  // copy of it as the "RLVR" model (no GRPO run in a browser test; the
+  // widget only needs two models).
+  const setup = `import (
+	"fmt"
+	"time"
+	"rlvr/cell"
+	"rlvr/envs"
+	"rlvr/envs/robot"
+	"rlvr/grpo"
+	"rlvr/nn"
+)
+model, _, err := nn.Load(${JSON.stringify(join(ROOT, 'checkpoints', 'video.safetensors'))})
+if err != nil {
+	panic(err)
+}
+task, err := robot.NewTask(robot.Options{Steps: 1})
+if err != nil {
+	panic(err)
+}
+trainer, err := grpo.NewTrainer(model.Clone(), task, grpo.DefaultConfig("video"))
+if err != nil {
+	panic(err)
+}`;
+  const nb = notebook([
+    ['code', setup],
+    ['code', notebookCell('04-video-rlvr.cells', 'stepS := widget.NewIntSlider')],
+    ['code', 'fmt.Sprintf("step=%d temperature=%.1f moves=%d", stepS.Value(), tempS.Value(), len(moveMS))'],
+  ]);
+  writeFileSync(join(server.dir, 'step04.ipynb'), JSON.stringify(nb));
+  const page = await newPage(browser);
+  try {
+    await openNotebook(page, 'step04.ipynb');
+    await page.getByRole('button', { name: 'Run all' }).click();
+    const c1 = page.locator('.cell').nth(1);
+    const viewer = c1.locator('figure.frames');
+    const title = viewer.locator('.fv-head strong');
+    // The cell itself steps three times: the viewer shows step 4.
+    await title.filter({ hasText: /step 4 of \d+/ }).waitFor({ timeout: 60000 });
+    const total = Number((await title.textContent()).match(/step 4 of (\d+)/)[1]);
+    assert.ok(total >= 5, `the expert's episode has ${total} steps`);
+    // One viewer, three labelled columns: the truth, then each model with its difference.
+    assert.equal(await c1.locator('figure.frames').count(), 1, 'one frames viewer, not one per model');
+    assert.deepEqual(await viewer.locator('.fv-label').allTextContents(),
+      ['context', 'true', 'MLE', '|MLE − true|', 'RLVR', '|RLVR − true|']);
+    assert.equal(await viewer.locator('canvas').count(), 5);
+
+    // step ▶: the kernel samples both models and the viewer is replaced.
+    const info = c1.locator('.widget.widget-html');
+    const t0 = Date.now();
+    await c1.getByRole('button', { name: 'step ▶' }).click();
+    await title.filter({ hasText: `step 5 of ${total}` }).waitFor({ timeout: 10000 });
+    const clickToViewer = Date.now() - t0;
+    await info.filter({ hasText: `Step 5 of ${total}` }).waitFor({ timeout: 10000 });
+    assert.equal(await c1.getByRole('slider', { name: 'step' }).inputValue(), '5', 'the step slider follows the button');
+    const kernelMS = Number((await info.textContent()).match(/Answered in (\d+) ms/)[1]);
+    console.log(`# 04 stepping: a move answered in ${kernelMS} ms in the kernel, ${clickToViewer} ms from click to viewer`);
+
+    // ◀ back, then the temperature slider to 0 by keyboard (Home): greedy.
+    await c1.getByRole('button', { name: '◀ back' }).click();
+    await title.filter({ hasText: `step 4 of ${total}` }).waitFor({ timeout: 10000 });
+    const temp = c1.getByRole('slider', { name: 'temperature' });
+    await temp.focus();
+    await page.keyboard.press('Home');
+    await info.filter({ hasText: /Step 4 of \d+ \([^)]*\), temperature 0\.0: reward MLE -?\d\.\d{3}, RLVR -?\d\.\d{3}/ }).waitFor({ timeout: 10000 });
+    // Greedy, the two identical models predict the same frame: equal rewards.
+    const [mle, rl] = (await info.textContent()).match(/reward MLE (-?\d\.\d{3}), RLVR (-?\d\.\d{3})/).slice(1);
+    assert.equal(mle, rl, 'two copies of one model decoded greedily agree');
+
+    // A later cell reads the kernel's values.
+    const c3 = await runCell(page, 2);
+    await c3.locator('.out-text', { hasText: /step=4 temperature=0\.0 moves=\d+/ }).waitFor({ timeout: 10000 });
+    await shot(page, 'widgets-step04');
+    assert.deepEqual(page.errors, [], 'browser console errors');
+  } catch (e) {
+    await shot(page, 'FAILED-step04').catch(() => {});
+    console.error(`--- server log ---\n${server.log().slice(-3000)}`);
+    throw e;
+  } finally {
+    await page.context().close();
+  }
+});

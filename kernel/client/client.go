@@ -7,32 +7,30 @@ package client
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
-	"net"
+	"io"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"strings"
 	"sync"
 	"time"
 
 	"github.com/go-zeromq/zmq4"
 
-	"github.com/rlvrworld/rlvrworld/kernel/wire"
+	"github.com/rlvrworld/rlvrworld/internal/jupyter"
 )
 
 // Client is connected to one kernel's channels.
 type Client struct {
-	Conn    *wire.Connection
-	signer  *wire.Signer
+	Conn    *jupyter.Connection
+	signer  *jupyter.Signer
 	session string
 
-	shell, control, stdin, iopub, hb zmq4.Socket
-	sendMu                           sync.Mutex
+	socks  *jupyter.Sockets
+	heart  *jupyter.Heartbeat
+	sendMu sync.Mutex
 
 	mu      sync.Mutex
-	waiters map[string]chan *wire.Message // parent msg_id -> messages (replies and iopub)
+	waiters map[string]chan Reply // parent msg_id -> messages (replies and iopub)
 	// Input answers input_request messages; nil answers "".
 	Input func(prompt string) string
 
@@ -48,36 +46,22 @@ type Client struct {
 }
 
 // Dial connects to the kernel described by conn.
-func Dial(conn *wire.Connection) (*Client, error) {
-	s, err := wire.NewSigner(conn.SignatureScheme, []byte(conn.Key))
+func Dial(conn *jupyter.Connection) (*Client, error) {
+	s, err := jupyter.NewSigner(conn.SignatureScheme, []byte(conn.Key))
 	if err != nil {
 		return nil, err
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	c := &Client{Conn: conn, signer: s, session: wire.NewID(), waiters: map[string]chan *wire.Message{}, cancel: cancel}
+	c := &Client{Conn: conn, signer: s, session: jupyter.NewID(), waiters: map[string]chan Reply{}, cancel: cancel}
 	// A kernel process takes a moment to bind its ports: retry dialling
 	// every 50 ms for up to 30 s.
-	retry, tries := zmq4.WithDialerRetry(50*time.Millisecond), zmq4.WithDialerMaxRetries(600)
-	id := zmq4.WithID(zmq4.SocketIdentity(c.session))
-	c.shell = zmq4.NewDealer(ctx, id, retry, tries)
-	c.control = zmq4.NewDealer(ctx, id, retry, tries)
-	c.stdin = zmq4.NewDealer(ctx, id, retry, tries)
-	c.iopub = zmq4.NewSub(ctx, retry, tries)
-	c.hb = zmq4.NewReq(ctx, retry, tries)
-	for _, d := range []struct {
-		s    zmq4.Socket
-		port int
-	}{{c.shell, conn.ShellPort}, {c.control, conn.ControlPort}, {c.stdin, conn.StdinPort}, {c.iopub, conn.IOPubPort}, {c.hb, conn.HBPort}} {
-		if err := d.s.Dial(conn.Endpoint(d.port)); err != nil {
-			c.Close()
-			return nil, fmt.Errorf("client: dial %s: %w", conn.Endpoint(d.port), err)
-		}
+	c.socks, err = jupyter.Dial(ctx, conn, c.session, zmq4.WithDialerRetry(50*time.Millisecond), zmq4.WithDialerMaxRetries(600))
+	if err != nil {
+		cancel()
+		return nil, fmt.Errorf("client: %w", err)
 	}
-	if err := c.iopub.SetOption(zmq4.OptionSubscribe, ""); err != nil {
-		c.Close()
-		return nil, fmt.Errorf("client: subscribe: %w", err)
-	}
-	for _, s := range []zmq4.Socket{c.shell, c.control, c.stdin, c.iopub} {
+	c.heart = jupyter.NewHeartbeat(c.socks.HB)
+	for _, s := range []zmq4.Socket{c.socks.Shell, c.socks.Control, c.socks.Stdin, c.socks.IOPub} {
 		go c.read(s)
 	}
 	return c, nil
@@ -86,11 +70,7 @@ func Dial(conn *wire.Connection) (*Client, error) {
 // Close disconnects.
 func (c *Client) Close() {
 	c.cancel()
-	for _, s := range []zmq4.Socket{c.shell, c.control, c.stdin, c.iopub, c.hb} {
-		if s != nil {
-			s.Close()
-		}
-	}
+	c.socks.Close()
 }
 
 func (c *Client) read(s zmq4.Socket) {
@@ -99,25 +79,28 @@ func (c *Client) read(s zmq4.Socket) {
 		if err != nil {
 			return
 		}
-		m, err := wire.Decode(raw.Frames, c.signer)
+		m, h, err := c.signer.Decode(raw.Frames)
 		if err != nil {
 			c.drop(err.Error())
 			continue
 		}
-		if m.Header.MsgType == "input_request" {
+		if h.MsgType == "input_request" {
 			go c.answerInput(m)
 			continue
 		}
-		var ph wire.Header
-		_ = json.Unmarshal(m.ParentHeader, &ph)
+		ph, err := jupyter.ParseHeader(m.ParentHeader)
+		if err != nil {
+			c.drop(fmt.Sprintf("%s: parent header: %v", h.MsgType, err))
+			continue
+		}
 		c.mu.Lock()
 		ch := c.waiters[ph.MsgID]
 		c.mu.Unlock()
 		if ch != nil {
 			select {
-			case ch <- m:
+			case ch <- Reply{Message: m, Header: h}:
 			default:
-				c.drop(fmt.Sprintf("%s for request %s: its waiter's buffer is full", m.Header.MsgType, ph.MsgID))
+				c.drop(fmt.Sprintf("%s for request %s: its waiter's buffer is full", h.MsgType, ph.MsgID))
 			}
 		}
 	}
@@ -147,56 +130,76 @@ func (c *Client) waitErr(what string, err error) error {
 	return fmt.Errorf("client: %s: %w", what, err)
 }
 
-func (c *Client) answerInput(m *wire.Message) {
-	var req struct {
-		Prompt string `json:"prompt"`
+// answerInput answers an input_request with c.Input's line. A request it
+// cannot read is answered with an empty line (the kernel's cell would
+// otherwise wait for ever) and counted as dropped.
+func (c *Client) answerInput(m *jupyter.Message) {
+	var req jupyter.InputRequest
+	if err := json.Unmarshal(m.Content, &req); err != nil {
+		c.drop("input_request: " + err.Error())
 	}
-	_ = json.Unmarshal(m.Content, &req)
 	v := ""
 	if c.Input != nil {
 		v = c.Input(req.Prompt)
 	}
-	_, _ = c.send(c.stdin, "input_reply", map[string]any{"value": v}, m)
+	if _, err := c.send(c.socks.Stdin, "input_reply", jupyter.InputReply{Value: v}, m); err != nil {
+		c.drop("input_reply: " + err.Error())
+	}
 }
 
-func (c *Client) send(s zmq4.Socket, msgType string, content any, parent *wire.Message) (string, error) {
-	m := &wire.Message{Header: wire.NewHeader(msgType, c.session, "client"), Content: wire.MustJSON(content)}
-	if parent != nil {
-		m.ParentHeader = wire.MustJSON(parent.Header)
-	}
-	frames, err := wire.Encode(m, c.signer)
+// send sends a message on s, with parent as its parent (nil for none),
+// and returns its msg_id.
+func (c *Client) send(s zmq4.Socket, msgType string, content any, parent *jupyter.Message) (string, error) {
+	m, h, err := jupyter.NewMessage("", msgType, c.session, "client", content)
 	if err != nil {
 		return "", err
 	}
+	if parent != nil {
+		m.ParentHeader = parent.Header
+	}
 	c.sendMu.Lock()
 	defer c.sendMu.Unlock()
-	return m.Header.MsgID, s.Send(zmq4.NewMsgFrom(frames...))
+	return h.MsgID, s.Send(zmq4.NewMsgFrom(c.signer.Encode(m)...))
 }
 
 // Request sends msgType on shell (control when onControl) and returns a
 // channel of every message whose parent it is: the reply and iopub output.
 // Call Done(id) when finished.
-func (c *Client) Request(onControl bool, msgType string, content any) (string, <-chan *wire.Message, error) {
-	s := c.shell
+func (c *Client) Request(onControl bool, msgType string, content any) (string, <-chan Reply, error) {
+	s := c.socks.Shell
 	if onControl {
-		s = c.control
+		s = c.socks.Control
 	}
-	m := &wire.Message{Header: wire.NewHeader(msgType, c.session, "client"), Content: wire.MustJSON(content)}
-	ch := make(chan *wire.Message, 4096)
-	c.mu.Lock()
-	c.waiters[m.Header.MsgID] = ch
-	c.mu.Unlock()
-	frames, err := wire.Encode(m, c.signer)
-	if err == nil {
-		c.sendMu.Lock()
-		err = s.Send(zmq4.NewMsgFrom(frames...))
-		c.sendMu.Unlock()
-	}
+	m, h, err := jupyter.NewMessage("", msgType, c.session, "client", content)
 	if err != nil {
-		c.Done(m.Header.MsgID)
+		return "", nil, fmt.Errorf("client: %w", err)
+	}
+	ch := make(chan Reply, 4096)
+	c.mu.Lock()
+	c.waiters[h.MsgID] = ch
+	c.mu.Unlock()
+	c.sendMu.Lock()
+	err = s.Send(zmq4.NewMsgFrom(c.signer.Encode(m)...))
+	c.sendMu.Unlock()
+	if err != nil {
+		c.Done(h.MsgID)
 		return "", nil, fmt.Errorf("client: send %s: %w", msgType, err)
 	}
-	return m.Header.MsgID, ch, nil
+	return h.MsgID, ch, nil
+}
+
+// Reply is a message from the kernel with its decoded header.
+type Reply struct {
+	*jupyter.Message
+	Header jupyter.Header
+}
+
+// Decode decodes the message's content into v.
+func (r Reply) Decode(v any) error {
+	if err := json.Unmarshal(r.Content, v); err != nil {
+		return fmt.Errorf("client: %s content: %w", r.Header.MsgType, err)
+	}
+	return nil
 }
 
 // Done forgets the messages of request id.
@@ -207,10 +210,10 @@ func (c *Client) Done(id string) {
 }
 
 // Call sends a request and waits for its reply (msg_type ending in _reply).
-func (c *Client) Call(ctx context.Context, onControl bool, msgType string, content any) (*wire.Message, error) {
+func (c *Client) Call(ctx context.Context, onControl bool, msgType string, content any) (Reply, error) {
 	id, ch, err := c.Request(onControl, msgType, content)
 	if err != nil {
-		return nil, err
+		return Reply{}, err
 	}
 	defer c.Done(id)
 	want := replyOf(msgType)
@@ -221,7 +224,7 @@ func (c *Client) Call(ctx context.Context, onControl bool, msgType string, conte
 				return m, nil
 			}
 		case <-ctx.Done():
-			return nil, c.waitErr("waiting for "+want, ctx.Err())
+			return Reply{}, c.waitErr("waiting for "+want, ctx.Err())
 		}
 	}
 }
@@ -236,13 +239,13 @@ func replyOf(t string) string {
 // WaitReady sends kernel_info requests until the kernel answers on shell
 // and its iopub status reaches this client (iopub subscriptions take a
 // moment to propagate).
-func (c *Client) WaitReady(ctx context.Context) (*wire.Message, error) {
+func (c *Client) WaitReady(ctx context.Context) (Reply, error) {
 	for {
-		id, ch, err := c.Request(false, "kernel_info_request", map[string]any{})
+		id, ch, err := c.Request(false, "kernel_info_request", struct{}{})
 		if err != nil {
-			return nil, err
+			return Reply{}, err
 		}
-		var reply *wire.Message
+		var reply *Reply
 		gotIOPub := false
 		t := time.NewTimer(500 * time.Millisecond)
 	wait:
@@ -250,7 +253,7 @@ func (c *Client) WaitReady(ctx context.Context) (*wire.Message, error) {
 			select {
 			case m := <-ch:
 				if m.Header.MsgType == "kernel_info_reply" {
-					reply = m
+					reply = &m
 				} else if m.Header.MsgType == "status" {
 					gotIOPub = true
 				}
@@ -262,18 +265,19 @@ func (c *Client) WaitReady(ctx context.Context) (*wire.Message, error) {
 			case <-ctx.Done():
 				t.Stop()
 				c.Done(id)
-				return nil, c.waitErr("kernel not ready", ctx.Err())
+				return Reply{}, c.waitErr("kernel not ready", ctx.Err())
 			}
 		}
 		t.Stop()
 		c.Done(id)
 		if reply != nil && gotIOPub {
-			return reply, nil
+			return *reply, nil
 		}
 	}
 }
 
-// Output is one iopub message of an execution, in order.
+// Output is one iopub message of an execution, in order. Its content
+// stays a map: outputs are copied into notebooks as they came.
 type Output struct {
 	MsgType string
 	Content map[string]any
@@ -284,14 +288,16 @@ type Execution struct {
 	Status         string // "ok", "error" or "aborted"
 	ExecutionCount int
 	Outputs        []Output
-	Reply          map[string]any
+	Reply          jupyter.ExecuteReply
 }
 
-// Execute runs code and collects its outputs until the kernel is idle again.
+// Execute runs code and collects its outputs until the kernel is idle
+// again. A kernel message whose content does not decode ends it with an
+// error.
 func (c *Client) Execute(ctx context.Context, code string) (*Execution, error) {
-	id, ch, err := c.Request(false, "execute_request", map[string]any{
-		"code": code, "silent": false, "store_history": true, "user_expressions": map[string]any{},
-		"allow_stdin": c.Input != nil, "stop_on_error": true,
+	yes := true
+	id, ch, err := c.Request(false, "execute_request", jupyter.ExecuteRequest{
+		Code: code, StoreHistory: &yes, UserExpressions: map[string]string{}, AllowStdin: c.Input != nil, StopOnError: &yes,
 	})
 	if err != nil {
 		return nil, err
@@ -302,22 +308,25 @@ func (c *Client) Execute(ctx context.Context, code string) (*Execution, error) {
 	for !gotReply || !idle {
 		select {
 		case m := <-ch:
-			var content map[string]any
-			_ = json.Unmarshal(m.Content, &content)
 			switch m.Header.MsgType {
 			case "execute_reply":
+				if err := m.Decode(&ex.Reply); err != nil {
+					return ex, err
+				}
 				gotReply = true
-				ex.Reply = content
-				ex.Status, _ = content["status"].(string)
-				if n, ok := content["execution_count"].(float64); ok {
-					ex.ExecutionCount = int(n)
-				}
+				ex.Status, ex.ExecutionCount = ex.Reply.Status, ex.Reply.ExecutionCount
 			case "status":
-				if content["execution_state"] == "idle" {
-					idle = true
+				var st jupyter.Status
+				if err := m.Decode(&st); err != nil {
+					return ex, err
 				}
+				idle = idle || st.ExecutionState == "idle"
 			case "execute_input":
 			default:
+				var content map[string]any
+				if err := m.Decode(&content); err != nil {
+					return ex, err
+				}
 				ex.Outputs = append(ex.Outputs, Output{MsgType: m.Header.MsgType, Content: content})
 			}
 		case <-ctx.Done():
@@ -329,117 +338,55 @@ func (c *Client) Execute(ctx context.Context, code string) (*Execution, error) {
 
 // Interrupt sends interrupt_request on control.
 func (c *Client) Interrupt(ctx context.Context) error {
-	_, err := c.Call(ctx, true, "interrupt_request", map[string]any{})
+	_, err := c.Call(ctx, true, "interrupt_request", struct{}{})
 	return err
 }
 
 // Shutdown asks the kernel to exit.
 func (c *Client) Shutdown(ctx context.Context) error {
-	_, err := c.Call(ctx, true, "shutdown_request", map[string]any{"restart": false})
+	_, err := c.Call(ctx, true, "shutdown_request", jupyter.ShutdownRequest{Restart: false})
 	return err
 }
 
-// Process is a kernel running as a child process.
+// Process is a kernel running as a child process, with its connection
+// file in a private temporary folder.
 type Process struct {
-	Cmd      *exec.Cmd
-	Conn     *wire.Connection
-	ConnFile string
-	dir      string
-	done     chan struct{}
-	err      error
+	*jupyter.Process
+	dir string
 }
 
 // Start writes a connection file with free local ports and starts argv,
 // where the string "{connection_file}" is replaced by the file's path.
-func Start(argv []string, stderr *os.File) (*Process, error) {
+// The kernel's own output goes to output.
+func Start(argv []string, output io.Writer) (*Process, error) {
+	conn, err := jupyter.NewConnection("")
+	if err != nil {
+		return nil, err
+	}
 	dir, err := os.MkdirTemp("", "rlvrworld-kernel-")
 	if err != nil {
 		return nil, err
 	}
-	ports, err := freePorts(5)
+	p, err := jupyter.Launch(jupyter.LaunchOptions{Argv: argv, Conn: conn, ConnFile: filepath.Join(dir, "kernel.json"), Output: output})
 	if err != nil {
 		os.RemoveAll(dir)
 		return nil, err
 	}
-	conn := &wire.Connection{Transport: "tcp", IP: "127.0.0.1", ShellPort: ports[0], IOPubPort: ports[1], StdinPort: ports[2],
-		ControlPort: ports[3], HBPort: ports[4], SignatureScheme: "hmac-sha256", Key: wire.NewID()}
-	file := filepath.Join(dir, "kernel.json")
-	if err := os.WriteFile(file, wire.MustJSON(conn), 0o600); err != nil {
-		os.RemoveAll(dir)
-		return nil, err
-	}
-	args := make([]string, len(argv))
-	for i, a := range argv {
-		args[i] = strings.ReplaceAll(a, "{connection_file}", file)
-	}
-	cmd := exec.Command(args[0], args[1:]...)
-	cmd.Stdout, cmd.Stderr = stderr, stderr
-	// Kernels (ours and ipykernel) exit when this process goes away.
-	cmd.Env = append(os.Environ(), fmt.Sprintf("JPY_PARENT_PID=%d", os.Getpid()))
-	if err := cmd.Start(); err != nil {
-		os.RemoveAll(dir)
-		return nil, fmt.Errorf("start kernel %s: %w", args[0], err)
-	}
-	p := &Process{Cmd: cmd, Conn: conn, ConnFile: file, dir: dir, done: make(chan struct{})}
-	go func() { p.err = cmd.Wait(); close(p.done) }()
-	return p, nil
+	return &Process{Process: p, dir: dir}, nil
 }
-
-// Exited is closed when the process has ended.
-func (p *Process) Exited() <-chan struct{} { return p.done }
 
 // Stop waits up to grace for the process to end, then kills it, and
 // removes the connection file.
 func (p *Process) Stop(grace time.Duration) {
 	select {
-	case <-p.done:
+	case <-p.Exited():
 	case <-time.After(grace):
-		_ = p.Cmd.Process.Kill()
-		<-p.done
+		p.Kill()
 	}
 	os.RemoveAll(p.dir)
 }
 
-func freePorts(n int) ([]int, error) {
-	var ls []net.Listener
-	defer func() {
-		for _, l := range ls {
-			l.Close()
-		}
-	}()
-	var ports []int
-	for i := 0; i < n; i++ {
-		l, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			return nil, fmt.Errorf("free port: %w", err)
-		}
-		ls = append(ls, l)
-		ports = append(ports, l.Addr().(*net.TCPAddr).Port)
-	}
-	return ports, nil
-}
-
-// ErrExited is returned when the kernel process ended unexpectedly.
-var ErrExited = errors.New("kernel process exited")
-
 // Ping sends a heartbeat and waits for its echo.
 func (c *Client) Ping(ctx context.Context) error {
-	done := make(chan error, 1)
-	go func() {
-		if err := c.hb.Send(zmq4.NewMsg([]byte("ping"))); err != nil {
-			done <- err
-			return
-		}
-		m, err := c.hb.Recv()
-		if err == nil && (len(m.Frames) != 1 || string(m.Frames[0]) != "ping") {
-			err = fmt.Errorf("client: heartbeat echoed %q", m.Frames)
-		}
-		done <- err
-	}()
-	select {
-	case err := <-done:
-		return err
-	case <-ctx.Done():
-		return fmt.Errorf("client: heartbeat: %w", ctx.Err())
-	}
+	return c.heart.Ping(ctx)
 }

@@ -239,7 +239,7 @@ func (e *Executor) describeObject(cf *cellFile, id *ast.Ident) (string, bool) {
 		s := types.ObjectString(obj, qual)
 		if obj.Pkg() != nil {
 			s = strings.Replace(s, " "+obj.Name(), " "+qual(obj.Pkg())+"."+obj.Name(), 1)
-			if d := symbols.Docs[docKey(obj)]; d != "" {
+			if d := docOf(obj); d != "" {
 				s += "\n\n" + d
 			}
 		}
@@ -252,6 +252,16 @@ func (e *Executor) describeObject(cf *cellFile, id *ast.Ident) (string, bool) {
 		}
 	}
 	return decl, true
+}
+
+// docOf is the doc comment of a package member: of the preloaded rlvr/
+// packages, or of the standard library packages symbols.StdDocs covers.
+func docOf(obj types.Object) string {
+	k := docKey(obj)
+	if d := symbols.Docs[k]; d != "" {
+		return d
+	}
+	return symbols.StdDocs[k]
 }
 
 // docKey is how symbols.Docs keys a package member: "rlvr/plot.NewLive",

@@ -192,12 +192,7 @@ var ZombieWait = 10 * time.Second
 // context through rlvr/cell's Context. Execute never panics: a panic in the
 // cell is an Error result and the interpreter keeps its state.
 func (e *Executor) Execute(ctx context.Context, code string) (res Result) {
-	if e.zombie != "" {
-		if !waitZombie(e.zombie, ZombieWait) {
-			fmt.Fprintf(e.warn, "warning: the interrupted cell is still inside a compiled call that ignores cell.Context(); it may resume when that call returns\n")
-		}
-		e.zombie = ""
-	}
+	e.awaitZombie()
 	e.label = strconv.FormatInt(cellSeq.Add(1), 10)
 	defer func() {
 		if res.Err != nil && res.Err.Name == "Interrupted" {
@@ -219,24 +214,69 @@ func (e *Executor) Execute(ctx context.Context, code string) (res Result) {
 		}
 	}()
 
+	// The stages: parse and rewrite, evaluate (imports first), present.
+	// Each failure is mapped to an Error by toError.
+	code, chunks, err := e.prepare(ctx, code)
+	if err != nil {
+		return Result{Err: err}
+	}
+	if err := e.evalImports(ctx, code, chunks); err != nil {
+		return Result{Err: err}
+	}
+	var body []chunk
+	for _, c := range chunks {
+		if c.kind != kindImport {
+			body = append(body, c)
+		}
+	}
+	out, final := e.evalBody(ctx, code, body)
+	if final != nil {
+		return *final
+	}
+	if ctx.Err() != nil {
+		return Result{Err: e.toError(ctx, ctx.Err())}
+	}
+	return e.present(out)
+}
+
+// awaitZombie waits, a bounded time, for the compiled call an interrupted
+// cell left running (zombie.go), and warns when it is still there.
+func (e *Executor) awaitZombie() {
+	if e.zombie == "" {
+		return
+	}
+	if !waitZombie(e.zombie, ZombieWait) {
+		fmt.Fprintf(e.warn, "warning: the interrupted cell is still inside a compiled call that ignores cell.Context(); it may resume when that call returns\n")
+	}
+	e.zombie = ""
+}
+
+// prepare is the parse and rewrite stage: the cell is checked and
+// rewritten to what yaegi runs right (or refused), the generic packages it
+// uses are loaded, and it is split into chunks. Top-level defer is refused.
+func (e *Executor) prepare(ctx context.Context, code string) (string, []chunk, *Error) {
 	code, generics, rerr := e.rewrite(code)
 	if rerr != nil {
-		return Result{Err: rerr}
+		return "", nil, rerr
 	}
 	for _, g := range generics {
 		if err := e.loadGeneric(ctx, g); err != nil {
-			return Result{Err: e.toError(ctx, err)}
+			return "", nil, e.toError(ctx, err)
 		}
 	}
 	chunks := split(code)
 	for _, c := range chunks {
 		if c.deferStmt {
 			msg := fmt.Sprintf("cell:%d:%d: defer at the top level of a cell is not supported (the interpreter would run it again after every later cell): put it inside a function", c.line, c.col)
-			return Result{Err: &Error{Name: "CompileError", Value: msg, Traceback: []string{"CompileError: " + msg}}}
+			return "", nil, &Error{Name: "CompileError", Value: msg, Traceback: []string{"CompileError: " + msg}}
 		}
 	}
-	// Imports first, whatever their place in the cell, one spec at a time so
-	// that repeated ones can be dropped.
+	return code, chunks, nil
+}
+
+// evalImports evaluates the cell's imports, whatever their place in the
+// cell, one spec at a time so that those an earlier cell made are dropped.
+func (e *Executor) evalImports(ctx context.Context, code string, chunks []chunk) *Error {
 	for _, c := range chunks {
 		if c.kind != kindImport {
 			continue
@@ -245,7 +285,7 @@ func (e *Executor) Execute(ctx context.Context, code string) (res Result) {
 		specs, ok := parseImports(text)
 		if !ok {
 			if _, err := e.eval(ctx, c, text); err != nil {
-				return Result{Err: e.toError(ctx, err)}
+				return e.toError(ctx, err)
 			}
 			continue
 		}
@@ -256,7 +296,7 @@ func (e *Executor) Execute(ctx context.Context, code string) (res Result) {
 			}
 			spc := chunk{kind: kindImport, line: c.line + sp.line - 1, col: 1}
 			if _, err := e.eval(ctx, spc, "import "+sp.text); err != nil {
-				return Result{Err: e.toError(ctx, err)}
+				return e.toError(ctx, err)
 			}
 			e.imported[key] = true
 			name := sp.name
@@ -266,78 +306,96 @@ func (e *Executor) Execute(ctx context.Context, code string) (res Result) {
 			e.pkgs[name] = sp.path
 		}
 	}
-	var rest []chunk
-	for _, c := range chunks {
-		if c.kind != kindImport {
-			rest = append(rest, c)
-		}
-	}
-	var last reflect.Value
-	var lastCall *ast.CallExpr
-	hasLast := false
-	for i, c := range rest {
+	return nil
+}
+
+// lastValue is what the cell's last statement left: its value when it is
+// an expression, and the call it is, if it is one.
+type lastValue struct {
+	v    reflect.Value
+	call *ast.CallExpr
+	ok   bool
+}
+
+// evalBody is the evaluate stage for declarations and statements, in cell
+// order. It returns the last statement's value, or a final Result: an
+// error, or a last expression presented as it was evaluated (a tuple, a
+// rich value through evalRich).
+func (e *Executor) evalBody(ctx context.Context, code string, body []chunk) (lastValue, *Result) {
+	var last lastValue
+	for i, c := range body {
 		text := code[c.start:c.end]
-		if i == len(rest)-1 && c.kind == kindStmt && e.rich {
+		if i == len(body)-1 && c.kind == kindStmt && e.rich {
 			off, call := lastExpr(text)
 			if off == 0 && call != nil && e.last.results > 1 {
-				return e.evalTuple(ctx, c, text, e.last.results)
+				r := e.evalTuple(ctx, c, text, e.last.results)
+				return last, &r
 			}
 			if off >= 0 && (call == nil || e.results(call) == 1 || e.last.results == 1) {
 				if r, ok := e.evalRich(ctx, c, text, off); ok {
-					return r
+					return last, &r
 				}
 			}
 		}
-		var v reflect.Value
-		var err error
-		direct := false
-		if multiValue(c, text) {
-			v, direct, err = e.evalDefinition(ctx, c, text)
-		} else if c.kind == kindDecl {
-			// A multi-valued var among other declarations: one by one.
-			if pieces := declPieces(c, text); len(pieces) > 1 && anyMultiValue(pieces, code) {
-				direct, err = true, e.evalPieces(ctx, pieces, code)
-			}
-		}
-		if !direct {
-			v, err = e.eval(ctx, c, text)
-		}
-		if yaegiCompileFailure(err) && ctx.Err() == nil {
-			// See define.go: a definition yaegi cannot type at the top level.
-			if v2, ok, err2 := e.evalDefinition(ctx, c, text); ok {
-				v, err = v2, err2
-			} else if pieces := declPieces(c, text); len(pieces) > 1 {
-				err = e.evalPieces(ctx, pieces, code)
-			}
-		}
+		v, err := e.evalChunk(ctx, c, text, code)
 		if err != nil {
 			r := e.toError(ctx, err)
 			if c.compound {
 				compoundPanic(r, c, text)
 			}
-			return Result{Err: r}
+			return last, &Result{Err: r}
 		}
 		if c.kind == kindDecl {
 			e.noteTypes(text)
 			e.noteDecl(code[docStart(code, c.start):c.end])
 		}
-		if i == len(rest)-1 && c.kind == kindStmt {
-			var off int
-			off, lastCall = lastExpr(text)
-			last, hasLast = v, off >= 0
+		if i == len(body)-1 && c.kind == kindStmt {
+			off, call := lastExpr(text)
+			last = lastValue{v: v, call: call, ok: off >= 0}
 		}
 	}
-	if ctx.Err() != nil {
-		return Result{Err: e.toError(ctx, ctx.Err())}
+	return last, nil
+}
+
+// evalChunk evaluates one chunk, through define.go where yaegi cannot type
+// a definition at the top level.
+func (e *Executor) evalChunk(ctx context.Context, c chunk, text, code string) (reflect.Value, error) {
+	var v reflect.Value
+	var err error
+	direct := false
+	if multiValue(c, text) {
+		v, direct, err = e.evalDefinition(ctx, c, text)
+	} else if c.kind == kindDecl {
+		// A multi-valued var among other declarations: one by one.
+		if pieces := declPieces(c, text); len(pieces) > 1 && anyMultiValue(pieces, code) {
+			direct, err = true, e.evalPieces(ctx, pieces, code)
+		}
 	}
-	if !hasLast || (lastCall != nil && e.void(lastCall, last)) {
+	if !direct {
+		v, err = e.eval(ctx, c, text)
+	}
+	if yaegiCompileFailure(err) && ctx.Err() == nil {
+		if v2, ok, err2 := e.evalDefinition(ctx, c, text); ok {
+			v, err = v2, err2
+		} else if pieces := declPieces(c, text); len(pieces) > 1 {
+			err = e.evalPieces(ctx, pieces, code)
+		}
+	}
+	return v, err
+}
+
+// present is the present stage for a last value that was evaluated
+// plainly: nothing for a statement or a call without results, else the
+// value.
+func (e *Executor) present(last lastValue) Result {
+	if !last.ok || (last.call != nil && e.void(last.call, last.v)) {
 		return Result{}
 	}
-	if !last.IsValid() {
+	if !last.v.IsValid() {
 		return Result{Value: nil, HasValue: true}
 	}
-	if last.CanInterface() {
-		return Result{Value: last.Interface(), HasValue: true}
+	if last.v.CanInterface() {
+		return Result{Value: last.v.Interface(), HasValue: true}
 	}
 	return Result{}
 }

@@ -122,6 +122,7 @@ func (r *rewriter) walk(n ast.Node, depth int, label *ast.LabeledStmt) {
 	case *ast.CallExpr:
 		r.builtinCall(n, depth)
 		r.callArgs(n, depth)
+		r.errorsAs(n)
 	case *ast.SelectorExpr:
 		if r.genericRef(n, n) {
 			return
@@ -416,6 +417,18 @@ func (r *rewriter) callArgs(n *ast.CallExpr, depth int) {
 			r.replace(a.Pos(), a.End(), rtAlias+".Stdin")
 			continue
 		}
+		if i > 0 && r.pkgMember(n.Fun, "fmt", "Errorf") && r.cellError(a) {
+			// A cell error wrapped by %w goes in as the result of a
+			// function of type error, as Go converts it anyway: yaegi hands
+			// compiled code a value of a cell type (or an inline error(x)
+			// conversion of one) in a form that a type assertion on
+			// errors.Unwrap's result no longer matches, while an error
+			// returned by a function round-trips (tested in
+			// TestErrorsAsCellTypeRefused).
+			r.insert(a.Pos(), "func() error { return ", openOrder(depth+1))
+			r.insert(a.End(), " }()", closeOrder(depth+1))
+			continue
+		}
 		if i == 0 && r.pkgMember(n.Fun, "rlvr/display", "Show") {
 			t := r.cf.info.TypeOf(a)
 			if t == nil {
@@ -450,6 +463,47 @@ func (r *rewriter) pkgMember(x ast.Expr, path, name string) bool {
 	}
 	pn, ok := r.cf.info.Uses[id].(*types.PkgName)
 	return ok && pn.Imported().Path() == path
+}
+
+// errorsAs refuses errors.As with a target whose type is declared in a
+// cell. yaegi hands compiled code a value of a cell type wrapped in a type
+// of its own, so compiled errors.As panics ("*target must be interface or
+// implement error"), and an interface test written in the cell misses the
+// compiled links of a chain (fmt.Errorf's %w); what works is a type
+// assertion along the chain that errors.Unwrap gives, which the message
+// spells out.
+func (r *rewriter) errorsAs(n *ast.CallExpr) {
+	if len(n.Args) != 2 || !r.pkgMember(n.Fun, "errors", "As") {
+		return
+	}
+	p, ok := r.cf.info.TypeOf(n.Args[1]).(*types.Pointer)
+	if !ok || !r.cf.declaredInCell(p.Elem()) {
+		return
+	}
+	t := r.cf.typeString(p.Elem())
+	unwrap := r.text(n.Fun)
+	unwrap = unwrap[:len(unwrap)-len("As")] + "Unwrap"
+	r.refuse(n.Pos(), "errors.As with a target of a type declared in a cell (%s) is not supported by the interpreter "+
+		"(compiled errors code cannot see the cell's types); walk the chain with a type assertion instead: "+
+		"for e := %s; e != nil; e = %s(e) { if t, ok := e.(%s); ok { ...; break } }", t, r.text(n.Args[0]), unwrap, t)
+}
+
+// cellError reports whether x's static type is declared in a cell and
+// implements error.
+func (r *rewriter) cellError(x ast.Expr) bool {
+	t := r.cf.info.TypeOf(x)
+	errType := types.Universe.Lookup("error").Type().Underlying().(*types.Interface)
+	return t != nil && r.cf.declaredInCell(t) && types.Implements(t, errType)
+}
+
+// declaredInCell reports whether t is, or points to, a named type declared
+// in the kernel's cells.
+func (cf *cellFile) declaredInCell(t types.Type) bool {
+	if p, ok := t.(*types.Pointer); ok {
+		t = p.Elem()
+	}
+	n, ok := t.(*types.Named)
+	return ok && n.Obj().Pkg() == cf.pkg
 }
 
 // builtinCall rewrites min, max and clear.

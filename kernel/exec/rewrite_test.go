@@ -103,6 +103,35 @@ func TestRewriteRangeFuncRefused(t *testing.T) {
 	}
 }
 
+// errors.As with a cell-declared target is refused with the loop to write
+// instead (it panicked with yaegi's "*target must be interface or
+// implement error"); that loop finds the error through two %w links, also
+// when the cell value went into fmt.Errorf as written, and errors.As with a
+// compiled target type is left alone and works.
+func TestErrorsAsCellTypeRefused(t *testing.T) {
+	e, out, _ := newExec(t)
+	mustOK(t, e, "import (\"errors\"; \"fmt\"; \"strconv\")\ntype MyErr struct{ Code int }\nfunc (e *MyErr) Error() string { return fmt.Sprint(\"my \", e.Code) }")
+	// &MyErr{3} straight into fmt.Errorf: the loop below missed it until
+	// the rewrite passed it through a function of type error.
+	mustOK(t, e, "w := fmt.Errorf(\"again: %w\", fmt.Errorf(\"wrap: %w\", &MyErr{3}))\nvar me *MyErr")
+	if r := mustOK(t, e, "w.Error()"); r.Value != "again: wrap: my 3" {
+		t.Fatalf("w.Error() = %v", r.Value)
+	}
+	r := run(t, e, "ok := errors.As(w, &me)")
+	if r.Err == nil || r.Err.Name != "CompileError" || !strings.Contains(r.Err.Value, "errors.As with a target of a type declared in a cell (*MyErr)") ||
+		!strings.Contains(r.Err.Value, "for e := w; e != nil; e = errors.Unwrap(e) { if t, ok := e.(*MyErr); ok {") {
+		t.Fatalf("errors.As(w, &me): %+v", r.Err)
+	}
+	mustOK(t, e, "for e := w; e != nil; e = errors.Unwrap(e) { if t, ok := e.(*MyErr); ok { me = t; break } }\nfmt.Println(me.Code)")
+	if got := out.String(); got != "3\n" {
+		t.Fatalf("the suggested loop printed %q, want 3", got)
+	}
+	res := mustOK(t, e, "var ne *strconv.NumError\n_, perr := strconv.Atoi(\"x\")\nerrors.As(fmt.Errorf(\"w: %w\", perr), &ne)")
+	if res.Value != true {
+		t.Fatalf("errors.As with a compiled target: %v", res.Value)
+	}
+}
+
 // Generic functions declared in cells, with inference, and ~ constraints
 // (the issue's snippets).
 func TestRewriteGenerics(t *testing.T) {

@@ -203,8 +203,9 @@ func (nb *Notebook) Run(ctx context.Context, c *client.Client, opts Options) err
 		}
 		if ex.Status != "ok" && !hasTag(cell, "raises-exception") {
 			ce := &CellError{Index: i + 1}
-			ce.Ename, _ = ex.Reply["ename"].(string)
-			ce.Evalue, _ = ex.Reply["evalue"].(string)
+			if e := ex.Reply.Error; e != nil {
+				ce.Ename, ce.Evalue = e.Ename, e.Evalue
+			}
 			if first == nil {
 				first = ce
 			}

@@ -81,6 +81,36 @@ try:
     check({"X", "Y", "Sum"} <= set(r["matches"]), "complete a cell type's members: %r" % r["matches"])
     r = kc.inspect("Pos", 3, reply=True, timeout=10)["content"]
     check(r["found"] and "Pos is a place." in r["data"].get("text/plain", ""), "inspect shows a cell type's doc: %r" % r)
+    code = 'import "strings"\nstrings.Repeat'
+    r = kc.inspect(code, len(code), reply=True, timeout=10)["content"]
+    check(r["found"] and "Repeat returns a new string consisting of count copies" in r["data"].get("text/plain", ""),
+          "inspect shows the standard library's doc: %r" % r)
+
+    # errors.As with a cell-declared target: refused with the loop to write
+    # instead (it failed with yaegi's "*target must be interface"), and that
+    # loop finds the error through a %w link.
+    run('import (\n"errors"\n"fmt"\n)\ntype MyErr struct{ Code int }\n'
+        'func (e *MyErr) Error() string { return fmt.Sprint("my ", e.Code) }\n'
+        'var werr error = fmt.Errorf("wrap: %w", &MyErr{3})\nvar me *MyErr')
+    reply, _ = run("errors.As(werr, &me)")
+    check(reply["status"] == "error" and "errors.As with a target of a type declared in a cell" in reply.get("evalue", "")
+          and "errors.Unwrap(e)" in reply.get("evalue", ""), "errors.As with a cell type refused with advice: %r" % reply)
+    _, outs = run("for e := werr; e != nil; e = errors.Unwrap(e) { if t, ok := e.(*MyErr); ok { me = t; break } }\nme.Code")
+    check(value(outs) == "3", "the advised loop finds the cell error: %r" % value(outs))
+
+    # A request whose content does not decode gets an error reply, not an
+    # answer about empty code.
+    msg = kc.session.msg("complete_request", {"code": 5, "cursor_pos": "x"})
+    kc.shell_channel.send(msg)
+    deadline = time.time() + 10
+    bad = None
+    while time.time() < deadline:
+        m = kc.get_shell_msg(timeout=10)
+        if m["parent_header"].get("msg_id") == msg["header"]["msg_id"]:
+            bad = m["content"]
+            break
+    check(bad is not None and bad["status"] == "error" and bad.get("ename") == "BadRequest",
+          "ill-typed complete_request answered with BadRequest: %r" % bad)
 
     # A goroutine's panic is reported and the kernel lives on.
     _, outs = run('import "time"\ngo func() { panic("boom") }()\ntime.Sleep(300 * time.Millisecond)')
@@ -136,4 +166,4 @@ finally:
 if fails:
     print("check_language: FAILED:\n  " + "\n  ".join(fails))
     sys.exit(1)
-print("check_language: Go 1.22 loops, range int, min/max/clear, goroutine panic, 50 large outputs, 100 run-all trials, stack overflow ok")
+print("check_language: Go 1.22 loops, range int, min/max/clear, errors.As refusal, stdlib docs, BadRequest, goroutine panic, 50 large outputs, 100 run-all trials, stack overflow ok")

@@ -14,7 +14,7 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/rlvrworld/rlvrworld/playground/wire"
+	"github.com/rlvrworld/rlvrworld/internal/jupyter"
 )
 
 // Options configures a Manager. The zero value of each field has a default.
@@ -170,8 +170,8 @@ func (m *Manager) Start(ctx context.Context, name string) (*Kernel, error) {
 	if !ok {
 		return nil, fmt.Errorf("%w: %q", ErrNoSuchSpec, name)
 	}
-	k := &Kernel{ID: wire.NewID(), Spec: spec, m: m, state: "starting", lastActivity: time.Now(),
-		clients: map[*Client]struct{}{}, routes: map[string]*Client{}, waiters: map[string]chan *wire.Message{},
+	k := &Kernel{ID: jupyter.NewID(), Spec: spec, m: m, state: "starting", lastActivity: time.Now(),
+		clients: map[*Client]struct{}{}, routes: map[string]*Client{}, waiters: map[string]chan *jupyter.Message{},
 		closed: make(chan struct{})}
 	m.mu.Lock()
 	if m.closed {
@@ -265,8 +265,8 @@ type Kernel struct {
 	state        string
 	lastActivity time.Time
 	clients      map[*Client]struct{}
-	routes       map[string]*Client            // request msg_id -> the client that sent it
-	waiters      map[string]chan *wire.Message // request msg_id -> the server's own waiter
+	routes       map[string]*Client               // request msg_id -> the client that sent it
+	waiters      map[string]chan *jupyter.Message // request msg_id -> the server's own waiter
 	restarts     int
 	closing      bool
 	closed       chan struct{} // closed when shutdown begins: aborts a start in progress
@@ -294,10 +294,10 @@ func (k *Kernel) Model() Model {
 func (k *Kernel) Pid() int {
 	k.mu.Lock()
 	defer k.mu.Unlock()
-	if k.inst == nil || k.inst.cmd.Process == nil {
+	if k.inst == nil {
 		return 0
 	}
-	return k.inst.cmd.Process.Pid
+	return k.inst.proc.Cmd.Process.Pid
 }
 
 // startLocked launches a new instance and waits until it is ready. k.op is held.
@@ -335,8 +335,10 @@ func (k *Kernel) nudge(ctx context.Context, inst *instance) error {
 	defer deadline.Stop()
 	replied := false
 	for {
-		req := &wire.Message{Channel: "shell", Header: wire.NewHeader("kernel_info_request", k.ID), Content: []byte("{}")}
-		h, _ := wire.ParseHeader(req.Header)
+		req, h, err := jupyter.NewMessage("shell", "kernel_info_request", k.ID, serverUser, struct{}{})
+		if err != nil {
+			return err
+		}
 		ch := k.wait(h.MsgID)
 		if err := inst.send(req); err != nil {
 			k.unwait(h.MsgID)
@@ -348,7 +350,7 @@ func (k *Kernel) nudge(ctx context.Context, inst *instance) error {
 		case <-time.After(500 * time.Millisecond):
 		case <-inst.exited:
 			k.unwait(h.MsgID)
-			return fmt.Errorf("kernel %s exited during start-up (%v)", k.Spec.Name, inst.exitErr)
+			return fmt.Errorf("kernel %s exited during start-up (%v)", k.Spec.Name, inst.exitErr())
 		case <-deadline.C:
 			k.unwait(h.MsgID)
 			return fmt.Errorf("kernel %s did not answer kernel_info within %v", k.Spec.Name, k.m.opts.StartTimeout)
@@ -374,8 +376,8 @@ func (k *Kernel) nudge(ctx context.Context, inst *instance) error {
 	}
 }
 
-func (k *Kernel) wait(msgID string) chan *wire.Message {
-	ch := make(chan *wire.Message, 1)
+func (k *Kernel) wait(msgID string) chan *jupyter.Message {
+	ch := make(chan *jupyter.Message, 1)
 	k.mu.Lock()
 	k.waiters[msgID] = ch
 	k.mu.Unlock()
@@ -407,7 +409,7 @@ func (k *Kernel) supervise(inst *instance) {
 	}
 	k.mu.Unlock()
 	inst.closeSockets()
-	k.m.logf("kernel %s (%s) died (%v); restarting", k.ID, k.Spec.Name, inst.exitErr)
+	k.m.logf("kernel %s (%s) died (%v); restarting", k.ID, k.Spec.Name, inst.exitErr())
 	for {
 		k.mu.Lock()
 		k.restarts++
@@ -443,15 +445,19 @@ func (k *Kernel) setState(s string) {
 // broadcastStatus sends a server-made iopub status message to every client,
 // as Jupyter Server does when it restarts a kernel or gives up on it.
 func (k *Kernel) broadcastStatus(state string) {
-	k.broadcast("status", map[string]string{"execution_state": state})
+	k.broadcast("status", jupyter.Status{ExecutionState: state})
 }
 
+// serverUser is the username on the messages the server makes itself.
+const serverUser = "rlvrworld"
+
 // broadcast sends a server-made iopub message to every client.
-func (k *Kernel) broadcast(msgType string, content map[string]string) {
-	cb, _ := json.Marshal(content) // a string map always encodes
-	m := &wire.Message{Channel: "iopub", Header: wire.NewHeader(msgType, k.ID), ParentHeader: []byte("{}"),
-		Metadata: []byte("{}"), Content: cb}
-	h, _ := wire.ParseHeader(m.Header)
+func (k *Kernel) broadcast(msgType string, content any) {
+	m, h, err := jupyter.NewMessage("iopub", msgType, k.ID, serverUser, content)
+	if err != nil {
+		k.m.logf("kernel %s: %v", k.ID, err)
+		return
+	}
 	d := &Delivery{Msg: m, Header: h}
 	k.mu.Lock()
 	for c := range k.clients {
@@ -497,7 +503,10 @@ func (k *Kernel) Interrupt() error {
 		return errors.New("kernel has no process")
 	}
 	if k.Spec.InterruptMode == "message" {
-		req := &wire.Message{Channel: "control", Header: wire.NewHeader("interrupt_request", k.ID), Content: []byte("{}")}
+		req, _, err := jupyter.NewMessage("control", "interrupt_request", k.ID, serverUser, struct{}{})
+		if err != nil {
+			return err
+		}
 		return inst.send(req)
 	}
 	return inst.signal(syscall.SIGINT)
@@ -555,13 +564,12 @@ func (k *Kernel) current(ctx context.Context) (*instance, error) {
 }
 
 // dispatch routes one message from the kernel.
-func (k *Kernel) dispatch(inst *instance, m *wire.Message) {
-	h, err := wire.ParseHeader(m.Header)
+func (k *Kernel) dispatch(inst *instance, m *jupyter.Message, h jupyter.Header) {
+	parent, err := jupyter.ParseHeader(m.ParentHeader)
 	if err != nil {
-		k.m.logf("kernel %s: %v", k.ID, err)
+		k.m.logf("kernel %s: dropped a %s: parent header: %v", k.ID, h.MsgType, err)
 		return
 	}
-	parent, _ := wire.ParseHeader(m.ParentHeader)
 	d := &Delivery{Msg: m, Header: h}
 	k.mu.Lock()
 	defer k.mu.Unlock()
@@ -571,10 +579,10 @@ func (k *Kernel) dispatch(inst *instance, m *wire.Message) {
 	k.lastActivity = time.Now()
 	if m.Channel == "iopub" {
 		if h.MsgType == "status" {
-			var st struct {
-				ExecutionState string `json:"execution_state"`
-			}
-			if json.Unmarshal(m.Content, &st) == nil && st.ExecutionState != "" && k.state != "restarting" {
+			var st jupyter.Status
+			if err := json.Unmarshal(m.Content, &st); err != nil {
+				k.m.logf("kernel %s: status: %v", k.ID, err)
+			} else if st.ExecutionState != "" && k.state != "restarting" {
 				k.state = st.ExecutionState
 			}
 		}
@@ -613,8 +621,8 @@ func (k *Kernel) dispatch(inst *instance, m *wire.Message) {
 // Delivery is one message from a kernel on its way to clients. Encodings are
 // made once and shared by every client that uses them.
 type Delivery struct {
-	Msg    *wire.Message
-	Header wire.Header
+	Msg    *jupyter.Message
+	Header jupyter.Header
 	once   [2]sync.Once
 	enc    [2][]byte
 }
@@ -624,9 +632,9 @@ type Delivery struct {
 func (d *Delivery) JSON() (data []byte, binary bool) {
 	d.once[0].Do(func() {
 		if len(d.Msg.Buffers) > 0 {
-			d.enc[0] = wire.EncodeLegacyBinary(d.Msg, d.Header)
+			d.enc[0] = jupyter.EncodeLegacyBinary(d.Msg, d.Header)
 		} else {
-			d.enc[0] = wire.EncodeJSON(d.Msg, d.Header)
+			d.enc[0] = jupyter.EncodeJSON(d.Msg, d.Header)
 		}
 	})
 	return d.enc[0], len(d.Msg.Buffers) > 0
@@ -644,7 +652,7 @@ func (d *Delivery) Size() int64 {
 
 // V1 returns the message in the v1.kernel.websocket.jupyter.org framing.
 func (d *Delivery) V1() []byte {
-	d.once[1].Do(func() { d.enc[1] = wire.EncodeV1(d.Msg) })
+	d.once[1].Do(func() { d.enc[1] = jupyter.EncodeV1(d.Msg) })
 	return d.enc[1]
 }
 
@@ -718,13 +726,13 @@ func (c *Client) deliver(d *Delivery) {
 
 // Send forwards a message from the client to the kernel, remembering that
 // replies to it belong to this client. It waits while the kernel restarts.
-func (c *Client) Send(ctx context.Context, m *wire.Message) error {
+func (c *Client) Send(ctx context.Context, m *jupyter.Message) error {
 	switch m.Channel {
 	case "shell", "control", "stdin":
 	default:
 		return fmt.Errorf("cannot send on channel %q", m.Channel)
 	}
-	h, err := wire.ParseHeader(m.Header)
+	h, err := jupyter.ParseHeader(m.Header)
 	if err != nil {
 		return err
 	}

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/rlvrworld/rlvrworld/internal/jupyter"
 )
 
 // memoryPoll is how often a kernel's resident memory is checked against
@@ -43,7 +45,7 @@ func (inst *instance) watchMemory(limit int64) {
 			return
 		case <-t.C:
 		}
-		used, err := rss(inst.cmd.Process.Pid)
+		used, err := rss(inst.proc.Cmd.Process.Pid)
 		if err != nil || used <= limit {
 			continue
 		}
@@ -51,7 +53,7 @@ func (inst *instance) watchMemory(limit int64) {
 		msg := fmt.Sprintf("Kernel restarting: it used %d MiB, over its memory limit of %d MiB (rlvrworld serve --kernel-memory). Its variables are lost.\n",
 			used>>20, limit>>20)
 		k.m.logf("kernel %s (%s): %s", k.ID, k.Spec.Name, strings.TrimSpace(msg))
-		k.broadcast("stream", map[string]string{"name": "stderr", "text": msg})
+		k.broadcast("stream", jupyter.Stream{Name: "stderr", Text: msg})
 		inst.signal(syscall.SIGKILL)
 		return
 	}

@@ -103,11 +103,3 @@ func (s Spec) validate() error {
 	}
 	return nil
 }
-
-func (s Spec) argv(connFile string) []string {
-	out := make([]string, len(s.Argv))
-	for i, a := range s.Argv {
-		out[i] = strings.ReplaceAll(a, "{connection_file}", connFile)
-	}
-	return out
-}

@@ -11,7 +11,7 @@ import (
 
 func TestSpecs(t *testing.T) {
 	s := BinarySpec("/opt/rlvrworld")
-	if got := strings.Join(s.argv("/run/k.json"), " "); got != "/opt/rlvrworld kernel --connection-file /run/k.json" {
+	if got := strings.Join(s.Argv, " "); got != "/opt/rlvrworld kernel --connection-file {connection_file}" {
 		t.Errorf("argv %q", got)
 	}
 	j := s.JSON()

@@ -251,6 +251,8 @@ function missing(id) {
 
 function syncControl(el, st) {
   if (el.type === 'range' || el.type === 'text') {
+    // Bounds first: a value beyond the old max would be clamped.
+    if (el.type === 'range') for (const k of ['min', 'max', 'step']) if (st[k] !== undefined && String(el[k]) !== String(st[k])) el[k] = st[k];
     if (String(el.value) !== String(st.value)) el.value = st.value;
     const out = el.parentElement && el.parentElement.querySelector('output');
     if (out) out.textContent = readout(st);

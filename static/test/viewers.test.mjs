@@ -131,3 +131,33 @@ test('frames: one frame gets no player, slider, means or table; frames without m
   assert.equal(find(bare, 'fv-table'), null);
   assert.doesNotMatch(textContent(find(bare, 'fv-summary')), /mean/);
 });
+
+test('frames: several models share one viewer: the true frame, then a labelled column per model', () => {
+  const v = {
+    title: 'step 3',
+    label: 'MLE',
+    predicted: ['M1', 'M2'],
+    truth: ['T1', 'T2'],
+    metrics: [{ mse: 0.01 }, { mse: 0.03 }],
+    repeated: [false, true],
+    others: [{ label: 'RLVR', predicted: ['R1', 'R2'], metrics: [{ mse: 0.02 }, { mse: 0.04 }], repeated: [false, false] }, 'junk'],
+  };
+  const f = normalizeFrames(v);
+  assert.deepEqual(f.models.map((m) => m.label), ['MLE', 'RLVR'], 'a non-object entry of others is dropped');
+  assert.equal(f.n, 2);
+  const n = framesWidget(v);
+  assert.equal(findAll(n, 'fv-canvas').length, 5, 'true, then a prediction and a difference per model');
+  const labels = findAll(n, 'fv-label').map(textContent);
+  assert.deepEqual(labels, ['true', 'MLE', '|MLE − true|', 'RLVR', '|RLVR − true|']);
+  assert.equal(findAll(n, 'fv-metrics').length, 2);
+  assert.match(textContent(findAll(n, 'fv-metrics')[1]), /MSE 0\.0200/);
+  assert.match(textContent(find(n, 'fv-summary')), /2 frames · MLE: mean MSE 0\.0200 · RLVR: mean MSE 0\.0300 · 1 repeated/);
+  assert.equal(findAll(n, 'fv-tick-rep').length, 1, 'a frame any model repeats is marked on the timeline');
+  const rows = findAll(find(n, 'fv-table'), 'fv-row-rep');
+  assert.equal(rows.length, 1, 'one table row per frame and model');
+  assert.match(toHTML(find(n, 'fv-table')), /<th scope="col">model<\/th>/);
+  // Models with fewer frames than the truth leave their panels blank, never misaligned.
+  const short = normalizeFrames({ predicted: ['A'], truth: ['T1', 'T2', 'T3'], others: [{ predicted: [] }] });
+  assert.equal(short.n, 3);
+  assert.deepEqual(short.models.map((m) => m.label), ['model 1', 'model 2']);
+});

@@ -4,14 +4,19 @@ import "image"
 
 // Frames is a video rollout for the frames viewer: predicted and true frames
 // side by side, with per-frame metrics. As a cell's last value, or through
-// Show, it renders with MIMEFrames plus a static PNG/HTML fallback.
+// Show, it renders with MIMEFrames plus a static PNG/HTML fallback. Several
+// models' predictions of the same true frames share one viewer: the first
+// model's are Predicted (named by Label), the others' are Others; the viewer
+// then shows the true frame and one labelled column per model.
 //
 // The MIMEFrames JSON is
 //
 //	{"title": s, "context": [png64...], "predicted": [png64...], "truth": [png64...],
-//	 "metrics": [{"mse": x, "ssim": y, ...}...], "repeated": [bool...]}
+//	 "metrics": [{"mse": x, "ssim": y, ...}...], "repeated": [bool...],
+//	 "label": s, "others": [{"label": s, "predicted": [...], "metrics": [...], "repeated": [...]}...]}
 //
-// with base64 PNGs; metrics and repeated have one entry per predicted frame.
+// with base64 PNGs; metrics and repeated have one entry per frame; label and
+// others are left out when empty.
 type Frames struct {
 	Title string
 	// Context are the frames the model was given (may be empty).
@@ -24,6 +29,21 @@ type Frames struct {
 	// Repeated flags frames whose prediction repeats the previous frame while
 	// the truth changed.
 	Repeated []bool
+	// Label names the model that predicted Predicted ("predicted" when
+	// empty).
+	Label string
+	// Others are more models' predictions of the same true frames, each
+	// shown beside the first.
+	Others []Prediction
+}
+
+// Prediction is one model's predicted frames of a Frames value, with their
+// per-frame metrics and repetition flags (as Frames' own).
+type Prediction struct {
+	Label     string
+	Predicted []image.Image
+	Metrics   []map[string]float64
+	Repeated  []bool
 }
 
 // StateDiff compares a predicted next state with the true one, item by item,

@@ -14,13 +14,12 @@ import (
 // Render gives the frames viewer's JSON (MIMEFrames) for the playground, and
 // for plain Jupyter and GitHub a static fallback: one PNG sheet (rows:
 // predicted, true, and their difference; context frames first, repeated
-// frames outlined in red) and an HTML figure with that sheet and a table of
-// the per-frame metrics.
+// frames outlined in red; with Others: true, then each model's prediction
+// and difference) and an HTML figure with that sheet and a table of the
+// per-frame metrics.
 func (f Frames) Render() Output {
-	n := len(f.Predicted)
-	if len(f.Truth) > n {
-		n = len(f.Truth)
-	}
+	models := f.models()
+	n := f.length()
 	enc := func(imgs []image.Image) []string {
 		out := make([]string, 0, len(imgs))
 		for _, im := range imgs {
@@ -33,82 +32,155 @@ func (f Frames) Render() Output {
 		}
 		return out
 	}
-	metrics := make([]map[string]float64, n)
-	repeated := make([]bool, n)
-	for i := 0; i < n; i++ {
-		// NaN and infinities have no JSON form; a metric that is undefined
-		// for a frame (SSIM of a flat frame) is left out of that frame.
-		metrics[i] = map[string]float64{}
-		if i < len(f.Metrics) {
-			for k, v := range f.Metrics[i] {
-				if !math.IsNaN(v) && !math.IsInf(v, 0) {
-					metrics[i][k] = v
-				}
-			}
-		}
-		repeated[i] = i < len(f.Repeated) && f.Repeated[i]
+	for k := range models {
+		models[k] = models[k].clean(n)
 	}
 	data := map[string]any{
 		"title":     f.Title,
 		"context":   enc(f.Context),
-		"predicted": enc(f.Predicted),
+		"predicted": enc(models[0].Predicted),
 		"truth":     enc(f.Truth),
-		"metrics":   metrics,
-		"repeated":  repeated,
+		"metrics":   models[0].Metrics,
+		"repeated":  models[0].Repeated,
+	}
+	if f.Label != "" {
+		data["label"] = f.Label
+	}
+	if len(models) > 1 {
+		others := make([]map[string]any, 0, len(models)-1)
+		for _, m := range models[1:] {
+			others = append(others, map[string]any{"label": m.Label, "predicted": enc(m.Predicted), "metrics": m.Metrics, "repeated": m.Repeated})
+		}
+		data["others"] = others
 	}
 	sheet := PNGBase64(f.Sheet())
-	keys := metricKeys(metrics)
+	multi := len(models) > 1
+	var all []map[string]float64
+	for _, m := range models {
+		all = append(all, m.Metrics...)
+	}
+	keys := metricKeys(all)
 	reps := 0
-	for _, r := range repeated {
-		if r {
-			reps++
+	for _, m := range models {
+		for _, r := range m.Repeated {
+			if r {
+				reps++
+			}
 		}
 	}
 
 	var b strings.Builder
 	b.WriteString(`<figure style="margin:4px 0">`)
 	fmt.Fprintf(&b, `<figcaption><b>%s</b> %d frames, %d repeated`, html.EscapeString(f.Title), n, reps)
-	for _, k := range keys {
-		fmt.Fprintf(&b, ` &middot; mean %s %.4g`, html.EscapeString(strings.ToUpper(k)), meanMetric(metrics, k))
+	text := fmt.Sprintf("Frames %q: %d predicted, %d true, %d context, %d repeated", f.Title, len(f.Predicted), len(f.Truth), len(f.Context), reps)
+	for _, m := range models {
+		lead := ""
+		if multi {
+			lead = m.Label + " "
+		}
+		for _, k := range metricKeys(m.Metrics) {
+			fmt.Fprintf(&b, ` &middot; %smean %s %.4g`, html.EscapeString(lead), html.EscapeString(strings.ToUpper(k)), meanMetric(m.Metrics, k))
+			text += fmt.Sprintf(", %smean %s %.4g", lead, k, meanMetric(m.Metrics, k))
+		}
 	}
-	b.WriteString(`<br><small>rows: predicted, true, |difference| &times;3; context frames first; repeated frames outlined in red</small></figcaption>`)
+	if multi {
+		var rows []string
+		for _, m := range models {
+			l := html.EscapeString(m.Label)
+			rows = append(rows, l+", |"+l+" &minus; true| &times;3")
+		}
+		fmt.Fprintf(&b, `<br><small>rows: true, %s; context frames first; repeated frames outlined in red</small></figcaption>`, strings.Join(rows, ", "))
+	} else {
+		b.WriteString(`<br><small>rows: predicted, true, |difference| &times;3; context frames first; repeated frames outlined in red</small></figcaption>`)
+	}
 	fmt.Fprintf(&b, `<img alt="frames: predicted, true and difference" style="image-rendering:pixelated;max-width:100%%" src="data:image/png;base64,%s">`, sheet)
 	b.WriteString(`<table style="border-collapse:collapse;font-family:monospace;font-size:12px"><tr><th style="padding:0 6px">frame</th>`)
+	if multi {
+		b.WriteString(`<th style="padding:0 6px">model</th>`)
+	}
 	for _, k := range keys {
 		fmt.Fprintf(&b, `<th style="padding:0 6px">%s</th>`, html.EscapeString(strings.ToUpper(k)))
 	}
 	b.WriteString(`<th style="padding:0 6px">repeated</th></tr>`)
 	for i := 0; i < n; i++ {
-		bg := ""
-		if repeated[i] {
-			bg = ` style="background:#fde2e0"`
-		}
-		fmt.Fprintf(&b, `<tr%s><td style="padding:0 6px">%d</td>`, bg, i+1)
-		for _, k := range keys {
-			if v, ok := metrics[i][k]; ok {
-				fmt.Fprintf(&b, `<td style="padding:0 6px">%.4g</td>`, v)
-			} else {
-				b.WriteString(`<td style="padding:0 6px">-</td>`)
+		for _, m := range models {
+			bg := ""
+			if m.Repeated[i] {
+				bg = ` style="background:#fde2e0"`
 			}
+			fmt.Fprintf(&b, `<tr%s><td style="padding:0 6px">%d</td>`, bg, i+1)
+			if multi {
+				fmt.Fprintf(&b, `<td style="padding:0 6px">%s</td>`, html.EscapeString(m.Label))
+			}
+			for _, k := range keys {
+				if v, ok := m.Metrics[i][k]; ok {
+					fmt.Fprintf(&b, `<td style="padding:0 6px">%.4g</td>`, v)
+				} else {
+					b.WriteString(`<td style="padding:0 6px">-</td>`)
+				}
+			}
+			rep := ""
+			if m.Repeated[i] {
+				rep = "yes"
+			}
+			fmt.Fprintf(&b, `<td style="padding:0 6px">%s</td></tr>`, rep)
 		}
-		rep := ""
-		if repeated[i] {
-			rep = "yes"
-		}
-		fmt.Fprintf(&b, `<td style="padding:0 6px">%s</td></tr>`, rep)
 	}
 	b.WriteString(`</table></figure>`)
-
-	text := fmt.Sprintf("Frames %q: %d predicted, %d true, %d context, %d repeated", f.Title, len(f.Predicted), len(f.Truth), len(f.Context), reps)
-	for _, k := range keys {
-		text += fmt.Sprintf(", mean %s %.4g", k, meanMetric(metrics, k))
-	}
 	return Output{Data: map[string]any{
 		MIMEFrames: data,
 		MIMEHTML:   b.String(),
 		MIMEPNG:    sheet,
 		MIMEText:   text,
 	}}
+}
+
+// models lists the predictions of f, its own first (labelled "predicted"
+// when Label is empty); others without a label are numbered.
+func (f Frames) models() []Prediction {
+	label := f.Label
+	if label == "" {
+		label = "predicted"
+	}
+	out := []Prediction{{Label: label, Predicted: f.Predicted, Metrics: f.Metrics, Repeated: f.Repeated}}
+	for i, o := range f.Others {
+		if o.Label == "" {
+			o.Label = fmt.Sprintf("model %d", i+2)
+		}
+		out = append(out, o)
+	}
+	return out
+}
+
+// length is the number of frames: the longest of the truth and the
+// predictions.
+func (f Frames) length() int {
+	n := len(f.Truth)
+	for _, m := range f.models() {
+		n = max(n, len(m.Predicted))
+	}
+	return n
+}
+
+// clean gives p one metrics map and one flag per frame, n in all. NaN and
+// infinities have no JSON form; a metric that is undefined for a frame
+// (SSIM of a flat frame) is left out of that frame.
+func (p Prediction) clean(n int) Prediction {
+	metrics := make([]map[string]float64, n)
+	repeated := make([]bool, n)
+	for i := 0; i < n; i++ {
+		metrics[i] = map[string]float64{}
+		if i < len(p.Metrics) {
+			for k, v := range p.Metrics[i] {
+				if !math.IsNaN(v) && !math.IsInf(v, 0) {
+					metrics[i][k] = v
+				}
+			}
+		}
+		repeated[i] = i < len(p.Repeated) && p.Repeated[i]
+	}
+	p.Metrics, p.Repeated = metrics, repeated
+	return p
 }
 
 func metricKeys(ms []map[string]float64) []string {
@@ -144,13 +216,17 @@ func meanMetric(ms []map[string]float64, k string) float64 {
 // true frames on the second and their absolute difference (times 3) on the
 // third, each frame scaled up to at least 64 pixels, context frames first on
 // the top two rows. Frames that repeat the previous one are outlined in red.
+// With Others, the true frames come first (the context frames before them),
+// then two rows per model: its prediction and its difference from the truth.
 func (f Frames) Sheet() image.Image {
-	n := len(f.Predicted)
-	if len(f.Truth) > n {
-		n = len(f.Truth)
-	}
+	models := f.models()
+	n := f.length()
 	fw, fh := 1, 1
-	for _, set := range [][]image.Image{f.Context, f.Predicted, f.Truth} {
+	sets := [][]image.Image{f.Context, f.Truth}
+	for _, m := range models {
+		sets = append(sets, m.Predicted)
+	}
+	for _, set := range sets {
 		for _, im := range set {
 			if im == nil {
 				continue
@@ -169,7 +245,8 @@ func (f Frames) Sheet() image.Image {
 		sep = 8
 	}
 	cols := ctx + n
-	sheet := image.NewRGBA(image.Rect(0, 0, max(1, cols*(cw+gap)+sep), 3*(ch+gap)))
+	rows := 1 + 2*len(models)
+	sheet := image.NewRGBA(image.Rect(0, 0, max(1, cols*(cw+gap)+sep), rows*(ch+gap)))
 	draw.Draw(sheet, sheet.Bounds(), image.NewUniform(color.White), image.Point{}, draw.Src)
 	cell := func(col, row int) image.Rectangle {
 		x := col*(cw+gap) + pad
@@ -179,24 +256,36 @@ func (f Frames) Sheet() image.Image {
 		y := row*(ch+gap) + pad
 		return image.Rect(x, y, x+fw*scale, y+fh*scale)
 	}
+	at := func(imgs []image.Image, i int) image.Image {
+		if i < len(imgs) {
+			return imgs[i]
+		}
+		return nil
+	}
+	// Row of the truth, and of each model's prediction and difference.
+	truthRow, predRow, diffRow := 1, func(int) int { return 0 }, func(int) int { return 2 }
+	if len(models) > 1 {
+		truthRow = 0
+		predRow = func(k int) int { return 1 + 2*k }
+		diffRow = func(k int) int { return 2 + 2*k }
+	}
 	for i, im := range f.Context {
-		blit(sheet, cell(i, 0), im, scale)
-		blit(sheet, cell(i, 1), im, scale)
+		blit(sheet, cell(i, truthRow), im, scale)
+		if len(models) == 1 {
+			blit(sheet, cell(i, 0), im, scale)
+		}
 	}
 	for i := 0; i < n; i++ {
-		var p, t image.Image
-		if i < len(f.Predicted) {
-			p = f.Predicted[i]
-		}
-		if i < len(f.Truth) {
-			t = f.Truth[i]
-		}
-		blit(sheet, cell(ctx+i, 0), p, scale)
-		blit(sheet, cell(ctx+i, 1), t, scale)
-		blit(sheet, cell(ctx+i, 2), DiffImage(p, t, 3), scale)
-		if i < len(f.Repeated) && f.Repeated[i] {
-			r := cell(ctx+i, 0).Inset(-pad)
-			outline(sheet, r, color.RGBA{R: 211, G: 47, B: 47, A: 255}, 2)
+		t := at(f.Truth, i)
+		blit(sheet, cell(ctx+i, truthRow), t, scale)
+		for k, m := range models {
+			p := at(m.Predicted, i)
+			blit(sheet, cell(ctx+i, predRow(k)), p, scale)
+			blit(sheet, cell(ctx+i, diffRow(k)), DiffImage(p, t, 3), scale)
+			if i < len(m.Repeated) && m.Repeated[i] {
+				r := cell(ctx+i, predRow(k)).Inset(-pad)
+				outline(sheet, r, color.RGBA{R: 211, G: 47, B: 47, A: 255}, 2)
+			}
 		}
 	}
 	return sheet

@@ -93,6 +93,69 @@ func TestFramesRender(t *testing.T) {
 	}
 }
 
+// Two models' predictions of the same frames share one viewer: the JSON
+// carries the second under "others" with its label, the sheet has a row for
+// the truth and two per model (prediction, difference), and the fallback
+// table has a row per frame and model.
+func TestFramesRenderSeveralModels(t *testing.T) {
+	red, blue, green := color.RGBA{R: 255, A: 255}, color.RGBA{B: 255, A: 255}, color.RGBA{G: 255, A: 255}
+	f := Frames{
+		Title:     "step 1",
+		Context:   []image.Image{solid(blue)},
+		Label:     "MLE",
+		Predicted: []image.Image{solid(red)},
+		Truth:     []image.Image{solid(red)},
+		Metrics:   []map[string]float64{{"mse": 0}},
+		Others: []Prediction{{Label: "RLVR", Predicted: []image.Image{solid(green)},
+			Metrics: []map[string]float64{{"mse": 0.25, "bad": math.Inf(1)}}, Repeated: []bool{true}}},
+	}
+	out := f.Render()
+	b, err := json.Marshal(out.Data)
+	if err != nil {
+		t.Fatalf("marshal: %v", err)
+	}
+	var back map[string]any
+	if err := json.Unmarshal(b, &back); err != nil {
+		t.Fatal(err)
+	}
+	fr := back[MIMEFrames].(map[string]any)
+	if fr["label"] != "MLE" {
+		t.Errorf("label = %v, want MLE", fr["label"])
+	}
+	others, _ := fr["others"].([]any)
+	if len(others) != 1 {
+		t.Fatalf("others = %v, want one model", fr["others"])
+	}
+	o := others[0].(map[string]any)
+	if o["label"] != "RLVR" || len(o["predicted"].([]any)) != 1 || o["repeated"].([]any)[0] != true {
+		t.Errorf("other model = %v", o)
+	}
+	if m := o["metrics"].([]any)[0].(map[string]any); m["mse"] != 0.25 || m["bad"] != nil {
+		t.Errorf("other model's metrics = %v, want mse 0.25 and no infinite value", m)
+	}
+	if p := decodePNG(t, o["predicted"].([]any)[0].(string)); func() bool { _, g, _, _ := p.At(1, 1).RGBA(); return g>>8 != 255 }() {
+		t.Errorf("the other model's frame is not its own (green)")
+	}
+	// Rows: true, MLE, |MLE - true|, RLVR, |RLVR - true|.
+	sheet := decodePNG(t, out.Data[MIMEPNG].(string))
+	if dy := sheet.Bounds().Dy(); dy < 5*64 || dy > 5*(64+10) {
+		t.Errorf("sheet height %d, want five rows of 64px", dy)
+	}
+	// The RLVR difference row (row 4) is |green - red|: red and green at full.
+	const cw = 64 + 2*3 + 4
+	x, y := 8+cw+3+10, 4*cw+3+10
+	if r, g, bl, _ := sheet.At(x, y).RGBA(); r>>8 != 255 || g>>8 != 255 || bl != 0 {
+		t.Errorf("RLVR difference pixel = %v %v %v, want yellow", r>>8, g>>8, bl>>8)
+	}
+	html := out.Data[MIMEHTML].(string)
+	for _, want := range []string{"rows: true, MLE, |MLE &minus; true| &times;3, RLVR,", "<th style=\"padding:0 6px\">model</th>",
+		"<td style=\"padding:0 6px\">RLVR</td>", "RLVR mean MSE 0.25"} {
+		if !strings.Contains(html, want) {
+			t.Errorf("html fallback lacks %q: %s", want, html)
+		}
+	}
+}
+
 func TestFramesRenderEmptyAndNil(t *testing.T) {
 	out := Frames{Predicted: []image.Image{nil}, Truth: nil}.Render()
 	if _, err := json.Marshal(out.Data); err != nil {

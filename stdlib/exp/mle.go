@@ -45,27 +45,68 @@ func sequences(exs []envs.Example) []train.Sequence {
 	return seqs
 }
 
+// ContinueOptions configure ContinueMLE.
+type ContinueOptions struct {
+	// Steps is the number of gradient steps; Batch the examples per step
+	// (default 16, the budgets' MLE batch).
+	Steps, Batch int
+	// LR is the constant learning rate; Schedule, when set, replaces it.
+	LR       float32
+	Schedule *train.Schedule
+	// Seed seeds the batch draw.
+	Seed int64
+	// OnStep, when set, sees every step.
+	OnStep func(train.Metrics)
+}
+
+// ContinueMLE is the experiment's control, "MLE continued": a copy of start
+// trained by MLE on data for o.Steps more gradient steps (batches drawn
+// uniformly with replacement, the experiment's AdamW settings). Run gives it
+// as many gradient steps as RLVR takes (GRPO steps × mini-batches), at the
+// start model's final pretraining LR unless Config.MLESchedule says
+// otherwise; a notebook calls it to put the same control beside its own RLVR
+// run.
+func ContinueMLE(ctx context.Context, start *nn.Model, data []envs.Example, o ContinueOptions) (*nn.Model, error) {
+	cont := start.Clone()
+	if err := trainOn(ctx, cont, data, o); err != nil {
+		return nil, err
+	}
+	return cont, nil
+}
+
+// trainOn is ContinueMLE in place: it trains m itself.
+func trainOn(ctx context.Context, m *nn.Model, data []envs.Example, o ContinueOptions) error {
+	if o.Batch <= 0 {
+		o.Batch = 16
+	}
+	to := mleOptions(len(data), o.Steps, o.Batch, o.LR, o.Seed)
+	to.Schedule, to.OnMetrics = o.Schedule, o.OnStep
+	if _, err := train.MLE(ctx, m, sequences(data), nil, to); err != nil {
+		return fmt.Errorf("mle continued: %w", err)
+	}
+	return nil
+}
+
 // mleContinued trains a copy of the start model by MLE for as many
 // gradient steps as RLVR takes.
 func (r *runner) mleContinued(ctx context.Context, a *arm, sp startPoint) error {
 	steps := a.b.RLSteps * a.b.GRPO.MiniBatches
 	t0 := time.Now()
-	cont := sp.Model.Clone()
-	o := mleOptions(len(a.train), steps, a.b.MLEBatch, sp.ContinueLR, r.cfg.Seed)
 	if s := r.cfg.MLESchedule; s != nil {
-		o.Schedule = s
 		a.res.MLESchedule, a.res.MLEContinuedLR = s.String(), 0
 	}
 	every := r.cfg.EvalEvery * a.b.GRPO.MiniBatches
 	var evalErr error
-	o.OnMetrics = func(m train.Metrics) {
+	cont := sp.Model.Clone()
+	onStep := func(m train.Metrics) {
 		r.emit(Event{Phase: "mle_continued", Step: m.Step, Steps: steps, Values: []Value{{"loss", m.Loss}}})
 		if every > 0 && m.Step%every == 0 && m.Step < steps && evalErr == nil {
 			evalErr = r.point(ctx, a, cont, "mle_continued", m.Step)
 		}
 	}
-	if _, err := train.MLE(ctx, cont, sequences(a.train), nil, o); err != nil {
-		return fmt.Errorf("mle continued: %w", err)
+	o := ContinueOptions{Steps: steps, Batch: a.b.MLEBatch, LR: sp.ContinueLR, Schedule: r.cfg.MLESchedule, Seed: r.cfg.Seed, OnStep: onStep}
+	if err := trainOn(ctx, cont, a.train, o); err != nil {
+		return err
 	}
 	if evalErr != nil {
 		return evalErr

@@ -41,15 +41,16 @@ func init() {
 		"Show":          reflect.ValueOf(display.Show),
 
 		// type definitions
-		"DiffItem":  reflect.ValueOf((*display.DiffItem)(nil)),
-		"Frames":    reflect.ValueOf((*display.Frames)(nil)),
-		"Handle":    reflect.ValueOf((*display.Handle)(nil)),
-		"Inputter":  reflect.ValueOf((*display.Inputter)(nil)),
-		"Output":    reflect.ValueOf((*display.Output)(nil)),
-		"Progress":  reflect.ValueOf((*display.Progress)(nil)),
-		"Renderer":  reflect.ValueOf((*display.Renderer)(nil)),
-		"Sink":      reflect.ValueOf((*display.Sink)(nil)),
-		"StateDiff": reflect.ValueOf((*display.StateDiff)(nil)),
+		"DiffItem":   reflect.ValueOf((*display.DiffItem)(nil)),
+		"Frames":     reflect.ValueOf((*display.Frames)(nil)),
+		"Handle":     reflect.ValueOf((*display.Handle)(nil)),
+		"Inputter":   reflect.ValueOf((*display.Inputter)(nil)),
+		"Output":     reflect.ValueOf((*display.Output)(nil)),
+		"Prediction": reflect.ValueOf((*display.Prediction)(nil)),
+		"Progress":   reflect.ValueOf((*display.Progress)(nil)),
+		"Renderer":   reflect.ValueOf((*display.Renderer)(nil)),
+		"Sink":       reflect.ValueOf((*display.Sink)(nil)),
+		"StateDiff":  reflect.ValueOf((*display.StateDiff)(nil)),
 
 		// interface wrapper definitions
 		"_Inputter": reflect.ValueOf((*_github_com_rlvrworld_rlvrworld_stdlib_display_Inputter)(nil)),

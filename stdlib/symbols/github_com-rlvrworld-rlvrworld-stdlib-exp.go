@@ -13,6 +13,7 @@ func init() {
 	Symbols["github.com/rlvrworld/rlvrworld/stdlib/exp/exp"] = map[string]reflect.Value{
 		// function, constant and variable definitions
 		"CheckpointPath":      reflect.ValueOf(exp.CheckpointPath),
+		"ContinueMLE":         reflect.ValueOf(exp.ContinueMLE),
 		"DefaultMotionWeight": reflect.ValueOf(constant.MakeFromLiteral("0.25", token.FLOAT, 0)),
 		"Live":                reflect.ValueOf(exp.Live),
 		"Load":                reflect.ValueOf(exp.Load),
@@ -24,15 +25,16 @@ func init() {
 		"Summarize":           reflect.ValueOf(exp.Summarize),
 
 		// type definitions
-		"Config":     reflect.ValueOf((*exp.Config)(nil)),
-		"CurvePoint": reflect.ValueOf((*exp.CurvePoint)(nil)),
-		"Event":      reflect.ValueOf((*exp.Event)(nil)),
-		"Override":   reflect.ValueOf((*exp.Override)(nil)),
-		"Result":     reflect.ValueOf((*exp.Result)(nil)),
-		"Row":        reflect.ValueOf((*exp.Row)(nil)),
-		"Summary":    reflect.ValueOf((*exp.Summary)(nil)),
-		"Table":      reflect.ValueOf((*exp.Table)(nil)),
-		"TableRow":   reflect.ValueOf((*exp.TableRow)(nil)),
-		"Value":      reflect.ValueOf((*exp.Value)(nil)),
+		"Config":          reflect.ValueOf((*exp.Config)(nil)),
+		"ContinueOptions": reflect.ValueOf((*exp.ContinueOptions)(nil)),
+		"CurvePoint":      reflect.ValueOf((*exp.CurvePoint)(nil)),
+		"Event":           reflect.ValueOf((*exp.Event)(nil)),
+		"Override":        reflect.ValueOf((*exp.Override)(nil)),
+		"Result":          reflect.ValueOf((*exp.Result)(nil)),
+		"Row":             reflect.ValueOf((*exp.Row)(nil)),
+		"Summary":         reflect.ValueOf((*exp.Summary)(nil)),
+		"Table":           reflect.ValueOf((*exp.Table)(nil)),
+		"TableRow":        reflect.ValueOf((*exp.TableRow)(nil)),
+		"Value":           reflect.ValueOf((*exp.Value)(nil)),
 	}
 }

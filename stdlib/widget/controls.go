@@ -24,6 +24,23 @@ func (s *IntSlider) Value() int { return s.get("value").(int) }
 // Set moves the slider; its views and OnChange callbacks follow.
 func (s *IntSlider) Set(v int) { s.set(map[string]any{"value": v}) }
 
+// SetRange changes the slider's bounds (a stepped episode that got longer or
+// shorter, say). A value outside them moves to the nearer bound, and then
+// the OnChange callbacks run; a min above max is an error.
+func (s *IntSlider) SetRange(min, max int) error {
+	if min > max {
+		return fmt.Errorf("widget: slider %q: min %d above max %d", s.get("description"), min, max)
+	}
+	kv := map[string]any{"min": min, "max": max}
+	if v := s.Value(); v < min {
+		kv["value"] = min
+	} else if v > max {
+		kv["value"] = max
+	}
+	s.set(kv)
+	return nil
+}
+
 // OnChange runs f with the new value whenever it changes.
 func (s *IntSlider) OnChange(f func(int)) {
 	s.listen(func(k string) {

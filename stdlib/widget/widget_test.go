@@ -87,11 +87,11 @@ type schemaModel struct {
 		Module, Name, Version string
 	}
 	Attributes []struct {
-		Name      string `json:"name"`
-		Type      any    `json:"type"` // a name, or a list of names
+		Name string `json:"name"`
+		Type any    `json:"type"` // a name, or a list of names
 
-		AllowNone bool   `json:"allow_none"`
-		Default   any    `json:"default"`
+		AllowNone bool `json:"allow_none"`
+		Default   any  `json:"default"`
 	}
 }
 
@@ -244,6 +244,21 @@ func TestUpdateEchoAndCallbacks(t *testing.T) {
 	s.Set(2)
 	if u := r.last(s.ModelID(), "update"); u == nil || u["state"].(map[string]any)["value"] != 2 || len(got) != 2 {
 		t.Fatalf("Set: update %v, callbacks %v", u, got)
+	}
+
+	// A narrower range pulls the value in, with one update and a callback.
+	if err := s.SetRange(0, 1); err != nil {
+		t.Fatal(err)
+	}
+	u := r.last(s.ModelID(), "update")["state"].(map[string]any)
+	if s.Value() != 1 || u["max"] != 1 || u["value"] != 1 || len(got) != 3 || got[2] != 1 {
+		t.Fatalf("SetRange(0, 1): value %d, update %v, callbacks %v", s.Value(), u, got)
+	}
+	if err := s.SetRange(0, 20); err != nil || s.Value() != 1 || len(got) != 3 {
+		t.Fatalf("SetRange(0, 20): err %v, value %d, callbacks %v (a value inside the range stays, no callback)", err, s.Value(), got)
+	}
+	if err := s.SetRange(5, 4); err == nil || !strings.Contains(err.Error(), "min 5 above max 4") {
+		t.Fatalf("SetRange(5, 4): err %v", err)
 	}
 
 	d := NewDropdown("a", []string{"x", "y", "z"}, "y")

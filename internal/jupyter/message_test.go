@@ -1,4 +1,4 @@
-package wire
+package jupyter
 
 import (
 	"bytes"
@@ -7,10 +7,10 @@ import (
 	"testing"
 )
 
-func sample() *Message {
+func kernelSample() *Message {
 	return &Message{
 		Identities:   [][]byte{[]byte("client-1")},
-		Header:       NewHeader("execute_request", "sess", "me"),
+		Header:       NewHeader("execute_request", "sess", "me").JSON(),
 		ParentHeader: json.RawMessage(`{}`),
 		Metadata:     json.RawMessage(`{}`),
 		Content:      json.RawMessage(`{"code":"1+1","silent":false}`),
@@ -22,15 +22,12 @@ func TestRoundTrip(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	frames, err := Encode(sample(), s)
+	frames := s.Encode(kernelSample())
+	m, h, err := s.Decode(frames)
 	if err != nil {
 		t.Fatal(err)
 	}
-	m, err := Decode(frames, s)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if m.Header.MsgType != "execute_request" || string(m.Identities[0]) != "client-1" || string(m.Content) != `{"code":"1+1","silent":false}` {
+	if h.MsgType != "execute_request" || string(m.Identities[0]) != "client-1" || string(m.Content) != `{"code":"1+1","silent":false}` {
 		t.Fatalf("decoded %+v", m)
 	}
 }
@@ -53,25 +50,25 @@ func TestSignatureKnown(t *testing.T) {
 func TestBadSignatureRejected(t *testing.T) {
 	s, _ := NewSigner("hmac-sha256", []byte("secret"))
 	other, _ := NewSigner("hmac-sha256", []byte("other"))
-	frames, _ := Encode(sample(), other)
-	if _, err := Decode(frames, s); !errors.Is(err, ErrSignature) {
+	frames := other.Encode(kernelSample())
+	if _, _, err := s.Decode(frames); !errors.Is(err, ErrSignature) {
 		t.Fatalf("wrong key: err = %v, want ErrSignature", err)
 	}
-	frames, _ = Encode(sample(), s)
+	frames = s.Encode(kernelSample())
 	i := len(frames) - 1
 	frames[i] = bytes.Replace(frames[i], []byte("1+1"), []byte("1+2"), 1)
-	if _, err := Decode(frames, s); !errors.Is(err, ErrSignature) {
+	if _, _, err := s.Decode(frames); !errors.Is(err, ErrSignature) {
 		t.Fatalf("tampered content: err = %v, want ErrSignature", err)
 	}
 }
 
 func TestEmptyKeyAcceptsAny(t *testing.T) {
 	s, _ := NewSigner("", nil)
-	frames, _ := Encode(sample(), s)
+	frames := s.Encode(kernelSample())
 	if len(frames[2]) != 0 {
 		t.Fatalf("signature with empty key = %q, want empty", frames[2])
 	}
-	if _, err := Decode(frames, s); err != nil {
+	if _, _, err := s.Decode(frames); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -84,17 +81,17 @@ func TestUnsupportedScheme(t *testing.T) {
 
 func TestMalformed(t *testing.T) {
 	s, _ := NewSigner("hmac-sha256", []byte("k"))
-	good, _ := Encode(sample(), s)
+	good := s.Encode(kernelSample())
 	cases := map[string][][]byte{
 		"empty":        nil,
 		"no delimiter": {[]byte("a"), []byte("b")},
-		"short":        {Delimiter, []byte("sig"), []byte("{}")},
-		"bad header":   append([][]byte{Delimiter, s.Sign([]byte("{"), []byte("{}"), []byte("{}"), []byte("{}"))}, []byte("{"), []byte("{}"), []byte("{}"), []byte("{}")),
-		"no msg_type":  append([][]byte{Delimiter, s.Sign([]byte("{}"), []byte("{}"), []byte("{}"), []byte("{}"))}, []byte("{}"), []byte("{}"), []byte("{}"), []byte("{}")),
+		"short":        {[]byte(Delimiter), []byte("sig"), []byte("{}")},
+		"bad header":   append([][]byte{[]byte(Delimiter), s.Sign([]byte("{"), []byte("{}"), []byte("{}"), []byte("{}"))}, []byte("{"), []byte("{}"), []byte("{}"), []byte("{}")),
+		"no msg_type":  append([][]byte{[]byte(Delimiter), s.Sign([]byte("{}"), []byte("{}"), []byte("{}"), []byte("{}"))}, []byte("{}"), []byte("{}"), []byte("{}"), []byte("{}")),
 		"truncated":    good[:len(good)-1],
 	}
 	for name, frames := range cases {
-		if _, err := Decode(frames, s); err == nil {
+		if _, _, err := s.Decode(frames); err == nil {
 			t.Errorf("%s: decoded without error", name)
 		}
 	}
@@ -104,24 +101,27 @@ func TestMalformed(t *testing.T) {
 // or a message, never panic. The seeds run in plain `go test`.
 func FuzzDecode(f *testing.F) {
 	s, _ := NewSigner("hmac-sha256", []byte("k"))
-	good, _ := Encode(sample(), s)
+	good := s.Encode(kernelSample())
 	f.Add(bytes.Join(good, []byte{0}), true)
 	f.Add([]byte("<IDS|MSG>\x00\x00{}\x00{}\x00{}\x00{}"), false)
 	f.Add([]byte("\x00\x00\x00"), false)
 	f.Add([]byte("<IDS|MSG>\x00sig\x00{\"msg_type\":1}\x00[]\x00null\x00\"x\""), false)
+	empty, _ := NewSigner("", nil)
 	f.Fuzz(func(t *testing.T, data []byte, signed bool) {
 		frames := bytes.Split(data, []byte{0})
-		var sg *Signer
+		sg := empty
 		if signed {
 			sg = s
 		}
-		m, err := Decode(frames, sg)
+		m, h, err := sg.Decode(frames)
 		if err == nil {
-			if m.Header.MsgType == "" {
+			if h.MsgType == "" {
 				t.Fatal("decoded a message without msg_type")
 			}
-			if _, err := Encode(m, s); err != nil {
-				t.Fatalf("re-encode: %v", err)
+			// What decodes re-encodes to frames that decode the same.
+			m2, h2, err := s.Decode(s.Encode(m))
+			if err != nil || h2 != h || !bytes.Equal(m2.Content, m.Content) {
+				t.Fatalf("re-decode: %v", err)
 			}
 		}
 	})

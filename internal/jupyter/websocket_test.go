@@ -1,4 +1,4 @@
-package wire
+package jupyter
 
 import (
 	"bytes"
@@ -17,11 +17,13 @@ func sample() *Message {
 }
 
 func TestSignAndVerifyZMQ(t *testing.T) {
-	s := NewSigner([]byte("secret"))
+	s, _ := NewSigner("hmac-sha256", []byte("secret"))
+	other, _ := NewSigner("hmac-sha256", []byte("other"))
 	m := sample()
 	m.Buffers = [][]byte{{1, 2, 3}}
-	frames := append([][]byte{[]byte("identity")}, s.ToZMQ(m)...)
-	got, err := s.FromZMQ(frames)
+	m.Identities = [][]byte{[]byte("identity")}
+	frames := s.Encode(m)
+	got, _, err := s.Decode(frames)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -30,13 +32,13 @@ func TestSignAndVerifyZMQ(t *testing.T) {
 	}
 	// A tampered content or a different key fails the signature.
 	frames[len(frames)-2] = []byte(`{"code":"rm -rf"}`)
-	if _, err := s.FromZMQ(frames); err == nil {
+	if _, _, err := s.Decode(frames); err == nil {
 		t.Error("tampered message accepted")
 	}
-	if _, err := NewSigner([]byte("other")).FromZMQ(append([][]byte{}, s.ToZMQ(m)...)); err == nil {
+	if _, _, err := other.Decode(s.Encode(m)); err == nil {
 		t.Error("message signed with another key accepted")
 	}
-	if _, err := s.FromZMQ([][]byte{[]byte("no delimiter")}); err == nil {
+	if _, _, err := s.Decode([][]byte{[]byte("no delimiter")}); err == nil {
 		t.Error("frames without delimiter accepted")
 	}
 }
@@ -140,10 +142,10 @@ func FuzzDecodeLegacyBinary(f *testing.F) {
 }
 
 func FuzzFromZMQ(f *testing.F) {
-	s := NewSigner([]byte("k"))
+	s, _ := NewSigner("hmac-sha256", []byte("k"))
 	f.Add([]byte(Delimiter), []byte("sig"), []byte("{}"), []byte("{}"))
 	f.Fuzz(func(t *testing.T, a, b, c, d []byte) {
-		s.FromZMQ([][]byte{a, b, c, d, c, d})
-		s.FromZMQ([][]byte{[]byte(Delimiter), a, b, c, d, a})
+		s.Decode([][]byte{a, b, c, d, c, d})
+		s.Decode([][]byte{[]byte(Delimiter), a, b, c, d, a})
 	})
 }
