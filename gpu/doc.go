@@ -13,8 +13,9 @@
 // Shapes follow llm.c's naming: B batch, T time, C channels, NH heads,
 // V vocabulary, N rows (usually B*T). All matrices are row-major float32.
 // Optional interfaces add what not every backend has: HalfKV keeps the
-// decoding KV cache in float16 and Int8KV in scaled 8-bit integers (the CPU
-// backend has both, CUDA neither yet).
+// decoding KV cache in float16, Int8KV in scaled 8-bit integers and MixedKV
+// with int8 keys and float16 values (the CPU backend has all three, CUDA
+// none yet).
 //
 // Every backend is held to the float64 reference in gpu/gputest:
 //

@@ -131,6 +131,28 @@ type Int8KV interface {
 	AttentionKVInt8(out, qkv []float32, kc, vc []int8, ks, vs []float32, rows, pos []int32, N, C, NH, Tc int)
 }
 
+// MixedKV is implemented by backends that can keep the decoding KV cache
+// with keys as Int8KV keeps them (8-bit integers, a float32 scale per
+// cached vector) and values as HalfKV keeps them (float16): about three
+// quarters of float16's bytes. The two halves are not rounded alike on
+// purpose: an error in a value reaches the attention's output directly,
+// while an error in a key moves a score, which the softmax damps, so int8
+// values cost about ten times the log-probability error of int8 keys.
+// The sampler uses it only when asked (nn.SampleOptions.KV).
+type MixedKV interface {
+	// AllocInt8 returns a zeroed buffer of n int8 values.
+	AllocInt8(n int) []int8
+	// AllocHalf returns a zeroed buffer of n float16 values (bit patterns).
+	AllocHalf(n int) []uint16
+	// AttentionKVMixed is AttentionKV with kc holding int8 keys and ks,
+	// (R,NH,Tc) from Alloc, their scales, written by Int8KV's rule (the
+	// query may be rounded to 16 bits for the scores as Int8KV allows), and
+	// vc holding the values as float16 bit patterns, rounded to nearest
+	// even as HalfKV writes them. The attention is exact over the rounded
+	// cache up to float32 arithmetic.
+	AttentionKVMixed(out, qkv []float32, kc []int8, vc []uint16, ks []float32, rows, pos []int32, N, C, NH, Tc int)
+}
+
 var (
 	mu        sync.Mutex
 	factories = map[string]func() (Backend, error){}

@@ -108,7 +108,7 @@ func benchGRPO(args []string) (any, error) {
 	o := exp.GRPOBenchOptions{KV: nn.KVFloat32}
 	fs.IntVar(&o.Steps, "steps", 5, "measured steps per task (each paired with an MLE step)")
 	fs.StringVar(&o.Budget, "budget", "small", "budget whose GRPO configuration is timed")
-	fs.TextVar(&o.KV, "kv", nn.KVFloat32, "KV cache of the rollout sampler: float32, float16 or int8")
+	fs.TextVar(&o.KV, "kv", nn.KVFloat32, "KV cache of the rollout sampler: float32, float16, int8 or k8v16 (int8 keys, float16 values)")
 	prof := fs.String("cpuprofile", "", "write a CPU profile of the whole run to this file")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
@@ -157,7 +157,7 @@ func benchSample(args []string) (any, error) {
 	var o nn.SampleBenchOptions
 	fs.IntVar(&o.B, "B", 64, "batch rows")
 	fs.IntVar(&o.Runs, "runs", 3, "decoding runs per KV cache precision (the figures are medians over them)")
-	kvList := fs.String("kv", "float32,float16,int8", "KV cache precisions to measure, comma-separated")
+	kvList := fs.String("kv", "float32,float16,int8,k8v16", "KV cache precisions to measure, comma-separated")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}

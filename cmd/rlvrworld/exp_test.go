@@ -36,7 +36,7 @@ var textgameSpec = func() tasks.Spec {
 // budget, with no shipped checkpoint, and checks the output's shape; once
 // with each KV cache precision of the rollout sampler.
 func TestExpSmoke(t *testing.T) {
-	for _, kv := range []nn.KVPrecision{nn.KVFloat32, nn.KVFloat16, nn.KVInt8} {
+	for _, kv := range []nn.KVPrecision{nn.KVFloat32, nn.KVFloat16, nn.KVInt8, nn.KVK8V16} {
 		t.Run(kv.String(), func(t *testing.T) { testExpSmoke(t, kv) })
 	}
 }

@@ -75,16 +75,13 @@ static int attn_has_f16c(void) {
 #define ATTN_INT_SCORES 0
 #include "attn_decode.h"
 
-// kv_store_half rounds one token's keys and values (NH heads of hs, hs % 8
-// == 0) to float16 and writes head h at kc/vc + h*stride.
+// store_half rounds one token's keys or values (NH heads of hs, hs % 8
+// == 0) to float16 and writes head h at c + h*stride.
 ATTN_TARGET
-static void kv_store_half(const float* k, const float* v, unsigned short* kc, unsigned short* vc,
-		int NH, int hs, long stride) {
+static void store_half(const float* x, unsigned short* c, int NH, int hs, long stride) {
 	for (int h = 0; h < NH; h++) {
 		for (int i = 0; i < hs; i += 8) {
-			long o = h * stride + i;
-			_mm_storeu_si128((__m128i*)(kc + o), _mm256_cvtps_ph(_mm256_loadu_ps(k + h * hs + i), _MM_FROUND_TO_NEAREST_INT));
-			_mm_storeu_si128((__m128i*)(vc + o), _mm256_cvtps_ph(_mm256_loadu_ps(v + h * hs + i), _MM_FROUND_TO_NEAREST_INT));
+			_mm_storeu_si128((__m128i*)(c + h * stride + i), _mm256_cvtps_ph(_mm256_loadu_ps(x + h * hs + i), _MM_FROUND_TO_NEAREST_INT));
 		}
 	}
 }
@@ -151,6 +148,29 @@ static void quantize_int8(const float* x, long xs, signed char* q, long qs, floa
 #undef ATTN_LOAD
 #undef ATTN_TARGET
 #undef ATTN_SCALED
+#undef ATTN_INT_SCORES
+
+// attn_decode_k8v16 reads int8 keys with one scale per row (integer scores,
+// as attn_decode_int8) and float16 values (widened as attn_decode_half):
+// the mixed cache of gpu.MixedKV.
+#define ATTN_NAME attn_decode_k8v16
+#define ATTN_T signed char
+#define ATTN_LOAD(p) _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(_mm_loadl_epi64((const __m128i*)(p))))
+#define ATTN_VT unsigned short
+#define ATTN_VLOAD(p) _mm256_cvtph_ps(_mm_loadu_si128((const __m128i*)(p)))
+#define ATTN_TARGET __attribute__((target("avx2,fma,f16c")))
+#define ATTN_SCALED 1
+#define ATTN_VSCALED 0
+#define ATTN_INT_SCORES 1
+#include "attn_decode.h"
+#undef ATTN_NAME
+#undef ATTN_T
+#undef ATTN_LOAD
+#undef ATTN_VT
+#undef ATTN_VLOAD
+#undef ATTN_TARGET
+#undef ATTN_SCALED
+#undef ATTN_VSCALED
 #undef ATTN_INT_SCORES
 */
 import "C"
@@ -233,17 +253,31 @@ func quantizeInt8s(x []float32, xs int, q []int8, qs int, s []float32, ss, n, hs
 	return true
 }
 
-// storeHalf rounds one token's keys k and values v, NH heads of hs each, to
-// float16 and writes head h at kc[h*stride:] and vc[h*stride:]; false, doing
-// nothing, where the fused kernel does not apply.
-func storeHalf(k, v []float32, kc, vc []uint16, NH, hs, stride int) bool {
+// attnDecodeK8V16 is attnDecode over int8 keys whose row t stands for
+// ks[t]*k[t] and float16 values (bit patterns); false where the fused
+// kernel does not apply (no F16C, or hs not a multiple of 8).
+func attnDecodeK8V16(q []float32, k []int8, v []uint16, ks []float32, T, hs int, scale float32, out, sc []float32, next []int8) bool {
+	if !fusedHalf || hs%8 != 0 || T < 1 {
+		return false
+	}
+	_, _, _, _, _, _ = q[hs-1], k[T*hs-1], v[T*hs-1], ks[T-1], out[hs-1], sc[T-1]
+	nk, nkb := nextKeys(next)
+	C.attn_decode_k8v16((*C.float)(unsafe.Pointer(&q[0])), (*C.schar)(unsafe.Pointer(&k[0])),
+		(*C.ushort)(unsafe.Pointer(&v[0])), (*C.float)(unsafe.Pointer(&ks[0])), nil,
+		C.int(T), C.int(hs), C.float(scale), (*C.float)(unsafe.Pointer(&out[0])), (*C.float)(unsafe.Pointer(&sc[0])),
+		nk, nkb)
+	return true
+}
+
+// storeHalf rounds one token's keys (or values) x, NH heads of hs each, to
+// float16 and writes head h at c[h*stride:]; false, doing nothing, where the
+// fused kernel does not apply.
+func storeHalf(x []float32, c []uint16, NH, hs, stride int) bool {
 	if !fusedHalf || hs%8 != 0 || NH < 1 {
 		return false
 	}
-	last := (NH-1)*stride + hs - 1
-	_, _, _, _ = k[NH*hs-1], v[NH*hs-1], kc[last], vc[last]
-	C.kv_store_half((*C.float)(unsafe.Pointer(&k[0])), (*C.float)(unsafe.Pointer(&v[0])),
-		(*C.ushort)(unsafe.Pointer(&kc[0])), (*C.ushort)(unsafe.Pointer(&vc[0])), C.int(NH), C.int(hs), C.long(stride))
+	_, _ = x[NH*hs-1], c[(NH-1)*stride+hs-1]
+	C.store_half((*C.float)(unsafe.Pointer(&x[0])), (*C.ushort)(unsafe.Pointer(&c[0])), C.int(NH), C.int(hs), C.long(stride))
 	return true
 }
 

@@ -13,10 +13,11 @@ import (
 func BenchmarkAttnDecode(b *testing.B) {
 	const hs = 64
 	for _, kind := range []struct {
-		name  string
-		bytes int // per element, scales included
-		fused bool
-	}{{"float32", 4, fusedDecode}, {"float16", 2, fusedHalf}, {"int8", 1, fusedDecode}} {
+		name     string
+		rowBytes int // a position's key and value, scales included
+		fused    bool
+	}{{"float32", 8 * hs, fusedDecode}, {"float16", 4 * hs, fusedHalf}, {"int8", 2*hs + 8, fusedDecode},
+		{"k8v16", 3*hs + 4, fusedHalf}} {
 		for _, c := range []struct {
 			name    string
 			T, rows int
@@ -41,6 +42,15 @@ func BenchmarkAttnDecode(b *testing.B) {
 					for i := range kh {
 						kh[i], vh[i] = 0x2e66, 0x3266 // 0.1, 0.2
 					}
+				case "k8v16":
+					k8, vh = make([]int8, n), make([]uint16, n)
+					ks = make([]float32, n/hs)
+					for i := range k8 {
+						k8[i], vh[i] = int8(i%7*18), 0x3266
+					}
+					for i := range ks {
+						ks[i] = 0.6 / 127
+					}
 				case "int8":
 					k8, v8 = make([]int8, n), make([]int8, n)
 					ks, vs = make([]float32, n/hs), make([]float32, n/hs)
@@ -55,7 +65,7 @@ func BenchmarkAttnDecode(b *testing.B) {
 				for i := range q {
 					q[i] = 0.05
 				}
-				b.SetBytes(int64(2 * c.T * (hs*kind.bytes + 4*len(ks)/max(1, n/hs))))
+				b.SetBytes(int64(c.T * kind.rowBytes))
 				b.ResetTimer()
 				for i := 0; i < b.N; i++ {
 					o := (i % c.rows) * c.T * hs
@@ -66,6 +76,8 @@ func BenchmarkAttnDecode(b *testing.B) {
 						attnDecodeHalf(q, kh[o:], vh[o:], c.T, hs, 0.125, out, sc, nil)
 					case "int8":
 						attnDecodeInt8(q, k8[o:], v8[o:], ks[o/hs:], vs[o/hs:], c.T, hs, 0.125, out, sc, nil)
+					case "k8v16":
+						attnDecodeK8V16(q, k8[o:], vh[o:], ks[o/hs:], c.T, hs, 0.125, out, sc, nil)
 					}
 				}
 			})

@@ -4,7 +4,10 @@
 // float, unsigned short holding float16 bits, or signed char), ATTN_LOAD(p)
 // (8 elements at p as a __m256), ATTN_TARGET (the target attribute the loads
 // need), ATTN_SCALED (1 when each cached row has a scale, 0 otherwise) and
-// ATTN_INT_SCORES (1 for integer scores, int8 keys only).
+// ATTN_INT_SCORES (1 for integer scores, int8 keys only). ATTN_T and
+// ATTN_LOAD describe the keys; a cache whose values differ (int8 keys with
+// float16 values) also defines ATTN_VT and ATTN_VLOAD for the values and
+// ATTN_VSCALED (0: the values carry no scale), which default to the keys'.
 //
 // ATTN_NAME(q, K, V, kscale, vscl, T, hs, scale, out, sc, nk, nkb):
 // out[0:hs] = softmax(scale * K q) V for one query q[0:hs] over T cached rows
@@ -13,6 +16,13 @@
 // vscl[t] * V[t]; otherwise neither is read. nk (nkb bytes; NULL and 0 for
 // none) is the next call's keys, fetched during this call's value pass so
 // that memory stays busy while the values are summed from cache.
+
+#ifndef ATTN_VT
+#define ATTN_VT ATTN_T
+#define ATTN_VLOAD(p) ATTN_LOAD(p)
+#define ATTN_VSCALED ATTN_SCALED
+#define ATTN_V_DEFAULTED
+#endif
 
 // ACC_V adds sum_t w[t] * V[t][c0:c0+8*NV] into out, scaled by inv; NV is a
 // compile-time constant at each use, and the loops over it are unrolled, so
@@ -23,21 +33,21 @@
 	_Pragma("GCC unroll 8") \
 	for (int i = 0; i < NV; i++) o[i] = _mm256_setzero_ps(); \
 	for (int t = 0; t < T; t++) { \
-		const ATTN_T* v = V + (long)t * hs + c0; \
+		const ATTN_VT* v = V + (long)t * hs + c0; \
 		__m256 p = _mm256_set1_ps(sc[t]); \
 		for (int u = 0; u < pf; u++) { \
 			long l = ((long)t * pf + u) * 64; \
 			if (l < nkb) _mm_prefetch(nk + l, _MM_HINT_T0); \
 		} \
 		_Pragma("GCC unroll 8") \
-		for (int i = 0; i < NV; i++) o[i] = _mm256_fmadd_ps(p, ATTN_LOAD(v + 8 * i), o[i]); \
+		for (int i = 0; i < NV; i++) o[i] = _mm256_fmadd_ps(p, ATTN_VLOAD(v + 8 * i), o[i]); \
 	} \
 	_Pragma("GCC unroll 8") \
 	for (int i = 0; i < NV; i++) _mm256_storeu_ps(out + c0 + 8 * i, _mm256_mul_ps(o[i], inv)); \
 } while (0)
 
 ATTN_TARGET
-static void ATTN_NAME(const float* q, const ATTN_T* K, const ATTN_T* V, const float* kscale, const float* vscl,
+static void ATTN_NAME(const float* q, const ATTN_T* K, const ATTN_VT* V, const float* kscale, const float* vscl,
 		int T, int hs, float scale, float* out, float* sc, const char* nk, long nkb) {
 	int nv = hs / 8;
 	float mx = -INFINITY;
@@ -90,7 +100,7 @@ static void ATTN_NAME(const float* q, const ATTN_T* K, const ATTN_T* V, const fl
 		_mm_storeu_ps(sc + t, s4);
 		vmx = _mm_max_ps(vmx, s4);
 		const char* vp = (const char*)(V + (long)t * hs);
-		for (long l = 0; l < 4 * hs * (long)sizeof(ATTN_T); l += 64) _mm_prefetch(vp + l, _MM_HINT_T0);
+		for (long l = 0; l < 4 * hs * (long)sizeof(ATTN_VT); l += 64) _mm_prefetch(vp + l, _MM_HINT_T0);
 	}
 	if (use_int) for (; t < T; t++) { // the last T % 4 keys, the same way
 		const ATTN_T* k = K + (long)t * hs;
@@ -123,7 +133,7 @@ static void ATTN_NAME(const float* q, const ATTN_T* K, const ATTN_T* V, const fl
 		// Fetch these keys' values now, so that the second pass finds them
 		// in cache: two streams in flight per core instead of one.
 		const char* vp = (const char*)(V + (long)t * hs);
-		for (long l = 0; l < 4 * hs * (long)sizeof(ATTN_T); l += 64) _mm_prefetch(vp + l, _MM_HINT_T0);
+		for (long l = 0; l < 4 * hs * (long)sizeof(ATTN_VT); l += 64) _mm_prefetch(vp + l, _MM_HINT_T0);
 	}
 	vmx = _mm_max_ps(vmx, _mm_movehl_ps(vmx, vmx));
 	vmx = _mm_max_ss(vmx, _mm_movehdup_ps(vmx));
@@ -167,7 +177,7 @@ static void ATTN_NAME(const float* q, const ATTN_T* K, const ATTN_T* V, const fl
 	_mm256_storeu_ps(lanes, vs);
 	for (int j = 0; j < 8; j++) sum += lanes[j];
 	__m256 inv = _mm256_set1_ps(1.0f / sum);
-#if ATTN_SCALED
+#if ATTN_VSCALED
 	// The values' scales go into the weights, after the normaliser.
 	t = 0;
 	for (; t + 8 <= T; t += 8) _mm256_storeu_ps(sc + t, _mm256_mul_ps(_mm256_loadu_ps(sc + t), _mm256_loadu_ps(vscl + t)));
@@ -188,3 +198,9 @@ static void ATTN_NAME(const float* q, const ATTN_T* K, const ATTN_T* V, const fl
 }
 
 #undef ACC_V
+#ifdef ATTN_V_DEFAULTED
+#undef ATTN_VT
+#undef ATTN_VLOAD
+#undef ATTN_VSCALED
+#undef ATTN_V_DEFAULTED
+#endif

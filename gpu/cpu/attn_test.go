@@ -80,6 +80,10 @@ func TestAttnDecodeTaken(t *testing.T) {
 	if got := attnDecodeHalf(q, kh, vh, 3, 64, 1, out, sc, nil); got != fusedHalf {
 		t.Fatalf("attnDecodeHalf(hs=64) ran = %v, want %v (fusedHalf)", got, fusedHalf)
 	}
+	k8, ks := make([]int8, 3*64), make([]float32, 3)
+	if got := attnDecodeK8V16(q, k8, vh, ks, 3, 64, 1, out, sc, nil); got != fusedHalf {
+		t.Fatalf("attnDecodeK8V16(hs=64) ran = %v, want %v (fusedHalf)", got, fusedHalf)
+	}
 	t.Logf("backend %s, fused decode attention: %v, over float16: %v", New().Name(), fusedDecode, fusedHalf)
 }
 
@@ -147,7 +151,7 @@ func TestHalfConversions(t *testing.T) {
 			v[i] = float32(float16.Frombits(uint16(rng.Intn(1<<15))).Float32()) * (1 + 1.0/2048) // ties
 		}
 		k[0], k[1] = 65520, -1e9 // rounds to infinity
-		if !storeHalf(k, v, kc, vc, NH, hs, hs) {
+		if !storeHalf(k, kc, NH, hs, hs) || !storeHalf(v, vc, NH, hs, hs) {
 			t.Fatal("storeHalf declined")
 		}
 		for i := range k {

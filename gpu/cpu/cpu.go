@@ -7,8 +7,10 @@
 package cpu
 
 import (
+	"cmp"
 	"math"
 	"runtime"
+	"slices"
 	"sync"
 
 	"github.com/x448/float16"
@@ -20,10 +22,12 @@ func init() {
 	gpu.Register("cpu", func() (gpu.Backend, error) { return New(), nil })
 }
 
-// The CPU backend keeps a float16 or int8 KV cache when the sampler asks.
+// The CPU backend keeps a float16, int8 or mixed (int8 keys, float16 values)
+// KV cache when the sampler asks.
 var (
-	_ gpu.HalfKV = (*Backend)(nil)
-	_ gpu.Int8KV = (*Backend)(nil)
+	_ gpu.HalfKV  = (*Backend)(nil)
+	_ gpu.Int8KV  = (*Backend)(nil)
+	_ gpu.MixedKV = (*Backend)(nil)
 )
 
 // Backend is the CPU implementation of gpu.Backend. It is safe for
@@ -164,10 +168,12 @@ func (be *Backend) Scale(x []float32, s float32) {
 	})
 }
 
-// SumSquares returns sum x^2 in float64.
+// SumSquares returns sum x^2 in float64. The workers' partial sums are
+// added in the order of their rows, not of their finishing, so the result
+// does not depend on scheduling.
 func (be *Backend) SumSquares(x []float32) float64 {
 	var mu sync.Mutex
-	var total float64
+	var parts [][2]float64 // (first index, partial sum)
 	be.parallel(len(x), 1<<16, func(lo, hi int) {
 		// float32 partial sums over short runs keep the loop fast; float64
 		// across runs keeps the total accurate for millions of terms.
@@ -180,9 +186,14 @@ func (be *Backend) SumSquares(x []float32) float64 {
 			s += float64(p)
 		}
 		mu.Lock()
-		total += s
+		parts = append(parts, [2]float64{float64(lo), s})
 		mu.Unlock()
 	})
+	slices.SortFunc(parts, func(a, b [2]float64) int { return cmp.Compare(a[0], b[0]) })
+	var total float64
+	for _, p := range parts {
+		total += p[1]
+	}
 	return total
 }
 
@@ -300,12 +311,19 @@ func scratch(n int) *[]float32 {
 func release(p *[]float32) { scratchPool.Put(p) }
 
 // LayerNormBackward follows llm.c: each worker keeps its own dweight and
-// dbias partial sums, added at the end, so rows can be split freely.
+// dbias partial sums, so rows can be split freely; the partial sums are
+// added to dweight and dbias in the order of their rows, not of the
+// workers' finishing (float32 addition is not associative, and dweight may
+// already hold gradients), so the result does not depend on scheduling.
 func (be *Backend) LayerNormBackward(dinp, dweight, dbias, dout, inp, weight, mean, rstd []float32, N, C int) {
+	type part struct {
+		lo int
+		ps *[]float32
+	}
 	var mu sync.Mutex
+	var parts []part
 	be.parallel(N, 16, func(lo, hi int) {
 		ps := scratch(2 * C)
-		defer release(ps)
 		dw, db := (*ps)[:C], (*ps)[C:]
 		for i := lo; i < hi; i++ {
 			x := inp[i*C : i*C+C]
@@ -334,12 +352,18 @@ func (be *Backend) LayerNormBackward(dinp, dweight, dbias, dout, inp, weight, me
 			}
 		}
 		mu.Lock()
+		parts = append(parts, part{lo, ps})
+		mu.Unlock()
+	})
+	slices.SortFunc(parts, func(a, b part) int { return a.lo - b.lo })
+	for _, p := range parts {
+		dw, db := (*p.ps)[:C], (*p.ps)[C:]
 		for c := 0; c < C; c++ {
 			dweight[c] += dw[c]
 			dbias[c] += db[c]
 		}
-		mu.Unlock()
-	})
+		release(p.ps)
+	}
 }
 
 const geluS = 0.7978845608028654 // sqrt(2/pi)
@@ -628,17 +652,8 @@ func (be *Backend) AttentionKVHalf(out, qkv []float32, kc, vc []uint16, rows, po
 	be.parallel(N, 64, func(lo, hi int) {
 		for i := lo; i < hi; i++ {
 			off := (int(rows[i])*NH*Tc + int(pos[i])) * hs
-			k, v := qkv[i*C3+C:i*C3+2*C], qkv[i*C3+2*C:i*C3+3*C]
-			if storeHalf(k, v, kc[off:], vc[off:], NH, hs, Tc*hs) {
-				continue
-			}
-			for h := 0; h < NH; h++ {
-				o := off + h*Tc*hs
-				for j := 0; j < hs; j++ {
-					kc[o+j] = float16.Fromfloat32(k[h*hs+j]).Bits()
-					vc[o+j] = float16.Fromfloat32(v[h*hs+j]).Bits()
-				}
-			}
+			putHalf(qkv[i*C3+C:i*C3+2*C], kc[off:], NH, hs, Tc*hs)
+			putHalf(qkv[i*C3+2*C:i*C3+3*C], vc[off:], NH, hs, Tc*hs)
 		}
 	})
 	scale := float32(1 / math.Sqrt(float64(hs)))
@@ -647,15 +662,33 @@ func (be *Backend) AttentionKVHalf(out, qkv []float32, kc, vc []uint16, rows, po
 			return
 		}
 		attendWidened(q, o, sc, n, Tk, hs, C, scale, func(K, V []float32) {
-			kr, vr := kc[base:base+Tk*hs], vc[base:base+Tk*hs]
-			if !widenHalf(K, kr) || !widenHalf(V, vr) {
-				for j := range K {
-					K[j] = float16.Frombits(kr[j]).Float32()
-					V[j] = float16.Frombits(vr[j]).Float32()
-				}
-			}
+			widenHalfInto(K, kc[base:base+Tk*hs])
+			widenHalfInto(V, vc[base:base+Tk*hs])
 		})
 	})
+}
+
+// putHalf rounds one token's keys (or values) x, NH heads of hs, to float16
+// and writes head h at c[h*stride:], with F16C where the machine has it.
+func putHalf(x []float32, c []uint16, NH, hs, stride int) {
+	if storeHalf(x, c, NH, hs, stride) {
+		return
+	}
+	for h := 0; h < NH; h++ {
+		for j := 0; j < hs; j++ {
+			c[h*stride+j] = float16.Fromfloat32(x[h*hs+j]).Bits()
+		}
+	}
+}
+
+// widenHalfInto converts src (float16 bits) into dst, with F16C where the
+// machine has it.
+func widenHalfInto(dst []float32, src []uint16) {
+	if !widenHalf(dst, src) {
+		for j, b := range src {
+			dst[j] = float16.Frombits(b).Float32()
+		}
+	}
 }
 
 // AllocInt8 returns ordinary Go memory.
@@ -672,18 +705,8 @@ func (be *Backend) AttentionKVInt8(out, qkv []float32, kc, vc []int8, ks, vs []f
 	be.parallel(N, 16, func(lo, hi int) {
 		for i := lo; i < hi; i++ {
 			row0 := int(rows[i])*NH*Tc + int(pos[i]) // head 0; head h is h*Tc rows on
-			k, v := qkv[i*C3+C:i*C3+2*C], qkv[i*C3+2*C:i*C3+3*C]
-			if quantizeInt8s(k, hs, kc[row0*hs:], Tc*hs, ks[row0:], Tc, NH, hs) &&
-				quantizeInt8s(v, hs, vc[row0*hs:], Tc*hs, vs[row0:], Tc, NH, hs) {
-				continue
-			}
-			for h := 0; h < NH; h++ {
-				row := row0 + h*Tc
-				k := qkv[i*C3+C+h*hs : i*C3+C+h*hs+hs]
-				v := qkv[i*C3+2*C+h*hs : i*C3+2*C+h*hs+hs]
-				ks[row] = quantizeInt8(kc[row*hs:row*hs+hs], k)
-				vs[row] = quantizeInt8(vc[row*hs:row*hs+hs], v)
-			}
+			putInt8(qkv[i*C3+C:i*C3+2*C], kc, ks, row0, NH, hs, Tc)
+			putInt8(qkv[i*C3+2*C:i*C3+3*C], vc, vs, row0, NH, hs, Tc)
 		}
 	})
 	scale := float32(1 / math.Sqrt(float64(hs)))
@@ -700,6 +723,51 @@ func (be *Backend) AttentionKVInt8(out, qkv []float32, kc, vc []int8, ks, vs []f
 					V[j] = float32(vc[base+j]) * sv
 				}
 			}
+		})
+	})
+}
+
+// putInt8 quantizes one token's keys (or values) x, NH heads of hs, by
+// gpu.Int8KV's rule into cache row row0 + h*Tc of q (rows of hs) and s (one
+// scale per row), with the fused quantizer where the machine has AVX2.
+func putInt8(x []float32, q []int8, s []float32, row0, NH, hs, Tc int) {
+	if quantizeInt8s(x, hs, q[row0*hs:], Tc*hs, s[row0:], Tc, NH, hs) {
+		return
+	}
+	for h := 0; h < NH; h++ {
+		row := row0 + h*Tc
+		s[row] = quantizeInt8(q[row*hs:row*hs+hs], x[h*hs:h*hs+hs])
+	}
+}
+
+// AttentionKVMixed is AttentionKV over int8 keys (as AttentionKVInt8 keeps
+// them) and float16 values (as AttentionKVHalf keeps them). Decoding steps
+// read the cache through the fused kernel; prefill runs (and machines
+// without F16C) widen the run's rows into float32 scratch first.
+func (be *Backend) AttentionKVMixed(out, qkv []float32, kc []int8, vc []uint16, ks []float32, rows, pos []int32, N, C, NH, Tc int) {
+	hs := C / NH
+	C3 := 3 * C
+	be.parallel(N, 16, func(lo, hi int) {
+		for i := lo; i < hi; i++ {
+			row0 := int(rows[i])*NH*Tc + int(pos[i])
+			putInt8(qkv[i*C3+C:i*C3+2*C], kc, ks, row0, NH, hs, Tc)
+			putHalf(qkv[i*C3+2*C:i*C3+3*C], vc[row0*hs:], NH, hs, Tc*hs)
+		}
+	})
+	scale := float32(1 / math.Sqrt(float64(hs)))
+	be.attendCached(out, qkv, rows, pos, N, C, NH, Tc, func(q, o, sc []float32, base, n, Tk, next, nextTk int) {
+		sb := base / hs
+		if n == 1 && attnDecodeK8V16(q, kc[base:], vc[base:], ks[sb:], Tk, hs, scale, o, sc, nextRows(kc, next, nextTk*hs)) {
+			return
+		}
+		attendWidened(q, o, sc, n, Tk, hs, C, scale, func(K, V []float32) {
+			for t := 0; t < Tk; t++ {
+				sk := ks[sb+t]
+				for j := t * hs; j < (t+1)*hs; j++ {
+					K[j] = float32(kc[base+j]) * sk
+				}
+			}
+			widenHalfInto(V, vc[base:base+Tk*hs])
 		})
 	})
 }

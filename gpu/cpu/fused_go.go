@@ -4,8 +4,9 @@ package cpu
 
 // Without cgo there are no fused kernels: fusedDecode, fusedHalf and
 // fusedGelu are false and the functions below decline, so AttentionKV uses
-// its matrix-vector path, AttentionKVHalf and AttentionKVInt8 widen the
-// cache in Go first, and GELU runs its scalar loop.
+// its matrix-vector path, AttentionKVHalf, AttentionKVInt8 and
+// AttentionKVMixed widen the cache in Go first, and GELU runs its scalar
+// loop.
 const (
 	fusedDecode = false
 	fusedHalf   = false
@@ -27,7 +28,11 @@ func quantizeInt8s(x []float32, xs int, q []int8, qs int, s []float32, ss, n, hs
 	return false
 }
 
-func storeHalf(k, v []float32, kc, vc []uint16, NH, hs, stride int) bool { return false }
+func attnDecodeK8V16(q []float32, k []int8, v []uint16, ks []float32, T, hs int, scale float32, out, sc []float32, next []int8) bool {
+	return false
+}
+
+func storeHalf(x []float32, c []uint16, NH, hs, stride int) bool { return false }
 
 func widenHalf(dst []float32, src []uint16) bool { return false }
 

@@ -29,6 +29,9 @@ func Run(t *testing.T, be gpu.Backend) {
 	if _, ok := be.(gpu.Int8KV); ok {
 		t.Run("AttentionKVInt8", func(t *testing.T) { testAttentionKV(t, be, rng, kvInt8) })
 	}
+	if _, ok := be.(gpu.MixedKV); ok {
+		t.Run("AttentionKVMixed", func(t *testing.T) { testAttentionKV(t, be, rng, kvMixed) })
+	}
 	t.Run("LogSoftmax", func(t *testing.T) { testLogSoftmax(t, be, rng) })
 	t.Run("AdamW", func(t *testing.T) { testAdamW(t, be, rng) })
 }
@@ -284,7 +287,11 @@ const (
 	kvFloat32 kvCache = iota
 	kvHalf            // gpu.HalfKV
 	kvInt8            // gpu.Int8KV
+	kvMixed           // gpu.MixedKV: int8 keys, float16 values
 )
+
+// int8Keys reports whether the cache keeps its keys as int8 (Int8KV's rule).
+func (k kvCache) int8Keys() bool { return k == kvInt8 || k == kvMixed }
 
 // testAttentionKV feeds sequences into a KV cache in two phases (a prefill
 // of several tokens per row, then single tokens with rows interleaved) and
@@ -293,9 +300,11 @@ const (
 // rounded or quantized first, by the rule the interface states, so the
 // bound stays float32's: the op must be exact over its cache, not merely
 // near float32. The int8 cache's contents are checked against the rule too.
-// Head size 16 takes a fused decode kernel where there is one; 4 does not.
+// Head size 16 takes a fused decode kernel where there is one; 4 does not;
+// 24 takes it with scores in floating point (an int8 key's integer scores
+// need a multiple of 16).
 func testAttentionKV(t *testing.T, be gpu.Backend, rng *rand.Rand, kind kvCache) {
-	for _, s := range [][2]int{{12, 3}, {32, 2}} {
+	for _, s := range [][2]int{{12, 3}, {32, 2}, {48, 2}} {
 		C, NH := s[0], s[1]
 		t.Run(fmt.Sprintf("hs%d", C/NH), func(t *testing.T) { testAttentionKVShape(t, be, rng, kind, C, NH) })
 	}
@@ -354,7 +363,7 @@ func testAttentionKVShape(t *testing.T, be gpu.Backend, rng *rand.Rand, kind kvC
 	R, T, Tc := 3, 9, 11
 	hs := C / NH
 	qkv, qkv64 := randBuf(be, rng, R*T*3*C, 1)
-	if kind == kvInt8 {
+	if kind.int8Keys() {
 		// One all-zero key, the case without a scale.
 		clear(qkv[4*3*C+C : 4*3*C+C+hs])
 		for j := 4*3*C + C; j < 4*3*C+C+hs; j++ {
@@ -365,12 +374,12 @@ func testAttentionKVShape(t *testing.T, be gpu.Backend, rng *rand.Rand, kind kvC
 		for part := 1; part <= 2; part++ { // keys and values, not queries
 			for h := 0; h < NH; h++ {
 				o := tok*3*C + part*C + h*hs
-				switch kind {
-				case kvHalf:
+				switch {
+				case kind == kvHalf || kind == kvMixed && part == 2:
 					for j := o; j < o+hs; j++ {
 						qkv64[j] = float64(float16.Fromfloat32(qkv[j]).Float32())
 					}
-				case kvInt8:
+				case kind.int8Keys():
 					q, s := QuantizeInt8(qkv[o : o+hs])
 					for j := range q {
 						qkv64[o+j] = float64(float32(q[j]) * s)
@@ -390,6 +399,9 @@ func testAttentionKVShape(t *testing.T, be gpu.Backend, rng *rand.Rand, kind kvC
 	case kvInt8:
 		k8, v8 = be.(gpu.Int8KV).AllocInt8(R*Tc*C), be.(gpu.Int8KV).AllocInt8(R*Tc*C)
 		ks, vs = be.Alloc(R*NH*Tc), be.Alloc(R*NH*Tc)
+	case kvMixed:
+		k8, vh = be.(gpu.MixedKV).AllocInt8(R*Tc*C), be.(gpu.MixedKV).AllocHalf(R*Tc*C)
+		ks = be.Alloc(R * NH * Tc)
 	}
 	pre := []int{5, 1, 7} // prompt lengths per row
 	var rows, pos []int32
@@ -410,21 +422,29 @@ func testAttentionKVShape(t *testing.T, be gpu.Backend, rng *rand.Rand, kind kvC
 			be.(gpu.HalfKV).AttentionKVHalf(out, in, kh, vh, rows, pos, N, C, NH, Tc)
 		case kvInt8:
 			be.(gpu.Int8KV).AttentionKVInt8(out, in, k8, v8, ks, vs, rows, pos, N, C, NH, Tc)
+		case kvMixed:
+			be.(gpu.MixedKV).AttentionKVMixed(out, in, k8, vh, ks, rows, pos, N, C, NH, Tc)
 		default:
 			be.AttentionKV(out, in, kc, vc, rows, pos, N, C, NH, Tc)
 		}
 		be.Sync()
 		for i, s := range src {
 			atol := 1e-5
-			if kind == kvInt8 {
+			if kind.int8Keys() {
 				atol += int8QueryBound(qkv64, int(rows[i]), int(pos[i]), T, C, NH)
 			}
 			Close(t, fmt.Sprintf("attentionKV row %d pos %d", rows[i], pos[i]), out[i*C:(i+1)*C], want[s*C:(s+1)*C], atol, 1e-4)
-			if kind == kvInt8 {
-				for h := 0; h < NH; h++ {
-					row := (int(rows[i])*NH+h)*Tc + int(pos[i])
-					checkInt8(t, "key", k8[row*hs:(row+1)*hs], ks[row], qkv[s*3*C+C+h*hs:][:hs])
+			for h := 0; kind.int8Keys() && h < NH; h++ {
+				row := (int(rows[i])*NH+h)*Tc + int(pos[i])
+				checkInt8(t, "key", k8[row*hs:(row+1)*hs], ks[row], qkv[s*3*C+C+h*hs:][:hs])
+				if kind == kvInt8 {
 					checkInt8(t, "value", v8[row*hs:(row+1)*hs], vs[row], qkv[s*3*C+2*C+h*hs:][:hs])
+					continue
+				}
+				for j, x := range qkv[s*3*C+2*C+h*hs:][:hs] { // the mixed cache's float16 values
+					if got, w := vh[row*hs+j], float16.Fromfloat32(x).Bits(); got != w {
+						t.Fatalf("value row %d [%d]: float16 bits %#04x, want %#04x (%g rounded)", row, j, got, w, x)
+					}
 				}
 			}
 		}

@@ -10,6 +10,7 @@ import (
 	"context"
 	"fmt"
 	"runtime"
+	"syscall"
 	"time"
 
 	"github.com/rlvrworld/rlvrworld/stdlib/envs"
@@ -64,6 +65,11 @@ type GRPOBenchTask struct {
 	SampleOverMLE  float64 `json:"sample_over_mle_paired_median"`
 	LogProbOverMLE float64 `json:"old_ref_logprob_over_mle_paired_median"`
 	FwdBwdOverMLE  float64 `json:"fwd_bwd_opt_over_mle_paired_median"`
+	// The same pairs in process CPU time (grpo.Timing.AddCPU): the wall
+	// ratio's swing that is other jobs' load does not reach it.
+	StepCPUS       float64 `json:"step_cpu_s"`
+	AnchorCPUS     float64 `json:"anchor_mle_step_cpu_s"`
+	StepOverMLECPU float64 `json:"step_over_mle_cpu_paired_median"`
 }
 
 // GRPOBench is the JSON report of BenchGRPO.
@@ -139,23 +145,27 @@ func benchGRPOTask(ctx context.Context, spec tasks.Spec, o GRPOBenchOptions) (*G
 		return nil, err
 	}
 	var ms []grpo.StepMetrics
-	var at []float64
+	var at, cs, ca []float64
 	for i := 0; i <= o.Steps; i++ {
+		c0 := processCPUSeconds()
 		if err := tr.Train(ctx, data, 1, func(s grpo.StepMetrics) { ms = append(ms, s) }); err != nil {
 			return nil, fmt.Errorf("%s: %w", name, err)
 		}
-		t0 := time.Now()
+		t0, c1 := time.Now(), processCPUSeconds()
 		if _, err := an.Steps(ctx, 1); err != nil {
 			return nil, err
 		}
 		at = append(at, time.Since(t0).Seconds())
+		cs, ca = append(cs, c1-c0), append(ca, processCPUSeconds()-c1)
 	}
-	ms, at = ms[1:], at[1:] // the first of each warms caches and allocates
+	ms, at, cs, ca = ms[1:], at[1:], cs[1:], ca[1:] // the first of each warms caches and allocates
 	line := &GRPOBenchTask{
 		Task: name, Model: m.Config(), Start: start, G: b.GRPO.GroupSize, Prompts: b.GRPO.PromptsPerStep,
 		MiniBatch: b.GRPO.MiniBatches, Steps: len(ms), KVCache: o.KV.String(),
 	}
 	tm := grpo.Summarize(ms, at)
+	tm.AddCPU(cs, ca)
+	line.StepCPUS, line.AnchorCPUS, line.StepOverMLECPU = round3(tm.StepCPUS), round3(tm.AnchorCPUS), round3(tm.StepOverAnchorCPU)
 	line.StepS, line.SampleS, line.RewardS = round3(tm.StepS), round3(tm.SampleS), round3(tm.RewardS)
 	line.LogProbS, line.FwdBwdS, line.RespLen = round3(tm.LogProbS), round3(tm.FwdBwdS), round3(tm.RespLen)
 	line.SampledTokS = round3(float64(rows) * tm.RespLen / tm.SampleS)
@@ -163,4 +173,14 @@ func benchGRPOTask(ctx context.Context, spec tasks.Spec, o GRPOBenchOptions) (*G
 	line.StepOverMLE, line.SampleOverMLE = round3(tm.StepOverAnchor), round3(tm.SampleOverAnchor)
 	line.LogProbOverMLE, line.FwdBwdOverMLE = round3(tm.LogProbOverAnchor), round3(tm.FwdBwdOverAnchor)
 	return line, nil
+}
+
+// processCPUSeconds is the CPU time this process has used so far, every
+// thread (OpenBLAS's included), user and system; 0 if it cannot be read.
+func processCPUSeconds() float64 {
+	var ru syscall.Rusage
+	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano()).Seconds()
 }

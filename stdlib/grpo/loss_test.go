@@ -252,4 +252,14 @@ func TestSummarizePairsStepsWithAnchor(t *testing.T) {
 	if (Summarize(ms, []float64{1}) != Timing{}) {
 		t.Error("mismatched lengths gave a summary")
 	}
+	// CPU time: pairs (1.3, 1), (1.2, 1.1), (3, 2) give ratios 1.3, 1.09, 1.5.
+	tm.AddCPU([]float64{1.3, 1.2, 3}, []float64{1, 1.1, 2})
+	if tm.StepCPUS != 1.3 || tm.AnchorCPUS != 1.1 || tm.StepOverAnchorCPU != 1.3 {
+		t.Errorf("CPU: step %g, anchor %g, paired ratio %g; want 1.3, 1.1 and 1.3", tm.StepCPUS, tm.AnchorCPUS, tm.StepOverAnchorCPU)
+	}
+	before := tm
+	tm.AddCPU([]float64{1}, nil)
+	if tm != before {
+		t.Error("AddCPU with mismatched lengths changed the summary")
+	}
 }

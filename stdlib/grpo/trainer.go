@@ -40,8 +40,8 @@ type Config struct {
 	// reference samples from the full distribution).
 	Temperature float32
 	TopK        int
-	// KV is the rollout sampler's KV cache precision. With nn.KVFloat16 or
-	// nn.KVInt8 long rollouts sample faster, and logp_old is recomputed by the policy
+	// KV is the rollout sampler's KV cache precision. With nn.KVFloat16,
+	// nn.KVInt8 or nn.KVK8V16 long rollouts sample faster, and logp_old is recomputed by the policy
 	// after the rollout, as METHOD.md has it; with the default float32 the
 	// sampler's own log-probabilities are that same quantity and are reused.
 	KV nn.KVPrecision
@@ -582,7 +582,7 @@ func (t *Trainer) update(ctx context.Context, ro []rollout, m *StepMetrics) erro
 			// (temperature-1) log-probabilities of every response token:
 			// with a float32 cache they are logp_old, and reusing them
 			// saves one of the two forward passes here. Rollouts without
-			// them, or from a float16 or int8 cache, recompute.
+			// them, or from a reduced cache (float16, int8, k8v16), recompute.
 			old, ok := samplerLogP(mb[lo:hi], b.T)
 			if !ok || cfg.KV != nn.KVFloat32 {
 				// The training Forward, so that the ratio of the first

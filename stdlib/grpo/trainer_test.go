@@ -350,7 +350,7 @@ func TestConfigValidation(t *testing.T) {
 	}
 }
 
-// TestReducedKVRolloutsRecomputeOldLogP: a float16 or int8 cache's log-probabilities
+// TestReducedKVRolloutsRecomputeOldLogP: a reduced cache's log-probabilities
 // are not the policy's own, so the trainer recomputes logp_old. With one
 // mini-batch the first update then sees a ratio of exactly 1 everywhere, and
 // a clip of 0 clips nothing; the float32 cache's reused values differ from
@@ -360,7 +360,7 @@ func TestReducedKVRolloutsRecomputeOldLogP(t *testing.T) {
 	task := &toyTask{vocab: 8, respLen: 4}
 	data, _ := task.Generate(context.Background(), envs.Train, 16, 1)
 	clip := map[nn.KVPrecision]float64{}
-	for _, kv := range []nn.KVPrecision{nn.KVFloat32, nn.KVFloat16, nn.KVInt8} {
+	for _, kv := range []nn.KVPrecision{nn.KVFloat32, nn.KVFloat16, nn.KVInt8, nn.KVK8V16} {
 		cfg := LanguageConfig()
 		cfg.GroupSize, cfg.PromptsPerStep, cfg.MiniBatches = 8, 8, 1
 		cfg.Loss.ClipEps, cfg.Loss.KLCoef, cfg.Loss.EntropyCoef = 0, 0, 0
@@ -382,9 +382,9 @@ func TestReducedKVRolloutsRecomputeOldLogP(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	t.Logf("share of tokens clipped at eps 0: float32 cache (reused) %.3f, float16 cache (recomputed) %.3f, int8 cache (recomputed) %.3f",
-		clip[nn.KVFloat32], clip[nn.KVFloat16], clip[nn.KVInt8])
-	for _, kv := range []nn.KVPrecision{nn.KVFloat16, nn.KVInt8} {
+	t.Logf("share of tokens clipped at eps 0: float32 cache (reused) %.3f; recomputed: float16 %.3f, int8 %.3f, k8v16 %.3f",
+		clip[nn.KVFloat32], clip[nn.KVFloat16], clip[nn.KVInt8], clip[nn.KVK8V16])
+	for _, kv := range []nn.KVPrecision{nn.KVFloat16, nn.KVInt8, nn.KVK8V16} {
 		if clip[kv] != 0 {
 			t.Errorf("%v rollouts: %.3f of tokens clipped at eps 0, want none (logp_old recomputed by the policy)", kv, clip[kv])
 		}

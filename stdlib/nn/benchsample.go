@@ -141,7 +141,7 @@ func BenchSample(ctx context.Context, o SampleBenchOptions) (*SampleBench, error
 		o.Runs = 3
 	}
 	if len(o.KV) == 0 {
-		o.KV = []KVPrecision{KVFloat32, KVFloat16, KVInt8}
+		o.KV = []KVPrecision{KVFloat32, KVFloat16, KVInt8, KVK8V16}
 	}
 	if o.Runs < 1 || o.B < 1 {
 		return nil, fmt.Errorf("bench sample: -runs and -B must be at least 1")
@@ -232,6 +232,8 @@ func (k kvRuns) figures(kv KVPrecision, B int, streamGBps, readGBps float64) Dec
 		bytes = 2
 	case KVInt8: // one byte, and a float32 scale per head's vector
 		bytes = 1 + 4/float64(cfg.Dim/cfg.Heads)
+	case KVK8V16: // int8 keys with their scales, float16 values
+		bytes = (1 + 4/float64(cfg.Dim/cfg.Heads) + 2) / 2
 	}
 	mb := func(pos int) float64 {
 		return float64(B) * float64(cfg.Layers) * 2 * float64(pos) * float64(cfg.Dim) * bytes / 1e6

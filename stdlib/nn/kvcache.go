@@ -38,6 +38,9 @@ func newLayerCache(be gpu.Backend, kv KVPrecision, R, Tc, C, NH int) layerCache 
 		q := be.(gpu.Int8KV)
 		return &int8Cache{op: q, k: q.AllocInt8(R * Tc * C), v: q.AllocInt8(R * Tc * C),
 			ks: be.Alloc(R * NH * Tc), vs: be.Alloc(R * NH * Tc)}
+	case KVK8V16:
+		x := be.(gpu.MixedKV)
+		return &mixedCache{be: be, op: x, k: x.AllocInt8(R * Tc * C), v: x.AllocHalf(R * Tc * C), ks: be.Alloc(R * NH * Tc)}
 	}
 	return &f32Cache{be: be, k: be.Alloc(R * Tc * C), v: be.Alloc(R * Tc * C)}
 }
@@ -100,6 +103,33 @@ func (c *int8Cache) copyPrefix(dst, src, n, NH, Tc, hs int) {
 	copyRowPrefix(c.v, dst, src, n, NH, Tc, hs)
 	copyRowPrefix(c.ks, dst, src, n, NH, Tc, 1)
 	copyRowPrefix(c.vs, dst, src, n, NH, Tc, 1)
+}
+
+// mixedCache keeps int8 keys with one scale per cached vector and float16
+// values (KVK8V16).
+type mixedCache struct {
+	be gpu.Backend
+	op gpu.MixedKV
+	k  []int8
+	v  []uint16
+	ks []float32 // (R, NH, Tc)
+}
+
+func (c *mixedCache) attend(y, qkv []float32, rows, pos []int32, N, C, NH, Tc int) {
+	c.op.AttentionKVMixed(y, qkv, c.k, c.v, c.ks, rows, pos, N, C, NH, Tc)
+}
+
+func (c *mixedCache) free(f func([]float32)) {
+	f(c.ks)
+	if fh, ok := c.be.(interface{ FreeHalf([]uint16) }); ok {
+		fh.FreeHalf(c.v)
+	}
+}
+
+func (c *mixedCache) copyPrefix(dst, src, n, NH, Tc, hs int) {
+	copyRowPrefix(c.k, dst, src, n, NH, Tc, hs)
+	copyRowPrefix(c.v, dst, src, n, NH, Tc, hs)
+	copyRowPrefix(c.ks, dst, src, n, NH, Tc, 1)
 }
 
 // sharesPrefixes reports whether rows may copy cached prefixes from one

@@ -16,6 +16,7 @@ func init() {
 		"KVFloat16":        reflect.ValueOf(nn.KVFloat16),
 		"KVFloat32":        reflect.ValueOf(nn.KVFloat32),
 		"KVInt8":           reflect.ValueOf(nn.KVInt8),
+		"KVK8V16":          reflect.ValueOf(nn.KVK8V16),
 		"Load":             reflect.ValueOf(nn.Load),
 		"New":              reflect.ValueOf(nn.New),
 		"NewAdamW":         reflect.ValueOf(nn.NewAdamW),
