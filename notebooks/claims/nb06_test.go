@@ -42,7 +42,7 @@ func TestNotebook06(t *testing.T) {
 	}, {
 		Prose:  "reached 9 of 12 goals (8 with the start model, 3 with MLE continued)",
 		Cell:   side,
-		Output: `\*\*Saved: web-agent[^\n]*\n\n[^\n]*\n[^\n]*\n\| mle \| 0 \| ` + Num + `[^\n]*\n\| mle_continued \| \d+ \| ` + Num + `[^\n]*\n\| rlvr \| \d+ \| ` + Num,
+		Output: `\*\*Saved: web-agent, budget small \(overlapping splits, untuned control\)\*\*[^\n]*\n\n[^\n]*\n[^\n]*\n\| mle \| 0 \| ` + Num + `[^\n]*\n\| mle_continued \| \d+ \| ` + Num + `[^\n]*\n\| rlvr \| \d+ \| ` + Num,
 		Check:  near(100*8/12.0, 100*3/12.0, 100*9/12.0),
 	}, {
 		Prose:  "single-step (MSE -23%) and over 3\n  free-running frames (MSE -29%)",
