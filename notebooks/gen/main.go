@@ -265,6 +265,13 @@ func one(src, nbPath, name string, check bool) error {
 		"nbformat":       4,
 		"nbformat_minor": 5,
 	}
+	// Kept outputs keep the metadata the run saved beside them: the
+	// kernel's language_info and the widgets' last state.
+	if keep != nil || (old != nil && sameCode(old, cells)) {
+		if meta, ok := old["metadata"].(map[string]any); ok {
+			nb["metadata"] = meta
+		}
+	}
 	if old != nil && reflect.DeepEqual(old, nb) {
 		return nil
 	}

@@ -88,6 +88,7 @@ func TestWriteCheck(t *testing.T) {
 	// Simulate a run: outputs saved into the notebook survive a regeneration.
 	cells[1].(map[string]any)["outputs"] = []any{map[string]any{"output_type": "stream", "name": "stdout", "text": "1\n"}}
 	cells[1].(map[string]any)["execution_count"] = 1
+	m["metadata"].(map[string]any)["widgets"] = map[string]any{"application/vnd.jupyter.widget-state+json": map[string]any{"state": map[string]any{}}}
 	b, _ = json.Marshal(m)
 	if err := os.WriteFile(nb, b, 0o644); err != nil {
 		t.Fatal(err)
@@ -108,6 +109,9 @@ func TestWriteCheck(t *testing.T) {
 	}
 	if err := one(src, nb, "07-demo", true); err != nil {
 		t.Fatalf("check after a Markdown edit: %v (outputs lost?)", err)
+	}
+	if b, _ := os.ReadFile(nb); !strings.Contains(string(b), "widget-state") {
+		t.Error("a Markdown edit dropped the run's notebook metadata (the widgets' saved state)")
 	}
 	write("%% md\n# Demo\n%% go\nfmt.Println(2)\n")
 	if err := one(src, nb, "07-demo", true); err == nil || !strings.Contains(err.Error(), "differs") {
