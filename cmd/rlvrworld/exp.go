@@ -86,7 +86,7 @@ func newExpFlags() *expFlags {
 	fs.StringVar(&f.split, "eval-split", "test", "split the rows are evaluated on: test (the table) or val (choosing settings)")
 	fs.StringVar(&c.WorldModel, "world-model", "", "policy-eval: the task whose MLE, MLE continued and RLVR models serve as simulators: video (default) or video-multi")
 	fs.TextVar(&o.KV, "kv", nn.KVFloat32, "KV cache of the RLVR rollout sampler: float32, or float16, int8 or k8v16 (int8 keys, float16 values; faster on long sequences; logp_old is then recomputed)")
-	fs.StringVar(&f.mleSchedule, "mle-schedule", "", "MLE continued's LR schedule: a constant (1e-3, 3e-4, 1e-4) or a cosine decay FROM:TO (1e-3:1e-4); default the one chosen on val for the task (text game 1e-4, web 3e-4, video 1e-4 at small and full), else the start model's LR")
+	fs.StringVar(&f.mleSchedule, "mle-schedule", "", "MLE continued's LR schedule: a constant (1e-3, 3e-4, 1e-4) or a cosine decay FROM:TO (1e-3:1e-4); default the one chosen on val for the task (text game 1e-4, web 3e-4, video and video-multi 1e-4 at small and full), else the start model's LR")
 	fs.IntVar(&c.Converge, "mle-converge", 0, "also run \"MLE continued to convergence\" for at most this many steps, early-stopped on the validation metric (the mle_converged row; 0: off)")
 	fs.BoolVar(&c.SkipRLVR, "skip-rlvr", false, "run only the MLE rows (choosing MLE continued's schedule on val)")
 	fs.BoolVar(&f.summarize, "summarize", false, "print the mean ± std tables of the result files given as arguments")

@@ -35,13 +35,13 @@ func TestCheckpointMisfit(t *testing.T) {
 
 // TestControlSchedule checks which schedule MLE continued runs at: the
 // flag's, else the one the task chose on val at the small budget (text game
-// 1e-4, web 3e-4, video 1e-4), else, for a start model that continues at its own
+// 1e-4, web 3e-4, video and video-multi 1e-4), else, for a start model that continues at its own
 // final LR (a cosine pretraining) or at a budget without a choice, none.
 func TestControlSchedule(t *testing.T) {
 	for _, c := range []struct {
 		task, budget string
 		want         string
-	}{{"textgame", "small", "0.0001"}, {"textgame", "full", "0.0001"}, {"web", "small", "0.0003"}, {"textgame", "tiny", ""}, {"video", "small", "0.0001"}, {"video-multi", "small", ""}} {
+	}{{"textgame", "small", "0.0001"}, {"textgame", "full", "0.0001"}, {"web", "small", "0.0003"}, {"textgame", "tiny", ""}, {"video", "small", "0.0001"}, {"video-multi", "small", "0.0001"}, {"video", "tiny", ""}} {
 		spec, err := tasks.Lookup(c.task)
 		if err != nil {
 			t.Fatal(err)

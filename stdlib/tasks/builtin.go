@@ -120,12 +120,11 @@ func videoSpec(name string, steps int) Spec {
 		if b.Name == "tiny" {
 			b.GRPO.GroupSize = 4
 		}
-		if name == "video" {
-			// Chosen on val (small, seed 1, train.ControlGrid; docs/results.md,
-			// 2026-12-06): MSE 1e-4 0.00251, 3e-4 0.00268, 1e-3:1e-4 0.00300,
-			// 1e-3 0.00334. Video-multi has no choice yet.
-			controlSchedule(b, 1e-4)
-		}
+		// Chosen on val (small, seed 1, train.ControlGrid; docs/results.md,
+		// 2026-12-06), MSE: video 1e-4 0.00251, 3e-4 0.00268, 1e-3:1e-4
+		// 0.00300, 1e-3 0.00334; video-multi 1e-4 0.00138, 1e-3:1e-4
+		// 0.00149, 3e-4 0.00179, 1e-3 0.00270.
+		controlSchedule(b, 1e-4)
 	})
 	return s
 }
