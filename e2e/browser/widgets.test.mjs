@@ -219,6 +219,7 @@ test('notebook 04\'s stepping widget: step, back and temperature update one true
 	"rlvr/envs/robot"
 	"rlvr/grpo"
 	"rlvr/nn"
+	"rlvr/tasks"
 )
 model, _, err := nn.Load(${JSON.stringify(join(ROOT, 'checkpoints', 'video.safetensors'))})
 if err != nil {
@@ -228,7 +229,11 @@ task, err := robot.NewTask(robot.Options{Steps: 1})
 if err != nil {
 	panic(err)
 }
-trainer, err := grpo.NewTrainer(model.Clone(), task, grpo.DefaultConfig("video"))
+spec, err := tasks.Lookup("video")
+if err != nil {
+	panic(err)
+}
+trainer, err := grpo.NewTrainer(model.Clone(), task, spec.GRPO)
 if err != nil {
 	panic(err)
 }`;
