@@ -125,6 +125,16 @@ export async function openNotebook(page, server, path, kernel = true) {
   if (kernel) await page.waitForSelector('.kstatus[data-state="idle"]', { timeout: 30000 });
 }
 
+// cellDone waits until a cell's run has finished: it is neither queued
+// nor running and its prompt shows an execution count. Output can arrive
+// before the kernel's reply, so a visible output alone does not mean the
+// cell is done; the next run would queue behind it (and be aborted if this
+// one failed, as in Jupyter).
+export async function cellDone(cell, timeoutMs = 30000) {
+  await until(() => cell.evaluate((el) => !el.classList.contains('running') && !el.classList.contains('queued')
+    && /^\[\d+\]:$/.test(el.querySelector('.prompt')?.textContent.trim() ?? '')), 'the cell has finished', timeoutMs);
+}
+
 // until polls a condition (sync or async) that the page cannot wait for
 // itself, such as a file on disk or a canvas's pixels, every 50 ms until it
 // returns a truthy value, which it resolves with.

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
-import { startServer, launch, shot, notebook, runner, openNotebook as open, until, BLOCK_AT, ARTIFACTS } from './harness.mjs';
+import { startServer, launch, shot, notebook, runner, openNotebook as open, until, cellDone, BLOCK_AT, ARTIFACTS } from './harness.mjs';
 
 const FRAMES_CELL = `${BLOCK_AT}
 display.Frames{
@@ -350,6 +350,9 @@ test('Restart and a kernel death are shown plainly; executed cells turn stale', 
   await page.keyboard.type('x + 1');
   await page.keyboard.press('Control+Enter');
   await cells.nth(0).locator('.out-error').waitFor({ timeout: 20000 });
+  // The error output comes before the reply: run the next cell only once
+  // this one has finished, or it queues behind the error and is aborted.
+  await cellDone(cells.nth(0));
 
   // A cell that ends the kernel process: the page says so, and the
   // server's restarted kernel runs the next cell.

@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
-import { startServer, launch, newPage, shot, notebook, ROOT } from './harness.mjs';
+import { startServer, launch, newPage, shot, notebook, cellDone, ROOT } from './harness.mjs';
 
 export const WIDGETS_NB = notebook([
   ['code', `import (
@@ -57,7 +57,7 @@ async function runCell(page, i) {
   const cell = page.locator('.cell').nth(i);
   await cell.locator('.cm-content').click();
   await page.keyboard.press('Shift+Enter');
-  await page.waitForSelector('.kstatus[data-state="idle"]', { timeout: 30000 });
+  await cellDone(cell);
   return cell;
 }
 
@@ -253,6 +253,9 @@ if err != nil {
     // The cell itself steps three times: the viewer shows step 4.
     await title.filter({ hasText: /step 4 of \d+/ }).waitFor({ timeout: 60000 });
     const total = Number((await title.textContent()).match(/step 4 of (\d+)/)[1]);
+    // Run all goes on to the cell after the widget; widget messages queue
+    // behind running cells, as in Jupyter, so step once the run is over.
+    await cellDone(page.locator('.cell').nth(2), 60000);
     assert.ok(total >= 5, `the expert's episode has ${total} steps`);
     // One viewer, three labelled columns: the truth, then each model with its difference.
     assert.equal(await c1.locator('figure.frames').count(), 1, 'one frames viewer, not one per model');
@@ -264,20 +267,20 @@ if err != nil {
     const info = c1.locator('.widget.widget-html');
     const t0 = Date.now();
     await c1.getByRole('button', { name: 'step ▶' }).click();
-    await title.filter({ hasText: `step 5 of ${total}` }).waitFor({ timeout: 10000 });
+    await title.filter({ hasText: `step 5 of ${total}` }).waitFor({ timeout: 30000 });
     const clickToViewer = Date.now() - t0;
-    await info.filter({ hasText: `Step 5 of ${total}` }).waitFor({ timeout: 10000 });
+    await info.filter({ hasText: `Step 5 of ${total}` }).waitFor({ timeout: 30000 });
     assert.equal(await c1.getByRole('slider', { name: 'step' }).inputValue(), '5', 'the step slider follows the button');
     const kernelMS = Number((await info.textContent()).match(/Answered in (\d+) ms/)[1]);
     console.log(`# 04 stepping: a move answered in ${kernelMS} ms in the kernel, ${clickToViewer} ms from click to viewer`);
 
     // ◀ back, then the temperature slider to 0 by keyboard (Home): greedy.
     await c1.getByRole('button', { name: '◀ back' }).click();
-    await title.filter({ hasText: `step 4 of ${total}` }).waitFor({ timeout: 10000 });
+    await title.filter({ hasText: `step 4 of ${total}` }).waitFor({ timeout: 30000 });
     const temp = c1.getByRole('slider', { name: 'temperature' });
     await temp.focus();
     await page.keyboard.press('Home');
-    await info.filter({ hasText: /Step 4 of \d+ \([^)]*\), temperature 0\.0: reward MLE -?\d\.\d{3}, RLVR -?\d\.\d{3}/ }).waitFor({ timeout: 10000 });
+    await info.filter({ hasText: /Step 4 of \d+ \([^)]*\), temperature 0\.0: reward MLE -?\d\.\d{3}, RLVR -?\d\.\d{3}/ }).waitFor({ timeout: 30000 });
     // Greedy, the two identical models predict the same frame: equal rewards.
     const [mle, rl] = (await info.textContent()).match(/reward MLE (-?\d\.\d{3}), RLVR (-?\d\.\d{3})/).slice(1);
     assert.equal(mle, rl, 'two copies of one model decoded greedily agree');
