@@ -196,6 +196,12 @@ test('a notebook run headlessly saves its widget state; it validates and shows t
   }
 });
 
+// press activates a button as a keyboard user does: focus, then Enter.
+async function press(button) {
+  await button.focus();
+  await button.page().keyboard.press('Enter');
+}
+
 // notebookCell returns the source of the first cell of a notebook source
 // (notebooks/src/*.cells) that contains marker, so that a test runs the
 // shipped cell itself.
@@ -266,7 +272,10 @@ if err != nil {
     // step ▶: the kernel samples both models and the viewer is replaced.
     const info = c1.locator('.widget.widget-html');
     const t0 = Date.now();
-    await c1.getByRole('button', { name: 'step ▶' }).click();
+    // Pressed from the keyboard: a mouse click goes to coordinates, and
+    // under load the editor above can still be laying out its lines (its
+    // height changes), so the click can land beside the button.
+    await press(c1.getByRole('button', { name: 'step ▶' }));
     await title.filter({ hasText: `step 5 of ${total}` }).waitFor({ timeout: 30000 });
     const clickToViewer = Date.now() - t0;
     await info.filter({ hasText: `Step 5 of ${total}` }).waitFor({ timeout: 30000 });
@@ -275,7 +284,7 @@ if err != nil {
     console.log(`# 04 stepping: a move answered in ${kernelMS} ms in the kernel, ${clickToViewer} ms from click to viewer`);
 
     // ◀ back, then the temperature slider to 0 by keyboard (Home): greedy.
-    await c1.getByRole('button', { name: '◀ back' }).click();
+    await press(c1.getByRole('button', { name: '◀ back' }));
     await title.filter({ hasText: `step 4 of ${total}` }).waitFor({ timeout: 30000 });
     const temp = c1.getByRole('slider', { name: 'temperature' });
     await temp.focus();
