@@ -16,6 +16,38 @@ type layerCache interface {
 	// copyPrefix copies positions [0,n) of row src to row dst, every head
 	// (host memory only: see sharesPrefixes).
 	copyPrefix(dst, src, n, NH, Tc, hs int)
+	// bytes is the cache's size in memory.
+	bytes() int
+}
+
+// reuseLayerCache is newLayerCache that takes its memory from prev (a
+// host cache of an earlier sampler, or nil) where prev has the same
+// precision and room enough.
+func reuseLayerCache(prev layerCache, be gpu.Backend, kv KVPrecision, R, Tc, C, NH int) layerCache {
+	n, ns := R*Tc*C, R*NH*Tc
+	mk32 := func(k int) []float32 { return make([]float32, k) }
+	switch c := prev.(type) {
+	case *f32Cache:
+		if kv == KVFloat32 {
+			return &f32Cache{be: be, k: reuse(c.k, n, mk32), v: reuse(c.v, n, mk32)}
+		}
+	case *halfCache:
+		if kv == KVFloat16 {
+			mk := func(k int) []uint16 { return make([]uint16, k) }
+			return &halfCache{be: be, op: c.op, k: reuse(c.k, n, mk), v: reuse(c.v, n, mk)}
+		}
+	case *int8Cache:
+		if kv == KVInt8 {
+			mk := func(k int) []int8 { return make([]int8, k) }
+			return &int8Cache{op: c.op, k: reuse(c.k, n, mk), v: reuse(c.v, n, mk), ks: reuse(c.ks, ns, mk32), vs: reuse(c.vs, ns, mk32)}
+		}
+	case *mixedCache:
+		if kv == KVK8V16 {
+			return &mixedCache{be: be, op: c.op, k: reuse(c.k, n, func(k int) []int8 { return make([]int8, k) }),
+				v: reuse(c.v, n, func(k int) []uint16 { return make([]uint16, k) }), ks: reuse(c.ks, ns, mk32)}
+		}
+	}
+	return newLayerCache(be, kv, R, Tc, C, NH)
 }
 
 // copyRowPrefix copies positions [0,n) of row src to row dst in a cache
@@ -57,6 +89,8 @@ func (c *f32Cache) attend(y, qkv []float32, rows, pos []int32, N, C, NH, Tc int)
 
 func (c *f32Cache) free(f func([]float32)) { f(c.k); f(c.v) }
 
+func (c *f32Cache) bytes() int { return 4 * (cap(c.k) + cap(c.v)) }
+
 func (c *f32Cache) copyPrefix(dst, src, n, NH, Tc, hs int) {
 	copyRowPrefix(c.k, dst, src, n, NH, Tc, hs)
 	copyRowPrefix(c.v, dst, src, n, NH, Tc, hs)
@@ -78,6 +112,8 @@ func (c *halfCache) copyPrefix(dst, src, n, NH, Tc, hs int) {
 	copyRowPrefix(c.v, dst, src, n, NH, Tc, hs)
 }
 
+func (c *halfCache) bytes() int { return 2 * (cap(c.k) + cap(c.v)) }
+
 func (c *halfCache) free(func([]float32)) {
 	if fh, ok := c.be.(interface{ FreeHalf([]uint16) }); ok {
 		fh.FreeHalf(c.k)
@@ -97,6 +133,8 @@ func (c *int8Cache) attend(y, qkv []float32, rows, pos []int32, N, C, NH, Tc int
 }
 
 func (c *int8Cache) free(f func([]float32)) { f(c.ks); f(c.vs) }
+
+func (c *int8Cache) bytes() int { return cap(c.k) + cap(c.v) + 4*(cap(c.ks)+cap(c.vs)) }
 
 func (c *int8Cache) copyPrefix(dst, src, n, NH, Tc, hs int) {
 	copyRowPrefix(c.k, dst, src, n, NH, Tc, hs)
@@ -118,6 +156,8 @@ type mixedCache struct {
 func (c *mixedCache) attend(y, qkv []float32, rows, pos []int32, N, C, NH, Tc int) {
 	c.op.AttentionKVMixed(y, qkv, c.k, c.v, c.ks, rows, pos, N, C, NH, Tc)
 }
+
+func (c *mixedCache) bytes() int { return cap(c.k) + 2*cap(c.v) + 4*cap(c.ks) }
 
 func (c *mixedCache) free(f func([]float32)) {
 	f(c.ks)

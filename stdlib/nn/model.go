@@ -138,6 +138,7 @@ type Model struct {
 	gflat []float32 // all gradients, allocated on first Backward
 	p, g  params
 	a     *acts
+	spare spareSampler // buffers kept between Sample and LogProbs calls
 }
 
 // New builds a model with GPT-2 initialisation from cfg.Seed: weights

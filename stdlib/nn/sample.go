@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 	"slices"
 	"sort"
+	"sync"
 
 	"github.com/rlvrworld/rlvrworld/gpu"
 )
@@ -463,22 +464,90 @@ func (m *Model) newSampler(R, Tc int, kv KVPrecision) *sampler {
 func (m *Model) newSamplerN(R, Tc, maxN int, kv KVPrecision, pendingRows int) *sampler {
 	C, L, V := m.cfg.Dim, m.cfg.Layers, m.cfg.Vocab
 	al := m.be.Alloc
+	// The model's last sampler (host backends only; see release): reslice
+	// what is big enough, allocate the rest. Nothing reads a buffer before
+	// this call writes it, so the old contents need no clearing.
+	old := m.spare.take()
+	if old == nil {
+		old = &sampler{}
+	}
 	s := &sampler{m: m, R: R, Tc: Tc, maxN: maxN,
-		x: al(maxN * C), ln: al(maxN * C), y: al(maxN * C), tmp: al(maxN * C),
-		mean: al(maxN), rstd: al(maxN), qkv: al(maxN * 3 * C), h: al(maxN * 4 * C), hg: al(maxN * 4 * C),
-		lnOut: al(maxN * C), logits: al(maxN * V), pending: make([]float32, pendingRows*V)}
+		x: reuse(old.x, maxN*C, al), ln: reuse(old.ln, maxN*C, al), y: reuse(old.y, maxN*C, al), tmp: reuse(old.tmp, maxN*C, al),
+		mean: reuse(old.mean, maxN, al), rstd: reuse(old.rstd, maxN, al), qkv: reuse(old.qkv, maxN*3*C, al),
+		h: reuse(old.h, maxN*4*C, al), hg: reuse(old.hg, maxN*4*C, al), lnOut: reuse(old.lnOut, maxN*C, al),
+		logits: reuse(old.logits, maxN*V, al), pending: reuse(old.pending, pendingRows*V, func(n int) []float32 { return make([]float32, n) })}
 	for l := 0; l < L; l++ {
-		s.kv = append(s.kv, newLayerCache(m.be, kv, R, Tc, C, m.cfg.Heads))
+		var prev layerCache
+		if l < len(old.kv) {
+			prev = old.kv[l]
+		}
+		s.kv = append(s.kv, reuseLayerCache(prev, m.be, kv, R, Tc, C, m.cfg.Heads))
 	}
 	return s
 }
 
-// release gives the sampler's buffers back to a backend that can free
+// reuse returns buf[:n] when buf has room for n, or else alloc(n).
+func reuse[E any](buf []E, n int, alloc func(int) []E) []E {
+	if cap(buf) >= n {
+		return buf[:n]
+	}
+	return alloc(n)
+}
+
+// spareSampler holds the buffers of a model's last released sampler, for
+// the next Sample or LogProbs call on a host backend. A GRPO step makes a
+// sampler for its rollouts and another for the reference pass, tens of MiB
+// each; fresh memory every time cost a video step a fifth of its CPU in
+// zeroing, first-touch page faults and garbage collection (issue 29's
+// profile). One slot is kept: calls on one model at a time reuse it, and
+// concurrent calls allocate as before.
+type spareSampler struct {
+	mu sync.Mutex
+	s  *sampler
+}
+
+// take removes and returns the spare sampler (nil if there is none).
+func (p *spareSampler) take() *sampler {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	s := p.s
+	p.s = nil
+	return s
+}
+
+// put keeps s as the spare, unless s holds more than maxSpareBytes (a
+// one-off huge batch should not pin its memory for the model's life).
+func (p *spareSampler) put(s *sampler) {
+	if s.bytes() > maxSpareBytes {
+		return
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.s = s
+}
+
+// maxSpareBytes bounds the memory a model keeps between sampling calls.
+const maxSpareBytes = 256 << 20
+
+// bytes is the size of s's buffers.
+func (s *sampler) bytes() int {
+	n := 0
+	for _, b := range [][]float32{s.x, s.ln, s.y, s.tmp, s.mean, s.rstd, s.qkv, s.h, s.hg, s.lnOut, s.logits, s.pending} {
+		n += 4 * cap(b)
+	}
+	for _, c := range s.kv {
+		n += c.bytes()
+	}
+	return n
+}
+
+// release gives the sampler's buffers back: to a backend that can free
 // memory (CUDA's device memory is not garbage collected, and GRPO samples
-// every step); on the CPU the garbage collector takes them.
+// every step), or else to the model as its spare for the next call.
 func (s *sampler) release() {
 	f, ok := s.m.be.(interface{ Free([]float32) })
 	if !ok {
+		s.m.spare.put(s)
 		return
 	}
 	s.m.be.Sync()
