@@ -6,6 +6,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"reflect"
+	"runtime"
 	"strings"
 	"testing"
 
@@ -495,5 +496,39 @@ func TestSpareBuffersLeaveResultsUnchanged(t *testing.T) {
 	got := m.LogProbs(b)
 	if want := m.Clone().LogProbs(b); !reflect.DeepEqual(got, want) {
 		t.Fatalf("LogProbs with reused buffers differs from fresh: %v against %v", got, want)
+	}
+}
+
+// TestSampleDrawsIndependentOfWorkers checks that the rows' parallel draws
+// (picker) give what one worker gives: each row has its own generator.
+func TestSampleDrawsIndependentOfWorkers(t *testing.T) {
+	cfg := Config{Vocab: 41, MaxSeq: 40, Layers: 2, Dim: 32, Heads: 4, Seed: 6}
+	m := randomModel(t, cfg)
+	rng := rand.New(rand.NewPCG(5, 6))
+	var prompts [][]int
+	for r := 0; r < 3*pickGrain+1; r++ {
+		prompts = append(prompts, randPrompt(rng, 5+r%7, cfg.Vocab))
+	}
+	for _, o := range []SampleOptions{
+		{MaxNew: 20, Temperature: 1, Stop: 3, Seed: 4},
+		{MaxNew: 20, Temperature: 0.7, TopK: 9, Stop: -1, Seed: 5},
+	} {
+		prev := runtime.GOMAXPROCS(1)
+		one, err := m.Sample(context.Background(), prompts, o)
+		runtime.GOMAXPROCS(max(prev, 2))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if w := len(newPicker(len(prompts), cfg.Vocab).probs); w < 2 {
+			t.Fatalf("the picker has %d worker with GOMAXPROCS %d: the test compares nothing", w, runtime.GOMAXPROCS(0))
+		}
+		many, err := m.Sample(context.Background(), prompts, o)
+		runtime.GOMAXPROCS(prev)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(one, many) {
+			t.Fatalf("%+v: one worker and several disagree", o)
+		}
 	}
 }

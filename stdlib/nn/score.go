@@ -6,6 +6,11 @@ package nn
 // logits) stay in the caches' reach.
 const scoreTokens = 2048
 
+// scoreCacheBytes bounds LogProbs' KV cache, which holds every row of a
+// chunk whole: with prompts shared, a chunk has many rows that feed few
+// tokens each.
+const scoreCacheBytes = 32 << 20
+
 // LogProbs returns log p(target) per position (B*T), as Forward does, but
 // forward-only: it keeps no activations for Backward (it leaves the
 // model's training state alone) and computes no entropy. It runs the
@@ -14,24 +19,45 @@ const scoreTokens = 2048
 // batch. A row that begins like the row before it (the same inputs and
 // targets, as the G rollouts of one prompt do) is not computed twice: it
 // copies that row's cached keys and values and log-probabilities for the
-// common positions and feeds only the rest. The results equal Forward's up
-// to float32 rounding (the products are summed in other orders and
-// shapes). For the log-probabilities a loss needs but does not
+// common positions and feeds only the rest; chunks end between such groups
+// where they can. A row's positions after its last target (padding) are
+// not fed: no log-probability that is read depends on them. The results
+// equal Forward's up to float32 rounding (the products are summed in other
+// orders and shapes). For the log-probabilities a loss needs but does not
 // differentiate: GRPO's reference. It panics on a batch that fails Check,
 // as Forward does.
 func (m *Model) LogProbs(b *Batch) []float32 {
 	if err := m.Check(b); err != nil {
 		panic(err)
 	}
-	B, T, C, V, NH := b.B, b.T, m.cfg.Dim, m.cfg.Vocab, m.cfg.Heads
-	per := max(1, min(B, scoreTokens/T))
-	s := m.newSamplerN(per, T, per*T, KVFloat32, 0)
+	B, T, C, V, NH, L := b.B, b.T, m.cfg.Dim, m.cfg.Vocab, m.cfg.Heads, m.cfg.Layers
+	budget := max(scoreTokens, T)
+	maxRows := max(1, min(B, scoreCacheBytes/(8*T*C*max(L, 1))))
+	s := m.newSamplerN(maxRows, T, budget, KVFloat32, 0)
 	defer s.release()
-	share := sharesPrefixes(m.be)
 	be, p := m.be, &m.p
 	out := make([]float32, B*T)
-	toks, rows, pos, tgt := make([]int32, per*T), make([]int32, per*T), make([]int32, per*T), make([]int32, per*T)
-	at := make([]int, per*T) // where each fed token's log-probability goes in out
+	// ends[r] is one past row r's last position with a target.
+	ends := make([]int, B)
+	for r := range ends {
+		for t := T - 1; t >= 0; t-- {
+			if b.Targets[r*T+t] >= 0 {
+				ends[r] = t + 1
+				break
+			}
+		}
+	}
+	share := sharesPrefixes(m.be)
+	// follows is how many leading positions row r can take from row l's
+	// cache (0: none; row l fed positions [0, ends[l])).
+	follows := func(l, r int) int {
+		if !share {
+			return 0
+		}
+		return min(commonPrefix(b, l, r), ends[l], ends[r])
+	}
+	toks, rows, pos, tgt := make([]int32, budget), make([]int32, budget), make([]int32, budget), make([]int32, budget)
+	at := make([]int, budget) // where each fed token's log-probability goes in out
 	n := 0
 	add := func(r, local, t int) {
 		toks[n], rows[n], pos[n] = int32(b.Inputs[r*T+t]), int32(local), int32(t)
@@ -56,20 +82,48 @@ func (m *Model) LogProbs(b *Batch) []float32 {
 		}
 		n = 0
 	}
-	lead, common := make([]int, per), make([]int, per)
-	for r0 := 0; r0 < B; r0 += per {
-		r1 := min(B, r0+per)
-		// Rows that lead: all their positions, in one pass.
-		for r := r0; r < r1; r++ {
-			i := r - r0
+	// groupTokens is what the group that row r leads feeds: r whole, then
+	// each following row that shares a prefix with r, its rest.
+	groupTokens := func(r int) int {
+		tok := ends[r]
+		for q := r + 1; q < B; q++ {
+			k := follows(r, q)
+			if k == 0 {
+				break
+			}
+			tok += ends[q] - k
+		}
+		return tok
+	}
+	lead, common := make([]int, maxRows), make([]int, maxRows)
+	for r0 := 0; r0 < B; {
+		// The chunk: rows r0.. while their tokens fit the budget; a new
+		// group starts a new chunk when the whole group would not fit.
+		r1, fed := r0, 0
+		for r1 < B && r1-r0 < maxRows {
+			i := r1 - r0
 			lead[i], common[i] = i, 0
-			if share && i > 0 {
-				if k := commonPrefix(b, r0+lead[i-1], r); k > 0 {
+			if i > 0 {
+				if k := follows(r0+lead[i-1], r1); k > 0 {
 					lead[i], common[i] = lead[i-1], k
 				}
 			}
-			if lead[i] == i {
-				for t := 0; t < T; t++ {
+			need := ends[r1] - common[i]
+			if i > 0 && lead[i] == i {
+				if g := groupTokens(r1); fed+g > budget && g <= budget {
+					break
+				}
+			}
+			if i > 0 && fed+need > budget {
+				break
+			}
+			fed += need
+			r1++
+		}
+		// Leading rows: all their positions, in one pass.
+		for r := r0; r < r1; r++ {
+			if i := r - r0; lead[i] == i {
+				for t := 0; t < ends[r]; t++ {
 					add(r, i, t)
 				}
 			}
@@ -87,11 +141,12 @@ func (m *Model) LogProbs(b *Batch) []float32 {
 				c.copyPrefix(i, lead[i], k, NH, T, C/NH)
 			}
 			copy(out[r*T:r*T+k], out[(r0+lead[i])*T:])
-			for t := k; t < T; t++ {
+			for t := k; t < ends[r]; t++ {
 				add(r, i, t)
 			}
 		}
 		feed()
+		r0 = r1
 	}
 	return out
 }

@@ -8,7 +8,7 @@ import (
 
 // TestLogProbsMatchesForward checks the forward-only path against the
 // training Forward on a batch of several chunks with padding-like
-// negative targets and rows that share their first positions, and that it leaves Forward's saved activations (and so
+// negative targets, padded rows and rows that share their first positions, and that it leaves Forward's saved activations (and so
 // Backward's gradients) untouched.
 func TestLogProbsMatchesForward(t *testing.T) {
 	cfg := Config{Vocab: 37, MaxSeq: 48, Layers: 2, Dim: 32, Heads: 4, Seed: 9}
@@ -40,6 +40,14 @@ func TestLogProbsMatchesForward(t *testing.T) {
 		k := rng.IntN(T + 1)
 		copy(b.Inputs[r*T:r*T+k], b.Inputs[(r-1)*T:])
 		copy(b.Targets[r*T:r*T+k], b.Targets[(r-1)*T:])
+	}
+	// Padded rows, as a batch of responses of several lengths has: no
+	// target after a cut (LogProbs does not feed those positions).
+	for r := 2; r < B; r += 3 {
+		cut := rng.IntN(T)
+		for t := cut; t < T; t++ {
+			b.Inputs[r*T+t], b.Targets[r*T+t] = 0, -1
+		}
 	}
 	dl := make([]float32, B*T)
 	for i := range dl {
