@@ -95,6 +95,44 @@ type Backend interface {
 	AdamW(params, grads, m, v []float32, lr, beta1, beta2, eps, wd float32, t int)
 }
 
+// PackedRow is one row of a packed batch (Packed): its own tokens are
+// contiguous, without padding, and its leading positions may be another
+// row's. Positions 0..Shared-1 are those of the group's lead row (rows[Lead],
+// whose Shared is 0 and whose own tokens cover them); the row's own tokens
+// are positions Shared..Shared+Len-1, at Off..Off+Len-1 of the packed
+// layout. A group (a lead and the rows that share with it) is contiguous.
+type PackedRow struct {
+	Off, Len int
+	Shared   int
+	Lead     int
+	// Att is where the row's attention probabilities begin: NH blocks of
+	// Len x (Shared+Len), one per head.
+	Att int
+}
+
+// Packed is implemented by backends that can train on packed batches:
+// rows without their padding, and rows that begin alike (GRPO's G
+// rollouts of one prompt) computing their common positions once, in the
+// group's lead row. The gradients are Forward's over the full rows up to
+// float32 rounding, when nothing is asked of the shared positions of the
+// rows that share them (their loss is the lead's business).
+type Packed interface {
+	// EmbedForwardAt is EmbedForward with each token's position given:
+	// out (N,C) = wte[tokens[i]] + wpe[pos[i]].
+	EmbedForwardAt(out []float32, tokens, pos []int32, wte, wpe []float32, N, C int)
+	// EmbedBackwardAt accumulates EmbedForwardAt's gradients into dwte and dwpe.
+	EmbedBackwardAt(dwte, dwpe, dout []float32, tokens, pos []int32, N, C int)
+	// AttentionForwardPacked is AttentionForward over a packed layout: qkv
+	// (N,3C) and out (N,C) hold the rows' own tokens; a row's queries
+	// attend to its lead's keys and values at the shared positions, then to
+	// its own causally. att saves the probabilities at each row's Att.
+	AttentionForwardPacked(out, att, qkv []float32, rows []PackedRow, C, NH int)
+	// AttentionBackwardPacked accumulates dqkv (N,3C) from dout (N,C); the
+	// keys and values of a lead's shared positions get the gradients of
+	// every row that reads them.
+	AttentionBackwardPacked(dqkv, dout, qkv, att []float32, rows []PackedRow, C, NH int)
+}
+
 // HalfKV is implemented by backends that can keep the decoding KV cache in
 // IEEE 754 half precision (float16). Decoding a long sequence is bound by
 // reading the cache, so half the bytes is close to half the time at long

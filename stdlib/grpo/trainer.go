@@ -7,6 +7,7 @@ import (
 	"math"
 	"math/rand"
 	"runtime"
+	"slices"
 	"strconv"
 	"sync"
 	"time"
@@ -175,6 +176,10 @@ type Trainer struct {
 	// training Forward, as before LogProbs existed; the equivalence test
 	// runs both.
 	fullForward bool
+	// fullBatch trains on the whole padded batch instead of the packed one
+	// (nn.Batch.Shared): the path before packing, for the test that
+	// compares the two.
+	fullBatch bool
 }
 
 // NewTrainer returns a trainer that starts from policy; the reference model
@@ -490,13 +495,25 @@ func pack(ro []rollout, maxSeq int) (*nn.Batch, []float32, []float32, error) {
 		return nil, nil, nil, fmt.Errorf("grpo: prompt+response of %d tokens exceeds the model's context of %d", T, maxSeq)
 	}
 	B := len(ro)
-	b := &nn.Batch{B: B, T: T, Inputs: make([]int, B*T), Targets: make([]int, B*T)}
+	b := &nn.Batch{B: B, T: T, Inputs: make([]int, B*T), Targets: make([]int, B*T), Shared: make([]int, B)}
 	mask := make([]float32, B*T)
 	adv := make([]float32, B*T)
+	lead := 0
 	for i, r := range ro {
 		P := len(r.ex.Prompt)
 		resp := r.sample.Tokens
 		L := P + len(resp) - 1
+		// The rollouts of one prompt share its positions but the last (which
+		// predicts each one's first response token): the model computes
+		// them once per group (nn.Batch.Shared); the loss has no term there.
+		if i > 0 && slices.Equal(r.ex.Prompt, ro[lead].ex.Prompt) {
+			b.Shared[i] = P - 1
+		} else {
+			lead = i
+		}
+		for t := L; t < T; t++ {
+			b.Targets[i*T+t] = -1 // padding: no target, so no position to compute
+		}
 		for t := 0; t < L; t++ {
 			if t < P {
 				b.Inputs[i*T+t] = r.ex.Prompt[t]
@@ -572,6 +589,9 @@ func (t *Trainer) update(ctx context.Context, ro []rollout, m *StepMetrics) erro
 				return err
 			}
 			b, mask, adv, err := pack(mb[lo:hi], maxSeq)
+			if err == nil && t.fullBatch {
+				b.Shared = nil
+			}
 			if err == nil {
 				err = t.Policy.Check(b)
 			}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"path/filepath"
+	"slices"
 	"testing"
 	"time"
 
@@ -170,12 +171,12 @@ func TestPackMasksPromptPaddingAndForced(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Row 1: seq 1 5 6 3 1 4 -> T = 5; targets 5 6 3 1 4; mask 0 0 1 0 1.
-	// Row 2: seq 1 7 2 -> targets 7 2 pad pad pad; mask 0 1 0 0 0.
+	// Row 2: seq 1 7 2 -> targets 7 2 pad pad pad (no target: -1); mask 0 1 0 0 0.
 	if b.B != 2 || b.T != 5 {
 		t.Fatalf("batch %dx%d", b.B, b.T)
 	}
 	wantIn := []int{1, 5, 6, 3, 1, 1, 7, 0, 0, 0}
-	wantTg := []int{5, 6, 3, 1, 4, 7, 2, 0, 0, 0}
+	wantTg := []int{5, 6, 3, 1, 4, 7, 2, -1, -1, -1}
 	wantM := []float32{0, 0, 1, 0, 1, 0, 1, 0, 0, 0}
 	wantA := []float32{0, 0, 2, 0, 2, 0, -1, 0, 0, 0}
 	for i := range wantIn {
@@ -184,8 +185,30 @@ func TestPackMasksPromptPaddingAndForced(t *testing.T) {
 				i, b.Inputs[i], b.Targets[i], mask[i], adv[i], wantIn[i], wantTg[i], wantM[i], wantA[i])
 		}
 	}
+	if b.Shared[0] != 0 || b.Shared[1] != 0 {
+		t.Errorf("rows of two prompts share positions: %v", b.Shared)
+	}
 	if _, _, _, err := pack(ro, 4); err == nil {
 		t.Error("over-long sequence accepted")
+	}
+	// Three rollouts of ex1 and one of ex2: the second and third share the
+	// prompt's first two positions with the first (the third position
+	// predicts each one's first response token).
+	ro = []rollout{ro[0], ro[0], ro[0], ro[1]}
+	ro[1].sample.Tokens = []int{2}
+	b, _, _, err = pack(ro, 16)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []int{0, 2, 2, 0}; !slices.Equal(b.Shared, want) {
+		t.Errorf("Shared %v, want %v", b.Shared, want)
+	}
+	m, err := nn.New(nn.Config{Vocab: 8, MaxSeq: 16, Layers: 1, Dim: 8, Heads: 2, Seed: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := m.Check(b); err != nil {
+		t.Errorf("the packed batch fails Check: %v", err)
 	}
 }
 
@@ -603,5 +626,50 @@ func TestForwardOnlyRefKeepsTraining(t *testing.T) {
 	}
 	if ma[2].KL == 0 || math.Abs(ma[2].KL-mb[2].KL) > 1e-4*math.Abs(mb[2].KL)+1e-9 {
 		t.Errorf("step 3 KL: %g with LogProbs, %g with Forward", ma[2].KL, mb[2].KL)
+	}
+}
+
+// TestPackedBatchKeepsTraining runs three GRPO steps on the packed batch
+// (the rollouts of one prompt computing its positions once, no padding)
+// and on the full padded batch: the parameters agree to float32 rounding.
+func TestPackedBatchKeepsTraining(t *testing.T) {
+	task := &toyTask{vocab: 11, respLen: 5}
+	data, _ := task.Generate(context.Background(), envs.Train, 32, 1)
+	run := func(full bool) (*nn.Model, []StepMetrics) {
+		cfg := LanguageConfig()
+		cfg.GroupSize, cfg.PromptsPerStep, cfg.MiniBatches = 4, 4, 2
+		tr, err := NewTrainer(tinyModel(t, task.vocab), task, cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		tr.fullBatch = full
+		var ms []StepMetrics
+		if err := tr.Train(context.Background(), data, 3, func(m StepMetrics) { ms = append(ms, m) }); err != nil {
+			t.Fatal(err)
+		}
+		return tr.Policy, ms
+	}
+	before, mb := run(true)
+	after, ma := run(false)
+	start := tinyModel(t, task.vocab).Params()
+	moved, worst := 0.0, 0.0
+	for name, want := range before.Params() {
+		got := after.Params()[name]
+		for i := range want {
+			moved = math.Max(moved, math.Abs(float64(want[i]-start[name][i])))
+			worst = math.Max(worst, math.Abs(float64(got[i]-want[i])))
+		}
+	}
+	t.Logf("after 3 steps: parameters moved up to %.3g; full and packed batches differ by up to %.3g", moved, worst)
+	if moved < 1e-4 {
+		t.Fatalf("training moved the parameters by only %g: nothing to compare", moved)
+	}
+	if worst > 1e-3*moved {
+		t.Errorf("parameters differ by %g after 3 steps (moved %g): more than float32 rounding", worst, moved)
+	}
+	for i := range mb {
+		if math.Abs(ma[i].Loss-mb[i].Loss) > 1e-5*math.Abs(mb[i].Loss)+1e-7 || math.Abs(ma[i].Entropy-mb[i].Entropy) > 1e-5 {
+			t.Errorf("step %d: loss %g entropy %g packed, %g %g full", i+1, ma[i].Loss, ma[i].Entropy, mb[i].Loss, mb[i].Entropy)
+		}
 	}
 }

@@ -110,6 +110,9 @@ func bindParams(c Config, flat []float32) params {
 // batch shape (B,T). Per-layer buffers are (L, ...) and sliced per layer.
 type acts struct {
 	B, T                  int
+	N, attN               int       // tokens computed (B*T unless packed); att floats per layer
+	pk                    *packing  // the packed layout, or nil for B full rows
+	pos                   []int32   // (N) each token's position, when packed
 	inputs, targets       []int32   // (BT)
 	encoded               []float32 // (BT,C)
 	ln1, ln1mean, ln1rstd []float32 // (L,BT,C), (L,BT), (L,BT)
@@ -245,6 +248,19 @@ func (m *Model) ParamShapes() map[string][]int {
 type Batch struct {
 	B, T            int
 	Inputs, Targets []int
+	// Shared, when set (one entry per row), packs the batch for training:
+	// Shared[r] = k > 0 says that row r's first k positions are those of
+	// its lead, the nearest row above with Shared 0 (the same inputs and
+	// targets: GRPO's rollouts of one prompt), and that the caller puts no
+	// gradient on them in row r. Forward then computes those positions
+	// once, in the lead, whose keys and values row r's later positions
+	// attend to, and computes no row past its last target (a padded row's
+	// tail). The log-probabilities and gradients are the full batch's up
+	// to float32 rounding; Forward reports a shared position's values as
+	// its lead's and 0 past a row's last target, and Backward panics on a
+	// gradient at a position it did not compute. Backends without
+	// gpu.Packed run the full batch.
+	Shared []int
 }
 
 // Check reports why the batch cannot run on this model, or nil.
@@ -274,26 +290,26 @@ func (m *Model) Check(b *Batch) error {
 				i, i/b.T, i%b.T, t, m.cfg.Vocab)
 		}
 	}
-	return nil
+	return checkShared(b)
 }
 
 // ensureActs (re)allocates the activations when the batch shape grows; a
 // smaller shape reuses the existing buffers, so a training loop allocates
-// once.
-func (m *Model) ensureActs(B, T int) *acts {
+// once. BT is the number of tokens computed and attN the attention
+// probabilities per layer (B*NH*T*T for B full rows).
+func (m *Model) ensureActs(B, T, BT, attN int) *acts {
 	a := m.a
-	L, C, NH, V := m.cfg.Layers, m.cfg.Dim, m.cfg.Heads, m.cfg.Vocab
-	BT := B * T
-	if a != nil && cap(a.inputs) >= BT && cap(a.att) >= L*B*NH*T*T {
-		a.B, a.T = B, T
+	L, C, V := m.cfg.Layers, m.cfg.Dim, m.cfg.Vocab
+	if a != nil && cap(a.inputs) >= BT && cap(a.att) >= L*attN {
+		a.B, a.T, a.N, a.attN, a.pk = B, T, BT, attN, nil
 		return a
 	}
 	al := m.be.Alloc
-	a = &acts{B: B, T: T,
-		inputs: make([]int32, BT), targets: make([]int32, BT),
+	a = &acts{B: B, T: T, N: BT, attN: attN,
+		inputs: make([]int32, BT), targets: make([]int32, BT), pos: make([]int32, BT),
 		encoded: al(BT * C),
 		ln1:     al(L * BT * C), ln1mean: al(L * BT), ln1rstd: al(L * BT),
-		qkv: al(L * BT * 3 * C), atty: al(L * BT * C), att: al(L * B * NH * T * T),
+		qkv: al(L * BT * 3 * C), atty: al(L * BT * C), att: al(L * attN),
 		res2: al(L * BT * C),
 		ln2:  al(L * BT * C), ln2mean: al(L * BT), ln2rstd: al(L * BT),
 		fch: al(L * BT * 4 * C), fchg: al(L * BT * 4 * C), res3: al(L * BT * C),
@@ -318,15 +334,27 @@ func (m *Model) Forward(b *Batch) (logp, entropy []float32) {
 	if err := m.Check(b); err != nil {
 		panic(err)
 	}
-	a := m.ensureActs(b.B, b.T)
 	B, T := b.B, b.T
-	for i := 0; i < B*T; i++ {
+	BT := B * T
+	if _, ok := m.be.(gpu.Packed); ok && b.Shared != nil {
+		pk := newPacking(b, m.cfg.Heads)
+		a := m.ensureActs(B, T, pk.N, pk.att)
+		a.pk = pk
+		pk.fill(b, a.inputs, a.targets, a.pos)
+		m.forward(a)
+		m.be.Sync()
+		logp, entropy = make([]float32, BT), make([]float32, BT)
+		pk.unpack(logp, a.logp[:a.N], T)
+		pk.unpack(entropy, a.entropy[:a.N], T)
+		return logp, entropy
+	}
+	a := m.ensureActs(B, T, BT, B*m.cfg.Heads*T*T)
+	for i := 0; i < BT; i++ {
 		a.inputs[i] = int32(b.Inputs[i])
 		a.targets[i] = int32(max(b.Targets[i], -1))
 	}
 	m.forward(a)
 	m.be.Sync()
-	BT := B * T
 	logp = append([]float32(nil), a.logp[:BT]...)
 	entropy = append([]float32(nil), a.entropy[:BT]...)
 	return logp, entropy
@@ -334,10 +362,10 @@ func (m *Model) Forward(b *Batch) (logp, entropy []float32) {
 
 // Probs returns a copy of the predictive distributions of the latest
 // Forward, (B*T, V) row-major, or nil when there is none (Backward
-// consumes them).
+// consumes them, and a packed Forward keeps only its rows' own positions).
 func (m *Model) Probs() []float32 {
 	a := m.a
-	if a == nil || !a.ready {
+	if a == nil || !a.ready || a.pk != nil {
 		return nil
 	}
 	m.be.Sync()
@@ -370,19 +398,27 @@ func (m *Model) linearBackward(dinp, dw, dbias, dout, inp, w []float32, N, IC, O
 func (m *Model) forward(a *acts) {
 	be, p := m.be, &m.p
 	B, T, C, NH, V, L := a.B, a.T, m.cfg.Dim, m.cfg.Heads, m.cfg.Vocab, m.cfg.Layers
-	BT := B * T
-	be.EmbedForward(a.encoded[:BT*C], a.inputs[:BT], p.wte, p.wpe, B, T, C)
+	BT := a.N
+	if a.pk != nil {
+		be.(gpu.Packed).EmbedForwardAt(a.encoded[:BT*C], a.inputs[:BT], a.pos[:BT], p.wte, p.wpe, BT, C)
+	} else {
+		be.EmbedForward(a.encoded[:BT*C], a.inputs[:BT], p.wte, p.wpe, B, T, C)
+	}
 	residual := a.encoded[:BT*C]
 	for l := 0; l < L; l++ {
 		ln1, qkv, atty := layer(a.ln1, l, BT*C), layer(a.qkv, l, BT*3*C), layer(a.atty, l, BT*C)
-		att := layer(a.att, l, B*NH*T*T)
+		att := layer(a.att, l, a.attN)
 		res2, ln2, res3 := layer(a.res2, l, BT*C), layer(a.ln2, l, BT*C), layer(a.res3, l, BT*C)
 		fch, fchg := layer(a.fch, l, BT*4*C), layer(a.fchg, l, BT*4*C)
 		be.LayerNormForward(ln1, layer(a.ln1mean, l, BT), layer(a.ln1rstd, l, BT), residual,
 			layer(p.ln1w, l, C), layer(p.ln1b, l, C), BT, C)
 		m.linear(qkv, ln1, layer(p.qkvw, l, 3*C*C), layer(p.qkvb, l, 3*C), BT, C, 3*C)
 		// Attention is the only layer that mixes information across time.
-		be.AttentionForward(atty, att, qkv, B, T, C, NH)
+		if a.pk != nil {
+			be.(gpu.Packed).AttentionForwardPacked(atty, att, qkv, a.pk.rows, C, NH)
+		} else {
+			be.AttentionForward(atty, att, qkv, B, T, C, NH)
+		}
 		m.linear(a.tmp[:BT*C], atty, layer(p.attprojw, l, C*C), layer(p.attprojb, l, C), BT, C, C)
 		be.Add(res2, residual, a.tmp[:BT*C])
 		be.LayerNormForward(ln2, layer(a.ln2mean, l, BT), layer(a.ln2rstd, l, BT), res2,
@@ -411,9 +447,19 @@ func (m *Model) Backward(dLogp, dEntropy []float32) {
 		panic("nn: Backward without a preceding Forward")
 	}
 	B, T, C, NH, V, L := a.B, a.T, m.cfg.Dim, m.cfg.Heads, m.cfg.Vocab, m.cfg.Layers
-	BT := B * T
-	if len(dLogp) != BT || (dEntropy != nil && len(dEntropy) != BT) {
-		panic(fmt.Sprintf("nn: Backward wants %d gradients per input (B*T), got dLogp %d, dEntropy %d", BT, len(dLogp), len(dEntropy)))
+	if len(dLogp) != B*T || (dEntropy != nil && len(dEntropy) != B*T) {
+		panic(fmt.Sprintf("nn: Backward wants %d gradients per input (B*T), got dLogp %d, dEntropy %d", B*T, len(dLogp), len(dEntropy)))
+	}
+	BT := a.N
+	if a.pk != nil {
+		dl := make([]float32, BT)
+		a.pk.pack(dl, dLogp, true, "dLogp")
+		dLogp = dl
+		if dEntropy != nil {
+			de := make([]float32, BT)
+			a.pk.pack(de, dEntropy, false, "dEntropy")
+			dEntropy = de
+		}
 	}
 	a.ready = false // the probabilities are overwritten below
 	if m.gflat == nil {
@@ -441,7 +487,7 @@ func (m *Model) Backward(dLogp, dEntropy []float32) {
 			resIn = layer(a.res3, l-1, BT*C)
 		}
 		ln1, qkv, atty := layer(a.ln1, l, BT*C), layer(a.qkv, l, BT*3*C), layer(a.atty, l, BT*C)
-		att := layer(a.att, l, B*NH*T*T)
+		att := layer(a.att, l, a.attN)
 		res2, ln2 := layer(a.res2, l, BT*C), layer(a.ln2, l, BT*C)
 		fch, fchg := layer(a.fch, l, BT*4*C), layer(a.fchg, l, BT*4*C)
 		// dres holds d(res3); res3 = res2 + fcproj(gelu(fc(ln2(res2)))).
@@ -454,12 +500,20 @@ func (m *Model) Backward(dLogp, dEntropy []float32) {
 		// dres now holds d(res2); res2 = resIn + attproj(attention(qkv(ln1(resIn)))).
 		m.linearBackward(datty, layer(g.attprojw, l, C*C), layer(g.attprojb, l, C), dres, atty, layer(p.attprojw, l, C*C), BT, C, C)
 		be.Zero(dqkv)
-		be.AttentionBackward(dqkv, datty, qkv, att, B, T, C, NH)
+		if a.pk != nil {
+			be.(gpu.Packed).AttentionBackwardPacked(dqkv, datty, qkv, att, a.pk.rows, C, NH)
+		} else {
+			be.AttentionBackward(dqkv, datty, qkv, att, B, T, C, NH)
+		}
 		m.linearBackward(dln, layer(g.qkvw, l, 3*C*C), layer(g.qkvb, l, 3*C), dqkv, ln1, layer(p.qkvw, l, 3*C*C), BT, C, 3*C)
 		be.LayerNormBackward(dres, layer(g.ln1w, l, C), layer(g.ln1b, l, C), dln, resIn, layer(p.ln1w, l, C),
 			layer(a.ln1mean, l, BT), layer(a.ln1rstd, l, BT), BT, C)
 	}
-	be.EmbedBackward(g.wte, g.wpe, dres, a.inputs[:BT], B, T, C)
+	if a.pk != nil {
+		be.(gpu.Packed).EmbedBackwardAt(g.wte, g.wpe, dres, a.inputs[:BT], a.pos[:BT], BT, C)
+	} else {
+		be.EmbedBackward(g.wte, g.wpe, dres, a.inputs[:BT], B, T, C)
+	}
 	be.Sync()
 }
 
