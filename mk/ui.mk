@@ -14,7 +14,7 @@ TEST_E2E     += test-ui-unit test-ui-e2e
 
 UI_SOURCES := $(wildcard static/src/*) static/build.mjs package-lock.json
 
-.PHONY: ui-bundle test-ui-unit test-ui-e2e
+.PHONY: ui-bundle test-ui-unit test-ui-e2e stress-ui-e2e
 
 ui-bundle: static/dist/app.js
 
@@ -36,3 +36,9 @@ test-ui-unit:
 # page lands in test-artifacts/.
 test-ui-e2e: build
 	RLVRWORLD_BIN=$(CURDIR)/$(BIN) node --test --test-concurrency=1 e2e/browser/
+
+# The same suite RUNS times in a row beside a busy loop on one core (not
+# part of make test: about 40 minutes for 10 runs).
+RUNS ?= 10
+stress-ui-e2e: build
+	RLVRWORLD_BIN=$(CURDIR)/$(BIN) scripts/stress-browser.sh $(RUNS)
