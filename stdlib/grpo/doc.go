@@ -9,7 +9,9 @@
 //   - the policy is updated with the clipped ratio loss, a k3 KL penalty to the
 //     frozen start model, an entropy bonus, token-mean aggregation and masks
 //     for prompt, padding and injected tokens (Loss), in mini-batches with
-//     AdamW and gradient clipping (Trainer);
+//     AdamW and gradient clipping (Trainer); a group's rollouts compute
+//     their prompt's positions once (nn.Batch.Shared), and the reference
+//     model's log-probabilities run forward-only (nn.Model.LogProbs);
 //   - optionally (Config.DynamicSampling, off by default) a step draws
 //     extra rollout batches until it has PromptsPerStep groups whose
 //     rewards differ, as DAPO does: a start model that is right most of the

@@ -19,6 +19,13 @@
 // KVK8V16 (int8 keys, float16 values) reads three quarters of KVFloat16's
 // bytes and stays within 1e-3.
 //
+// A batch whose rows begin alike (GRPO's G rollouts of one prompt) can be
+// packed for training with Batch.Shared: each row's common positions are
+// computed once, in its group's first row, and no row past its last target;
+// the gradients are the full batch's up to float32 rounding. LogProbs, the
+// forward-only pass for log-probabilities nobody differentiates, shares
+// common positions the same way on its own.
+//
 // What it deliberately is not: a general tensor library. The model is one
 // fixed architecture that can be read top to bottom (model.go), every hot
 // operation runs on a gpu.Backend (gpu/cpu by default), and all buffers are
