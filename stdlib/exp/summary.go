@@ -40,8 +40,8 @@ func tStats(cols []string, row TableRow) []string {
 	out := make([]string, len(cols))
 	for i, c := range cols {
 		out[i] = "-"
-		if m, sd := row.Cell(c); len(row.Values[c]) >= 2 && sd > 0 {
-			out[i] = fmt.Sprintf("%+.2f", m/(sd/math.Sqrt(float64(len(row.Values[c])))))
+		if t := PairedTTest(row.Values[c]).T; !math.IsNaN(t) {
+			out[i] = fmt.Sprintf("%+.2f", t)
 		}
 	}
 	return out

@@ -300,6 +300,8 @@ var Docs = map[string]string{
 	"rlvr/exp.Load":                           "Load reads result files written by Save (or `rlvrworld exp --out`).",
 	"rlvr/exp.Methods":                        "Methods are the three rows of every result, in order (and the models a\ndownstream task uses).",
 	"rlvr/exp.Override":                       "Override holds changes to a budget; zero fields keep the budget's value.",
+	"rlvr/exp.PairedT":                        "PairedT is a two-sided paired t test, at 5%, of per-seed differences\n(RLVR minus MLE continued, say) against 0: the verdict docs/results.md\nand notebook 06 give.",
+	"rlvr/exp.PairedTTest":                    "PairedTTest tests the differences ds (one per seed) against 0.",
 	"rlvr/exp.ParseSeeds":                     "ParseSeeds reads a list of seeds as `rlvrworld exp --seeds` takes it:\n\"1-5\" or \"1,3,7\" (ranges and single seeds, comma-separated).",
 	"rlvr/exp.PretrainOnly":                   "PretrainOnly builds a task's start checkpoint (`make checkpoints`) at\npath, with room for the longest prompt of any budget's data.",
 	"rlvr/exp.RareBelow":                      "RareBelow is where a pattern counts as rare: a test (or val) transition\nis rare when fewer than RareBelow of the run's training transitions share\nits pattern (envs.Patterned: the text game's rules and action, the web\npage's URL and action, the state left out). The splits are keyed by the\nwhole transition, so no evaluated transition is itself in training; the\npattern asks how often training showed the same kind of step. At the\nsmall budget (16,000 training rows) 80 of the text game's 200 test rows\nand 31 of web's are rare.",
