@@ -11,8 +11,6 @@ import (
 // row after another.
 type packing struct {
 	rows []gpu.PackedRow
-	// end[r] is one past row r's last position with a target.
-	end []int
 	// N is the number of packed tokens; att the attention probabilities per
 	// layer.
 	N, att int
@@ -66,7 +64,7 @@ func checkShared(b *Batch) error {
 
 // newPacking plans the packed layout of b (Shared set, checked).
 func newPacking(b *Batch, NH int) *packing {
-	p := &packing{rows: make([]gpu.PackedRow, b.B), end: make([]int, b.B), T: b.T, hasTarget: make([]bool, b.B*b.T)}
+	p := &packing{rows: make([]gpu.PackedRow, b.B), T: b.T, hasTarget: make([]bool, b.B*b.T)}
 	for i, t := range b.Targets {
 		p.hasTarget[i] = t >= 0
 	}
@@ -75,8 +73,7 @@ func newPacking(b *Batch, NH int) *packing {
 		if k == 0 {
 			lead = r
 		}
-		p.end[r] = rowEnd(b, r)
-		n := max(0, p.end[r]-k)
+		n := max(0, rowEnd(b, r)-k) // the row's own positions, to its last target
 		p.rows[r] = gpu.PackedRow{Off: p.N, Len: n, Shared: k, Lead: lead, Att: p.att}
 		p.N += n
 		p.att += NH * n * (k + n)
