@@ -109,7 +109,7 @@ func benchGRPO(args []string) (any, error) {
 	fs.IntVar(&o.Steps, "steps", 5, "measured steps per task (each paired with an MLE step)")
 	fs.StringVar(&o.Budget, "budget", "small", "budget whose GRPO configuration is timed")
 	fs.TextVar(&o.KV, "kv", nn.KVFloat32, "KV cache of the rollout sampler: float32, float16, int8 or k8v16 (int8 keys, float16 values)")
-	prof := fs.String("cpuprofile", "", "write a CPU profile of the whole run to this file")
+	prof := fs.String("cpuprofile", "", "write a CPU profile of the whole run to this file (labelled phase=sample, ref, update, mle: go tool pprof -tags, -tagfocus=phase=sample)")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}

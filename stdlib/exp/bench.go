@@ -10,6 +10,7 @@ import (
 	"context"
 	"fmt"
 	"runtime"
+	"runtime/pprof"
 	"syscall"
 	"time"
 
@@ -152,7 +153,9 @@ func benchGRPOTask(ctx context.Context, spec tasks.Spec, o GRPOBenchOptions) (*G
 			return nil, fmt.Errorf("%s: %w", name, err)
 		}
 		t0, c1 := time.Now(), processCPUSeconds()
-		if _, err := an.Steps(ctx, 1); err != nil {
+		var err error
+		pprof.Do(ctx, pprof.Labels("phase", "mle"), func(ctx context.Context) { _, err = an.Steps(ctx, 1) })
+		if err != nil {
 			return nil, err
 		}
 		at = append(at, time.Since(t0).Seconds())

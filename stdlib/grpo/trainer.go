@@ -7,6 +7,7 @@ import (
 	"math"
 	"math/rand"
 	"runtime"
+	"runtime/pprof"
 	"slices"
 	"strconv"
 	"sync"
@@ -290,7 +291,13 @@ func (t *Trainer) step(ctx context.Context, draw func() []*envs.Example, extra i
 	var m StepMetrics
 	pick := groupPicker{G: G, want: t.Config.PromptsPerStep, keepOrder: extra == 0}
 	for d := 0; d <= extra; d++ {
-		batch, err := t.rollouts(ctx, draw(), d, &m)
+		var batch []rollout
+		var err error
+		// Profile labels (phase=sample, ref, update) split a CPU profile
+		// of training by phase: go tool pprof -tagfocus=phase=sample.
+		pprof.Do(ctx, pprof.Labels("phase", "sample"), func(ctx context.Context) {
+			batch, err = t.rollouts(ctx, draw(), d, &m)
+		})
 		if err != nil {
 			return m, err
 		}
@@ -306,7 +313,9 @@ func (t *Trainer) step(ctx context.Context, draw func() []*envs.Example, extra i
 
 	// Updates: one epoch over the batch in MiniBatches optimizer steps.
 	t1 := time.Now()
-	if err := t.update(ctx, ro, &m); err != nil {
+	var err error
+	pprof.Do(ctx, pprof.Labels("phase", "update"), func(ctx context.Context) { err = t.update(ctx, ro, &m) })
+	if err != nil {
 		return m, err
 	}
 	m.UpdateSec = time.Since(t1).Seconds()
@@ -611,7 +620,7 @@ func (t *Trainer) update(ctx context.Context, ro []rollout, m *StepMetrics) erro
 				old = lp
 			}
 			micros = append(micros, &microBatch{batch: b, mask: mask, adv: adv,
-				oldLogP: old, refLogP: t.refLogProbs(b)})
+				oldLogP: old, refLogP: t.refLogProbs(ctx, b)})
 		}
 		plan = append(plan, micros)
 	}
@@ -672,12 +681,15 @@ func (t *Trainer) update(ctx context.Context, ro []rollout, m *StepMetrics) erro
 // refLogProbs is the reference model's log-probabilities of b's targets:
 // the forward-only nn.Model.LogProbs (no stored activations, the decoding
 // kernels' attention), or the training Forward with fullForward.
-func (t *Trainer) refLogProbs(b *nn.Batch) []float32 {
-	if t.fullForward {
-		lp, _ := t.Ref.Forward(b)
-		return lp
-	}
-	return t.Ref.LogProbs(b)
+func (t *Trainer) refLogProbs(ctx context.Context, b *nn.Batch) (lp []float32) {
+	pprof.Do(ctx, pprof.Labels("phase", "ref"), func(context.Context) {
+		if t.fullForward {
+			lp, _ = t.Ref.Forward(b)
+			return
+		}
+		lp = t.Ref.LogProbs(b)
+	})
+	return lp
 }
 
 // scoreAll scores responses with the task's verifier on workers goroutines.
