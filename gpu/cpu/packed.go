@@ -52,13 +52,22 @@ func packedGroups(rows []gpu.PackedRow) [][2]int {
 	return g
 }
 
-// AttentionForwardPacked runs one work item per (group, head), the rows of
-// a group in order, so that the lead's keys and values are read by its
-// group's rows alone. A lead row (nothing shared) is AttentionForward's
-// computation for one (row, head), operation for operation; a row with k
-// shared positions has scores over k + its own positions, the first k
-// against its lead's keys.
-func (be *Backend) AttentionForwardPacked(out, att, qkv []float32, rows []gpu.PackedRow, C, NH int) {
+// packedHead is one row's view of one head in a packed batch, as the
+// packed attention's forward and backward both index it.
+type packedHead struct {
+	k, S, W int       // shared positions, own positions, k+S
+	a       []float32 // the S x W probabilities
+	own, ld int       // offset in qkv (and dqkv) of the head in the row's first own token, and in its lead's first token
+	out     int       // offset in out (and dout) of the head in the row's first own token
+	hs      int       // the head size
+	scale   float32   // 1/sqrt(hs)
+	C, C3   int
+}
+
+// eachPackedHead runs fn for every row and head of a packed batch, one
+// work item per (group, head) and the rows of a group in order, so that a
+// lead's keys and values (and their gradients) belong to one work item.
+func (be *Backend) eachPackedHead(att []float32, rows []gpu.PackedRow, C, NH int, fn func(ph packedHead)) {
 	hs := C / NH
 	scale := float32(1 / math.Sqrt(float64(hs)))
 	C3 := 3 * C
@@ -70,96 +79,92 @@ func (be *Backend) AttentionForwardPacked(out, att, qkv []float32, rows []gpu.Pa
 				row := rows[r]
 				k, S := row.Shared, row.Len
 				W := k + S
-				a := att[row.Att+h*S*W : row.Att+(h+1)*S*W]
-				q, kk, vv := qkv[row.Off*C3+h*hs:], qkv[row.Off*C3+C+h*hs:], qkv[row.Off*C3+2*C+h*hs:]
-				lead := rows[row.Lead]
-				lk, lv := qkv[lead.Off*C3+C+h*hs:], qkv[lead.Off*C3+2*C+h*hs:]
-				o := out[row.Off*C+h*hs:]
-				for r0 := 0; r0 < S; r0 += attnChunk {
-					r1 := min(r0+attnChunk, S)
-					// scores[r0:r1] = scale * q[r0:r1] (lead's k[0:k], own k[0:r1])^T
-					if k > 0 {
-						sgemm(false, true, r1-r0, k, hs, scale, q[r0*C3:], C3, lk, C3, 0, a[r0*W:], W)
-					}
-					sgemm(false, true, r1-r0, r1, hs, scale, q[r0*C3:], C3, kk, C3, 0, a[r0*W+k:], W)
-					for t := r0; t < r1; t++ {
-						softmaxCausalRow(a[t*W:t*W+W], k+t)
-					}
-					// out[r0:r1] = att[r0:r1, 0:k] lead's v[0:k] + att[r0:r1, k:k+r1] v[0:r1]
-					var beta float32
-					if k > 0 {
-						sgemm(false, false, r1-r0, hs, k, 1, a[r0*W:], W, lv, C3, 0, o[r0*C:], C)
-						beta = 1
-					}
-					sgemm(false, false, r1-r0, hs, r1, 1, a[r0*W+k:], W, vv, C3, beta, o[r0*C:], C)
-				}
+				fn(packedHead{k: k, S: S, W: W, a: att[row.Att+h*S*W : row.Att+(h+1)*S*W],
+					own: row.Off*C3 + h*hs, ld: rows[row.Lead].Off*C3 + h*hs, out: row.Off*C + h*hs,
+					hs: hs, scale: scale, C: C, C3: C3})
 			}
 		}
 	})
 }
 
-// AttentionBackwardPacked is AttentionBackward per (group, head), as
-// AttentionForwardPacked splits the work: a row's gradients for its shared
-// positions go to its lead's keys and values, which no other work item
-// touches.
-func (be *Backend) AttentionBackwardPacked(dqkv, dout, qkv, att []float32, rows []gpu.PackedRow, C, NH int) {
-	hs := C / NH
-	scale := float32(1 / math.Sqrt(float64(hs)))
-	C3 := 3 * C
-	groups := packedGroups(rows)
-	be.parallel(len(groups)*NH, 1, func(lo, hi int) {
-		for j := lo; j < hi; j++ {
-			g, h := groups[j/NH], j%NH
-			for r := g[0]; r < g[1]; r++ {
-				row := rows[r]
-				k, S := row.Shared, row.Len
-				W := k + S
-				a := att[row.Att+h*S*W : row.Att+(h+1)*S*W]
-				base := row.Off*C3 + h*hs
-				q, kk, vv := qkv[base:], qkv[base+C:], qkv[base+2*C:]
-				dq, dk, dv := dqkv[base:], dqkv[base+C:], dqkv[base+2*C:]
-				lbase := rows[row.Lead].Off*C3 + h*hs
-				lk, lv := qkv[lbase+C:], qkv[lbase+2*C:]
-				dlk, dlv := dqkv[lbase+C:], dqkv[lbase+2*C:]
-				do := dout[row.Off*C+h*hs:]
-				ps := scratch(S * W)
-				da := *ps
-				for r0 := 0; r0 < S; r0 += attnChunk {
-					r1 := min(r0+attnChunk, S)
-					// datt[r0:r1] = dout[r0:r1] (lead's v[0:k], own v[0:r1])^T
-					if k > 0 {
-						sgemm(false, true, r1-r0, k, hs, 1, do[r0*C:], C, lv, C3, 0, da[r0*W:], W)
-						// lead's dv[0:k] += att[r0:r1, 0:k]^T dout[r0:r1]
-						sgemm(true, false, k, hs, r1-r0, 1, a[r0*W:], W, do[r0*C:], C, 1, dlv, C3)
-					}
-					sgemm(false, true, r1-r0, r1, hs, 1, do[r0*C:], C, vv, C3, 0, da[r0*W+k:], W)
-					// dv[0:r1] += att[r0:r1, k:k+r1]^T dout[r0:r1]
-					sgemm(true, false, r1, hs, r1-r0, 1, a[r0*W+k:], W, do[r0*C:], C, 1, dv, C3)
-					// softmax backward: dpre = att * (datt - sum_j att*datt)
-					for t := r0; t < r1; t++ {
-						n := k + t + 1
-						ar, dr := a[t*W:t*W+n], da[t*W:t*W+n]
-						var dot float32
-						for j, p := range ar {
-							dot += p * dr[j]
-						}
-						for j, p := range ar {
-							dr[j] = p * (dr[j] - dot)
-						}
-						clear(da[t*W+n : t*W+k+r1])
-					}
-					// dq[r0:r1] += scale * dpre (lead's k[0:k], own k[0:r1])
-					if k > 0 {
-						sgemm(false, false, r1-r0, hs, k, scale, da[r0*W:], W, lk, C3, 1, dq[r0*C3:], C3)
-						// lead's dk[0:k] += scale * dpre[r0:r1, 0:k]^T q[r0:r1]
-						sgemm(true, false, k, hs, r1-r0, scale, da[r0*W:], W, q[r0*C3:], C3, 1, dlk, C3)
-					}
-					sgemm(false, false, r1-r0, hs, r1, scale, da[r0*W+k:], W, kk, C3, 1, dq[r0*C3:], C3)
-					// dk[0:r1] += scale * dpre[r0:r1, k:k+r1]^T q[r0:r1]
-					sgemm(true, false, r1, hs, r1-r0, scale, da[r0*W+k:], W, q[r0*C3:], C3, 1, dk, C3)
-				}
-				release(ps)
+// AttentionForwardPacked: a lead row (nothing shared) is
+// AttentionForward's computation for one (row, head) over its own
+// positions, operation for operation; a row with k shared positions has
+// scores over k + its own positions, the first k against its lead's keys.
+func (be *Backend) AttentionForwardPacked(out, att, qkv []float32, rows []gpu.PackedRow, C, NH int) {
+	be.eachPackedHead(att, rows, C, NH, func(p packedHead) {
+		k, S, W, a, hs, C, C3, scale := p.k, p.S, p.W, p.a, p.hs, p.C, p.C3, p.scale
+		q, kk, vv := qkv[p.own:], qkv[p.own+C:], qkv[p.own+2*C:]
+		lk, lv := qkv[p.ld+C:], qkv[p.ld+2*C:]
+		o := out[p.out:]
+		for r0 := 0; r0 < S; r0 += attnChunk {
+			r1 := min(r0+attnChunk, S)
+			// scores[r0:r1] = scale * q[r0:r1] (lead's k[0:k], own k[0:r1])^T
+			if k > 0 {
+				sgemm(false, true, r1-r0, k, hs, scale, q[r0*C3:], C3, lk, C3, 0, a[r0*W:], W)
 			}
+			sgemm(false, true, r1-r0, r1, hs, scale, q[r0*C3:], C3, kk, C3, 0, a[r0*W+k:], W)
+			for t := r0; t < r1; t++ {
+				softmaxCausalRow(a[t*W:t*W+W], k+t)
+			}
+			// out[r0:r1] = att[r0:r1, 0:k] lead's v[0:k] + att[r0:r1, k:k+r1] v[0:r1]
+			var beta float32
+			if k > 0 {
+				sgemm(false, false, r1-r0, hs, k, 1, a[r0*W:], W, lv, C3, 0, o[r0*C:], C)
+				beta = 1
+			}
+			sgemm(false, false, r1-r0, hs, r1, 1, a[r0*W+k:], W, vv, C3, beta, o[r0*C:], C)
 		}
+	})
+}
+
+// AttentionBackwardPacked is AttentionBackward over the packed layout: a
+// row's gradients for its shared positions go to its lead's keys and
+// values, which only its own work item touches.
+func (be *Backend) AttentionBackwardPacked(dqkv, dout, qkv, att []float32, rows []gpu.PackedRow, C, NH int) {
+	be.eachPackedHead(att, rows, C, NH, func(p packedHead) {
+		k, S, W, a, hs, C, C3, scale := p.k, p.S, p.W, p.a, p.hs, p.C, p.C3, p.scale
+		q, kk, vv := qkv[p.own:], qkv[p.own+C:], qkv[p.own+2*C:]
+		dq, dk, dv := dqkv[p.own:], dqkv[p.own+C:], dqkv[p.own+2*C:]
+		lk, lv := qkv[p.ld+C:], qkv[p.ld+2*C:]
+		dlk, dlv := dqkv[p.ld+C:], dqkv[p.ld+2*C:]
+		do := dout[p.out:]
+		ps := scratch(S * W)
+		da := *ps
+		for r0 := 0; r0 < S; r0 += attnChunk {
+			r1 := min(r0+attnChunk, S)
+			// datt[r0:r1] = dout[r0:r1] (lead's v[0:k], own v[0:r1])^T
+			if k > 0 {
+				sgemm(false, true, r1-r0, k, hs, 1, do[r0*C:], C, lv, C3, 0, da[r0*W:], W)
+				// lead's dv[0:k] += att[r0:r1, 0:k]^T dout[r0:r1]
+				sgemm(true, false, k, hs, r1-r0, 1, a[r0*W:], W, do[r0*C:], C, 1, dlv, C3)
+			}
+			sgemm(false, true, r1-r0, r1, hs, 1, do[r0*C:], C, vv, C3, 0, da[r0*W+k:], W)
+			// dv[0:r1] += att[r0:r1, k:k+r1]^T dout[r0:r1]
+			sgemm(true, false, r1, hs, r1-r0, 1, a[r0*W+k:], W, do[r0*C:], C, 1, dv, C3)
+			// softmax backward: dpre = att * (datt - sum_j att*datt)
+			for t := r0; t < r1; t++ {
+				n := k + t + 1
+				ar, dr := a[t*W:t*W+n], da[t*W:t*W+n]
+				var dot float32
+				for j, p := range ar {
+					dot += p * dr[j]
+				}
+				for j, p := range ar {
+					dr[j] = p * (dr[j] - dot)
+				}
+				clear(da[t*W+n : t*W+k+r1])
+			}
+			// dq[r0:r1] += scale * dpre (lead's k[0:k], own k[0:r1])
+			if k > 0 {
+				sgemm(false, false, r1-r0, hs, k, scale, da[r0*W:], W, lk, C3, 1, dq[r0*C3:], C3)
+				// lead's dk[0:k] += scale * dpre[r0:r1, 0:k]^T q[r0:r1]
+				sgemm(true, false, k, hs, r1-r0, scale, da[r0*W:], W, q[r0*C3:], C3, 1, dlk, C3)
+			}
+			sgemm(false, false, r1-r0, hs, r1, scale, da[r0*W+k:], W, kk, C3, 1, dq[r0*C3:], C3)
+			// dk[0:r1] += scale * dpre[r0:r1, k:k+r1]^T q[r0:r1]
+			sgemm(true, false, r1, hs, r1-r0, scale, da[r0*W+k:], W, q[r0*C3:], C3, 1, dk, C3)
+		}
+		release(ps)
 	})
 }

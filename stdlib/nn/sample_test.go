@@ -466,7 +466,9 @@ func TestSpareBuffersLeaveResultsUnchanged(t *testing.T) {
 	small = append(small, small[0])
 	ctx := context.Background()
 	for _, kv := range kvPrecisions {
-		if _, err := m.Sample(ctx, big, SampleOptions{MaxNew: 25, Temperature: 1, Stop: -1, Seed: 1, KV: KVFloat32}); err != nil {
+		// The larger call in the same precision, so that its cache is the
+		// one reused (it switched from the previous precision's).
+		if _, err := m.Sample(ctx, big, SampleOptions{MaxNew: 25, Temperature: 1, Stop: -1, Seed: 1, KV: kv}); err != nil {
 			t.Fatal(err)
 		}
 		if m.spare.s == nil {
