@@ -588,85 +588,63 @@ func TestDynamicSamplingDrawsMore(t *testing.T) {
 // math is the same, only the summation order of the reference's products
 // differs. The KL coefficient is raised so that the reference matters.
 func TestForwardOnlyRefKeepsTraining(t *testing.T) {
+	mb, ma := trainBothWays(t, "the two reference paths", func(cfg *Config) { cfg.Loss.KLCoef = 0.5 },
+		func(tr *Trainer, before bool) { tr.fullForward = before })
+	if ma[2].KL == 0 || math.Abs(ma[2].KL-mb[2].KL) > 1e-4*math.Abs(mb[2].KL)+1e-9 {
+		t.Errorf("step 3 KL: %g with LogProbs, %g with Forward", ma[2].KL, mb[2].KL)
+	}
+}
+
+// trainBothWays runs three GRPO steps on the toy task from the same start,
+// once the way before a change (set(tr, true)) and once after, and checks
+// that the parameters agree to float32 rounding after moving measurably;
+// what names the two ways in messages. It returns each run's step metrics.
+func trainBothWays(t *testing.T, what string, config func(*Config), set func(tr *Trainer, before bool)) (before, after []StepMetrics) {
+	t.Helper()
 	task := &toyTask{vocab: 11, respLen: 5}
 	data, _ := task.Generate(context.Background(), envs.Train, 32, 1)
-	run := func(fullForward bool) (*nn.Model, []StepMetrics) {
+	run := func(b bool) (*nn.Model, []StepMetrics) {
 		cfg := LanguageConfig()
 		cfg.GroupSize, cfg.PromptsPerStep, cfg.MiniBatches = 4, 4, 2
-		cfg.Loss.KLCoef = 0.5
-		pol := tinyModel(t, task.vocab)
-		tr, err := NewTrainer(pol, task, cfg)
+		config(&cfg)
+		tr, err := NewTrainer(tinyModel(t, task.vocab), task, cfg)
 		if err != nil {
 			t.Fatal(err)
 		}
-		tr.fullForward = fullForward
+		set(tr, b)
 		var ms []StepMetrics
 		if err := tr.Train(context.Background(), data, 3, func(m StepMetrics) { ms = append(ms, m) }); err != nil {
 			t.Fatal(err)
 		}
 		return tr.Policy, ms
 	}
-	before, mb := run(true)
-	after, ma := run(false)
+	pb, mb := run(true)
+	pa, ma := run(false)
 	start := tinyModel(t, task.vocab).Params()
 	moved, worst := 0.0, 0.0
-	for name, want := range before.Params() {
-		got := after.Params()[name]
+	for name, want := range pb.Params() {
+		got := pa.Params()[name]
 		for i := range want {
 			moved = math.Max(moved, math.Abs(float64(want[i]-start[name][i])))
 			worst = math.Max(worst, math.Abs(float64(got[i]-want[i])))
 		}
 	}
-	t.Logf("after 3 steps: parameters moved up to %.3g; the two reference paths differ by up to %.3g", moved, worst)
+	t.Logf("after 3 steps: parameters moved up to %.3g; %s differ by up to %.3g", moved, what, worst)
 	if moved < 1e-4 {
 		t.Fatalf("training moved the parameters by only %g: nothing to compare", moved)
 	}
 	if worst > 1e-3*moved {
 		t.Errorf("parameters differ by %g after 3 steps (moved %g): more than float32 rounding", worst, moved)
 	}
-	if ma[2].KL == 0 || math.Abs(ma[2].KL-mb[2].KL) > 1e-4*math.Abs(mb[2].KL)+1e-9 {
-		t.Errorf("step 3 KL: %g with LogProbs, %g with Forward", ma[2].KL, mb[2].KL)
-	}
+	return mb, ma
 }
 
 // TestPackedBatchKeepsTraining runs three GRPO steps on the packed batch
 // (the rollouts of one prompt computing its positions once, no padding)
 // and on the full padded batch: the parameters agree to float32 rounding.
 func TestPackedBatchKeepsTraining(t *testing.T) {
-	task := &toyTask{vocab: 11, respLen: 5}
-	data, _ := task.Generate(context.Background(), envs.Train, 32, 1)
-	run := func(full bool) (*nn.Model, []StepMetrics) {
-		cfg := LanguageConfig()
-		cfg.GroupSize, cfg.PromptsPerStep, cfg.MiniBatches = 4, 4, 2
-		tr, err := NewTrainer(tinyModel(t, task.vocab), task, cfg)
-		if err != nil {
-			t.Fatal(err)
-		}
-		tr.fullBatch = full
-		var ms []StepMetrics
-		if err := tr.Train(context.Background(), data, 3, func(m StepMetrics) { ms = append(ms, m) }); err != nil {
-			t.Fatal(err)
-		}
-		return tr.Policy, ms
-	}
-	before, mb := run(true)
-	after, ma := run(false)
-	start := tinyModel(t, task.vocab).Params()
-	moved, worst := 0.0, 0.0
-	for name, want := range before.Params() {
-		got := after.Params()[name]
-		for i := range want {
-			moved = math.Max(moved, math.Abs(float64(want[i]-start[name][i])))
-			worst = math.Max(worst, math.Abs(float64(got[i]-want[i])))
-		}
-	}
-	t.Logf("after 3 steps: parameters moved up to %.3g; full and packed batches differ by up to %.3g", moved, worst)
-	if moved < 1e-4 {
-		t.Fatalf("training moved the parameters by only %g: nothing to compare", moved)
-	}
-	if worst > 1e-3*moved {
-		t.Errorf("parameters differ by %g after 3 steps (moved %g): more than float32 rounding", worst, moved)
-	}
+	mb, ma := trainBothWays(t, "full and packed batches", func(*Config) {},
+		func(tr *Trainer, before bool) { tr.fullBatch = before })
 	for i := range mb {
 		if math.Abs(ma[i].Loss-mb[i].Loss) > 1e-5*math.Abs(mb[i].Loss)+1e-7 || math.Abs(ma[i].Entropy-mb[i].Entropy) > 1e-5 {
 			t.Errorf("step %d: loss %g entropy %g packed, %g %g full", i+1, ma[i].Loss, ma[i].Entropy, mb[i].Loss, mb[i].Entropy)
