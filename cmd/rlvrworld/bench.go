@@ -90,16 +90,22 @@ func runBench(args []string) int {
 	return 0
 }
 
-// cpuProfile opens path for a CPU profile: nil (and a no-op close) for "".
-func cpuProfile(path string) (io.Writer, func(), error) {
+// profiled runs a benchmark with the file a CPU profile goes to (nil when
+// path is ""), and closes the file after; a profile cut short by a failed
+// close is an error too.
+func profiled(path string, bench func(w io.Writer) (any, error)) (any, error) {
 	if path == "" {
-		return nil, func() {}, nil
+		return bench(nil)
 	}
 	f, err := os.Create(path)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
-	return f, func() { f.Close() }, nil
+	out, err := bench(f)
+	if cerr := f.Close(); err == nil && cerr != nil {
+		return nil, cerr
+	}
+	return out, err
 }
 
 func benchGRPO(args []string) (any, error) {
@@ -114,18 +120,15 @@ func benchGRPO(args []string) (any, error) {
 		return nil, err
 	}
 	o.Tasks = strings.Split(*names, ",")
-	w, done, err := cpuProfile(*prof)
-	if err != nil {
-		return nil, err
-	}
-	defer done()
-	if w != nil {
-		if err := pprof.StartCPUProfile(w); err != nil {
-			return nil, err
+	return profiled(*prof, func(w io.Writer) (any, error) {
+		if w != nil {
+			if err := pprof.StartCPUProfile(w); err != nil {
+				return nil, err
+			}
+			defer pprof.StopCPUProfile()
 		}
-		defer pprof.StopCPUProfile()
-	}
-	return exp.BenchGRPO(context.Background(), o)
+		return exp.BenchGRPO(context.Background(), o)
+	})
 }
 
 func benchTrain(args []string) (any, error) {
@@ -143,13 +146,10 @@ func benchTrain(args []string) (any, error) {
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
-	w, done, err := cpuProfile(*prof)
-	if err != nil {
-		return nil, err
-	}
-	defer done()
-	o.CPUProfile = w
-	return nn.BenchTrain(context.Background(), o)
+	return profiled(*prof, func(w io.Writer) (any, error) {
+		o.CPUProfile = w
+		return nn.BenchTrain(context.Background(), o)
+	})
 }
 
 func benchSample(args []string) (any, error) {
@@ -187,13 +187,10 @@ func benchServe(args []string) (any, error) {
 	if o.N < 1 || o.Clients < 1 || o.PerClient < 1 {
 		return nil, fmt.Errorf("bench serve: -n, -clients and -per-client must be at least 1")
 	}
-	w, done, err := cpuProfile(*prof)
-	if err != nil {
-		return nil, err
-	}
-	defer done()
-	o.CPUProfile = w
-	return playground.BenchServe(context.Background(), o)
+	return profiled(*prof, func(w io.Writer) (any, error) {
+		o.CPUProfile = w
+		return playground.BenchServe(context.Background(), o)
+	})
 }
 
 func benchKernel(args []string) (any, error) {
