@@ -95,6 +95,15 @@ type Backend interface {
 	AdamW(params, grads, m, v []float32, lr, beta1, beta2, eps, wd float32, t int)
 }
 
+// Linear is implemented by backends with a fused linear layer: out (N,OC)
+// = inp (N,IC) w^T + bias on every row, for w (OC,IC), bias (OC) or nil.
+// The result is the bits of Gemm (beta 0) followed by BiasForward; a
+// backend implements it where it saves a pass over out, not for other
+// rounding.
+type Linear interface {
+	LinearForward(out, inp, w, bias []float32, N, IC, OC int)
+}
+
 // PackedRow is one row of a packed batch (Packed): its own tokens are
 // contiguous, without padding, and its leading positions may be another
 // row's. Positions 0..Shared-1 are those of the group's lead row (rows[Lead],

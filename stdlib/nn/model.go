@@ -377,6 +377,10 @@ func layer(buf []float32, l, n int) []float32 { return buf[l*n : (l+1)*n] }
 
 // linear is out (N,OC) = inp (N,IC) w^T + bias, with w (OC,IC).
 func (m *Model) linear(out, inp, w, bias []float32, N, IC, OC int) {
+	if l, ok := m.be.(gpu.Linear); ok {
+		l.LinearForward(out, inp, w, bias, N, IC, OC)
+		return
+	}
 	m.be.Gemm(false, true, N, OC, IC, 1, inp, IC, w, IC, 0, out, OC)
 	if bias != nil {
 		m.be.BiasForward(out, bias, N, OC)

@@ -1,0 +1,41 @@
+package cpu
+
+import (
+	"math/rand/v2"
+	"testing"
+)
+
+// TestLinearForwardMatchesTwoSteps checks that the fused linear layer gives
+// Gemm-then-BiasForward's bits on the model's shapes: training batches
+// (row split), decoding steps (column split), an inner dimension past one
+// of OpenBLAS's k-blocks, odd sizes and no bias.
+func TestLinearForwardMatchesTwoSteps(t *testing.T) {
+	t.Logf("bias first: %v (%s)", biasFirstExact(), blasName)
+	be := New()
+	rng := rand.New(rand.NewPCG(5, 6))
+	fill := func(n int, s float64) []float32 {
+		x := make([]float32, n)
+		for i := range x {
+			x[i] = float32(rng.NormFloat64() * s)
+		}
+		return x
+	}
+	for _, s := range [][3]int{{2048, 256, 768}, {2048, 256, 256}, {2048, 256, 1024}, {2048, 1024, 256},
+		{64, 256, 768}, {64, 1024, 256}, {5, 256, 1024}, {1, 256, 768}, {37, 256, 33}, {7, 300, 33}, {300, 128, 512}} {
+		N, IC, OC := s[0], s[1], s[2]
+		x, w, b := fill(N*IC, 1), fill(OC*IC, 0.05), fill(OC, 1)
+		for _, bias := range [][]float32{b, nil} {
+			want, got := fill(N*OC, 1), fill(N*OC, 1) // stale contents must not leak in
+			be.Gemm(false, true, N, OC, IC, 1, x, IC, w, IC, 0, want, OC)
+			if bias != nil {
+				be.BiasForward(want, bias, N, OC)
+			}
+			be.LinearForward(got, x, w, bias, N, IC, OC)
+			for i := range want {
+				if want[i] != got[i] {
+					t.Fatalf("N=%d IC=%d OC=%d bias=%v: element %d is %g, want %g", N, IC, OC, bias != nil, i, got[i], want[i])
+				}
+			}
+		}
+	}
+}
