@@ -104,6 +104,14 @@ type Linear interface {
 	LinearForward(out, inp, w, bias []float32, N, IC, OC int)
 }
 
+// ScaledAdamW is implemented by backends that fold gradient clipping into
+// the AdamW pass: AdamWScaled has the bits of Scale(grads, gradScale)
+// followed by AdamW (grads are left scaled, as Scale leaves them), in one
+// pass over the buffers instead of two.
+type ScaledAdamW interface {
+	AdamWScaled(params, grads, m, v []float32, gradScale, lr, beta1, beta2, eps, wd float32, t int)
+}
+
 // PackedRow is one row of a packed batch (Packed): its own tokens are
 // contiguous, without padding, and its leading positions may be another
 // row's. Positions 0..Shared-1 are those of the group's lead row (rows[Lead],

@@ -267,7 +267,18 @@ const lnEps = 1e-5
 // LayerNormForward normalises each row of inp (N,C).
 func (be *Backend) LayerNormForward(out, mean, rstd, inp, weight, bias []float32, N, C int) {
 	be.parallel(N, 16, func(lo, hi int) {
-		for i := lo; i < hi; i++ {
+		i := lo
+		if fusedElem && C > 0 && C%8 == 0 {
+			// Eight rows' statistics at once (the sums are sequential,
+			// so one row's are a chain of dependent additions).
+			for ; i+8 <= hi; i += 8 {
+				lnStats8(inp[i*C:(i+8)*C], C, mean[i:i+8], rstd[i:i+8])
+				for r := i; r < i+8; r++ {
+					lnNormRow8(out[r*C:r*C+C], inp[r*C:r*C+C], weight, bias, mean[r], rstd[r])
+				}
+			}
+		}
+		for ; i < hi; i++ {
 			x := inp[i*C : i*C+C]
 			var m float32
 			for _, v := range x {
@@ -968,13 +979,28 @@ func (be *Backend) LogSoftmaxBackward(probs, dlogp, dentropy, entropy []float32,
 
 // AdamW is one fused pass over params, grads and both moments.
 func (be *Backend) AdamW(params, grads, m, v []float32, lr, beta1, beta2, eps, wd float32, t int) {
+	be.AdamWScaled(params, grads, m, v, 1, lr, beta1, beta2, eps, wd, t)
+}
+
+// AdamWScaled is Scale(grads, gradScale) and AdamW in one pass (a scale of
+// 1 leaves grads untouched). The AVX2 kernel computes each element's
+// float32 operations in the Go loop's order (TestAdamWKernelBitExact).
+func (be *Backend) AdamWScaled(params, grads, m, v []float32, gradScale, lr, beta1, beta2, eps, wd float32, t int) {
 	ic1 := float32(1 / (1 - math.Pow(float64(beta1), float64(t))))
 	ic2 := float32(1 / (1 - math.Pow(float64(beta2), float64(t))))
 	be.parallel(len(params), elemGrain, func(lo, hi int) {
 		p := params[lo:hi]
 		g, m, v := grads[lo:hi][:len(p)], m[lo:hi][:len(p)], v[lo:hi][:len(p)]
-		for i := range p {
+		i := 0
+		if fusedElem {
+			i = adamW8(p, g, m, v, gradScale, lr, beta1, beta2, eps, wd, ic1, ic2)
+		}
+		for ; i < len(p); i++ {
 			gi := g[i]
+			if gradScale != 1 {
+				gi *= gradScale
+				g[i] = gi
+			}
 			mi := beta1*m[i] + (1-beta1)*gi
 			vi := beta2*v[i] + (1-beta2)*gi*gi
 			m[i], v[i] = mi, vi
@@ -983,5 +1009,7 @@ func (be *Backend) AdamW(params, grads, m, v []float32, lr, beta1, beta2, eps, w
 		}
 	})
 }
+
+var _ gpu.ScaledAdamW = (*Backend)(nil)
 
 var _ gpu.Backend = (*Backend)(nil)

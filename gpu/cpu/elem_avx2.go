@@ -7,7 +7,9 @@ package cpu
 // Each element gets the scalar Go loop's float32 operations in the same
 // order, and every reduction (LayerNorm's mean, variance and the backward
 // row sums) stays sequential in index order as in Go, so the results are
-// the Go loops' bit for bit (TestElementKernelsBitExact).
+// the Go loops' bit for bit (TestElementKernelsBitExact). LayerNorm's row
+// statistics are computed for 8 rows at once, one row per lane, so that
+// eight such sequential chains overlap.
 
 /*
 #cgo CFLAGS: -O2
@@ -65,6 +67,84 @@ static void ln_norm_row(float* o, const float* x, const float* w, const float* b
 		_mm256_storeu_ps(o + i, _mm256_add_ps(v, _mm256_loadu_ps(b + i)));
 	}
 	for (; i < c; i++) o[i] = (x[i] - m) * s * w[i] + b[i];
+}
+
+// transpose8 loads 8 columns from each of 8 rows (x, row stride c) and
+// returns column k of them in r[k], lane i holding row i's value.
+EL_TARGET __attribute__((always_inline))
+static inline void transpose8(const float* x, long c, __m256 r[8]) {
+	__m256 t[8], u[8];
+	for (int k = 0; k < 8; k += 2) {
+		__m256 a = _mm256_loadu_ps(x + k * c), b = _mm256_loadu_ps(x + (k + 1) * c);
+		t[k] = _mm256_unpacklo_ps(a, b);
+		t[k + 1] = _mm256_unpackhi_ps(a, b);
+	}
+	for (int k = 0; k < 8; k += 4) {
+		u[k] = _mm256_shuffle_ps(t[k], t[k + 2], 0x44);
+		u[k + 1] = _mm256_shuffle_ps(t[k], t[k + 2], 0xEE);
+		u[k + 2] = _mm256_shuffle_ps(t[k + 1], t[k + 3], 0x44);
+		u[k + 3] = _mm256_shuffle_ps(t[k + 1], t[k + 3], 0xEE);
+	}
+	for (int k = 0; k < 4; k++) {
+		r[k] = _mm256_permute2f128_ps(u[k], u[k + 4], 0x20);
+		r[k + 4] = _mm256_permute2f128_ps(u[k], u[k + 4], 0x31);
+	}
+}
+
+// ln_stats8 is LayerNormForward's mean and rstd for 8 rows (x, row stride
+// c, c a multiple of 8), one row per lane: each lane adds its row's
+// elements in index order, as the Go loop does, so the sums are its bits
+// while 8 rows' dependency chains run side by side.
+EL_TARGET
+static void ln_stats8(const float* x, long c, float* mean, float* rstd) {
+	__m256 r[8], s = _mm256_setzero_ps(), va = _mm256_setzero_ps();
+	for (long j = 0; j < c; j += 8) {
+		transpose8(x + j, c, r);
+		for (int k = 0; k < 8; k++) s = _mm256_add_ps(s, r[k]);
+	}
+	const __m256 fc = _mm256_set1_ps((float)c);
+	const __m256 m = _mm256_div_ps(s, fc);
+	for (long j = 0; j < c; j += 8) {
+		transpose8(x + j, c, r);
+		for (int k = 0; k < 8; k++) {
+			__m256 d = _mm256_sub_ps(r[k], m);
+			va = _mm256_add_ps(va, _mm256_mul_ps(d, d));
+		}
+	}
+	va = _mm256_add_ps(_mm256_div_ps(va, fc), _mm256_set1_ps(1e-5f));
+	// rstd = float32(1 / sqrt(float64(var + eps))), in double as in Go.
+	const __m256d one = _mm256_set1_pd(1.0);
+	__m128 lo = _mm256_cvtpd_ps(_mm256_div_pd(one, _mm256_sqrt_pd(_mm256_cvtps_pd(_mm256_castps256_ps128(va)))));
+	__m128 hi = _mm256_cvtpd_ps(_mm256_div_pd(one, _mm256_sqrt_pd(_mm256_cvtps_pd(_mm256_extractf128_ps(va, 1)))));
+	_mm256_storeu_ps(mean, m);
+	_mm256_storeu_ps(rstd, _mm256_set_m128(hi, lo));
+}
+
+// adamw: AdamWScaled's loop over the first n8 (a multiple of 8) elements,
+// each element's float32 operations in the Go loop's order; the square
+// root is float32's, which equals Go's float32(math.Sqrt(float64(x)))
+// (a float64 root rounded to float32 is the correctly rounded one).
+EL_TARGET
+static void adamw(float* p, float* g, float* m, float* v, long n8, float gs, float lr, float b1, float b2,
+		float eps, float wd, float ic1, float ic2) {
+	const __m256 vgs = _mm256_set1_ps(gs), vb1 = _mm256_set1_ps(b1), vb2 = _mm256_set1_ps(b2);
+	const __m256 va1 = _mm256_set1_ps(1 - b1), va2 = _mm256_set1_ps(1 - b2), veps = _mm256_set1_ps(eps);
+	const __m256 vwd = _mm256_set1_ps(wd), vlr = _mm256_set1_ps(lr), vic1 = _mm256_set1_ps(ic1), vic2 = _mm256_set1_ps(ic2);
+	for (long i = 0; i < n8; i += 8) {
+		__m256 gi = _mm256_loadu_ps(g + i);
+		if (gs != 1) {
+			gi = _mm256_mul_ps(gi, vgs);
+			_mm256_storeu_ps(g + i, gi);
+		}
+		__m256 mi = _mm256_add_ps(_mm256_mul_ps(vb1, _mm256_loadu_ps(m + i)), _mm256_mul_ps(va1, gi));
+		__m256 vi = _mm256_add_ps(_mm256_mul_ps(vb2, _mm256_loadu_ps(v + i)), _mm256_mul_ps(_mm256_mul_ps(va2, gi), gi));
+		_mm256_storeu_ps(m + i, mi);
+		_mm256_storeu_ps(v + i, vi);
+		__m256 den = _mm256_add_ps(_mm256_sqrt_ps(_mm256_mul_ps(vi, vic2)), veps);
+		__m256 pi = _mm256_loadu_ps(p + i);
+		__m256 upd = _mm256_add_ps(_mm256_div_ps(_mm256_mul_ps(mi, vic1), den), _mm256_mul_ps(vwd, pi));
+		_mm256_storeu_ps(p + i, _mm256_sub_ps(pi, _mm256_mul_ps(vlr, upd)));
+	}
 }
 
 // ln_bwd_row is one row of LayerNormBackward: dinp += ..., dw += n*g,
@@ -141,6 +221,26 @@ func colSums8(acc, d []float32, rows, stride int) {
 func lnNormRow8(o, x, w, b []float32, m, s float32) {
 	n := len(o)
 	C.ln_norm_row(fp(o), fp(x[:n]), fp(w[:n]), fp(b[:n]), C.long(n), C.float(m), C.float(s))
+}
+
+// lnStats8 writes the mean and rstd of the 8 rows of x (8*c values, c a
+// multiple of 8) into mean[:8] and rstd[:8].
+func lnStats8(x []float32, c int, mean, rstd []float32) {
+	_, _, _ = x[8*c-1], mean[7], rstd[7]
+	C.ln_stats8(fp(x), C.long(c), fp(mean), fp(rstd))
+}
+
+// adamW8 runs AdamWScaled's loop over the first len(p) &^ 7 elements and
+// returns how many it did.
+func adamW8(p, g, m, v []float32, gs, lr, b1, b2, eps, wd, ic1, ic2 float32) int {
+	n8 := len(p) &^ 7
+	if n8 == 0 {
+		return 0
+	}
+	_, _, _ = g[n8-1], m[n8-1], v[n8-1]
+	C.adamw(fp(p), fp(g), fp(m), fp(v), C.long(n8), C.float(gs), C.float(lr), C.float(b1), C.float(b2),
+		C.float(eps), C.float(wd), C.float(ic1), C.float(ic2))
+	return n8
 }
 
 // lnBwdRow8 is one row of LayerNormBackward's loops.

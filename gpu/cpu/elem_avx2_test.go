@@ -26,7 +26,7 @@ func TestElementKernelsBitExact(t *testing.T) {
 		}
 		return x
 	}
-	for _, shape := range [][2]int{{37, 128}, {64, 13}, {5, 8}, {300, 384}, {3, 1}} {
+	for _, shape := range [][2]int{{37, 128}, {64, 13}, {5, 8}, {300, 384}, {3, 1}, {2048, 256}} {
 		N, C := shape[0], shape[1]
 		inp, dout := randv(N*C, 3), randv(N*C, 1)
 		w, b := randv(C, 1), randv(C, 0.5)
@@ -58,6 +58,60 @@ func TestElementKernelsBitExact(t *testing.T) {
 			for i := range goRes[k] {
 				if math.Float32bits(goRes[k][i]) != math.Float32bits(avx[k][i]) {
 					t.Fatalf("N=%d C=%d %s[%d]: kernel %g, Go %g", N, C, names[k], i, avx[k][i], goRes[k][i])
+				}
+			}
+		}
+	}
+}
+
+// TestAdamWKernelBitExact checks the AVX2 AdamW pass against the Go loop,
+// and AdamWScaled against Scale followed by AdamW, bit for bit: with and
+// without clipping and weight decay, early and later steps, and lengths
+// that leave a tail for the scalar loop.
+func TestAdamWKernelBitExact(t *testing.T) {
+	if !fusedElem {
+		t.Skip("no AVX2 on this CPU; the scalar loop is the only path")
+	}
+	defer func() { fusedElem = true }()
+	rng := rand.New(rand.NewPCG(9, 10))
+	randv := func(n int, s float64, abs bool) []float32 {
+		x := make([]float32, n)
+		for i := range x {
+			x[i] = float32(rng.NormFloat64() * s)
+			if abs {
+				x[i] = float32(math.Abs(float64(x[i])))
+			}
+		}
+		return x
+	}
+	for _, n := range []int{1, 7, 1000, 1 << 16} {
+		for _, c := range []struct {
+			scale, wd float32
+			t         int
+		}{{1, 0, 1}, {1, 0.01, 9}, {0.37, 0.01, 1}, {0.37, 0, 40}} {
+			p0, g0, m0, v0 := randv(n, 0.1, false), randv(n, 0.01, false), randv(n, 0.001, false), randv(n, 1e-5, true)
+			// run takes one optimiser step on copies, fused or by Scale then AdamW.
+			run := func(kernel, oneCall bool) [][]float32 {
+				fusedElem = kernel
+				p, g := append([]float32(nil), p0...), append([]float32(nil), g0...)
+				m, v := append([]float32(nil), m0...), append([]float32(nil), v0...)
+				be := New()
+				if oneCall {
+					be.AdamWScaled(p, g, m, v, c.scale, 3e-4, 0.9, 0.95, 1e-8, c.wd, c.t)
+				} else {
+					be.Scale(g, c.scale)
+					be.AdamW(p, g, m, v, 3e-4, 0.9, 0.95, 1e-8, c.wd, c.t)
+				}
+				return [][]float32{p, g, m, v}
+			}
+			want := run(false, false)
+			for _, got := range [][][]float32{run(true, true), run(true, false), run(false, true)} {
+				for k, name := range []string{"params", "grads", "m", "v"} {
+					for i := range want[k] {
+						if math.Float32bits(want[k][i]) != math.Float32bits(got[k][i]) {
+							t.Fatalf("n=%d %+v %s[%d]: %g, Go two steps %g", n, c, name, i, got[k][i], want[k][i])
+						}
+					}
 				}
 			}
 		}

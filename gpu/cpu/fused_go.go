@@ -66,6 +66,12 @@ func colSums8(acc, d []float32, rows, stride int) { panic("cpu: no element kerne
 
 func lnNormRow8(o, x, w, b []float32, m, s float32) { panic("cpu: no element kernels in this build") }
 
+func lnStats8(x []float32, c int, mean, rstd []float32) { panic("cpu: no element kernels in this build") }
+
 func lnBwdRow8(di, dw, db, g, x, w []float32, m, s float32) {
+	panic("cpu: no element kernels in this build")
+}
+
+func adamW8(p, g, m, v []float32, gs, lr, b1, b2, eps, wd, ic1, ic2 float32) int {
 	panic("cpu: no element kernels in this build")
 }

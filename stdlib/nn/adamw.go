@@ -3,6 +3,8 @@ package nn
 import (
 	"fmt"
 	"math"
+
+	"github.com/rlvrworld/rlvrworld/gpu"
 )
 
 // AdamWConfig configures AdamW. Zero fields take the defaults: Beta1 0.9,
@@ -73,8 +75,13 @@ func (o *AdamW) Step(m *Model) (gradNorm float32) {
 	if math.IsNaN(norm) || math.IsInf(norm, 0) {
 		return float32(norm)
 	}
+	clip := float32(1)
 	if o.cfg.ClipNorm > 0 && norm > float64(o.cfg.ClipNorm) {
-		m.be.Scale(m.gflat, float32(float64(o.cfg.ClipNorm)/norm))
+		clip = float32(float64(o.cfg.ClipNorm) / norm)
+	}
+	fused, ok := m.be.(gpu.ScaledAdamW)
+	if !ok && clip != 1 {
+		m.be.Scale(m.gflat, clip)
 	}
 	o.t++
 	off := 0
@@ -84,8 +91,12 @@ func (o *AdamW) Step(m *Model) (gradNorm float32) {
 		if s.decay {
 			wd = o.cfg.WeightDecay
 		}
-		m.be.AdamW(m.flat[off:off+n], m.gflat[off:off+n], o.m[off:off+n], o.v[off:off+n],
-			o.cfg.LR, o.cfg.Beta1, o.cfg.Beta2, o.cfg.Eps, wd, o.t)
+		p, g, mo, v := m.flat[off:off+n], m.gflat[off:off+n], o.m[off:off+n], o.v[off:off+n]
+		if ok {
+			fused.AdamWScaled(p, g, mo, v, clip, o.cfg.LR, o.cfg.Beta1, o.cfg.Beta2, o.cfg.Eps, wd, o.t)
+		} else {
+			m.be.AdamW(p, g, mo, v, o.cfg.LR, o.cfg.Beta1, o.cfg.Beta2, o.cfg.Eps, wd, o.t)
+		}
 		off += n
 	}
 	m.be.Sync()
