@@ -538,9 +538,7 @@ func (be *Backend) AttentionForward(out, att, qkv []float32, B, T, C, NH int) {
 				r1 := min(r0+attnChunk, T)
 				// scores[r0:r1, 0:r1] = scale * q[r0:r1] k[0:r1]^T
 				sgemm(false, true, r1-r0, r1, hs, scale, q[r0*C3:], C3, k, C3, 0, a[r0*T:], T)
-				for t := r0; t < r1; t++ {
-					softmaxCausalRow(a[t*T:t*T+T], t)
-				}
+				softmaxCausalRows(a, T, 0, r0, r1)
 				// out[r0:r1] = att[r0:r1, 0:r1] v[0:r1]
 				sgemm(false, false, r1-r0, hs, r1, 1, a[r0*T:], T, v, C3, 0, o[r0*C:], C)
 			}
@@ -559,6 +557,42 @@ func softmaxCausalRow(row []float32, t int) {
 		return
 	}
 	softmaxCausalRowGo(row, t)
+}
+
+// softmaxCausalRows is softmaxCausalRow for the rows t = r0..r1-1 of a
+// (row stride w), row t over its first k+t+1 entries (k scores before a
+// row's own causal ones: a packed row's shared positions).
+func softmaxCausalRows(a []float32, w, k, r0, r1 int) {
+	if fusedSoftmax && r1 > r0 {
+		softmaxRows8(a, w, k, r0, r1)
+		return
+	}
+	for t := r0; t < r1; t++ {
+		softmaxCausalRowGo(a[t*w:t*w+w], k+t)
+	}
+}
+
+// softmaxBackwardRows turns d(probabilities) in da into d(scores) for the
+// rows t = r0..r1-1 (row stride w, row t over its first n = k+t+1
+// entries): da = a * (da - sum_j a*da), then zero from n up to k+r1 (the
+// chunk's columns). The kernel gives this loop's bits.
+func softmaxBackwardRows(da, a []float32, w, k, r0, r1 int) {
+	if fusedSoftmax && r1 > r0 {
+		softmaxBackwardRows8(da, a, w, k, r0, r1)
+		return
+	}
+	for t := r0; t < r1; t++ {
+		n := k + t + 1
+		ar, dr := a[t*w:t*w+n], da[t*w:t*w+n]
+		var dot float32
+		for j, p := range ar {
+			dot += p * dr[j]
+		}
+		for j, p := range ar {
+			dr[j] = p * (dr[j] - dot)
+		}
+		clear(da[t*w+n : t*w+k+r1])
+	}
 }
 
 // softmaxCausalRowGo is softmaxCausalRow in Go: the reference the AVX2
@@ -606,17 +640,7 @@ func (be *Backend) AttentionBackward(dqkv, dout, qkv, att []float32, B, T, C, NH
 				// dv[0:r1] += att[r0:r1, 0:r1]^T dout[r0:r1]
 				sgemm(true, false, r1, hs, r1-r0, 1, a[r0*T:], T, do[r0*C:], C, 1, dv, C3)
 				// softmax backward: dpre = att * (datt - sum_j att*datt)
-				for t := r0; t < r1; t++ {
-					ar, dr := a[t*T:t*T+t+1], da[t*T:t*T+t+1]
-					var dot float32
-					for j, p := range ar {
-						dot += p * dr[j]
-					}
-					for j, p := range ar {
-						dr[j] = p * (dr[j] - dot)
-					}
-					clear(da[t*T+t+1 : t*T+r1])
-				}
+				softmaxBackwardRows(da, a, T, 0, r0, r1)
 				// dq[r0:r1] += scale * dpre[r0:r1, 0:r1] k[0:r1]
 				sgemm(false, false, r1-r0, hs, r1, scale, da[r0*T:], T, k, C3, 1, dq[r0*C3:], C3)
 				// dk[0:r1] += scale * dpre[r0:r1, 0:r1]^T q[r0:r1]

@@ -14,6 +14,7 @@ package cpu
 /*
 #cgo CFLAGS: -O2
 #include <immintrin.h>
+#include "lanes.h"
 
 #if defined(__clang__)
 #pragma STDC FP_CONTRACT OFF
@@ -67,28 +68,6 @@ static void ln_norm_row(float* o, const float* x, const float* w, const float* b
 		_mm256_storeu_ps(o + i, _mm256_add_ps(v, _mm256_loadu_ps(b + i)));
 	}
 	for (; i < c; i++) o[i] = (x[i] - m) * s * w[i] + b[i];
-}
-
-// transpose8 loads 8 columns from each of 8 rows (x, row stride c) and
-// returns column k of them in r[k], lane i holding row i's value.
-EL_TARGET __attribute__((always_inline))
-static inline void transpose8(const float* x, long c, __m256 r[8]) {
-	__m256 t[8], u[8];
-	for (int k = 0; k < 8; k += 2) {
-		__m256 a = _mm256_loadu_ps(x + k * c), b = _mm256_loadu_ps(x + (k + 1) * c);
-		t[k] = _mm256_unpacklo_ps(a, b);
-		t[k + 1] = _mm256_unpackhi_ps(a, b);
-	}
-	for (int k = 0; k < 8; k += 4) {
-		u[k] = _mm256_shuffle_ps(t[k], t[k + 2], 0x44);
-		u[k + 1] = _mm256_shuffle_ps(t[k], t[k + 2], 0xEE);
-		u[k + 2] = _mm256_shuffle_ps(t[k + 1], t[k + 3], 0x44);
-		u[k + 3] = _mm256_shuffle_ps(t[k + 1], t[k + 3], 0xEE);
-	}
-	for (int k = 0; k < 4; k++) {
-		r[k] = _mm256_permute2f128_ps(u[k], u[k + 4], 0x20);
-		r[k + 4] = _mm256_permute2f128_ps(u[k], u[k + 4], 0x31);
-	}
 }
 
 // ln_stats8 is LayerNormForward's mean and rstd for 8 rows (x, row stride

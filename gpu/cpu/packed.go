@@ -104,9 +104,7 @@ func (be *Backend) AttentionForwardPacked(out, att, qkv []float32, rows []gpu.Pa
 				sgemm(false, true, r1-r0, k, hs, scale, q[r0*C3:], C3, lk, C3, 0, a[r0*W:], W)
 			}
 			sgemm(false, true, r1-r0, r1, hs, scale, q[r0*C3:], C3, kk, C3, 0, a[r0*W+k:], W)
-			for t := r0; t < r1; t++ {
-				softmaxCausalRow(a[t*W:t*W+W], k+t)
-			}
+			softmaxCausalRows(a, W, k, r0, r1)
 			// out[r0:r1] = att[r0:r1, 0:k] lead's v[0:k] + att[r0:r1, k:k+r1] v[0:r1]
 			var beta float32
 			if k > 0 {
@@ -143,18 +141,7 @@ func (be *Backend) AttentionBackwardPacked(dqkv, dout, qkv, att []float32, rows 
 			// dv[0:r1] += att[r0:r1, k:k+r1]^T dout[r0:r1]
 			sgemm(true, false, r1, hs, r1-r0, 1, a[r0*W+k:], W, do[r0*C:], C, 1, dv, C3)
 			// softmax backward: dpre = att * (datt - sum_j att*datt)
-			for t := r0; t < r1; t++ {
-				n := k + t + 1
-				ar, dr := a[t*W:t*W+n], da[t*W:t*W+n]
-				var dot float32
-				for j, p := range ar {
-					dot += p * dr[j]
-				}
-				for j, p := range ar {
-					dr[j] = p * (dr[j] - dot)
-				}
-				clear(da[t*W+n : t*W+k+r1])
-			}
+			softmaxBackwardRows(da, a, W, k, r0, r1)
 			// dq[r0:r1] += scale * dpre (lead's k[0:k], own k[0:r1])
 			if k > 0 {
 				sgemm(false, false, r1-r0, hs, k, scale, da[r0*W:], W, lk, C3, 1, dq[r0*C3:], C3)

@@ -14,6 +14,8 @@ package cpu
 /*
 #cgo CFLAGS: -O2
 #include <immintrin.h>
+#include <string.h>
+#include "lanes.h"
 
 #if defined(__clang__)
 #pragma STDC FP_CONTRACT OFF
@@ -124,6 +126,106 @@ static void scale_row(float* z, long n, float s) {
 	for (; i + 8 <= n; i += 8) _mm256_storeu_ps(z + i, _mm256_mul_ps(_mm256_loadu_ps(z + i), vs));
 	for (; i < n; i++) z[i] *= s;
 }
+// exp_only sets z[j] = Exp(z[j] - mx) for j < n: exp_sum without the sum.
+SM_TARGET
+static void exp_only(float* z, long n, float mx) {
+	const __m256 vm = _mm256_set1_ps(mx);
+	long i = 0;
+	for (; i + 8 <= n; i += 8) _mm256_storeu_ps(z + i, exp8x(_mm256_sub_ps(_mm256_loadu_ps(z + i), vm)));
+	if (i < n) {
+		float e[8];
+		_mm256_storeu_ps(e, exp8x(_mm256_sub_ps(load8(z + i, n - i, mx), vm)));
+		for (long k = 0; i + k < n; k++) z[i + k] = e[k];
+	}
+}
+
+// softmax_rows is softmaxCausalRow for the rows t = r0..r1-1 of a (row
+// stride w), row t over its first k+t+1 entries and zero after them up to
+// w: one call for a chunk of rows instead of three per row. Eight rows at
+// a time keep their sums in the lanes of one vector (lanes.h), each still
+// added in index order.
+SM_TARGET
+static void softmax_rows(float* a, long w, long k, long r0, long r1) {
+	long t = r0;
+	for (; t + 8 <= r1; t += 8) {
+		for (int i = 0; i < 8; i++) {
+			float* z = a + (t + i) * w;
+			long n = k + t + i + 1;
+			exp_only(z, n, row_max(z, n));
+		}
+		long j8 = (k + t + 1) & ~7L;
+		__m256 acc = _mm256_setzero_ps(), r[8];
+		for (long j = 0; j < j8; j += 8) {
+			transpose8(a + t * w + j, w, r);
+			for (int q = 0; q < 8; q++) acc = _mm256_add_ps(acc, r[q]);
+		}
+		float s[8];
+		_mm256_storeu_ps(s, acc);
+		for (int i = 0; i < 8; i++) {
+			float* z = a + (t + i) * w;
+			long n = k + t + i + 1;
+			float sum = s[i];
+			for (long j = j8; j < n; j++) sum += z[j];
+			scale_row(z, n, 1 / sum);
+			memset(z + n, 0, (w - n) * sizeof(float));
+		}
+	}
+	for (; t < r1; t++) {
+		float* z = a + t * w;
+		long n = k + t + 1;
+		scale_row(z, n, 1 / exp_sum(z, n, row_max(z, n)));
+		memset(z + n, 0, (w - n) * sizeof(float));
+	}
+}
+
+// softmax_bwd_update does d[j] = p[j] * (d[j] - dot) for j < n.
+SM_TARGET
+static void softmax_bwd_update(float* d, const float* p, long n, float dot) {
+	const __m256 vd = _mm256_set1_ps(dot);
+	long j = 0;
+	for (; j + 8 <= n; j += 8)
+		_mm256_storeu_ps(d + j, _mm256_mul_ps(_mm256_loadu_ps(p + j), _mm256_sub_ps(_mm256_loadu_ps(d + j), vd)));
+	for (; j < n; j++) d[j] = p[j] * (d[j] - dot);
+}
+
+// softmax_bwd_rows is softmaxBackwardRows: for rows t = r0..r1-1 of the
+// probabilities a and their gradients da (row stride w), over the first
+// n = k+t+1 entries, dot = sum a*da in index order and da = a*(da - dot),
+// then da zero from n up to k+r1. Eight rows' dot products share the
+// lanes of one vector.
+SM_TARGET
+static void softmax_bwd_rows(float* da, const float* a, long w, long k, long r0, long r1) {
+	long t = r0;
+	for (; t + 8 <= r1; t += 8) {
+		long j8 = (k + t + 1) & ~7L;
+		__m256 acc = _mm256_setzero_ps(), ra[8], rd[8];
+		for (long j = 0; j < j8; j += 8) {
+			transpose8(a + t * w + j, w, ra);
+			transpose8(da + t * w + j, w, rd);
+			for (int q = 0; q < 8; q++) acc = _mm256_add_ps(acc, _mm256_mul_ps(ra[q], rd[q]));
+		}
+		float s[8];
+		_mm256_storeu_ps(s, acc);
+		for (int i = 0; i < 8; i++) {
+			const float* p = a + (t + i) * w;
+			float* d = da + (t + i) * w;
+			long n = k + t + i + 1;
+			float dot = s[i];
+			for (long j = j8; j < n; j++) dot += p[j] * d[j];
+			softmax_bwd_update(d, p, n, dot);
+			memset(d + n, 0, (k + r1 - n) * sizeof(float));
+		}
+	}
+	for (; t < r1; t++) {
+		const float* p = a + t * w;
+		float* d = da + t * w;
+		long n = k + t + 1;
+		float dot = 0;
+		for (long j = 0; j < n; j++) dot += p[j] * d[j];
+		softmax_bwd_update(d, p, n, dot);
+		memset(d + n, 0, (k + r1 - n) * sizeof(float));
+	}
+}
 */
 import "C"
 
@@ -155,4 +257,17 @@ func expSumEnt8(z []float32, mx float32) (float32, float64) {
 // scaleRow8 does z[j] *= s.
 func scaleRow8(z []float32, s float32) {
 	C.scale_row((*C.float)(unsafe.Pointer(&z[0])), C.long(len(z)), C.float(s))
+}
+
+// softmaxRows8 is softmaxCausalRows in one kernel call.
+func softmaxRows8(a []float32, w, k, r0, r1 int) {
+	_ = a[(r1-1)*w+w-1]
+	C.softmax_rows((*C.float)(unsafe.Pointer(&a[0])), C.long(w), C.long(k), C.long(r0), C.long(r1))
+}
+
+// softmaxBackwardRows8 is softmaxBackwardRows in one kernel call.
+func softmaxBackwardRows8(da, a []float32, w, k, r0, r1 int) {
+	_, _ = da[(r1-1)*w+k+r1-1], a[(r1-1)*w+k+r1-1]
+	C.softmax_bwd_rows((*C.float)(unsafe.Pointer(&da[0])), (*C.float)(unsafe.Pointer(&a[0])),
+		C.long(w), C.long(k), C.long(r0), C.long(r1))
 }
