@@ -267,18 +267,14 @@ const lnEps = 1e-5
 // LayerNormForward normalises each row of inp (N,C).
 func (be *Backend) LayerNormForward(out, mean, rstd, inp, weight, bias []float32, N, C int) {
 	be.parallel(N, 16, func(lo, hi int) {
-		i := lo
-		if fusedElem && C > 0 && C%8 == 0 {
-			// Eight rows' statistics at once (the sums are sequential,
-			// so one row's are a chain of dependent additions).
-			for ; i+8 <= hi; i += 8 {
-				lnStats8(inp[i*C:(i+8)*C], C, mean[i:i+8], rstd[i:i+8])
-				for r := i; r < i+8; r++ {
-					lnNormRow8(out[r*C:r*C+C], inp[r*C:r*C+C], weight, bias, mean[r], rstd[r])
-				}
-			}
+		if fusedElem && C > 0 && C%8 == 0 && hi > lo {
+			// One kernel call for the range; it takes eight rows'
+			// statistics at once (a row's sums are sequential, so alone
+			// they are a chain of dependent additions).
+			lnForwardRows8(out[lo*C:hi*C], mean[lo:hi], rstd[lo:hi], inp[lo*C:hi*C], weight, bias, C)
+			return
 		}
-		for ; i < hi; i++ {
+		for i := lo; i < hi; i++ {
 			x := inp[i*C : i*C+C]
 			var m float32
 			for _, v := range x {
@@ -336,6 +332,10 @@ func (be *Backend) LayerNormBackward(dinp, dweight, dbias, dout, inp, weight, me
 	be.parallel(N, 16, func(lo, hi int) {
 		ps := scratch(2 * C)
 		dw, db := (*ps)[:C], (*ps)[C:]
+		if fusedElem && C > 0 && C%8 == 0 && hi > lo {
+			lnBackwardRows8(dinp[lo*C:hi*C], dw, db, dout[lo*C:hi*C], inp[lo*C:hi*C], weight, mean[lo:hi], rstd[lo:hi], C)
+			lo = hi
+		}
 		for i := lo; i < hi; i++ {
 			x := inp[i*C : i*C+C]
 			g := dout[i*C : i*C+C]

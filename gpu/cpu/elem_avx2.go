@@ -126,11 +126,36 @@ static void adamw(float* p, float* g, float* m, float* v, long n8, float gs, flo
 	}
 }
 
+// ln_bwd_apply is the second loop of one row of LayerNormBackward, given
+// the row's mean m, rstd s and its two gradient means.
+EL_TARGET
+static void ln_bwd_apply(float* di, float* dw, float* db, const float* g, const float* x, const float* w,
+		long c, float m, float s, float dnMean, float dnNormMean) {
+	const __m256 vm = _mm256_set1_ps(m), vs = _mm256_set1_ps(s);
+	const __m256 vdm = _mm256_set1_ps(dnMean), vdnm = _mm256_set1_ps(dnNormMean);
+	long i = 0;
+	for (; i + 8 <= c; i += 8) {
+		__m256 gv = _mm256_loadu_ps(g + i);
+		__m256 n = _mm256_mul_ps(_mm256_sub_ps(_mm256_loadu_ps(x + i), vm), vs);
+		__m256 dn = _mm256_mul_ps(_mm256_loadu_ps(w + i), gv);
+		_mm256_storeu_ps(db + i, _mm256_add_ps(_mm256_loadu_ps(db + i), gv));
+		_mm256_storeu_ps(dw + i, _mm256_add_ps(_mm256_loadu_ps(dw + i), _mm256_mul_ps(n, gv)));
+		__m256 t = _mm256_sub_ps(_mm256_sub_ps(dn, vdm), _mm256_mul_ps(n, vdnm));
+		_mm256_storeu_ps(di + i, _mm256_add_ps(_mm256_loadu_ps(di + i), _mm256_mul_ps(t, vs)));
+	}
+	for (; i < c; i++) {
+		float n = (x[i] - m) * s, dn = w[i] * g[i];
+		db[i] += g[i];
+		dw[i] += n * g[i];
+		di[i] += (dn - dnMean - n * dnNormMean) * s;
+	}
+}
+
 // ln_bwd_row is one row of LayerNormBackward: dinp += ..., dw += n*g,
 // db += g, with the row means in index order as the Go loop has them.
 EL_TARGET
 static void ln_bwd_row(float* di, float* dw, float* db, const float* g, const float* x, const float* w,
-		long c, float m, float s, float fc) {
+		long c, float m, float s) {
 	const __m256 vm = _mm256_set1_ps(m), vs = _mm256_set1_ps(s);
 	float dnMean = 0, dnNormMean = 0, a[8], p[8];
 	long i = 0;
@@ -149,23 +174,71 @@ static void ln_bwd_row(float* di, float* dw, float* db, const float* g, const fl
 		dnMean += dn;
 		dnNormMean += dn * n;
 	}
-	dnMean /= fc;
-	dnNormMean /= fc;
-	const __m256 vdm = _mm256_set1_ps(dnMean), vdnm = _mm256_set1_ps(dnNormMean);
-	for (i = 0; i + 8 <= c; i += 8) {
-		__m256 gv = _mm256_loadu_ps(g + i);
-		__m256 n = _mm256_mul_ps(_mm256_sub_ps(_mm256_loadu_ps(x + i), vm), vs);
-		__m256 dn = _mm256_mul_ps(_mm256_loadu_ps(w + i), gv);
-		_mm256_storeu_ps(db + i, _mm256_add_ps(_mm256_loadu_ps(db + i), gv));
-		_mm256_storeu_ps(dw + i, _mm256_add_ps(_mm256_loadu_ps(dw + i), _mm256_mul_ps(n, gv)));
-		__m256 t = _mm256_sub_ps(_mm256_sub_ps(dn, vdm), _mm256_mul_ps(n, vdnm));
-		_mm256_storeu_ps(di + i, _mm256_add_ps(_mm256_loadu_ps(di + i), _mm256_mul_ps(t, vs)));
+	ln_bwd_apply(di, dw, db, g, x, w, c, m, s, dnMean / (float)c, dnNormMean / (float)c);
+}
+
+// ln_fwd_rows is LayerNormForward over rows (c a multiple of 8): the
+// statistics of 8 rows at a time (ln_stats8), then each row's normalising
+// loop, in one call for a worker's share of the rows.
+EL_TARGET
+static void ln_fwd_rows(float* out, float* mean, float* rstd, const float* x, const float* w, const float* b,
+		long rows, long c) {
+	long r = 0;
+	for (; r + 8 <= rows; r += 8) {
+		ln_stats8(x + r * c, c, mean + r, rstd + r);
+		for (long i = r; i < r + 8; i++) ln_norm_row(out + i * c, x + i * c, w, b, c, mean[i], rstd[i]);
 	}
-	for (; i < c; i++) {
-		float n = (x[i] - m) * s, dn = w[i] * g[i];
-		db[i] += g[i];
-		dw[i] += n * g[i];
-		di[i] += (dn - dnMean - n * dnNormMean) * s;
+	for (; r < rows; r++) { // the Go loop's statistics, one row
+		const float* xr = x + r * c;
+		float m = 0, va = 0;
+		for (long j = 0; j < c; j++) m += xr[j];
+		m /= (float)c;
+		for (long j = 0; j < c; j++) {
+			float d = xr[j] - m;
+			va += d * d;
+		}
+		va /= (float)c;
+		__m128d d = _mm_set_sd((double)(va + 1e-5f));
+		float s = (float)(1 / _mm_cvtsd_f64(_mm_sqrt_sd(d, d))); // float32(1/math.Sqrt(float64(va+eps)))
+		ln_norm_row(out + r * c, xr, w, b, c, m, s);
+		mean[r] = m;
+		rstd[r] = s;
+	}
+}
+
+// ln_bwd_rows is LayerNormBackward's loops over rows (c a multiple of 8),
+// with dw and db a worker's partial sums: the two gradient means of 8 rows
+// at a time in the lanes of a vector (each in index order), then each
+// row's second loop in row order.
+EL_TARGET
+static void ln_bwd_rows(float* di, float* dw, float* db, const float* g, const float* x, const float* w,
+		const float* mean, const float* rstd, long rows, long c) {
+	long r = 0;
+	const __m256 fc = _mm256_set1_ps((float)c);
+	for (; r + 8 <= rows; r += 8) {
+		const __m256 vm = _mm256_loadu_ps(mean + r), vs = _mm256_loadu_ps(rstd + r);
+		__m256 sdn = _mm256_setzero_ps(), sdnn = _mm256_setzero_ps(), rg[8], rx[8];
+		for (long j = 0; j < c; j += 8) {
+			transpose8(g + r * c + j, c, rg);
+			transpose8(x + r * c + j, c, rx);
+			for (int k = 0; k < 8; k++) {
+				__m256 n = _mm256_mul_ps(_mm256_sub_ps(rx[k], vm), vs);
+				__m256 dn = _mm256_mul_ps(_mm256_set1_ps(w[j + k]), rg[k]);
+				sdn = _mm256_add_ps(sdn, dn);
+				sdnn = _mm256_add_ps(sdnn, _mm256_mul_ps(dn, n));
+			}
+		}
+		float dm[8], dnm[8];
+		_mm256_storeu_ps(dm, _mm256_div_ps(sdn, fc));
+		_mm256_storeu_ps(dnm, _mm256_div_ps(sdnn, fc));
+		for (long i = 0; i < 8; i++) {
+			long o = (r + i) * c;
+			ln_bwd_apply(di + o, dw, db, g + o, x + o, w, c, mean[r + i], rstd[r + i], dm[i], dnm[i]);
+		}
+	}
+	for (; r < rows; r++) {
+		long o = r * c;
+		ln_bwd_row(di + o, dw, db, g + o, x + o, w, c, mean[r], rstd[r]);
 	}
 }
 */
@@ -202,11 +275,22 @@ func lnNormRow8(o, x, w, b []float32, m, s float32) {
 	C.ln_norm_row(fp(o), fp(x[:n]), fp(w[:n]), fp(b[:n]), C.long(n), C.float(m), C.float(s))
 }
 
-// lnStats8 writes the mean and rstd of the 8 rows of x (8*c values, c a
-// multiple of 8) into mean[:8] and rstd[:8].
-func lnStats8(x []float32, c int, mean, rstd []float32) {
-	_, _, _ = x[8*c-1], mean[7], rstd[7]
-	C.ln_stats8(fp(x), C.long(c), fp(mean), fp(rstd))
+// lnForwardRows8 is LayerNormForward's loop over the rows of inp (a
+// multiple of c values, c a multiple of 8), in one kernel call.
+func lnForwardRows8(out, mean, rstd, inp, w, b []float32, c int) {
+	rows := len(inp) / c
+	_, _, _, _, _ = out[rows*c-1], mean[rows-1], rstd[rows-1], w[c-1], b[c-1]
+	C.ln_fwd_rows(fp(out), fp(mean), fp(rstd), fp(inp), fp(w), fp(b), C.long(rows), C.long(c))
+}
+
+// lnBackwardRows8 is LayerNormBackward's loops over the rows of g (a
+// multiple of c values, c a multiple of 8), accumulating into dw and db,
+// in one kernel call.
+func lnBackwardRows8(di, dw, db, g, x, w, mean, rstd []float32, c int) {
+	rows := len(g) / c
+	_, _, _, _, _, _ = di[rows*c-1], x[rows*c-1], mean[rows-1], rstd[rows-1], dw[c-1], db[c-1]
+	_ = w[c-1]
+	C.ln_bwd_rows(fp(di), fp(dw), fp(db), fp(g), fp(x), fp(w), fp(mean), fp(rstd), C.long(rows), C.long(c))
 }
 
 // adamW8 runs AdamWScaled's loop over the first len(p) &^ 7 elements and
@@ -225,5 +309,5 @@ func adamW8(p, g, m, v []float32, gs, lr, b1, b2, eps, wd, ic1, ic2 float32) int
 // lnBwdRow8 is one row of LayerNormBackward's loops.
 func lnBwdRow8(di, dw, db, g, x, w []float32, m, s float32) {
 	n := len(di)
-	C.ln_bwd_row(fp(di), fp(dw[:n]), fp(db[:n]), fp(g[:n]), fp(x[:n]), fp(w[:n]), C.long(n), C.float(m), C.float(s), C.float(float32(n)))
+	C.ln_bwd_row(fp(di), fp(dw[:n]), fp(db[:n]), fp(g[:n]), fp(x[:n]), fp(w[:n]), C.long(n), C.float(m), C.float(s))
 }

@@ -66,7 +66,11 @@ func colSums8(acc, d []float32, rows, stride int) { panic("cpu: no element kerne
 
 func lnNormRow8(o, x, w, b []float32, m, s float32) { panic("cpu: no element kernels in this build") }
 
-func lnStats8(x []float32, c int, mean, rstd []float32) {
+func lnForwardRows8(out, mean, rstd, inp, w, b []float32, c int) {
+	panic("cpu: no element kernels in this build")
+}
+
+func lnBackwardRows8(di, dw, db, g, x, w, mean, rstd []float32, c int) {
 	panic("cpu: no element kernels in this build")
 }
 
