@@ -112,6 +112,14 @@ type ScaledAdamW interface {
 	AdamWScaled(params, grads, m, v []float32, gradScale, lr, beta1, beta2, eps, wd float32, t int)
 }
 
+// GeluInPlace is implemented by backends whose GELU backward can
+// overwrite the gradient it reads: GeluBackwardInPlace sets d =
+// gelu'(inp) * d, with the bits GeluBackward gives into a zeroed buffer
+// (0 + gelu'(inp)*d), but without that buffer or the pass that zeroes it.
+type GeluInPlace interface {
+	GeluBackwardInPlace(d, inp []float32)
+}
+
 // PackedRow is one row of a packed batch (Packed): its own tokens are
 // contiguous, without padding, and its leading positions may be another
 // row's. Positions 0..Shared-1 are those of the group's lead row (rows[Lead],

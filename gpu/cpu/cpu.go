@@ -8,6 +8,7 @@ package cpu
 
 import (
 	"cmp"
+	"fmt"
 	"math"
 	"runtime"
 	"slices"
@@ -178,12 +179,16 @@ func (be *Backend) SumSquares(x []float32) float64 {
 		// float32 partial sums over short runs keep the loop fast; float64
 		// across runs keeps the total accurate for millions of terms.
 		var s float64
-		for i := lo; i < hi; i += 256 {
-			var p float32
-			for _, v := range x[i:min(i+256, hi)] {
-				p += v * v
+		if fusedElem && hi > lo {
+			s = sumSquares8(x[lo:hi])
+		} else {
+			for i := lo; i < hi; i += 256 {
+				var p float32
+				for _, v := range x[i:min(i+256, hi)] {
+					p += v * v
+				}
+				s += float64(p)
 			}
-			s += float64(p)
 		}
 		mu.Lock()
 		parts = append(parts, [2]float64{float64(lo), s})
@@ -215,9 +220,31 @@ func (be *Backend) EmbedForward(out []float32, tokens []int32, wte, wpe []float3
 // EmbedBackward splits over channels, so that two rows with the same token
 // never race on the same dwte entry.
 func (be *Backend) EmbedBackward(dwte, dwpe, dout []float32, tokens []int32, B, T, C int) {
+	be.embedBackward(dwte, dwpe, dout, tokens, nil, B*T, T, C)
+}
+
+// embedBackward accumulates dwte[tokens[i]] += dout[i] and dwpe[p] +=
+// dout[i] for the N rows, p = pos[i], or i % T when pos is nil (rows of
+// B full sequences), split over channels.
+func (be *Backend) embedBackward(dwte, dwpe, dout []float32, tokens, pos []int32, N, T, C int) {
+	if fusedElem && N > 0 && C > 0 {
+		// The kernel indexes without bounds checks: check every row once.
+		V, P := len(dwte)/C, len(dwpe)/C
+		for i, tok := range tokens[:N] {
+			p := rowPos(pos, i, T)
+			if tok < 0 || int(tok) >= V || p < 0 || p >= P {
+				panic(fmt.Sprintf("cpu: embedding backward row %d: token %d, position %d outside (%d, %d)", i, tok, p, V, P))
+			}
+		}
+		_ = dout[N*C-1]
+	}
 	be.parallel(C, 16, func(lo, hi int) {
-		for i := 0; i < B*T; i++ {
-			t := i % T
+		if fusedElem && N > 0 && hi > lo {
+			embedBackward8(dwte, dwpe, dout, tokens, pos, N, T, C, lo, hi)
+			return
+		}
+		for i := 0; i < N; i++ {
+			t := rowPos(pos, i, T)
 			d := dout[i*C+lo : i*C+hi]
 			w := dwte[int(tokens[i])*C+lo : int(tokens[i])*C+hi]
 			p := dwpe[t*C+lo : t*C+hi]
@@ -227,6 +254,14 @@ func (be *Backend) EmbedBackward(dwte, dwpe, dout []float32, tokens []int32, B, 
 			}
 		}
 	})
+}
+
+// rowPos is row i's position: pos[i], or i % T without pos.
+func rowPos(pos []int32, i, T int) int {
+	if pos != nil {
+		return int(pos[i])
+	}
+	return i % T
 }
 
 // BiasForward: out (N,OC) += bias.
@@ -400,6 +435,20 @@ func (be *Backend) GeluBackward(dinp, inp, dout []float32) {
 		}
 	})
 }
+
+// GeluBackwardInPlace: d = 0 + gelu'(inp) * d, GeluBackward's bits on a
+// zeroed dinp (the addition turns a product of -0 into +0, as there).
+func (be *Backend) GeluBackwardInPlace(d, inp []float32) {
+	inp = inp[:len(d)]
+	be.parallel(len(d), elemGrain, func(lo, hi int) {
+		lo += geluBackwardInPlace8(d[lo:hi], inp[lo:hi])
+		for i := lo; i < hi; i++ {
+			d[i] = 0 + geluGrad(inp[i])*d[i]
+		}
+	})
+}
+
+var _ gpu.GeluInPlace = (*Backend)(nil)
 
 // gelu is GELU's tanh approximation of one value, and geluGrad its
 // derivative; the vector kernels (geluForward8, geluBackward8) compute the

@@ -126,6 +126,46 @@ static void adamw(float* p, float* g, float* m, float* v, long n8, float gs, flo
 	}
 }
 
+// sum_squares is SumSquares over one worker's x[0..n): float32 sums of
+// squares over runs of 256 in index order, added into a double in run
+// order. Eight runs at a time share a vector's lanes (lanes.h).
+EL_TARGET
+static double sum_squares(const float* x, long n) {
+	double s = 0;
+	long i = 0;
+	for (; i + 8 * 256 <= n; i += 8 * 256) {
+		__m256 p = _mm256_setzero_ps(), r[8];
+		for (long j = 0; j < 256; j += 8) {
+			transpose8(x + i + j, 256, r);
+			for (int k = 0; k < 8; k++) p = _mm256_add_ps(p, _mm256_mul_ps(r[k], r[k]));
+		}
+		float l[8];
+		_mm256_storeu_ps(l, p);
+		for (int k = 0; k < 8; k++) s += (double)l[k];
+	}
+	for (; i < n; i += 256) {
+		long e = i + 256 < n ? i + 256 : n;
+		float p = 0;
+		for (long j = i; j < e; j++) p += x[j] * x[j];
+		s += (double)p;
+	}
+	return s;
+}
+
+// embed_bwd is embedBackward's loop over channels lo..hi-1: row i adds
+// dout's row into dwte's row tokens[i] and dwpe's row pos[i] (i % t when
+// pos is NULL), rows in order.
+EL_TARGET
+static void embed_bwd(float* dwte, float* dwpe, const float* dout, const int* tokens, const int* pos, long n,
+		long t, long c, long lo, long hi) {
+	for (long i = 0; i < n; i++) {
+		long p = pos ? pos[i] : i % t;
+		const float* d = dout + i * c + lo;
+		add_to(dwte + tokens[i] * c + lo, d, hi - lo);
+		add_to(dwpe + p * c + lo, d, hi - lo);
+	}
+}
+
 // ln_bwd_apply is the second loop of one row of LayerNormBackward, given
 // the row's mean m, rstd s and its two gradient means.
 EL_TARGET
@@ -273,6 +313,20 @@ func colSums8(acc, d []float32, rows, stride int) {
 func lnNormRow8(o, x, w, b []float32, m, s float32) {
 	n := len(o)
 	C.ln_norm_row(fp(o), fp(x[:n]), fp(w[:n]), fp(b[:n]), C.long(n), C.float(m), C.float(s))
+}
+
+// sumSquares8 is one worker's share of SumSquares (len(x) > 0).
+func sumSquares8(x []float32) float64 { return float64(C.sum_squares(fp(x), C.long(len(x)))) }
+
+// embedBackward8 is embedBackward's loop over channels lo..hi-1; the
+// caller has checked every token and position.
+func embedBackward8(dwte, dwpe, dout []float32, tokens, pos []int32, n, t, c, lo, hi int) {
+	var pp *C.int
+	if pos != nil {
+		pp = (*C.int)(unsafe.Pointer(&pos[0]))
+	}
+	C.embed_bwd(fp(dwte), fp(dwpe), fp(dout), (*C.int)(unsafe.Pointer(&tokens[0])), pp, C.long(n), C.long(t),
+		C.long(c), C.long(lo), C.long(hi))
 }
 
 // lnForwardRows8 is LayerNormForward's loop over the rows of inp (a

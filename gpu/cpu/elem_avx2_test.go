@@ -117,3 +117,64 @@ func TestAdamWKernelBitExact(t *testing.T) {
 		}
 	}
 }
+
+// TestSumSquaresAndEmbedBackwardBitExact: the AVX2 sum of squares (eight
+// runs of 256 in the lanes of a vector) and the embedding backward give the
+// Go loops' bits, for lengths around the runs' and the workers' edges, and
+// for tokens and positions that repeat.
+func TestSumSquaresAndEmbedBackwardBitExact(t *testing.T) {
+	if !fusedElem {
+		t.Skip("no AVX2 on this CPU; the scalar loops are the only path")
+	}
+	defer func() { fusedElem = true }()
+	rng := rand.New(rand.NewPCG(21, 22))
+	be := New()
+	for _, n := range []int{1, 255, 256, 2047, 2048, 2049, 100_003, 1<<20 + 13} {
+		x := make([]float32, n)
+		for i := range x {
+			x[i] = float32(rng.NormFloat64() * 1e-2)
+		}
+		fusedElem = false
+		want := be.SumSquares(x)
+		fusedElem = true
+		if got := be.SumSquares(x); math.Float64bits(got) != math.Float64bits(want) {
+			t.Fatalf("SumSquares n=%d: kernel %v, Go %v", n, got, want)
+		}
+	}
+	const V, P, C, B, T = 11, 9, 40, 3, 7
+	tokens, pos := make([]int32, B*T), make([]int32, B*T)
+	for i := range tokens {
+		tokens[i], pos[i] = int32(rng.IntN(V)), int32(rng.IntN(P))
+	}
+	dout := make([]float32, B*T*C)
+	for i := range dout {
+		dout[i] = float32(rng.NormFloat64())
+	}
+	run := func(kernel, at bool) ([]float32, []float32) {
+		fusedElem = kernel
+		dwte, dwpe := make([]float32, V*C), make([]float32, P*C)
+		for i := range dwte {
+			dwte[i] = float32(i) * 0.01
+		}
+		if at {
+			be.EmbedBackwardAt(dwte, dwpe, dout, tokens, pos, B*T, C)
+		} else {
+			be.EmbedBackward(dwte, dwpe, dout, tokens, B, T, C)
+		}
+		return dwte, dwpe
+	}
+	for _, at := range []bool{false, true} {
+		gw, gp := run(false, at)
+		kw, kp := run(true, at)
+		for i := range gw {
+			if math.Float32bits(gw[i]) != math.Float32bits(kw[i]) {
+				t.Fatalf("at=%v dwte[%d]: kernel %g, Go %g", at, i, kw[i], gw[i])
+			}
+		}
+		for i := range gp {
+			if math.Float32bits(gp[i]) != math.Float32bits(kp[i]) {
+				t.Fatalf("at=%v dwpe[%d]: kernel %g, Go %g", at, i, kp[i], gp[i])
+			}
+		}
+	}
+}

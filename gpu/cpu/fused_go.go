@@ -42,6 +42,8 @@ func geluForward8(out, inp []float32) int { return 0 }
 
 func geluBackward8(dinp, inp, dout []float32) int { return 0 }
 
+func geluBackwardInPlace8(d, inp []float32) int { return 0 }
+
 const fusedSoftmax = false
 
 func rowMax8(z []float32) float32 { panic("cpu: no softmax kernels in this build") }
@@ -86,4 +88,10 @@ func softmaxRows8(a []float32, w, k, r0, r1 int) { panic("cpu: no softmax kernel
 
 func softmaxBackwardRows8(da, a []float32, w, k, r0, r1 int) {
 	panic("cpu: no softmax kernels in this build")
+}
+
+func sumSquares8(x []float32) float64 { panic("cpu: no element kernels in this build") }
+
+func embedBackward8(dwte, dwpe, dout []float32, tokens, pos []int32, n, t, c, lo, hi int) {
+	panic("cpu: no element kernels in this build")
 }

@@ -56,9 +56,11 @@ static void gelu_fwd(float* out, const float* inp, long n8, const float* c) {
 	}
 }
 
-// gelu_bwd: dinp[i] += gelu'(x) * dout[i] for i < n8, as GeluBackward.
+// gelu_bwd: dinp[i] += gelu'(x) * dout[i] for i < n8, as GeluBackward;
+// with set, dinp[i] = 0 + gelu'(x) * dout[i] without reading dinp, and
+// dinp may be dout (each vector is read before it is written).
 GELU_TARGET
-static void gelu_bwd(float* dinp, const float* inp, const float* dout, long n8, const float* c) {
+static void gelu_bwd(float* dinp, const float* inp, const float* dout, long n8, const float* c, int set) {
 	const __m256 half = _mm256_set1_ps(0.5f), one = _mm256_set1_ps(1.0f);
 	const __m256 s = _mm256_set1_ps(c[0]), k3 = _mm256_set1_ps(c[13]);
 	for (long i = 0; i < n8; i += 8) {
@@ -69,7 +71,8 @@ static void gelu_bwd(float* dinp, const float* inp, const float* dout, long n8, 
 		b = _mm256_mul_ps(b, s);
 		b = _mm256_mul_ps(b, _mm256_add_ps(one, _mm256_mul_ps(_mm256_mul_ps(k3, x), x)));
 		__m256 d = _mm256_add_ps(a, b);
-		_mm256_storeu_ps(dinp + i, _mm256_add_ps(_mm256_loadu_ps(dinp + i), _mm256_mul_ps(d, _mm256_loadu_ps(dout + i))));
+		__m256 acc = set ? _mm256_setzero_ps() : _mm256_loadu_ps(dinp + i);
+		_mm256_storeu_ps(dinp + i, _mm256_add_ps(acc, _mm256_mul_ps(d, _mm256_loadu_ps(dout + i))));
 	}
 }
 */
@@ -99,13 +102,23 @@ func geluForward8(out, inp []float32) int {
 
 // geluBackward8 does the first len(dinp) &^ 7 elements of GeluBackward and
 // returns how many it did (0 without AVX2).
-func geluBackward8(dinp, inp, dout []float32) int {
+func geluBackward8(dinp, inp, dout []float32) int { return geluBwd8(dinp, inp, dout, false) }
+
+// geluBackwardInPlace8 does the first len(d) &^ 7 elements of
+// GeluBackwardInPlace and returns how many it did (0 without AVX2).
+func geluBackwardInPlace8(d, inp []float32) int { return geluBwd8(d, inp, d, true) }
+
+func geluBwd8(dinp, inp, dout []float32, set bool) int {
 	n8 := len(dinp) &^ 7
 	if !fusedGelu || n8 == 0 {
 		return 0
 	}
 	_, _ = inp[n8-1], dout[n8-1]
+	var s C.int
+	if set {
+		s = 1
+	}
 	C.gelu_bwd((*C.float)(unsafe.Pointer(&dinp[0])), (*C.float)(unsafe.Pointer(&inp[0])),
-		(*C.float)(unsafe.Pointer(&dout[0])), C.long(n8), (*C.float)(unsafe.Pointer(&geluConsts[0])))
+		(*C.float)(unsafe.Pointer(&dout[0])), C.long(n8), (*C.float)(unsafe.Pointer(&geluConsts[0])), s)
 	return n8
 }

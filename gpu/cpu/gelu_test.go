@@ -42,3 +42,31 @@ func TestGeluKernelsBitExact(t *testing.T) {
 		}
 	}
 }
+
+// TestGeluBackwardInPlaceMatchesZeroed: the in-place GELU backward gives
+// GeluBackward's bits into a zeroed buffer, signed zeros included (a
+// gradient of -1 at x = -20 makes a product of -0, and 0 + -0 is +0), on a
+// length that leaves a tail for the scalar loop.
+func TestGeluBackwardInPlaceMatchesZeroed(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 8))
+	n := 1<<14 + 5
+	inp, d := make([]float32, n), make([]float32, n)
+	for i := range inp {
+		inp[i], d[i] = float32(rng.NormFloat64()*3), float32(rng.NormFloat64())
+	}
+	inp[0], d[0] = -20, -1
+	inp[n-1], d[n-1] = -20, -1
+	be := New()
+	want := make([]float32, n)
+	be.GeluBackward(want, inp, d)
+	be.GeluBackwardInPlace(d, inp)
+	for i := range want {
+		if math.Float32bits(d[i]) != math.Float32bits(want[i]) {
+			t.Fatalf("element %d (x=%g): in place %g (bits %x), into zeros %g (bits %x)", i, inp[i], d[i],
+				math.Float32bits(d[i]), want[i], math.Float32bits(want[i]))
+		}
+	}
+	if math.Signbit(float64(d[0])) || math.Signbit(float64(d[n-1])) {
+		t.Fatalf("gelu'(-20) * -1 should be +0 as into zeros, got %g and %g", d[0], d[n-1])
+	}
+}

@@ -25,17 +25,7 @@ func (be *Backend) EmbedForwardAt(out []float32, tokens, pos []int32, wte, wpe [
 // EmbedBackwardAt splits over channels, as EmbedBackward does, so that two
 // tokens with the same id or position never race.
 func (be *Backend) EmbedBackwardAt(dwte, dwpe, dout []float32, tokens, pos []int32, N, C int) {
-	be.parallel(C, 16, func(lo, hi int) {
-		for i := 0; i < N; i++ {
-			d := dout[i*C+lo : i*C+hi]
-			w := dwte[int(tokens[i])*C+lo : int(tokens[i])*C+hi]
-			p := dwpe[int(pos[i])*C+lo : int(pos[i])*C+hi]
-			for c, g := range d {
-				w[c] += g
-				p[c] += g
-			}
-		}
-	})
+	be.embedBackward(dwte, dwpe, dout, tokens, pos[:N], N, 0, C)
 }
 
 // packedGroups returns the [lo,hi) row ranges of the groups of rows: a lead

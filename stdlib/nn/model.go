@@ -496,9 +496,15 @@ func (m *Model) Backward(dLogp, dEntropy []float32) {
 		fch, fchg := layer(a.fch, l, BT*4*C), layer(a.fchg, l, BT*4*C)
 		// dres holds d(res3); res3 = res2 + fcproj(gelu(fc(ln2(res2)))).
 		m.linearBackward(dfchg, layer(g.fcprojw, l, 4*C*C), layer(g.fcprojb, l, C), dres, fchg, layer(p.fcprojw, l, 4*C*C), BT, 4*C, C)
-		be.Zero(dfch)
-		be.GeluBackward(dfch, fch, dfchg)
-		m.linearBackward(dln, layer(g.fcw, l, 4*C*C), layer(g.fcb, l, 4*C), dfch, ln2, layer(p.fcw, l, 4*C*C), BT, C, 4*C)
+		dpre := dfch // d(fch)
+		if gi, ok := be.(gpu.GeluInPlace); ok {
+			gi.GeluBackwardInPlace(dfchg, fch)
+			dpre = dfchg
+		} else {
+			be.Zero(dfch)
+			be.GeluBackward(dfch, fch, dfchg)
+		}
+		m.linearBackward(dln, layer(g.fcw, l, 4*C*C), layer(g.fcb, l, 4*C), dpre, ln2, layer(p.fcw, l, 4*C*C), BT, C, 4*C)
 		be.LayerNormBackward(dres, layer(g.ln2w, l, C), layer(g.ln2b, l, C), dln, res2, layer(p.ln2w, l, C),
 			layer(a.ln2mean, l, BT), layer(a.ln2rstd, l, BT), BT, C)
 		// dres now holds d(res2); res2 = resIn + attproj(attention(qkv(ln1(resIn)))).
