@@ -179,19 +179,21 @@ func (be *Backend) SumSquares(x []float32) float64 {
 		// float32 partial sums over short runs keep the loop fast; float64
 		// across runs keeps the total accurate for millions of terms.
 		var s float64
-		if fusedElem && hi > lo {
-			s = sumSquares8(x[lo:hi])
-		} else {
-			for i := lo; i < hi; i += 256 {
-				var p float32
-				for _, v := range x[i:min(i+256, hi)] {
-					p += v * v
-				}
-				s += float64(p)
+		start := lo
+		if fusedElem {
+			var n int
+			s, n = sumSquares8(x[lo:hi]) // whole blocks of eight runs
+			lo += n
+		}
+		for i := lo; i < hi; i += 256 {
+			var p float32
+			for _, v := range x[i:min(i+256, hi)] {
+				p += v * v
 			}
+			s += float64(p)
 		}
 		mu.Lock()
-		parts = append(parts, [2]float64{float64(lo), s})
+		parts = append(parts, [2]float64{float64(start), s})
 		mu.Unlock()
 	})
 	slices.SortFunc(parts, func(a, b [2]float64) int { return cmp.Compare(a[0], b[0]) })
@@ -204,9 +206,15 @@ func (be *Backend) SumSquares(x []float32) float64 {
 
 // EmbedForward: out (B*T,C) = wte[tok] + wpe[t].
 func (be *Backend) EmbedForward(out []float32, tokens []int32, wte, wpe []float32, B, T, C int) {
-	be.parallel(B*T, 64, func(lo, hi int) {
+	be.embedForward(out, tokens, nil, wte, wpe, B*T, T, C)
+}
+
+// embedForward sets out[i] = wte[tokens[i]] + wpe[p] for the N rows, p =
+// pos[i], or i % T when pos is nil (rows of B full sequences).
+func (be *Backend) embedForward(out []float32, tokens, pos []int32, wte, wpe []float32, N, T, C int) {
+	be.parallel(N, 64, func(lo, hi int) {
 		for i := lo; i < hi; i++ {
-			t := i % T
+			t := rowPos(pos, i, T)
 			o := out[i*C : i*C+C]
 			w := wte[int(tokens[i])*C : int(tokens[i])*C+C]
 			p := wpe[t*C : t*C+C]
@@ -302,12 +310,11 @@ const lnEps = 1e-5
 // LayerNormForward normalises each row of inp (N,C).
 func (be *Backend) LayerNormForward(out, mean, rstd, inp, weight, bias []float32, N, C int) {
 	be.parallel(N, 16, func(lo, hi int) {
-		if fusedElem && C > 0 && C%8 == 0 && hi > lo {
-			// One kernel call for the range; it takes eight rows'
-			// statistics at once (a row's sums are sequential, so alone
-			// they are a chain of dependent additions).
-			lnForwardRows8(out[lo*C:hi*C], mean[lo:hi], rstd[lo:hi], inp[lo*C:hi*C], weight, bias, C)
-			return
+		if fusedElem && C > 0 && C%8 == 0 {
+			// One kernel call for the range's groups of eight rows, whose
+			// statistics it takes at once (a row's sums are sequential,
+			// so alone they are a chain of dependent additions).
+			lo += lnForwardRows8(out[lo*C:hi*C], mean[lo:hi], rstd[lo:hi], inp[lo*C:hi*C], weight, bias, C)
 		}
 		for i := lo; i < hi; i++ {
 			x := inp[i*C : i*C+C]
@@ -367,9 +374,9 @@ func (be *Backend) LayerNormBackward(dinp, dweight, dbias, dout, inp, weight, me
 	be.parallel(N, 16, func(lo, hi int) {
 		ps := scratch(2 * C)
 		dw, db := (*ps)[:C], (*ps)[C:]
-		if fusedElem && C > 0 && C%8 == 0 && hi > lo {
-			lnBackwardRows8(dinp[lo*C:hi*C], dw, db, dout[lo*C:hi*C], inp[lo*C:hi*C], weight, mean[lo:hi], rstd[lo:hi], C)
-			lo = hi
+		first := lo
+		if fusedElem && C > 0 && C%8 == 0 {
+			lo += lnBackwardRows8(dinp[lo*C:hi*C], dw, db, dout[lo*C:hi*C], inp[lo*C:hi*C], weight, mean[lo:hi], rstd[lo:hi], C)
 		}
 		for i := lo; i < hi; i++ {
 			x := inp[i*C : i*C+C]
@@ -398,7 +405,7 @@ func (be *Backend) LayerNormBackward(dinp, dweight, dbias, dout, inp, weight, me
 			}
 		}
 		mu.Lock()
-		parts = append(parts, part{lo, ps})
+		parts = append(parts, part{first, ps})
 		mu.Unlock()
 	})
 	slices.SortFunc(parts, func(a, b part) int { return a.lo - b.lo })

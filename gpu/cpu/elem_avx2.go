@@ -126,14 +126,14 @@ static void adamw(float* p, float* g, float* m, float* v, long n8, float gs, flo
 	}
 }
 
-// sum_squares is SumSquares over one worker's x[0..n): float32 sums of
-// squares over runs of 256 in index order, added into a double in run
-// order. Eight runs at a time share a vector's lanes (lanes.h).
+// sum_squares is SumSquares over one worker's x[0..n) for n a multiple of
+// 8*256: float32 sums of squares over runs of 256 in index order, added
+// into a double in run order. Eight runs at a time share a vector's lanes
+// (lanes.h).
 EL_TARGET
 static double sum_squares(const float* x, long n) {
 	double s = 0;
-	long i = 0;
-	for (; i + 8 * 256 <= n; i += 8 * 256) {
+	for (long i = 0; i + 8 * 256 <= n; i += 8 * 256) {
 		__m256 p = _mm256_setzero_ps(), r[8];
 		for (long j = 0; j < 256; j += 8) {
 			transpose8(x + i + j, 256, r);
@@ -142,12 +142,6 @@ static double sum_squares(const float* x, long n) {
 		float l[8];
 		_mm256_storeu_ps(l, p);
 		for (int k = 0; k < 8; k++) s += (double)l[k];
-	}
-	for (; i < n; i += 256) {
-		long e = i + 256 < n ? i + 256 : n;
-		float p = 0;
-		for (long j = i; j < e; j++) p += x[j] * x[j];
-		s += (double)p;
 	}
 	return s;
 }
@@ -217,45 +211,27 @@ static void ln_bwd_row(float* di, float* dw, float* db, const float* g, const fl
 	ln_bwd_apply(di, dw, db, g, x, w, c, m, s, dnMean / (float)c, dnNormMean / (float)c);
 }
 
-// ln_fwd_rows is LayerNormForward over rows (c a multiple of 8): the
-// statistics of 8 rows at a time (ln_stats8), then each row's normalising
-// loop, in one call for a worker's share of the rows.
+// ln_fwd_rows is LayerNormForward over groups of 8 rows (rows a multiple
+// of 8, c of 8): the statistics of 8 rows at a time (ln_stats8), then each
+// row's normalising loop, in one call for a worker's share of the rows.
 EL_TARGET
 static void ln_fwd_rows(float* out, float* mean, float* rstd, const float* x, const float* w, const float* b,
 		long rows, long c) {
-	long r = 0;
-	for (; r + 8 <= rows; r += 8) {
+	for (long r = 0; r + 8 <= rows; r += 8) {
 		ln_stats8(x + r * c, c, mean + r, rstd + r);
 		for (long i = r; i < r + 8; i++) ln_norm_row(out + i * c, x + i * c, w, b, c, mean[i], rstd[i]);
 	}
-	for (; r < rows; r++) { // the Go loop's statistics, one row
-		const float* xr = x + r * c;
-		float m = 0, va = 0;
-		for (long j = 0; j < c; j++) m += xr[j];
-		m /= (float)c;
-		for (long j = 0; j < c; j++) {
-			float d = xr[j] - m;
-			va += d * d;
-		}
-		va /= (float)c;
-		__m128d d = _mm_set_sd((double)(va + 1e-5f));
-		float s = (float)(1 / _mm_cvtsd_f64(_mm_sqrt_sd(d, d))); // float32(1/math.Sqrt(float64(va+eps)))
-		ln_norm_row(out + r * c, xr, w, b, c, m, s);
-		mean[r] = m;
-		rstd[r] = s;
-	}
 }
 
-// ln_bwd_rows is LayerNormBackward's loops over rows (c a multiple of 8),
-// with dw and db a worker's partial sums: the two gradient means of 8 rows
-// at a time in the lanes of a vector (each in index order), then each
-// row's second loop in row order.
+// ln_bwd_rows is LayerNormBackward's loops over groups of 8 rows (rows a
+// multiple of 8, c of 8), with dw and db a worker's partial sums: the two
+// gradient means of 8 rows at a time in the lanes of a vector (each in
+// index order), then each row's second loop in row order.
 EL_TARGET
 static void ln_bwd_rows(float* di, float* dw, float* db, const float* g, const float* x, const float* w,
 		const float* mean, const float* rstd, long rows, long c) {
-	long r = 0;
 	const __m256 fc = _mm256_set1_ps((float)c);
-	for (; r + 8 <= rows; r += 8) {
+	for (long r = 0; r + 8 <= rows; r += 8) {
 		const __m256 vm = _mm256_loadu_ps(mean + r), vs = _mm256_loadu_ps(rstd + r);
 		__m256 sdn = _mm256_setzero_ps(), sdnn = _mm256_setzero_ps(), rg[8], rx[8];
 		for (long j = 0; j < c; j += 8) {
@@ -275,10 +251,6 @@ static void ln_bwd_rows(float* di, float* dw, float* db, const float* g, const f
 			long o = (r + i) * c;
 			ln_bwd_apply(di + o, dw, db, g + o, x + o, w, c, mean[r + i], rstd[r + i], dm[i], dnm[i]);
 		}
-	}
-	for (; r < rows; r++) {
-		long o = r * c;
-		ln_bwd_row(di + o, dw, db, g + o, x + o, w, c, mean[r], rstd[r]);
 	}
 }
 */
@@ -315,8 +287,16 @@ func lnNormRow8(o, x, w, b []float32, m, s float32) {
 	C.ln_norm_row(fp(o), fp(x[:n]), fp(w[:n]), fp(b[:n]), C.long(n), C.float(m), C.float(s))
 }
 
-// sumSquares8 is one worker's share of SumSquares (len(x) > 0).
-func sumSquares8(x []float32) float64 { return float64(C.sum_squares(fp(x), C.long(len(x)))) }
+// sumSquares8 is SumSquares's loop over the first len(x) &^ 2047 values
+// of one worker's share (eight runs of 256 at a time); it returns their
+// sum and how many values it took.
+func sumSquares8(x []float32) (float64, int) {
+	n := len(x) &^ (8*256 - 1)
+	if n == 0 {
+		return 0, 0
+	}
+	return float64(C.sum_squares(fp(x), C.long(n))), n
+}
 
 // embedBackward8 is embedBackward's loop over channels lo..hi-1; the
 // caller has checked every token and position.
@@ -329,22 +309,31 @@ func embedBackward8(dwte, dwpe, dout []float32, tokens, pos []int32, n, t, c, lo
 		C.long(c), C.long(lo), C.long(hi))
 }
 
-// lnForwardRows8 is LayerNormForward's loop over the rows of inp (a
-// multiple of c values, c a multiple of 8), in one kernel call.
-func lnForwardRows8(out, mean, rstd, inp, w, b []float32, c int) {
-	rows := len(inp) / c
+// lnForwardRows8 is LayerNormForward's loop over the first rows &^ 7
+// rows of inp (rows of c values, c a multiple of 8), in one kernel call;
+// it returns how many rows it did.
+func lnForwardRows8(out, mean, rstd, inp, w, b []float32, c int) int {
+	rows := (len(inp) / c) &^ 7
+	if rows == 0 {
+		return 0
+	}
 	_, _, _, _, _ = out[rows*c-1], mean[rows-1], rstd[rows-1], w[c-1], b[c-1]
 	C.ln_fwd_rows(fp(out), fp(mean), fp(rstd), fp(inp), fp(w), fp(b), C.long(rows), C.long(c))
+	return rows
 }
 
-// lnBackwardRows8 is LayerNormBackward's loops over the rows of g (a
-// multiple of c values, c a multiple of 8), accumulating into dw and db,
-// in one kernel call.
-func lnBackwardRows8(di, dw, db, g, x, w, mean, rstd []float32, c int) {
-	rows := len(g) / c
+// lnBackwardRows8 is LayerNormBackward's loops over the first rows &^ 7
+// rows of g (rows of c values, c a multiple of 8), accumulating into dw
+// and db, in one kernel call; it returns how many rows it did.
+func lnBackwardRows8(di, dw, db, g, x, w, mean, rstd []float32, c int) int {
+	rows := (len(g) / c) &^ 7
+	if rows == 0 {
+		return 0
+	}
 	_, _, _, _, _, _ = di[rows*c-1], x[rows*c-1], mean[rows-1], rstd[rows-1], dw[c-1], db[c-1]
 	_ = w[c-1]
 	C.ln_bwd_rows(fp(di), fp(dw), fp(db), fp(g), fp(x), fp(w), fp(mean), fp(rstd), C.long(rows), C.long(c))
+	return rows
 }
 
 // adamW8 runs AdamWScaled's loop over the first len(p) &^ 7 elements and

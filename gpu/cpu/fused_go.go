@@ -68,11 +68,11 @@ func colSums8(acc, d []float32, rows, stride int) { panic("cpu: no element kerne
 
 func lnNormRow8(o, x, w, b []float32, m, s float32) { panic("cpu: no element kernels in this build") }
 
-func lnForwardRows8(out, mean, rstd, inp, w, b []float32, c int) {
+func lnForwardRows8(out, mean, rstd, inp, w, b []float32, c int) int {
 	panic("cpu: no element kernels in this build")
 }
 
-func lnBackwardRows8(di, dw, db, g, x, w, mean, rstd []float32, c int) {
+func lnBackwardRows8(di, dw, db, g, x, w, mean, rstd []float32, c int) int {
 	panic("cpu: no element kernels in this build")
 }
 
@@ -90,7 +90,7 @@ func softmaxBackwardRows8(da, a []float32, w, k, r0, r1 int) {
 	panic("cpu: no softmax kernels in this build")
 }
 
-func sumSquares8(x []float32) float64 { panic("cpu: no element kernels in this build") }
+func sumSquares8(x []float32) (float64, int) { panic("cpu: no element kernels in this build") }
 
 func embedBackward8(dwte, dwpe, dout []float32, tokens, pos []int32, n, t, c, lo, hi int) {
 	panic("cpu: no element kernels in this build")

@@ -10,16 +10,7 @@ var _ gpu.Packed = (*Backend)(nil)
 
 // EmbedForwardAt is EmbedForward with each token's position given.
 func (be *Backend) EmbedForwardAt(out []float32, tokens, pos []int32, wte, wpe []float32, N, C int) {
-	be.parallel(N, 64, func(lo, hi int) {
-		for i := lo; i < hi; i++ {
-			o := out[i*C : i*C+C]
-			w := wte[int(tokens[i])*C : int(tokens[i])*C+C]
-			p := wpe[int(pos[i])*C : int(pos[i])*C+C]
-			for c := range o {
-				o[c] = w[c] + p[c]
-			}
-		}
-	})
+	be.embedForward(out, tokens, pos[:N], wte, wpe, N, 0, C)
 }
 
 // EmbedBackwardAt splits over channels, as EmbedBackward does, so that two

@@ -344,8 +344,8 @@ func (m *Model) Forward(b *Batch) (logp, entropy []float32) {
 		m.forward(a)
 		m.be.Sync()
 		logp, entropy = make([]float32, BT), make([]float32, BT)
-		pk.unpack(logp, a.logp[:a.N], T)
-		pk.unpack(entropy, a.entropy[:a.N], T)
+		pk.unpack(logp, a.logp[:a.N])
+		pk.unpack(entropy, a.entropy[:a.N])
 		return logp, entropy
 	}
 	a := m.ensureActs(B, T, BT, B*m.cfg.Heads*T*T)

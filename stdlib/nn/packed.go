@@ -96,7 +96,8 @@ func (p *packing) fill(b *Batch, inputs, targets, pos []int32) {
 // unpack lays packed per-token values (N) out per position (B*T): a row's
 // shared positions get its lead's values (the same inputs and targets, so
 // the same values), positions after its last target 0.
-func (p *packing) unpack(dst, src []float32, T int) {
+func (p *packing) unpack(dst, src []float32) {
+	T := p.T
 	clear(dst)
 	for r, row := range p.rows {
 		lead := p.rows[row.Lead]

@@ -482,11 +482,7 @@ func (p *picker) run(want func(int) bool, logits func(int) []float32, o SampleOp
 	var wg sync.WaitGroup
 	per := (R + w - 1) / w
 	for k := 1; k < w; k++ {
-		wg.Add(1)
-		go func(k int) {
-			defer wg.Done()
-			draw(k, k*per, min(R, (k+1)*per))
-		}(k)
+		wg.Go(func() { draw(k, k*per, min(R, (k+1)*per)) })
 	}
 	draw(0, 0, min(R, per))
 	wg.Wait()
