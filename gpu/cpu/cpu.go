@@ -17,6 +17,7 @@ import (
 	"github.com/x448/float16"
 
 	"github.com/rlvrworld/rlvrworld/gpu"
+	"github.com/rlvrworld/rlvrworld/internal/hugepage"
 )
 
 func init() {
@@ -730,8 +731,9 @@ func (be *Backend) AttentionKV(out, qkv, kc, vc []float32, rows, pos []int32, N,
 	})
 }
 
-// AllocHalf returns ordinary Go memory.
-func (be *Backend) AllocHalf(n int) []uint16 { return make([]uint16, n) }
+// AllocHalf returns Go memory on huge pages where it spans them
+// (hugepage.Make): a KV cache is streamed from memory every decoding step.
+func (be *Backend) AllocHalf(n int) []uint16 { return hugepage.Make[uint16](n) }
 
 // AttentionKVHalf is AttentionKV over a float16 cache. Decoding steps read
 // the cache through the fused kernel, which widens as it loads; prefill
@@ -782,8 +784,9 @@ func widenHalfInto(dst []float32, src []uint16) {
 	}
 }
 
-// AllocInt8 returns ordinary Go memory.
-func (be *Backend) AllocInt8(n int) []int8 { return make([]int8, n) }
+// AllocInt8 returns Go memory on huge pages where it spans them, as
+// AllocHalf does.
+func (be *Backend) AllocInt8(n int) []int8 { return hugepage.Make[int8](n) }
 
 // AttentionKVInt8 is AttentionKV over an int8 cache with a scale per cached
 // row. The new keys and values are quantized in Go (a few thousand values a

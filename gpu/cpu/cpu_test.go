@@ -4,8 +4,10 @@ import (
 	"math"
 	"math/rand/v2"
 	"testing"
+	"unsafe"
 
 	"github.com/rlvrworld/rlvrworld/gpu/gputest"
+	"github.com/rlvrworld/rlvrworld/internal/hugepage"
 )
 
 func TestConformance(t *testing.T) { gputest.Run(t, New()) }
@@ -83,5 +85,21 @@ func TestGemmSplitMatchesOneCall(t *testing.T) {
 				t.Fatalf("%v: element %d is %g split, %g in one call (bound %g)", s, i, split[i], one[i], 4*float64(k)*eps*mag)
 			}
 		}
+	}
+}
+
+// TestKVCacheAllocsOnHugePages checks that the reduced-precision KV cache
+// buffers come from hugepage.Make: a buffer spanning huge pages starts on
+// a huge page boundary (plain make promises only 8 KiB alignment).
+func TestKVCacheAllocsOnHugePages(t *testing.T) {
+	be := New()
+	i8, f16 := be.AllocInt8(3*hugepage.Size), be.AllocHalf(3*hugepage.Size/2)
+	for name, p := range map[string]unsafe.Pointer{"AllocInt8": unsafe.Pointer(&i8[0]), "AllocHalf": unsafe.Pointer(&f16[0])} {
+		if uintptr(p)%hugepage.Size != 0 {
+			t.Errorf("%s: buffer at %p, not on a huge page boundary", name, p)
+		}
+	}
+	if len(i8) != 3*hugepage.Size || len(f16) != 3*hugepage.Size/2 {
+		t.Fatalf("lengths %d and %d", len(i8), len(f16))
 	}
 }

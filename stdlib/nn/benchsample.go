@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/rlvrworld/rlvrworld/gpu"
+	"github.com/rlvrworld/rlvrworld/internal/hugepage"
 )
 
 // SampleBenchOptions size BenchSample.
@@ -86,9 +87,10 @@ type DecodeFigures struct {
 
 // streamGBps measures memory bandwidth by copying a 256 MiB buffer,
 // counting the bytes read and written. copy uses the runtime's vectorised
-// memmove, so the figure is not limited by scalar Go code.
+// memmove, so the figure is not limited by scalar Go code. The buffers sit
+// on huge pages where the OS allows, as the KV caches do (hugepage.Make).
 func streamGBps() float64 {
-	src, dst := make([]float32, 64<<20), make([]float32, 64<<20)
+	src, dst := hugepage.Make[float32](64<<20), hugepage.Make[float32](64<<20)
 	for i := range src {
 		src[i] = 1
 	}
@@ -97,10 +99,11 @@ func streamGBps() float64 {
 }
 
 // readGBps measures the rate of reading alone, which is what decoding does
-// to its KV cache: bytes.IndexByte scans a 256 MiB buffer for a byte it
-// does not hold, with the runtime's vector code.
+// to its KV cache: bytes.IndexByte scans a 256 MiB buffer (on huge pages
+// where the OS allows, as the caches are) for a byte it does not hold,
+// with the runtime's vector code.
 func readGBps() float64 {
-	buf := make([]byte, 256<<20)
+	buf := hugepage.Make[byte](256 << 20)
 	for i := range buf {
 		buf[i] = 1 // real pages: untouched ones all map to one zero page
 	}

@@ -1,6 +1,9 @@
 package nn
 
-import "github.com/rlvrworld/rlvrworld/gpu"
+import (
+	"github.com/rlvrworld/rlvrworld/gpu"
+	"github.com/rlvrworld/rlvrworld/internal/hugepage"
+)
 
 // layerCache is one layer's decoding KV cache, laid out (R, NH, Tc, hs) so
 // that each head's cached keys are contiguous rows of hs. Each precision
@@ -29,26 +32,31 @@ func reuseLayerCache(prev layerCache, be gpu.Backend, kv KVPrecision, R, Tc, C, 
 	switch c := prev.(type) {
 	case *f32Cache:
 		if kv == KVFloat32 {
-			return &f32Cache{be: be, k: reuse(c.k, n, mk32), v: reuse(c.v, n, mk32)}
+			return &f32Cache{be: be, k: reuse(c.k, n, hostKV32), v: reuse(c.v, n, hostKV32)}
 		}
 	case *halfCache:
 		if kv == KVFloat16 {
-			mk := func(k int) []uint16 { return make([]uint16, k) }
-			return &halfCache{be: be, op: c.op, k: reuse(c.k, n, mk), v: reuse(c.v, n, mk)}
+			return &halfCache{be: be, op: c.op, k: reuse(c.k, n, c.op.AllocHalf), v: reuse(c.v, n, c.op.AllocHalf)}
 		}
 	case *int8Cache:
 		if kv == KVInt8 {
-			mk := func(k int) []int8 { return make([]int8, k) }
-			return &int8Cache{op: c.op, k: reuse(c.k, n, mk), v: reuse(c.v, n, mk), ks: reuse(c.ks, ns, mk32), vs: reuse(c.vs, ns, mk32)}
+			return &int8Cache{op: c.op, k: reuse(c.k, n, c.op.AllocInt8), v: reuse(c.v, n, c.op.AllocInt8),
+				ks: reuse(c.ks, ns, mk32), vs: reuse(c.vs, ns, mk32)}
 		}
 	case *mixedCache:
 		if kv == KVK8V16 {
-			return &mixedCache{be: be, op: c.op, k: reuse(c.k, n, func(k int) []int8 { return make([]int8, k) }),
-				v: reuse(c.v, n, func(k int) []uint16 { return make([]uint16, k) }), ks: reuse(c.ks, ns, mk32)}
+			return &mixedCache{be: be, op: c.op, k: reuse(c.k, n, c.op.AllocInt8), v: reuse(c.v, n, c.op.AllocHalf),
+				ks: reuse(c.ks, ns, mk32)}
 		}
 	}
 	return newLayerCache(be, kv, R, Tc, C, NH)
 }
+
+// hostKV32 allocates a float32 cache buffer in host memory, on huge pages
+// where it spans them (hugepage.Make), as the CPU backend's AllocHalf and
+// AllocInt8 do for the other precisions: decoding streams the cache from
+// memory every step.
+func hostKV32(n int) []float32 { return hugepage.Make[float32](n) }
 
 // copyRowPrefix copies positions [0,n) of row src to row dst in a cache
 // buffer laid out (R, NH, Tc, w) with w elements per position.
@@ -74,7 +82,11 @@ func newLayerCache(be gpu.Backend, kv KVPrecision, R, Tc, C, NH int) layerCache 
 		x := be.(gpu.MixedKV)
 		return &mixedCache{be: be, op: x, k: x.AllocInt8(R * Tc * C), v: x.AllocHalf(R * Tc * C), ks: be.Alloc(R * NH * Tc)}
 	}
-	return &f32Cache{be: be, k: be.Alloc(R * Tc * C), v: be.Alloc(R * Tc * C)}
+	alloc := be.Alloc
+	if sharesPrefixes(be) { // host memory
+		alloc = hostKV32
+	}
+	return &f32Cache{be: be, k: alloc(R * Tc * C), v: alloc(R * Tc * C)}
 }
 
 // f32Cache keeps keys and values as computed (KVFloat32).
