@@ -13,6 +13,7 @@ import (
 	"runtime"
 	"slices"
 	"sync"
+	"sync/atomic"
 
 	"github.com/x448/float16"
 
@@ -893,6 +894,13 @@ func quantizeInt8(q []int8, x []float32) float32 {
 // length n and Tk, the number of cached positions its last token sees;
 // next and nextTk are the same worker's next call's base and Tk (next -1
 // for none), for kernels that fetch its keys ahead.
+//
+// The workers claim chunks of (run, head) pairs from a shared counter
+// instead of taking fixed halves: decoding's calls are short, and a worker
+// that starts late (about 0.1 ms per call on the 2-core VM of issue 29,
+// waking an idle thread) no longer leaves the other idle at the end. A
+// chunk is an eighth of a worker's share; a next call is known for all
+// but the last pair of each chunk.
 func (be *Backend) attendCached(out, qkv []float32, rows, pos []int32, N, C, NH, Tc int,
 	attend func(q, o, sc []float32, base, n, Tk, next, nextTk int)) {
 	hs := C / NH
@@ -905,24 +913,34 @@ func (be *Backend) attendCached(out, qkv []float32, rows, pos []int32, N, C, NH,
 		}
 		runs = append(runs, run{i, i + 1})
 	}
-	be.parallel(len(runs)*NH, 1, func(lo, hi int) {
+	total := len(runs) * NH
+	chunk := max(1, total/(be.workers*8))
+	var claimed atomic.Int64
+	be.parallel(min(be.workers, total), 1, func(_, _ int) {
 		var ps *[]float32
-		for j := lo; j < hi; j++ {
-			rn, h := runs[j/NH], j%NH
-			n, r := rn.hi-rn.lo, int(rows[rn.lo])
-			Tk := int(pos[rn.lo]) + n
-			if ps == nil || len(*ps) < n*Tk {
-				if ps != nil {
-					release(ps)
+		for {
+			lo := int(claimed.Add(int64(chunk))) - chunk
+			if lo >= total {
+				break
+			}
+			hi := min(lo+chunk, total)
+			for j := lo; j < hi; j++ {
+				rn, h := runs[j/NH], j%NH
+				n, r := rn.hi-rn.lo, int(rows[rn.lo])
+				Tk := int(pos[rn.lo]) + n
+				if ps == nil || len(*ps) < n*Tk {
+					if ps != nil {
+						release(ps)
+					}
+					ps = scratch(n * Tk)
 				}
-				ps = scratch(n * Tk)
+				next, nextTk := -1, 0
+				if j+1 < hi {
+					rn1, h1 := runs[(j+1)/NH], (j+1)%NH
+					next, nextTk = (int(rows[rn1.lo])*NH+h1)*Tc*hs, int(pos[rn1.lo])+rn1.hi-rn1.lo
+				}
+				attend(qkv[rn.lo*3*C+h*hs:], out[rn.lo*C+h*hs:], (*ps)[:n*Tk], (r*NH+h)*Tc*hs, n, Tk, next, nextTk)
 			}
-			next, nextTk := -1, 0
-			if j+1 < hi {
-				rn1, h1 := runs[(j+1)/NH], (j+1)%NH
-				next, nextTk = (int(rows[rn1.lo])*NH+h1)*Tc*hs, int(pos[rn1.lo])+rn1.hi-rn1.lo
-			}
-			attend(qkv[rn.lo*3*C+h*hs:], out[rn.lo*C+h*hs:], (*ps)[:n*Tk], (r*NH+h)*Tc*hs, n, Tk, next, nextTk)
 		}
 		if ps != nil {
 			release(ps)
