@@ -9,6 +9,7 @@ package cpu
 import (
 	"cmp"
 	"fmt"
+	"iter"
 	"math"
 	"runtime"
 	"slices"
@@ -18,7 +19,6 @@ import (
 	"github.com/x448/float16"
 
 	"github.com/rlvrworld/rlvrworld/gpu"
-	"github.com/rlvrworld/rlvrworld/internal/hugepage"
 )
 
 func init() {
@@ -79,6 +79,25 @@ func (be *Backend) parallel(n, grain int, fn func(lo, hi int)) {
 	}
 	fn(0, min(per, n))
 	wg.Wait()
+}
+
+// parallelClaimed runs worker on up to be.workers goroutines; each ranges
+// over chunks of [0,n), chunk indices long, that the workers claim from a
+// shared counter, so a worker that starts late takes fewer. Which worker
+// runs a chunk varies from call to call: only for work whose results do
+// not depend on it (not for partial sums that parallel's fixed ranges
+// keep in order).
+func (be *Backend) parallelClaimed(n, chunk int, worker func(chunks iter.Seq2[int, int])) {
+	var claimed atomic.Int64
+	chunks := func(yield func(lo, hi int) bool) {
+		for {
+			lo := int(claimed.Add(int64(chunk))) - chunk
+			if lo >= n || !yield(lo, min(lo+chunk, n)) {
+				return
+			}
+		}
+	}
+	be.parallel(min(be.workers, n), 1, func(_, _ int) { worker(chunks) })
 }
 
 // Gemm splits C into row (or column) blocks, one single-threaded sgemm each.
@@ -621,12 +640,11 @@ func softmaxCausalRow(row []float32, t int) {
 // (row stride w), row t over its first k+t+1 entries (k scores before a
 // row's own causal ones: a packed row's shared positions).
 func softmaxCausalRows(a []float32, w, k, r0, r1 int) {
-	if fusedSoftmax && r1 > r0 {
-		softmaxRows8(a, w, k, r0, r1)
-		return
+	if fusedSoftmax {
+		r0 = softmaxRows8(a, w, k, r0, r1) // whole groups of eight rows
 	}
 	for t := r0; t < r1; t++ {
-		softmaxCausalRowGo(a[t*w:t*w+w], k+t)
+		softmaxCausalRow(a[t*w:t*w+w], k+t)
 	}
 }
 
@@ -635,11 +653,11 @@ func softmaxCausalRows(a []float32, w, k, r0, r1 int) {
 // entries): da = a * (da - sum_j a*da), then zero from n up to k+r1 (the
 // chunk's columns). The kernel gives this loop's bits.
 func softmaxBackwardRows(da, a []float32, w, k, r0, r1 int) {
-	if fusedSoftmax && r1 > r0 {
-		softmaxBackwardRows8(da, a, w, k, r0, r1)
-		return
+	t0 := r0
+	if fusedSoftmax {
+		t0 = softmaxBackwardRows8(da, a, w, k, r0, r1) // whole groups of eight rows
 	}
-	for t := r0; t < r1; t++ {
+	for t := t0; t < r1; t++ {
 		n := k + t + 1
 		ar, dr := a[t*w:t*w+n], da[t*w:t*w+n]
 		var dot float32
@@ -732,9 +750,8 @@ func (be *Backend) AttentionKV(out, qkv, kc, vc []float32, rows, pos []int32, N,
 	})
 }
 
-// AllocHalf returns Go memory on huge pages where it spans them
-// (hugepage.Make): a KV cache is streamed from memory every decoding step.
-func (be *Backend) AllocHalf(n int) []uint16 { return hugepage.Make[uint16](n) }
+// AllocHalf returns ordinary Go memory.
+func (be *Backend) AllocHalf(n int) []uint16 { return make([]uint16, n) }
 
 // AttentionKVHalf is AttentionKV over a float16 cache. Decoding steps read
 // the cache through the fused kernel, which widens as it loads; prefill
@@ -785,9 +802,8 @@ func widenHalfInto(dst []float32, src []uint16) {
 	}
 }
 
-// AllocInt8 returns Go memory on huge pages where it spans them, as
-// AllocHalf does.
-func (be *Backend) AllocInt8(n int) []int8 { return hugepage.Make[int8](n) }
+// AllocInt8 returns ordinary Go memory.
+func (be *Backend) AllocInt8(n int) []int8 { return make([]int8, n) }
 
 // AttentionKVInt8 is AttentionKV over an int8 cache with a scale per cached
 // row. The new keys and values are quantized in Go (a few thousand values a
@@ -895,12 +911,12 @@ func quantizeInt8(q []int8, x []float32) float32 {
 // next and nextTk are the same worker's next call's base and Tk (next -1
 // for none), for kernels that fetch its keys ahead.
 //
-// The workers claim chunks of (run, head) pairs from a shared counter
-// instead of taking fixed halves: decoding's calls are short, and a worker
-// that starts late (about 0.1 ms per call on the 2-core VM of issue 29,
-// waking an idle thread) no longer leaves the other idle at the end. A
-// chunk is an eighth of a worker's share; a next call is known for all
-// but the last pair of each chunk.
+// The workers claim chunks of (run, head) pairs (parallelClaimed) instead
+// of taking fixed halves: decoding's calls are short, and a worker that
+// starts late (about 0.1 ms per call on the 2-core VM of issue 29, waking
+// an idle thread) no longer leaves the other idle at the end. A chunk is
+// an eighth of a worker's share; a next call is known for all but the
+// last pair of each chunk.
 func (be *Backend) attendCached(out, qkv []float32, rows, pos []int32, N, C, NH, Tc int,
 	attend func(q, o, sc []float32, base, n, Tk, next, nextTk int)) {
 	hs := C / NH
@@ -914,16 +930,9 @@ func (be *Backend) attendCached(out, qkv []float32, rows, pos []int32, N, C, NH,
 		runs = append(runs, run{i, i + 1})
 	}
 	total := len(runs) * NH
-	chunk := max(1, total/(be.workers*8))
-	var claimed atomic.Int64
-	be.parallel(min(be.workers, total), 1, func(_, _ int) {
+	be.parallelClaimed(total, max(1, total/(be.workers*8)), func(chunks iter.Seq2[int, int]) {
 		var ps *[]float32
-		for {
-			lo := int(claimed.Add(int64(chunk))) - chunk
-			if lo >= total {
-				break
-			}
-			hi := min(lo+chunk, total)
+		for lo, hi := range chunks {
 			for j := lo; j < hi; j++ {
 				rn, h := runs[j/NH], j%NH
 				n, r := rn.hi-rn.lo, int(rows[rn.lo])

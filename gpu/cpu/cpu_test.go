@@ -1,13 +1,13 @@
 package cpu
 
 import (
+	"iter"
 	"math"
 	"math/rand/v2"
+	"sync"
 	"testing"
-	"unsafe"
 
 	"github.com/rlvrworld/rlvrworld/gpu/gputest"
-	"github.com/rlvrworld/rlvrworld/internal/hugepage"
 )
 
 func TestConformance(t *testing.T) { gputest.Run(t, New()) }
@@ -88,18 +88,34 @@ func TestGemmSplitMatchesOneCall(t *testing.T) {
 	}
 }
 
-// TestKVCacheAllocsOnHugePages checks that the reduced-precision KV cache
-// buffers come from hugepage.Make: a buffer spanning huge pages starts on
-// a huge page boundary (plain make promises only 8 KiB alignment).
-func TestKVCacheAllocsOnHugePages(t *testing.T) {
-	be := New()
-	i8, f16 := be.AllocInt8(3*hugepage.Size), be.AllocHalf(3*hugepage.Size/2)
-	for name, p := range map[string]unsafe.Pointer{"AllocInt8": unsafe.Pointer(&i8[0]), "AllocHalf": unsafe.Pointer(&f16[0])} {
-		if uintptr(p)%hugepage.Size != 0 {
-			t.Errorf("%s: buffer at %p, not on a huge page boundary", name, p)
+// TestParallelClaimedCoversOnce: the chunks the workers claim cover [0,n)
+// exactly once, in ranges of the chunk size (the last may be shorter),
+// however many workers there are.
+func TestParallelClaimedCoversOnce(t *testing.T) {
+	for _, workers := range []int{1, 2, 5} {
+		be := &Backend{workers: workers}
+		for _, n := range []int{0, 1, 7, 100} {
+			for _, chunk := range []int{1, 3, 16} {
+				seen := make([]int32, n)
+				var mu sync.Mutex
+				be.parallelClaimed(n, chunk, func(chunks iter.Seq2[int, int]) {
+					for lo, hi := range chunks {
+						if hi-lo != min(chunk, n-lo) {
+							t.Errorf("workers %d n %d chunk %d: range [%d,%d)", workers, n, chunk, lo, hi)
+						}
+						mu.Lock()
+						for i := lo; i < hi; i++ {
+							seen[i]++
+						}
+						mu.Unlock()
+					}
+				})
+				for i, c := range seen {
+					if c != 1 {
+						t.Fatalf("workers %d n %d chunk %d: index %d run %d times", workers, n, chunk, i, c)
+					}
+				}
+			}
 		}
-	}
-	if len(i8) != 3*hugepage.Size || len(f16) != 3*hugepage.Size/2 {
-		t.Fatalf("lengths %d and %d", len(i8), len(f16))
 	}
 }

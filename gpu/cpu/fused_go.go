@@ -84,9 +84,9 @@ func adamW8(p, g, m, v []float32, gs, lr, b1, b2, eps, wd, ic1, ic2 float32) int
 	panic("cpu: no element kernels in this build")
 }
 
-func softmaxRows8(a []float32, w, k, r0, r1 int) { panic("cpu: no softmax kernels in this build") }
+func softmaxRows8(a []float32, w, k, r0, r1 int) int { panic("cpu: no softmax kernels in this build") }
 
-func softmaxBackwardRows8(da, a []float32, w, k, r0, r1 int) {
+func softmaxBackwardRows8(da, a []float32, w, k, r0, r1 int) int {
 	panic("cpu: no softmax kernels in this build")
 }
 

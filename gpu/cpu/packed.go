@@ -42,7 +42,7 @@ type packedHead struct {
 	out     int       // offset in out (and dout) of the head in the row's first own token
 	hs      int       // the head size
 	scale   float32   // 1/sqrt(hs)
-	C, C3   int
+	C3      int       // qkv's row stride, 3C
 }
 
 // eachPackedHead runs fn for every row and head of a packed batch, one
@@ -62,7 +62,7 @@ func (be *Backend) eachPackedHead(att []float32, rows []gpu.PackedRow, C, NH int
 				W := k + S
 				fn(packedHead{k: k, S: S, W: W, a: att[row.Att+h*S*W : row.Att+(h+1)*S*W],
 					own: row.Off*C3 + h*hs, ld: rows[row.Lead].Off*C3 + h*hs, out: row.Off*C + h*hs,
-					hs: hs, scale: scale, C: C, C3: C3})
+					hs: hs, scale: scale, C3: C3})
 			}
 		}
 	})
@@ -74,7 +74,7 @@ func (be *Backend) eachPackedHead(att []float32, rows []gpu.PackedRow, C, NH int
 // scores over k + its own positions, the first k against its lead's keys.
 func (be *Backend) AttentionForwardPacked(out, att, qkv []float32, rows []gpu.PackedRow, C, NH int) {
 	be.eachPackedHead(att, rows, C, NH, func(p packedHead) {
-		k, S, W, a, hs, C, C3, scale := p.k, p.S, p.W, p.a, p.hs, p.C, p.C3, p.scale
+		k, S, W, a, hs, C3, scale := p.k, p.S, p.W, p.a, p.hs, p.C3, p.scale
 		q, kk, vv := qkv[p.own:], qkv[p.own+C:], qkv[p.own+2*C:]
 		lk, lv := qkv[p.ld+C:], qkv[p.ld+2*C:]
 		o := out[p.out:]
@@ -102,7 +102,7 @@ func (be *Backend) AttentionForwardPacked(out, att, qkv []float32, rows []gpu.Pa
 // values, which only its own work item touches.
 func (be *Backend) AttentionBackwardPacked(dqkv, dout, qkv, att []float32, rows []gpu.PackedRow, C, NH int) {
 	be.eachPackedHead(att, rows, C, NH, func(p packedHead) {
-		k, S, W, a, hs, C, C3, scale := p.k, p.S, p.W, p.a, p.hs, p.C, p.C3, p.scale
+		k, S, W, a, hs, C3, scale := p.k, p.S, p.W, p.a, p.hs, p.C3, p.scale
 		q, kk, vv := qkv[p.own:], qkv[p.own+C:], qkv[p.own+2*C:]
 		dq, dk, dv := dqkv[p.own:], dqkv[p.own+C:], dqkv[p.own+2*C:]
 		lk, lv := qkv[p.ld+C:], qkv[p.ld+2*C:]

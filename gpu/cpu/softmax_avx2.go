@@ -139,15 +139,14 @@ static void exp_only(float* z, long n, float mx) {
 	}
 }
 
-// softmax_rows is softmaxCausalRow for the rows t = r0..r1-1 of a (row
-// stride w), row t over its first k+t+1 entries and zero after them up to
-// w: one call for a chunk of rows instead of three per row. Eight rows at
-// a time keep their sums in the lanes of one vector (lanes.h), each still
-// added in index order.
+// softmax_rows is softmaxCausalRow for the rows t = r0..r0+8g-1 of a (row
+// stride w), g groups of eight, row t over its first k+t+1 entries and
+// zero after them up to w: one call for a chunk's groups instead of three
+// per row. The eight rows of a group keep their sums in the lanes of one
+// vector (lanes.h), each still added in index order.
 SM_TARGET
-static void softmax_rows(float* a, long w, long k, long r0, long r1) {
-	long t = r0;
-	for (; t + 8 <= r1; t += 8) {
+static void softmax_rows(float* a, long w, long k, long r0, long g) {
+	for (long t = r0; t < r0 + 8 * g; t += 8) {
 		for (int i = 0; i < 8; i++) {
 			float* z = a + (t + i) * w;
 			long n = k + t + i + 1;
@@ -170,12 +169,6 @@ static void softmax_rows(float* a, long w, long k, long r0, long r1) {
 			memset(z + n, 0, (w - n) * sizeof(float));
 		}
 	}
-	for (; t < r1; t++) {
-		float* z = a + t * w;
-		long n = k + t + 1;
-		scale_row(z, n, 1 / exp_sum(z, n, row_max(z, n)));
-		memset(z + n, 0, (w - n) * sizeof(float));
-	}
 }
 
 // softmax_bwd_update does d[j] = p[j] * (d[j] - dot) for j < n.
@@ -188,15 +181,14 @@ static void softmax_bwd_update(float* d, const float* p, long n, float dot) {
 	for (; j < n; j++) d[j] = p[j] * (d[j] - dot);
 }
 
-// softmax_bwd_rows is softmaxBackwardRows: for rows t = r0..r1-1 of the
-// probabilities a and their gradients da (row stride w), over the first
-// n = k+t+1 entries, dot = sum a*da in index order and da = a*(da - dot),
-// then da zero from n up to k+r1. Eight rows' dot products share the
-// lanes of one vector.
+// softmax_bwd_rows is softmaxBackwardRows for the rows t = r0..r0+8g-1
+// (g groups of eight) of the probabilities a and their gradients da (row
+// stride w), over the first n = k+t+1 entries: dot = sum a*da in index
+// order and da = a*(da - dot), then da zero from n up to k+rend, rend the
+// chunk's end. The eight rows of a group share the lanes of one vector.
 SM_TARGET
-static void softmax_bwd_rows(float* da, const float* a, long w, long k, long r0, long r1) {
-	long t = r0;
-	for (; t + 8 <= r1; t += 8) {
+static void softmax_bwd_rows(float* da, const float* a, long w, long k, long r0, long g, long rend) {
+	for (long t = r0; t < r0 + 8 * g; t += 8) {
 		long j8 = (k + t + 1) & ~7L;
 		__m256 acc = _mm256_setzero_ps(), ra[8], rd[8];
 		for (long j = 0; j < j8; j += 8) {
@@ -213,17 +205,8 @@ static void softmax_bwd_rows(float* da, const float* a, long w, long k, long r0,
 			float dot = s[i];
 			for (long j = j8; j < n; j++) dot += p[j] * d[j];
 			softmax_bwd_update(d, p, n, dot);
-			memset(d + n, 0, (k + r1 - n) * sizeof(float));
+			memset(d + n, 0, (k + rend - n) * sizeof(float));
 		}
-	}
-	for (; t < r1; t++) {
-		const float* p = a + t * w;
-		float* d = da + t * w;
-		long n = k + t + 1;
-		float dot = 0;
-		for (long j = 0; j < n; j++) dot += p[j] * d[j];
-		softmax_bwd_update(d, p, n, dot);
-		memset(d + n, 0, (k + r1 - n) * sizeof(float));
 	}
 }
 */
@@ -259,15 +242,29 @@ func scaleRow8(z []float32, s float32) {
 	C.scale_row((*C.float)(unsafe.Pointer(&z[0])), C.long(len(z)), C.float(s))
 }
 
-// softmaxRows8 is softmaxCausalRows in one kernel call.
-func softmaxRows8(a []float32, w, k, r0, r1 int) {
-	_ = a[(r1-1)*w+w-1]
-	C.softmax_rows((*C.float)(unsafe.Pointer(&a[0])), C.long(w), C.long(k), C.long(r0), C.long(r1))
+// softmaxRows8 is softmaxCausalRows over the rows r0.. in whole groups of
+// eight up to r1, in one kernel call; it returns the first row it left.
+func softmaxRows8(a []float32, w, k, r0, r1 int) int {
+	g := (r1 - r0) / 8
+	if g == 0 {
+		return r0
+	}
+	_ = a[(r0+8*g-1)*w+w-1]
+	C.softmax_rows((*C.float)(unsafe.Pointer(&a[0])), C.long(w), C.long(k), C.long(r0), C.long(g))
+	return r0 + 8*g
 }
 
-// softmaxBackwardRows8 is softmaxBackwardRows in one kernel call.
-func softmaxBackwardRows8(da, a []float32, w, k, r0, r1 int) {
-	_, _ = da[(r1-1)*w+k+r1-1], a[(r1-1)*w+k+r1-1]
+// softmaxBackwardRows8 is softmaxBackwardRows over the rows r0.. in whole
+// groups of eight up to r1 (the chunk's end), in one kernel call; it
+// returns the first row it left.
+func softmaxBackwardRows8(da, a []float32, w, k, r0, r1 int) int {
+	g := (r1 - r0) / 8
+	if g == 0 {
+		return r0
+	}
+	last := (r0+8*g-1)*w + k + r1 - 1
+	_, _ = da[last], a[last]
 	C.softmax_bwd_rows((*C.float)(unsafe.Pointer(&da[0])), (*C.float)(unsafe.Pointer(&a[0])),
-		C.long(w), C.long(k), C.long(r0), C.long(r1))
+		C.long(w), C.long(k), C.long(r0), C.long(g), C.long(r1))
+	return r0 + 8*g
 }

@@ -25,38 +25,45 @@ type layerCache interface {
 
 // reuseLayerCache is newLayerCache that takes its memory from prev (a
 // host cache of an earlier sampler, or nil) where prev has the same
-// precision and room enough.
+// precision and room enough; a buffer that must grow is allocated as
+// kvBuffer allocates host buffers.
 func reuseLayerCache(prev layerCache, be gpu.Backend, kv KVPrecision, R, Tc, C, NH int) layerCache {
 	n, ns := R*Tc*C, R*NH*Tc
 	mk32 := func(k int) []float32 { return make([]float32, k) }
 	switch c := prev.(type) {
 	case *f32Cache:
 		if kv == KVFloat32 {
-			return &f32Cache{be: be, k: reuse(c.k, n, hostKV32), v: reuse(c.v, n, hostKV32)}
+			return &f32Cache{be: be, k: reuse(c.k, n, hugepage.Make[float32]), v: reuse(c.v, n, hugepage.Make[float32])}
 		}
 	case *halfCache:
 		if kv == KVFloat16 {
-			return &halfCache{be: be, op: c.op, k: reuse(c.k, n, c.op.AllocHalf), v: reuse(c.v, n, c.op.AllocHalf)}
+			return &halfCache{be: be, op: c.op, k: reuse(c.k, n, hugepage.Make[uint16]), v: reuse(c.v, n, hugepage.Make[uint16])}
 		}
 	case *int8Cache:
 		if kv == KVInt8 {
-			return &int8Cache{op: c.op, k: reuse(c.k, n, c.op.AllocInt8), v: reuse(c.v, n, c.op.AllocInt8),
+			return &int8Cache{op: c.op, k: reuse(c.k, n, hugepage.Make[int8]), v: reuse(c.v, n, hugepage.Make[int8]),
 				ks: reuse(c.ks, ns, mk32), vs: reuse(c.vs, ns, mk32)}
 		}
 	case *mixedCache:
 		if kv == KVK8V16 {
-			return &mixedCache{be: be, op: c.op, k: reuse(c.k, n, c.op.AllocInt8), v: reuse(c.v, n, c.op.AllocHalf),
+			return &mixedCache{be: be, op: c.op, k: reuse(c.k, n, hugepage.Make[int8]), v: reuse(c.v, n, hugepage.Make[uint16]),
 				ks: reuse(c.ks, ns, mk32)}
 		}
 	}
 	return newLayerCache(be, kv, R, Tc, C, NH)
 }
 
-// hostKV32 allocates a float32 cache buffer in host memory, on huge pages
-// where it spans them (hugepage.Make), as the CPU backend's AllocHalf and
-// AllocInt8 do for the other precisions: decoding streams the cache from
-// memory every step.
-func hostKV32(n int) []float32 { return hugepage.Make[float32](n) }
+// kvBuffer allocates one key or value buffer of a cache, n elements: with
+// the backend's alloc, or on a host backend (sharesPrefixes: its buffers
+// are Go memory) with hugepage.Make. Decoding streams the whole cache from
+// memory every step, and on 4 KiB pages every page is a TLB miss; Linux
+// backs memory with huge pages only where asked.
+func kvBuffer[E any](be gpu.Backend, alloc func(int) []E, n int) []E {
+	if sharesPrefixes(be) {
+		return hugepage.Make[E](n)
+	}
+	return alloc(n)
+}
 
 // copyRowPrefix copies positions [0,n) of row src to row dst in a cache
 // buffer laid out (R, NH, Tc, w) with w elements per position.
@@ -70,23 +77,20 @@ func copyRowPrefix[E any](c []E, dst, src, n, NH, Tc, w int) {
 // newLayerCache allocates a cache of precision kv for R rows of Tc
 // positions; checkSample has made sure the backend has the op it needs.
 func newLayerCache(be gpu.Backend, kv KVPrecision, R, Tc, C, NH int) layerCache {
+	n := R * Tc * C
 	switch kv {
 	case KVFloat16:
 		h := be.(gpu.HalfKV)
-		return &halfCache{be: be, op: h, k: h.AllocHalf(R * Tc * C), v: h.AllocHalf(R * Tc * C)}
+		return &halfCache{be: be, op: h, k: kvBuffer(be, h.AllocHalf, n), v: kvBuffer(be, h.AllocHalf, n)}
 	case KVInt8:
 		q := be.(gpu.Int8KV)
-		return &int8Cache{op: q, k: q.AllocInt8(R * Tc * C), v: q.AllocInt8(R * Tc * C),
+		return &int8Cache{op: q, k: kvBuffer(be, q.AllocInt8, n), v: kvBuffer(be, q.AllocInt8, n),
 			ks: be.Alloc(R * NH * Tc), vs: be.Alloc(R * NH * Tc)}
 	case KVK8V16:
 		x := be.(gpu.MixedKV)
-		return &mixedCache{be: be, op: x, k: x.AllocInt8(R * Tc * C), v: x.AllocHalf(R * Tc * C), ks: be.Alloc(R * NH * Tc)}
+		return &mixedCache{be: be, op: x, k: kvBuffer(be, x.AllocInt8, n), v: kvBuffer(be, x.AllocHalf, n), ks: be.Alloc(R * NH * Tc)}
 	}
-	alloc := be.Alloc
-	if sharesPrefixes(be) { // host memory
-		alloc = hostKV32
-	}
-	return &f32Cache{be: be, k: alloc(R * Tc * C), v: alloc(R * Tc * C)}
+	return &f32Cache{be: be, k: kvBuffer(be, be.Alloc, n), v: kvBuffer(be, be.Alloc, n)}
 }
 
 // f32Cache keeps keys and values as computed (KVFloat32).
