@@ -119,3 +119,13 @@ func TestParallelClaimedCoversOnce(t *testing.T) {
 		}
 	}
 }
+
+// randNorm is n normal float32 values of standard deviation s from rng,
+// the tests' usual random inputs.
+func randNorm(rng *rand.Rand, n int, s float64) []float32 {
+	x := make([]float32, n)
+	for i := range x {
+		x[i] = float32(rng.NormFloat64() * s)
+	}
+	return x
+}

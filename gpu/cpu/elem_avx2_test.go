@@ -19,13 +19,7 @@ func TestElementKernelsBitExact(t *testing.T) {
 	}
 	defer func() { fusedElem = true }()
 	rng := rand.New(rand.NewPCG(3, 4))
-	randv := func(n int, s float64) []float32 {
-		x := make([]float32, n)
-		for i := range x {
-			x[i] = float32(rng.NormFloat64() * s)
-		}
-		return x
-	}
+	randv := func(n int, s float64) []float32 { return randNorm(rng, n, s) }
 	for _, shape := range [][2]int{{37, 128}, {64, 13}, {5, 8}, {300, 384}, {3, 1}, {2048, 256}} {
 		N, C := shape[0], shape[1]
 		inp, dout := randv(N*C, 3), randv(N*C, 1)
@@ -75,10 +69,9 @@ func TestAdamWKernelBitExact(t *testing.T) {
 	defer func() { fusedElem = true }()
 	rng := rand.New(rand.NewPCG(9, 10))
 	randv := func(n int, s float64, abs bool) []float32 {
-		x := make([]float32, n)
+		x := randNorm(rng, n, s)
 		for i := range x {
-			x[i] = float32(rng.NormFloat64() * s)
-			if abs {
+			if abs { // v must stay positive
 				x[i] = float32(math.Abs(float64(x[i])))
 			}
 		}

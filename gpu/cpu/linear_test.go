@@ -17,13 +17,7 @@ func TestLinearForwardMatchesTwoSteps(t *testing.T) {
 	be := New()
 	allExact := true
 	rng := rand.New(rand.NewPCG(5, 6))
-	fill := func(n int, s float64) []float32 {
-		x := make([]float32, n)
-		for i := range x {
-			x[i] = float32(rng.NormFloat64() * s)
-		}
-		return x
-	}
+	fill := func(n int, s float64) []float32 { return randNorm(rng, n, s) }
 	for _, s := range [][3]int{{2048, 256, 768}, {2048, 256, 256}, {2048, 256, 1024}, {2048, 1024, 256},
 		{64, 256, 768}, {64, 1024, 256}, {5, 256, 1024}, {1, 256, 768}, {37, 256, 33}, {7, 300, 33}, {300, 128, 512}} {
 		N, IC, OC := s[0], s[1], s[2]
