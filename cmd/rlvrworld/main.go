@@ -114,9 +114,9 @@ func usage() {
 	sort.Strings(names)
 	fmt.Fprintln(os.Stderr, "usage: rlvrworld [subcommand] [flags]\n\nWithout a subcommand, rlvrworld starts the playground (serve).\n\nsubcommands:")
 	for _, n := range names {
-		fmt.Fprintf(os.Stderr, "  %-8s %s\n", n, commands[n].summary)
+		fmt.Fprintf(os.Stderr, "  %-10s %s\n", n, commands[n].summary)
 	}
-	fmt.Fprintf(os.Stderr, "  %-8s %s\n\n'rlvrworld SUBCOMMAND -h' describes a subcommand's flags.\n", "version", "print the version (also --version)")
+	fmt.Fprintf(os.Stderr, "  %-10s %s\n\n'rlvrworld SUBCOMMAND -h' describes a subcommand's flags.\n", "version", "print the version (also --version)")
 }
 
 // parseFlags parses a subcommand's flags. When the command should not go on

@@ -17,6 +17,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/rlvrworld/rlvrworld/internal/bytesize"
 	"github.com/rlvrworld/rlvrworld/playground"
 	"github.com/rlvrworld/rlvrworld/playground/kernels"
 	"github.com/rlvrworld/rlvrworld/static"
@@ -36,13 +37,13 @@ type serveFlags struct {
 	addr, dir, token, kernelArgv, interruptMode string
 	noBrowser                                   bool
 	origins                                     serveStringList
-	clientBytes, kernelMemory                   byteSize
+	clientBytes, kernelMemory                   bytesize.Size
 	writeTimeout, readTimeout, idleTimeout      time.Duration
 	maxConns, saveConcurrency                   int
 }
 
 func parseServeFlags(args []string) (*serveFlags, int, bool) {
-	f := &serveFlags{clientBytes: 64 << 20, kernelMemory: byteSize(kernels.DefaultMemoryLimit())}
+	f := &serveFlags{clientBytes: 64 << 20, kernelMemory: bytesize.Size(kernels.DefaultMemoryLimit())}
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	fs.StringVar(&f.addr, "addr", "127.0.0.1:8888", "address to listen on (host:port; port 0 picks a free one)")
 	fs.StringVar(&f.dir, "notebooks", "./notebooks", "folder the notebooks live in")

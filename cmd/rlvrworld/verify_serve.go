@@ -8,7 +8,6 @@ import (
 	"context"
 	"flag"
 	"fmt"
-	"github.com/rlvrworld/rlvrworld/stdlib/tasks"
 	"io"
 	"net"
 	"net/http"
@@ -19,9 +18,11 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/rlvrworld/rlvrworld/internal/atomicfile"
 	"github.com/rlvrworld/rlvrworld/internal/verifyserver"
 	"github.com/rlvrworld/rlvrworld/playground"
 	"github.com/rlvrworld/rlvrworld/stdlib/envs"
+	"github.com/rlvrworld/rlvrworld/stdlib/tasks"
 	"github.com/rlvrworld/rlvrworld/stdlib/verl"
 )
 
@@ -180,20 +181,6 @@ func writeVerlData(ctx context.Context, taskName string, split envs.Split, n int
 	if format == "jsonl" && out == "" {
 		return verl.WriteDataset(ctx, os.Stdout, t, split, n, seed, format)
 	}
-	// Write to a temporary name and rename, so a failed export never leaves
-	// a truncated parquet file where verl would read it.
-	tmp := out + ".tmp"
-	f, err := os.Create(tmp)
-	if err != nil {
-		return err
-	}
-	err = verl.WriteDataset(ctx, f, t, split, n, seed, format)
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		os.Remove(tmp)
-		return err
-	}
-	return os.Rename(tmp, out)
+	// A failed export never leaves a truncated parquet file where verl reads.
+	return atomicfile.Write(out, func(w io.Writer) error { return verl.WriteDataset(ctx, w, t, split, n, seed, format) })
 }

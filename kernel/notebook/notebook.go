@@ -14,11 +14,13 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"regexp"
 	"strings"
 	"time"
 
+	"github.com/rlvrworld/rlvrworld/internal/atomicfile"
 	"github.com/rlvrworld/rlvrworld/kernel/client"
 )
 
@@ -141,18 +143,14 @@ func (nb *Notebook) Marshal() ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
-// Save writes the notebook to path through a temporary file and a rename,
-// so that a crash never leaves half a notebook.
+// Save writes the notebook to path through a temporary file and a rename
+// (atomicfile), so that a crash never leaves half a notebook.
 func (nb *Notebook) Save(path string) error {
 	b, err := nb.Marshal()
 	if err != nil {
 		return err
 	}
-	tmp := path + ".tmp"
-	if err := os.WriteFile(tmp, b, 0o644); err != nil {
-		return err
-	}
-	return os.Rename(tmp, path)
+	return atomicfile.Write(path, func(w io.Writer) error { _, err := w.Write(b); return err })
 }
 
 // Options configure Run.

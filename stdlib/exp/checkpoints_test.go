@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/rlvrworld/rlvrworld/stdlib/envs"
+	"github.com/rlvrworld/rlvrworld/stdlib/nn"
 	"github.com/rlvrworld/rlvrworld/stdlib/tasks"
 	"github.com/rlvrworld/rlvrworld/stdlib/train"
 )
@@ -26,6 +27,11 @@ func TestShippedCheckpoints(t *testing.T) {
 			m, meta, sum, err := readCheckpoint(path)
 			if err != nil {
 				t.Fatal(err)
+			}
+			// Every shipped file carries its checksum: a user's first run
+			// should not warn that our own weights cannot be verified.
+			if info, err := nn.Inspect(path); err != nil || info.Checksum == "" {
+				t.Errorf("%s has no nn.sha256 checksum (%v): rlvrworld checkpoint seal adds one", path, err)
 			}
 			if meta["task"] != name {
 				t.Fatalf("%s records task %q", path, meta["task"])

@@ -10,9 +10,11 @@ import (
 	"io"
 	"math"
 	"os"
-	"path/filepath"
 	"sort"
 	"strconv"
+	"strings"
+
+	"github.com/rlvrworld/rlvrworld/internal/atomicfile"
 )
 
 // Checkpoints are safetensors files (https://huggingface.co/docs/safetensors):
@@ -21,7 +23,8 @@ import (
 // config is stored as JSON under the metadata key "nn.config", and the
 // SHA-256 of the data section under "nn.sha256": loading verifies it, so a
 // flipped bit or an edited weight is an error rather than a quietly
-// different model. Files written before the checksum load with a warning.
+// different model. Files written before the checksum load with a warning,
+// and Seal adds the checksum to them.
 
 const (
 	configKey    = "nn.config"
@@ -128,7 +131,7 @@ var warnOut io.Writer = os.Stderr
 func (f *stFile) verifyChecksum(what string) error {
 	want, ok := f.meta[checksumKey]
 	if !ok {
-		fmt.Fprintf(warnOut, "nn: warning: %s has no %q checksum (saved by an older version): its weights cannot be verified\n", what, checksumKey)
+		fmt.Fprintf(warnOut, "nn: warning: %s has no %q checksum (saved by an older version): its weights cannot be verified; `rlvrworld checkpoint seal FILE` adds one\n", what, checksumKey)
 		return nil
 	}
 	if got := checksum(f.body); got != want {
@@ -151,10 +154,9 @@ type stTensor struct {
 	data  []float32
 }
 
-// writeSafetensors writes F32 tensors atomically (a temporary file renamed
-// over path), so a crash mid-save never leaves a half-written checkpoint.
+// writeSafetensors writes F32 tensors, in order, as writeSTFile writes.
 func writeSafetensors(path string, meta map[string]string, ts []stTensor) error {
-	hdr := map[string]any{}
+	hdr := make(map[string]tensorInfo, len(ts))
 	var off int64
 	for _, t := range ts {
 		n := int64(len(t.data)) * 4
@@ -173,9 +175,23 @@ func writeSafetensors(path string, meta map[string]string, ts []stTensor) error 
 			p += 4
 		}
 	}
+	return writeSTFile(path, hdr, meta, body)
+}
+
+// writeSTFile writes a safetensors file of the given tensors (byte ranges
+// in body), metadata and data section, with the data's SHA-256 added to
+// the metadata, atomically (atomicfile), so a crash mid-save never leaves a
+// half-written checkpoint.
+func writeSTFile(path string, tensors map[string]tensorInfo, meta map[string]string, body []byte) error {
+	hdr := make(map[string]any, len(tensors)+1)
+	for name, ti := range tensors {
+		hdr[name] = ti
+	}
 	md := map[string]string{checksumKey: checksum(body)}
 	for k, v := range meta {
-		md[k] = v
+		if k != checksumKey {
+			md[k] = v
+		}
 	}
 	hdr["__metadata__"] = md
 	hj, err := json.Marshal(hdr)
@@ -185,27 +201,16 @@ func writeSafetensors(path string, meta map[string]string, ts []stTensor) error 
 	for len(hj)%8 != 0 { // pad with spaces so the data is 8-byte aligned, as the format recommends
 		hj = append(hj, ' ')
 	}
-	buf := make([]byte, 0, 8+len(hj)+len(body))
-	buf = binary.LittleEndian.AppendUint64(buf, uint64(len(hj)))
-	buf = append(append(buf, hj...), body...)
-	tmp, err := os.CreateTemp(filepath.Dir(path), filepath.Base(path)+".tmp*")
-	if err != nil {
-		return fmt.Errorf("save %s: %w", path, err)
-	}
-	if _, err := tmp.Write(buf); err != nil {
-		tmp.Close()
-		os.Remove(tmp.Name())
-		return fmt.Errorf("save %s: %w", path, err)
-	}
-	if err := tmp.Close(); err != nil {
-		os.Remove(tmp.Name())
-		return fmt.Errorf("save %s: %w", path, err)
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		os.Remove(tmp.Name())
-		return fmt.Errorf("save %s: %w", path, err)
-	}
-	return nil
+	return atomicfile.Write(path, func(w io.Writer) error {
+		if _, err := w.Write(binary.LittleEndian.AppendUint64(nil, uint64(len(hj)))); err != nil {
+			return err
+		}
+		if _, err := w.Write(hj); err != nil {
+			return err
+		}
+		_, err := w.Write(body)
+		return err
+	})
 }
 
 // Save writes the parameters and config to a safetensors file at path,
@@ -252,12 +257,22 @@ func Decode(data []byte) (*Model, map[string]string, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	cj, ok := f.meta[configKey]
-	if !ok {
+	if _, ok := f.meta[configKey]; !ok {
 		return nil, nil, fmt.Errorf("no %q in the metadata: not an nn checkpoint", configKey)
 	}
 	if err := f.verifyChecksum("this checkpoint"); err != nil {
 		return nil, nil, err
+	}
+	return f.model()
+}
+
+// model builds the model a parsed checkpoint holds, checking its config
+// and every tensor's name, dtype and shape (not its checksum), and returns
+// it with the user metadata.
+func (f *stFile) model() (*Model, map[string]string, error) {
+	cj, ok := f.meta[configKey]
+	if !ok {
+		return nil, nil, fmt.Errorf("no %q in the metadata: not an nn checkpoint", configKey)
 	}
 	var cfg Config
 	if err := json.Unmarshal([]byte(cj), &cfg); err != nil {
@@ -313,6 +328,104 @@ func Decode(data []byte) (*Model, map[string]string, error) {
 		}
 	}
 	return m, meta, nil
+}
+
+// CheckpointInfo describes a checkpoint file (Inspect).
+type CheckpointInfo struct {
+	// Config is the model's configuration and Meta the user metadata
+	// (what Load returns besides the model).
+	Config Config
+	Meta   map[string]string
+	// Params is the number of float32 parameters.
+	Params int
+	// Checksum is the recorded SHA-256 of the data section, verified; ""
+	// for a file saved before checksums (Seal adds one). FileSHA256 is
+	// that of the whole file, as exp records its start model.
+	Checksum, FileSHA256 string
+	// Path is the file Inspect read.
+	Path string
+}
+
+// String is a report for people: the file, its hashes, whether the
+// weights are verified, the model's shape and the metadata, sorted.
+func (c *CheckpointInfo) String() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s\n  file sha256  %s\n", c.Path, c.FileSHA256)
+	if c.Checksum != "" {
+		fmt.Fprintf(&b, "  checksum     verified (nn.sha256 %.12s…)\n", c.Checksum)
+	} else {
+		b.WriteString("  checksum     none: saved before checksums, the weights cannot be verified (rlvrworld checkpoint seal adds one)\n")
+	}
+	cfg, _ := json.Marshal(c.Config)
+	fmt.Fprintf(&b, "  config       %s\n  parameters   %d\n", cfg, c.Params)
+	keys := make([]string, 0, len(c.Meta))
+	for k := range c.Meta {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	label := "metadata"
+	for _, k := range keys {
+		fmt.Fprintf(&b, "  %-12s %s = %s\n", label, k, c.Meta[k])
+		label = ""
+	}
+	return b.String()
+}
+
+// Inspect reads and checks a checkpoint as Load does (framing, config,
+// tensors, checksum), and describes it; a file without a checksum is no
+// error here and prints no warning: Checksum is "" instead.
+func Inspect(path string) (*CheckpointInfo, error) {
+	f, data, err := readChecked(path)
+	if err != nil {
+		return nil, err
+	}
+	m, meta, err := f.model()
+	if err != nil {
+		return nil, fmt.Errorf("inspect %s: %w", path, err)
+	}
+	return &CheckpointInfo{Config: m.cfg, Meta: meta, Params: m.NumParams(), Checksum: f.meta[checksumKey],
+		FileSHA256: checksum(data), Path: path}, nil
+}
+
+// Seal adds the "nn.sha256" checksum to a checkpoint saved before
+// checksums, so that loading it verifies the weights instead of warning.
+// The tensors' bytes and the metadata stay as they were (the checksum is
+// of the data section alone, so it also identifies the weights of the file
+// as it was); only the header changes, and the file is replaced atomically.
+// A file that already has a checksum is verified and left alone (sealed
+// false); a file that is not a loadable checkpoint is an error.
+func Seal(path string) (sealed bool, err error) {
+	f, _, err := readChecked(path)
+	if err != nil {
+		return false, err
+	}
+	if _, _, err := f.model(); err != nil {
+		return false, fmt.Errorf("seal %s: %w", path, err)
+	}
+	if _, ok := f.meta[checksumKey]; ok {
+		return false, nil
+	}
+	return true, writeSTFile(path, f.tensors, f.meta, f.body)
+}
+
+// readChecked reads and parses a safetensors file and verifies its
+// checksum where it has one (no warning where it has none); it returns the
+// file's bytes too.
+func readChecked(path string) (*stFile, []byte, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, nil, err
+	}
+	f, err := parseSafetensors(data)
+	if err == nil {
+		if _, ok := f.meta[checksumKey]; ok {
+			err = f.verifyChecksum(path)
+		}
+	}
+	if err != nil {
+		return nil, nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return f, data, nil
 }
 
 // SaveState writes the optimiser's moments and step count, so that

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"encoding/json"
+	"errors"
 	"math"
 	"os"
 	"path/filepath"
@@ -219,5 +220,91 @@ func TestCheckpointChecksum(t *testing.T) {
 	}
 	if err := m.Save(path, map[string]string{checksumKey: "x"}); err == nil {
 		t.Error("Save accepted the reserved checksum key")
+	}
+}
+
+// dataSection is a safetensors file's bytes after its header.
+func dataSection(data []byte) []byte { return data[8+binary.LittleEndian.Uint64(data):] }
+
+// Seal gives a checkpoint saved before checksums its checksum without
+// touching a weight or a metadata value: Inspect reports none before and
+// the data section's hash after, and Load then verifies instead of
+// warning. A sealed file is left alone, and a corrupt or foreign one is
+// refused with the file unchanged.
+func TestCheckpointSeal(t *testing.T) {
+	m := tinyModel(t)
+	dir := t.TempDir()
+	sealedPath := filepath.Join(dir, "new.safetensors")
+	if err := m.Save(sealedPath, map[string]string{"task": "toy", "step": "7"}); err != nil {
+		t.Fatal(err)
+	}
+	good, _ := os.ReadFile(sealedPath)
+	old := rewrite(t, good, func(h map[string]any) { delete(h["__metadata__"].(map[string]any), checksumKey) })
+	path := filepath.Join(dir, "old.safetensors")
+	os.WriteFile(path, old, 0o644)
+
+	info, err := Inspect(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if info.Checksum != "" || info.Params != m.NumParams() || info.Config != m.Config() ||
+		!reflect.DeepEqual(info.Meta, map[string]string{"task": "toy", "step": "7"}) {
+		t.Fatalf("Inspect of an unsealed file: %+v", info)
+	}
+	sealed, err := Seal(path)
+	if err != nil || !sealed {
+		t.Fatalf("Seal: %v, %v", sealed, err)
+	}
+	after, _ := os.ReadFile(path)
+	if !bytes.Equal(dataSection(after), dataSection(old)) {
+		t.Fatal("Seal changed the data section")
+	}
+	info, err = Inspect(path)
+	if err != nil || info.Checksum != checksum(dataSection(old)) {
+		t.Fatalf("Inspect after Seal: %+v, %v", info, err)
+	}
+	var warned bytes.Buffer
+	warnOut = &warned
+	defer func() { warnOut = os.Stderr }()
+	m2, meta, err := Load(path)
+	if err != nil || warned.Len() != 0 {
+		t.Fatalf("Load after Seal: %v, warning %q", err, warned.String())
+	}
+	if !reflect.DeepEqual(m2.flat, m.flat) || !reflect.DeepEqual(meta, map[string]string{"task": "toy", "step": "7"}) {
+		t.Errorf("sealed checkpoint loads differently: meta %v", meta)
+	}
+
+	if sealed, err := Seal(path); err != nil || sealed {
+		t.Errorf("Seal of a sealed file: %v, %v", sealed, err)
+	}
+	if again, _ := os.ReadFile(path); !bytes.Equal(again, after) {
+		t.Error("Seal rewrote a sealed file")
+	}
+
+	flipped := bytes.Clone(after)
+	flipped[len(flipped)-5] ^= 0x10
+	unsealedBad := bytes.Clone(old)
+	unsealedBad = rewrite(t, unsealedBad, func(h map[string]any) { delete(h, "wpe") })
+	foreign := filepath.Join(dir, "foreign.safetensors") // a safetensors file, not a model
+	if err := writeSafetensors(foreign, nil, []stTensor{{"x", []int{2}, []float32{1, 2}}}); err != nil {
+		t.Fatal(err)
+	}
+	foreignBytes, _ := os.ReadFile(foreign)
+	for name, data := range map[string][]byte{"flipped bit": flipped, "missing tensor": unsealedBad,
+		"not a model": foreignBytes, "truncated": old[:len(old)-3]} {
+		p := filepath.Join(dir, strings.ReplaceAll(name, " ", "_"))
+		os.WriteFile(p, data, 0o644)
+		if sealed, err := Seal(p); err == nil || sealed {
+			t.Errorf("%s: Seal %v, %v; want an error", name, sealed, err)
+		}
+		if _, err := Inspect(p); err == nil {
+			t.Errorf("%s: Inspect gave no error", name)
+		}
+		if now, _ := os.ReadFile(p); !bytes.Equal(now, data) {
+			t.Errorf("%s: Seal changed the file", name)
+		}
+	}
+	if _, err := Seal(filepath.Join(dir, "absent.safetensors")); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("Seal of a missing file: %v", err)
 	}
 }

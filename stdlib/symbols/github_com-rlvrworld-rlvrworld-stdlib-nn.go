@@ -13,6 +13,7 @@ func init() {
 		"BenchSample":      reflect.ValueOf(nn.BenchSample),
 		"BenchTrain":       reflect.ValueOf(nn.BenchTrain),
 		"Decode":           reflect.ValueOf(nn.Decode),
+		"Inspect":          reflect.ValueOf(nn.Inspect),
 		"KVFloat16":        reflect.ValueOf(nn.KVFloat16),
 		"KVFloat32":        reflect.ValueOf(nn.KVFloat32),
 		"KVInt8":           reflect.ValueOf(nn.KVInt8),
@@ -21,11 +22,13 @@ func init() {
 		"New":              reflect.ValueOf(nn.New),
 		"NewAdamW":         reflect.ValueOf(nn.NewAdamW),
 		"ParseKVPrecision": reflect.ValueOf(nn.ParseKVPrecision),
+		"Seal":             reflect.ValueOf(nn.Seal),
 
 		// type definitions
 		"AdamW":              reflect.ValueOf((*nn.AdamW)(nil)),
 		"AdamWConfig":        reflect.ValueOf((*nn.AdamWConfig)(nil)),
 		"Batch":              reflect.ValueOf((*nn.Batch)(nil)),
+		"CheckpointInfo":     reflect.ValueOf((*nn.CheckpointInfo)(nil)),
 		"Config":             reflect.ValueOf((*nn.Config)(nil)),
 		"DecodeFigures":      reflect.ValueOf((*nn.DecodeFigures)(nil)),
 		"KVPrecision":        reflect.ValueOf((*nn.KVPrecision)(nil)),

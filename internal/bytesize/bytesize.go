@@ -1,4 +1,6 @@
-package main
+// Package bytesize reads and writes sizes in bytes as people write them on
+// command lines: a number with an optional binary unit (512MiB, 8GiB).
+package bytesize
 
 import (
 	"fmt"
@@ -6,23 +8,27 @@ import (
 	"strings"
 )
 
-// byteSize is a flag value for a size in bytes: a number with an optional
-// unit, KiB MiB GiB TiB (powers of 1024; K M G T and KB MB GB TB mean the
-// same here, as memory limits are usually meant).
-type byteSize int64
+// Size is a flag value (flag.Value) for a size in bytes: a number with an
+// optional unit, KiB MiB GiB TiB (powers of 1024; K M G T and KB MB GB TB
+// mean the same here, as memory limits are usually meant).
+type Size int64
 
-func (b *byteSize) String() string { return formatBytes(int64(*b)) }
+// String is Format of the size.
+func (b *Size) String() string { return Format(int64(*b)) }
 
-func (b *byteSize) Set(v string) error {
-	n, err := parseBytes(v)
+// Set parses v as Parse does.
+func (b *Size) Set(v string) error {
+	n, err := Parse(v)
 	if err != nil {
 		return err
 	}
-	*b = byteSize(n)
+	*b = Size(n)
 	return nil
 }
 
-func parseBytes(v string) (int64, error) {
+// Parse reads a size such as 512, 64MiB, 1.5G or 2 TB; negative, unknown
+// units and sizes past 2^62 bytes are errors.
+func Parse(v string) (int64, error) {
 	s := strings.TrimSpace(v)
 	i := strings.IndexFunc(s, func(r rune) bool { return (r < '0' || r > '9') && r != '.' })
 	num, unit := s, ""
@@ -39,7 +45,9 @@ func parseBytes(v string) (int64, error) {
 	return int64(f * float64(int64(1)<<sh)), nil
 }
 
-func formatBytes(n int64) string {
+// Format writes n in the largest binary unit that divides it exactly
+// (64MiB), or in plain bytes.
+func Format(n int64) string {
 	for _, u := range []struct {
 		name  string
 		shift uint
