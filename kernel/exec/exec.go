@@ -87,6 +87,8 @@ type Executor struct {
 	warn   io.Writer // where the executor tells the user about a stuck zombie
 
 	call *caller // the callback trampoline (call.go), made by the first Call
+
+	byName map[string][]pkgEntry // importable packages by name (autoimport.go)
 }
 
 // Result is the outcome of one cell.
@@ -155,6 +157,7 @@ func New(opts Options) (*Executor, error) {
 			return nil, fmt.Errorf("exec: loading symbols: %w", err)
 		}
 	}
+	e.indexPackages(tables)
 	if err := e.useRT(stdin, stderr); err != nil {
 		return nil, err
 	}
@@ -210,12 +213,18 @@ func (e *Executor) Execute(ctx context.Context, code string) (res Result) {
 		cancel()
 		cell.SetContext(nil)
 		if r := recover(); r != nil {
-			res = Result{Err: &Error{Name: "panic", Value: fmt.Sprint(r), Traceback: []string{"panic: " + fmt.Sprint(r)}}}
+			v, _ := goPanicText(fmt.Sprint(r), false)
+			res = Result{Err: &Error{Name: "panic", Value: v, Traceback: []string{"panic: " + fmt.Sprint(r)}}}
+			if ce := undefinedName(fmt.Sprint(r)); ce != nil {
+				res = Result{Err: ce}
+			}
 		}
 	}()
 
 	// The stages: parse and rewrite, evaluate (imports first), present.
-	// Each failure is mapped to an Error by toError.
+	// Each failure is mapped to an Error by toError. Packages used without
+	// an import are imported first (autoimport.go).
+	e.autoImport(ctx, code)
 	code, chunks, err := e.prepare(ctx, code)
 	if err != nil {
 		return Result{Err: err}
@@ -607,11 +616,19 @@ func source(c chunk, text string) string {
 }
 
 // pkgName is the name a package imported without alias is known by: the
-// last element of its path, as yaegi binds it.
+// last element of its path, as yaegi binds it, or the one before a
+// major-version element (math/rand/v2 is rand).
 func pkgName(_ *interp.Interpreter, path string) string {
 	i := strings.LastIndex(path, "/")
+	if last := path[i+1:]; i > 0 && majorVersion.MatchString(last) {
+		path = path[:i] // math/rand/v2 is package rand
+		i = strings.LastIndex(path, "/")
+	}
 	return path[i+1:]
 }
+
+// majorVersion is a module's major-version path element (v2, v3, ...).
+var majorVersion = regexp.MustCompile(`^v[2-9][0-9]*$`)
 
 // posRE matches a position yaegi puts in its messages.
 var posRE = regexp.MustCompile(`(?:_\.go:)?(\d+):(\d+):`)
@@ -635,8 +652,14 @@ func (e *Executor) toError(ctx context.Context, err error) *Error {
 	}
 	var p interp.Panic
 	if errors.As(err, &p) {
-		v := fmt.Sprint(p.Value)
+		if ce := undefinedName(fmt.Sprint(p.Value)); ce != nil {
+			return ce
+		}
+		v, interp := goPanicText(fmt.Sprint(p.Value), strings.HasPrefix(raisedBy(p.Callers), "reflect."))
 		tb := []string{"panic: " + v}
+		if interp != "" {
+			tb[0] += " [the interpreter's message: " + interp + "]"
+		}
 		e.mu.Lock()
 		for _, l := range e.panics {
 			tb = append(tb, "    "+cellPos(l))

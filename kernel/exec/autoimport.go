@@ -1,0 +1,141 @@
+package exec
+
+import (
+	"context"
+	"fmt"
+	"go/ast"
+	"regexp"
+	"sort"
+	"strings"
+
+	"github.com/traefik/yaegi/interp"
+)
+
+// Auto-import: a cell may use a package it did not import (fmt.Println in
+// a fresh session), as with goimports in gonb or an IDE. Before the cell
+// runs, every selector base that names no variable, type or import in
+// scope but is the name of a package the kernel has (the standard library,
+// os/exec, rlvr/...) gets that package imported, once for the session. When
+// several packages of that name export every selector the cell uses (rand:
+// math/rand, crypto/rand, math/rand/v2), the one with the shortest path,
+// then the first in order, is taken, and the kernel says so on stderr.
+
+// pkgEntry is one importable package: its path and exported names.
+type pkgEntry struct {
+	path string
+	syms map[string]bool
+}
+
+// indexPackages records, by package name, the packages of the symbol
+// tables a cell can import.
+func (e *Executor) indexPackages(tables []interp.Exports) {
+	e.byName = map[string][]pkgEntry{}
+	for _, t := range tables {
+		for key, syms := range t {
+			i := strings.LastIndex(key, "/")
+			if i < 0 {
+				continue
+			}
+			names := map[string]bool{}
+			for n := range syms {
+				names[n] = true
+			}
+			name := key[i+1:]
+			e.byName[name] = append(e.byName[name], pkgEntry{path: key[:i], syms: names})
+		}
+	}
+	for _, ps := range e.byName {
+		sort.Slice(ps, func(i, j int) bool {
+			a, b := strings.Count(ps[i].path, "/"), strings.Count(ps[j].path, "/")
+			return a < b || a == b && ps[i].path < ps[j].path
+		})
+	}
+}
+
+// selectorBase matches "name.Exported", the shape of a package use.
+var selectorBase = regexp.MustCompile(`\b([a-z][a-z0-9_]*)\.[A-Z]`)
+
+// autoImport imports the packages the cell uses without importing them
+// (see above); a failure leaves the name undefined, for the cell's own
+// error to report.
+func (e *Executor) autoImport(ctx context.Context, code string) {
+	// Best effort: a cell that would run without this step must not fail
+	// because of it.
+	defer func() { _ = recover() }()
+	maybe := false
+	for _, m := range selectorBase.FindAllStringSubmatch(code, -1) {
+		if _, bound := e.pkgs[m[1]]; !bound && len(e.byName[m[1]]) > 0 {
+			maybe = true
+			break
+		}
+	}
+	if !maybe {
+		return // the common cell pays nothing more than the scan
+	}
+	cf := e.checkCell(code)
+	if cf == nil {
+		return
+	}
+	// A global of an earlier cell whose type the checker could not be told
+	// is unresolved there too, but it is no package.
+	globals := e.globals()
+	sels := map[string]map[string]bool{} // unresolved base -> selectors used
+	for _, n := range cf.nodes {
+		ast.Inspect(n, func(n ast.Node) bool {
+			s, ok := n.(*ast.SelectorExpr)
+			if !ok {
+				return true
+			}
+			x, ok := s.X.(*ast.Ident)
+			if !ok {
+				return true
+			}
+			_, global := globals[x.Name]
+			if cf.info.Uses[x] == nil && cf.info.Defs[x] == nil && !global && !e.declNames[x.Name] && len(e.byName[x.Name]) > 0 {
+				if sels[x.Name] == nil {
+					sels[x.Name] = map[string]bool{}
+				}
+				sels[x.Name][s.Sel.Name] = true
+			}
+			return true
+		})
+	}
+	names := make([]string, 0, len(sels))
+	for n := range sels {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		var fits []string
+		for _, p := range e.byName[name] {
+			all := true
+			for s := range sels[name] {
+				all = all && p.syms[s]
+			}
+			if all {
+				fits = append(fits, p.path)
+			}
+		}
+		if len(fits) == 0 {
+			continue
+		}
+		if _, err := e.evalLabelled(ctx, "import "+strconvQuote(fits[0])); err != nil {
+			continue
+		}
+		e.imported[" "+fits[0]] = true
+		e.pkgs[name] = fits[0]
+		if len(fits) > 1 {
+			fmt.Fprintf(e.warn, "note: imported %q for %s (also possible: %s); import the one you mean to choose\n",
+				fits[0], name, strings.Join(quoteAll(fits[1:]), ", "))
+		}
+	}
+}
+
+// quoteAll quotes each path.
+func quoteAll(ps []string) []string {
+	out := make([]string, len(ps))
+	for i, p := range ps {
+		out[i] = strconvQuote(p)
+	}
+	return out
+}
