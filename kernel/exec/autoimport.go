@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"go/ast"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 
@@ -20,11 +21,16 @@ import (
 // math/rand, crypto/rand, math/rand/v2), the one with the shortest path,
 // then the first in order, is taken, and the kernel says so on stderr.
 
-// pkgEntry is one importable package: its path and exported names.
+// pkgEntry is one importable package: its path and exported names (nil
+// for slices, maps and cmp, which the kernel loads from source, generic.go:
+// yaegi's tables lack their generic functions).
 type pkgEntry struct {
 	path string
 	syms map[string]bool
 }
+
+// has reports whether the package exports name.
+func (p pkgEntry) has(name string) bool { return p.syms == nil || p.syms[name] }
 
 // indexPackages records, by package name, the packages of the symbol
 // tables a cell can import.
@@ -40,8 +46,11 @@ func (e *Executor) indexPackages(tables []interp.Exports) {
 			for n := range syms {
 				names[n] = true
 			}
-			name := key[i+1:]
-			e.byName[name] = append(e.byName[name], pkgEntry{path: key[:i], syms: names})
+			path, name := key[:i], key[i+1:]
+			if _, generic := genericDeps[path]; generic {
+				names = nil // the kernel's own generic package: any selector (see fits)
+			}
+			e.byName[name] = append(e.byName[name], pkgEntry{path: path, syms: names})
 		}
 	}
 	for _, ps := range e.byName {
@@ -108,9 +117,9 @@ func (e *Executor) autoImport(ctx context.Context, code string) {
 	for _, name := range names {
 		var fits []string
 		for _, p := range e.byName[name] {
-			all := true
+			all := !slices.Contains(fits, p.path)
 			for s := range sels[name] {
-				all = all && p.syms[s]
+				all = all && p.has(s)
 			}
 			if all {
 				fits = append(fits, p.path)
@@ -119,11 +128,12 @@ func (e *Executor) autoImport(ctx context.Context, code string) {
 		if len(fits) == 0 {
 			continue
 		}
-		if _, err := e.evalLabelled(ctx, "import "+strconvQuote(fits[0])); err != nil {
+		// The cell's own import path: generic packages load, and the
+		// session records the import, as for an import the user wrote.
+		imp, chunks, perr := e.prepare(ctx, "import "+strconvQuote(fits[0]))
+		if perr != nil || e.evalImports(ctx, imp, chunks) != nil {
 			continue
 		}
-		e.imported[" "+fits[0]] = true
-		e.pkgs[name] = fits[0]
 		if len(fits) > 1 {
 			fmt.Fprintf(e.warn, "note: imported %q for %s (also possible: %s); import the one you mean to choose\n",
 				fits[0], name, strings.Join(quoteAll(fits[1:]), ", "))

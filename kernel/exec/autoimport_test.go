@@ -24,6 +24,12 @@ func TestAutoImport(t *testing.T) {
 	if e.pkgs["rand"] != "math/rand/v2" {
 		t.Errorf("rand is %q, want math/rand/v2 (the one with IntN)", e.pkgs["rand"])
 	}
+	// slices and maps are the kernel's generic packages, not yaegi's tables.
+	if r := mustOK(t, e, `xs := []int{3, 1, 2}
+slices.Sort(xs)
+strings.Join(slices.Sorted(maps.Keys(map[string]int{"b": 1, "a": 2})), "") + fmt.Sprint(xs)`); r.Value != "ab[1 2 3]" {
+		t.Errorf("slices and maps: %v", r.Value)
+	}
 	if r := mustOK(t, e, "cell.Interrupted()"); r.Value != false { // the kernel's own rlvr/cell
 		t.Errorf("cell.Interrupted() = %v", r.Value)
 	}
