@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"go/ast"
+	"go/token"
 	"regexp"
 	"slices"
 	"sort"
@@ -146,6 +147,34 @@ func quoteAll(ps []string) []string {
 	out := make([]string, len(ps))
 	for i, p := range ps {
 		out[i] = strconvQuote(p)
+	}
+	return out
+}
+
+// unimported is what the packages named name export, for completing
+// "name." where name is not imported yet (autoImport imports it when the
+// cell runs); several packages of one name (rand) give their union.
+func (e *Executor) unimported(name string) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, p := range e.byName[name] {
+		syms := p.syms
+		if syms == nil { // a generic package: its exports from the source
+			g, err := e.importer().generic(p.path)
+			if err != nil {
+				continue
+			}
+			syms = map[string]bool{}
+			for _, n := range g.pkg.Scope().Names() {
+				syms[n] = token.IsExported(n)
+			}
+		}
+		for n, ok := range syms {
+			if ok && !seen[n] && token.IsExported(n) {
+				seen[n] = true
+				out = append(out, n)
+			}
+		}
 	}
 	return out
 }

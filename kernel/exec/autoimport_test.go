@@ -1,6 +1,7 @@
 package exec
 
 import (
+	"slices"
 	"strings"
 	"testing"
 )
@@ -74,5 +75,20 @@ func TestPkgName(t *testing.T) {
 		if got := pkgName(nil, path); got != want {
 			t.Errorf("pkgName(%q) = %q, want %q", path, got, want)
 		}
+	}
+}
+
+// Completion offers a package's names before the cell that uses it has
+// imported it, as it will be when the cell runs.
+func TestCompleteUnimported(t *testing.T) {
+	e := newExecSymbols(t)
+	for code, want := range map[string]string{"strings.ToU": "ToUpper", "slices.So": "Sort", "nn.Con": "Config", "rand.Int": "IntN"} {
+		if got := complete(e, code); !slices.Contains(got, want) {
+			t.Errorf("%q: %v lacks %s", code, got, want)
+		}
+	}
+	mustOK(t, e, "type Q struct{ Field int }\nvar strings Q")
+	if got := complete(e, "strings."); !slices.Equal(got, []string{"Field"}) {
+		t.Errorf("a variable named strings: %v", got)
 	}
 }

@@ -74,6 +74,11 @@ func (e *Executor) completeFromSource(code string, start, pos int) ([]string, bo
 		return nil, false
 	}
 	if sel := cf.selectorOf(id); sel != nil {
+		if x, ok := sel.X.(*ast.Ident); ok && cf.info.Uses[x] == nil && cf.info.Defs[x] == nil {
+			if _, global := e.globals()[x.Name]; !global {
+				return e.unimported(x.Name), true // imported when the cell runs (autoImport)
+			}
+		}
 		return cf.membersOf(sel.X), true
 	}
 	var names []string
@@ -352,6 +357,8 @@ func (e *Executor) completeByName(code string, pos int) (matches []string, start
 			}
 		} else if v, ok := e.in.Globals()[pkg]; ok && v.IsValid() {
 			cands = append(cands, members(v.Type())...)
+		} else {
+			cands = append(cands, e.unimported(pkg)...) // a cell may use it without importing
 		}
 	} else {
 		for name := range e.in.Globals() {
