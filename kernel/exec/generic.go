@@ -162,9 +162,22 @@ func (r *rewriter) genericRef(whole ast.Expr, sel *ast.SelectorExpr) bool {
 		r.replace(sel.Pos(), sel.End(), rtAlias+"."+c)
 		return true
 	}
+	obj := r.cf.info.Uses[sel.Sel]
+	if obj == nil {
+		if g, err := r.e.importer().generic(path); err == nil {
+			var have []string
+			for _, n := range g.pkg.Scope().Names() {
+				if token.IsExported(n) {
+					have = append(have, n)
+				}
+			}
+			r.refuse(sel.Sel.Pos(), "%s.%s is not among the parts of %s the kernel provides (the interpreter cannot load the standard library's generic code as it is); these are: %s",
+				x.Name, sel.Sel.Name, path, strings.Join(have, ", "))
+			return true
+		}
+	}
 	r.generics[path] = true
 	name := genericName(path, sel.Sel.Name)
-	obj := r.cf.info.Uses[sel.Sel]
 	fn, isFunc := obj.(*types.Func)
 	if !isFunc || fn.Type().(*types.Signature).TypeParams().Len() == 0 {
 		r.replace(whole.Pos(), whole.End(), name)

@@ -30,7 +30,8 @@ import (
 //     helpers (rt.go), or the constant when min or max is constant;
 //   - a go statement reports a panic of its goroutine on the cell's stderr
 //     instead of ending the kernel process;
-//   - range over a function (Go 1.23) is refused with what to write instead.
+//   - range over a function (Go 1.23 iterators) becomes a call of the
+//     function with the loop body as its yield function (rangefunc.go).
 //
 // Edits are made on the text, never adding or removing a line, so that
 // positions in yaegi's messages stay the cell's lines.
@@ -57,6 +58,7 @@ type refusal struct {
 
 // rewriter collects the edits of one cell.
 type rewriter struct {
+	e       *Executor
 	cf      *cellFile
 	edits   []edit
 	refused []refusal
@@ -77,7 +79,7 @@ func (e *Executor) rewrite(code string) (string, []string, *Error) {
 	}
 	e.last = cf.shapeOfLast()
 	e.noteGlobals(cf)
-	r := &rewriter{cf: cf, generics: map[string]bool{}, explicit: map[*ast.Ident]bool{}}
+	r := &rewriter{e: e, cf: cf, generics: map[string]bool{}, explicit: map[*ast.Ident]bool{}}
 	for _, seg := range cf.nodes {
 		r.walk(seg, 0, nil)
 	}
@@ -179,7 +181,7 @@ func (r *rewriter) name(base string) string {
 	return fmt.Sprintf("_rlvr%s%d", base, r.seq)
 }
 
-// rangeStmt rewrites range over an integer, refuses range over a function,
+// rangeStmt rewrites range over an integer and over a function (rangeFunc),
 // and gives captured iteration variables a copy per iteration.
 func (r *rewriter) rangeStmt(n *ast.RangeStmt, depth int, label *ast.LabeledStmt) {
 	t := r.cf.info.TypeOf(n.X)
@@ -191,8 +193,7 @@ func (r *rewriter) rangeStmt(n *ast.RangeStmt, depth int, label *ast.LabeledStmt
 				return
 			}
 		case *types.Signature:
-			r.refuse(n.For, "range over a function (Go 1.23 iterators) is not supported by the interpreter; "+
-				"call the function with the loop body as its yield function instead: %s(func(...) bool { ...; return true })", r.text(n.X))
+			r.rangeFunc(n, u, depth, label)
 			return
 		}
 	}

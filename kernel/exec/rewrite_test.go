@@ -95,11 +95,36 @@ func TestRewriteMinMaxClear(t *testing.T) {
 	}
 }
 
-func TestRewriteRangeFuncRefused(t *testing.T) {
+// Range over a function runs as the call it stands for, with break,
+// continue (labelled too), fresh variables per iteration, assignment to
+// outer variables and the kernel's slices and maps iterators; what the
+// call cannot express is refused with the form to write.
+func TestRewriteRangeFunc(t *testing.T) {
 	e, _, _ := newExec(t)
-	r := run(t, e, "seq := func(yield func(int) bool) { yield(1) }\nfor x := range seq { println(x) }")
-	if r.Err == nil || !strings.Contains(r.Err.Value, "range over a function") || !strings.Contains(r.Err.Value, "seq(func(") {
-		t.Fatalf("got %+v", r.Err)
+	mustOK(t, e, "func seq(n int) func(func(int) bool) { return func(yield func(int) bool) { for i := 0; i < n; i++ { if !yield(i) { return } } } }")
+	for code, want := range map[string]string{
+		"s := \"\"\nfor v := range seq(6) { if v == 1 { continue }; if v == 4 { break }; s += fmt.Sprint(v) }\ns":              "023",
+		"var fs []func() int\nfor v := range seq(3) { fs = append(fs, func() int { return v }) }\nfs[0]() + fs[1]() + fs[2]()": "3",
+		"n := 0\nfor range seq(4) { n++ }\nn":            "4",
+		"var last int\nfor last = range seq(3) {}\nlast": "2",
+		"s2 := \"\"\nouter:\nfor v := range seq(4) {\n\tfor j := 0; j < 3; j++ {\n\t\tif j == 1 { continue outer }\n\t\tif v == 2 { break outer }\n\t\ts2 += fmt.Sprint(v, j)\n\t}\n}\ns2": "0 01 0",
+		"s3 := \"\"\nfor v := range seq(6) {\n\tswitch {\n\tcase v%2 == 0:\n\t\tcontinue\n\tcase v > 3:\n\t\tbreak\n\t}\n\ts3 += fmt.Sprint(v)\n}\ns3":                                     "135",
+		"total := 0\nfor i, x := range slices.All([]int{10, 20, 30}) {\n\ttotal += i * x\n}\ntotal":                                                                                        "80",
+		"keys := []string{}\nfor k := range maps.Keys(map[string]int{\"b\": 2, \"a\": 1}) { keys = append(keys, k) }\nslices.Sort(keys)\nkeys":                                             "[a b]",
+	} {
+		if got := value(t, e, "import (\"fmt\"; \"maps\"; \"slices\")\n"+code); got != want {
+			t.Errorf("%q = %s, want %s", code, got, want)
+		}
+	}
+	for code, want := range map[string]string{
+		"func first() int { for v := range seq(3) { return v }; return -1 }":                   "with a return in its body",
+		"outer2:\nfor i := 0; i < 2; i++ { for v := range seq(3) { continue outer2; _ = v } }": "with a continue to an enclosing loop (outer2)",
+		"func d() { for v := range seq(2) { defer println(v) } }":                              "with a defer in its body",
+		"import \"maps\"\n_ = maps.Nope":                                                       "maps.Nope is not among the parts of maps the kernel provides",
+	} {
+		if r := run(t, e, code); r.Err == nil || !strings.Contains(r.Err.Value, want) {
+			t.Errorf("%q: %+v, want an error with %q", code, r.Err, want)
+		}
 	}
 }
 

@@ -1,7 +1,7 @@
 // Package maps is the part of the standard library's maps package that
-// cells can use (see the cmp package here for how). Keys and Values return
-// the iterator as a plain function type: pass it to slices.Collect or
-// slices.Sorted (range over a function is refused by the kernel).
+// cells can use (see the cmp package here for how). Keys, Values and All
+// return the iterator as a plain function type (not iter.Seq): range over
+// it, or pass it to slices.Collect or slices.Sorted.
 package maps
 
 // Keys returns an iterator over the keys of m, in no fixed order.
@@ -65,4 +65,30 @@ func DeleteFunc[M ~map[K]V, K comparable, V any](m M, del func(K, V) bool) {
 			delete(m, k)
 		}
 	}
+}
+
+// All returns an iterator over the key-value pairs of m, in no fixed order.
+func All[Map ~map[K]V, K comparable, V any](m Map) func(yield func(K, V) bool) {
+	return func(yield func(K, V) bool) {
+		for k, v := range m {
+			if !yield(k, v) {
+				return
+			}
+		}
+	}
+}
+
+// Insert adds the key-value pairs of seq to m, overwriting existing keys.
+func Insert[Map ~map[K]V, K comparable, V any](m Map, seq func(yield func(K, V) bool)) {
+	seq(func(k K, v V) bool {
+		m[k] = v
+		return true
+	})
+}
+
+// Collect collects the key-value pairs of seq into a new map.
+func Collect[K comparable, V any](seq func(yield func(K, V) bool)) map[K]V {
+	m := map[K]V{}
+	Insert[map[K]V, K, V](m, seq)
+	return m
 }

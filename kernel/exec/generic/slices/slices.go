@@ -252,3 +252,37 @@ func Sorted[E cmp.Ordered](seq func(yield func(E) bool)) []E {
 	Sort[[]E, E](r)
 	return r
 }
+
+// All returns an iterator over the index-value pairs of s, in order.
+func All[S ~[]E, E any](s S) func(yield func(int, E) bool) {
+	return func(yield func(int, E) bool) {
+		for i, v := range s {
+			if !yield(i, v) {
+				return
+			}
+		}
+	}
+}
+
+// Values returns an iterator over the elements of s, in order.
+func Values[S ~[]E, E any](s S) func(yield func(E) bool) {
+	return func(yield func(E) bool) {
+		for _, v := range s {
+			if !yield(v) {
+				return
+			}
+		}
+	}
+}
+
+// Backward returns an iterator over the index-value pairs of s, from the
+// last element to the first.
+func Backward[S ~[]E, E any](s S) func(yield func(int, E) bool) {
+	return func(yield func(int, E) bool) {
+		for i := len(s) - 1; i >= 0; i-- {
+			if !yield(i, s[i]) {
+				return
+			}
+		}
+	}
+}

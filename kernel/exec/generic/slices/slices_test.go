@@ -91,3 +91,27 @@ func equalNaN(a, b []float64) bool {
 	}
 	return true
 }
+
+// The iterators yield what the standard library's do, and stop when told.
+func TestIteratorsMatchStandardLibrary(t *testing.T) {
+	s := []string{"a", "b", "c", "d"}
+	type iv struct {
+		i int
+		v string
+	}
+	pairs := func(seq func(func(int, string) bool), stopAt int) (out []iv) {
+		seq(func(i int, v string) bool { out = append(out, iv{i, v}); return len(out) < stopAt })
+		return out
+	}
+	for _, stop := range []int{2, 10} {
+		if got, want := pairs(All(s), stop), pairs(func(y func(int, string) bool) { std.All(s)(y) }, stop); !std.Equal(got, want) {
+			t.Errorf("All (stop at %d): %v, want %v", stop, got, want)
+		}
+		if got, want := pairs(Backward(s), stop), pairs(func(y func(int, string) bool) { std.Backward(s)(y) }, stop); !std.Equal(got, want) {
+			t.Errorf("Backward (stop at %d): %v, want %v", stop, got, want)
+		}
+	}
+	if got := Collect(Values(s)); !std.Equal(got, std.Collect(std.Values(s))) {
+		t.Errorf("Values: %v", got)
+	}
+}

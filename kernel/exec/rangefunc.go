@@ -1,0 +1,152 @@
+package exec
+
+import (
+	"go/ast"
+	"go/token"
+	"go/types"
+	"strings"
+)
+
+// rangeFunc turns a range over a function (Go 1.23 iterators), which the
+// interpreter cannot run, into the call it stands for:
+//
+//	for k, v := range seq { body }   ->   seq(func(k K, v V) bool { body; return true })
+//
+// continue becomes return true and break return false where they leave
+// this loop (unlabelled and not inside a nested loop, switch or select, or
+// labelled with this loop's label). What the call form cannot say is
+// refused with the form to write: a return, goto or defer in the body, and
+// a break or continue to an enclosing loop.
+func (r *rewriter) rangeFunc(n *ast.RangeStmt, sig *types.Signature, depth int, label *ast.LabeledStmt) {
+	refuse := func(p token.Pos, why string) {
+		r.refuse(p, "range over a function (Go 1.23 iterators) with %s in its body is not supported by the interpreter; "+
+			"call the function with the loop body as its yield function instead: %s(func(...) bool { ...; return true })", why, r.text(n.X))
+	}
+	if sig.Params().Len() != 1 || sig.Results().Len() != 0 {
+		return // not an iterator: the type checker's error stands
+	}
+	yield, ok := sig.Params().At(0).Type().Underlying().(*types.Signature)
+	if !ok || yield.Results().Len() != 1 {
+		return
+	}
+	lbl := ""
+	if label != nil {
+		lbl = label.Label.Name
+	}
+	var exits []*ast.BranchStmt
+	bad := r.loopExits(n.Body, lbl, &exits)
+	if bad != nil {
+		refuse(bad.Pos(), describeExit(bad))
+		return
+	}
+	// The yield function's parameters: the loop's variables where it
+	// declares them, fresh names assigned to them where it assigns.
+	vars := []ast.Expr{n.Key, n.Value}
+	var params []string
+	assign := ""
+	for i := 0; i < yield.Params().Len(); i++ {
+		t := r.cf.typeString(yield.Params().At(i).Type())
+		name := "_"
+		if i < len(vars) && vars[i] != nil {
+			if id, ok := vars[i].(*ast.Ident); ok && n.Tok == token.DEFINE {
+				name = id.Name
+			} else if !(ok && id.Name == "_") {
+				name = r.name("V")
+				assign += " " + r.text(vars[i]) + " = " + name + ";"
+			}
+		}
+		params = append(params, name+" "+t)
+	}
+	if label != nil { // the label labels nothing now (Go rejects an unused label)
+		r.replace(label.Pos(), label.Colon+1, "")
+	}
+	// The function's own text stays where it is (other rewrites may edit
+	// it); the header around it may span lines: keep its newlines.
+	lines := func(from, to token.Pos) string {
+		return strings.Repeat("\n", strings.Count(r.cf.src[r.off(from):r.off(to)], "\n"))
+	}
+	r.replace(n.For, n.X.Pos(), lines(n.For, n.X.Pos()))
+	r.replace(n.X.End(), n.Body.Lbrace+1, "(func("+strings.Join(params, ", ")+") bool {"+assign+lines(n.X.End(), n.Body.Lbrace))
+	for _, b := range exits {
+		r.replace(b.Pos(), b.End(), map[token.Token]string{token.CONTINUE: "return true", token.BREAK: "return false"}[b.Tok])
+	}
+	r.insert(n.Body.Rbrace, "; return true ", closeOrder(depth))
+	r.insert(n.Body.Rbrace+1, ")", closeOrder(depth))
+}
+
+// loopExits collects in exits the break and continue statements of body
+// that leave the loop labelled lbl ("" for none) whose body it is, and
+// returns the first statement the yield-function form cannot express (a
+// return, goto or defer, or a branch to an enclosing statement), or nil.
+func (r *rewriter) loopExits(body *ast.BlockStmt, lbl string, exits *[]*ast.BranchStmt) ast.Node {
+	var bad ast.Node
+	var visit func(n ast.Node, inLoop, inSwitch bool)
+	visit = func(n ast.Node, inLoop, inSwitch bool) {
+		ast.Inspect(n, func(c ast.Node) bool {
+			if bad != nil || c == nil {
+				return false
+			}
+			if c == n {
+				return true
+			}
+			switch c := c.(type) {
+			case *ast.FuncLit:
+				return false // its returns and branches are its own
+			case *ast.ForStmt, *ast.RangeStmt:
+				visit(c, true, inSwitch)
+				return false
+			case *ast.SwitchStmt, *ast.TypeSwitchStmt, *ast.SelectStmt:
+				visit(c, inLoop, true)
+				return false
+			case *ast.ReturnStmt, *ast.DeferStmt:
+				bad = c
+			case *ast.BranchStmt:
+				switch {
+				case c.Tok == token.GOTO || c.Tok == token.FALLTHROUGH:
+					if c.Tok == token.GOTO {
+						bad = c
+					}
+				case c.Label != nil && c.Label.Name == lbl:
+					*exits = append(*exits, c)
+				case c.Label != nil:
+					if !labelledInside(body, c.Label.Name) {
+						bad = c
+					}
+				case c.Tok == token.CONTINUE && !inLoop, c.Tok == token.BREAK && !inLoop && !inSwitch:
+					*exits = append(*exits, c)
+				}
+			}
+			return true
+		})
+	}
+	visit(body, false, false)
+	return bad
+}
+
+// labelledInside reports whether body declares the label name.
+func labelledInside(body *ast.BlockStmt, name string) bool {
+	found := false
+	ast.Inspect(body, func(n ast.Node) bool {
+		if l, ok := n.(*ast.LabeledStmt); ok && l.Label.Name == name {
+			found = true
+		}
+		return !found
+	})
+	return found
+}
+
+// describeExit names a statement rangeFunc refuses, for its message.
+func describeExit(n ast.Node) string {
+	switch n := n.(type) {
+	case *ast.ReturnStmt:
+		return "a return"
+	case *ast.DeferStmt:
+		return "a defer"
+	case *ast.BranchStmt:
+		if n.Tok == token.GOTO {
+			return "a goto"
+		}
+		return "a " + n.Tok.String() + " to an enclosing loop (" + n.Label.Name + ")"
+	}
+	return "this statement"
+}
