@@ -96,9 +96,10 @@ func TestRewriteMinMaxClear(t *testing.T) {
 }
 
 // Range over a function runs as the call it stands for, with break,
-// continue (labelled too), fresh variables per iteration, assignment to
-// outer variables and the kernel's slices and maps iterators; what the
-// call cannot express is refused with the form to write.
+// continue (labelled too), return from the enclosing function (named
+// results too), fresh variables per iteration, assignment to outer
+// variables and the kernel's slices and maps iterators; what the call
+// cannot express is refused with the form to write.
 func TestRewriteRangeFunc(t *testing.T) {
 	e, _, _ := newExec(t)
 	mustOK(t, e, "func seq(n int) func(func(int) bool) { return func(yield func(int) bool) { for i := 0; i < n; i++ { if !yield(i) { return } } } }")
@@ -111,16 +112,22 @@ func TestRewriteRangeFunc(t *testing.T) {
 		"s3 := \"\"\nfor v := range seq(6) {\n\tswitch {\n\tcase v%2 == 0:\n\t\tcontinue\n\tcase v > 3:\n\t\tbreak\n\t}\n\ts3 += fmt.Sprint(v)\n}\ns3":                                     "135",
 		"total := 0\nfor i, x := range slices.All([]int{10, 20, 30}) {\n\ttotal += i * x\n}\ntotal":                                                                                        "80",
 		"keys := []string{}\nfor k := range maps.Keys(map[string]int{\"b\": 2, \"a\": 1}) { keys = append(keys, k) }\nslices.Sort(keys)\nkeys":                                             "[a b]",
+		// A return in the body returns from the enclosing function.
+		"func first(n int) int { for v := range seq(n) { if v > 1 { return v * 10 } }; return -1 }\nfmt.Sprint(first(5), first(2))":                                                                                                                                "20 -1",
+		"func find(m map[string]int, want int) (key string, ok bool) {\n\tfor k, v := range maps.All(m) {\n\t\tif v == want {\n\t\t\treturn k, true\n\t\t}\n\t}\n\treturn \"\", false\n}\nk, ok := find(map[string]int{\"a\": 1, \"b\": 2}, 2)\nfmt.Sprint(k, ok)": "btrue",
+		"func named() (n int, err error) {\n\tn = 7\n\tfor v := range seq(3) {\n\t\tif v == 1 {\n\t\t\treturn\n\t\t}\n\t}\n\treturn 0, nil\n}\nn7, _ := named()\nn7":                                                                                               "7",
+		"out := \"\"\nfunc side() { for v := range seq(5) { if v == 2 { return }; out += fmt.Sprint(v) }; out += \"end\" }\nside()\nout":                                                                                                                           "01",
+		"func inLoop() int { for v := range seq(5) { for i := 0; i < 3; i++ { if v*i == 6 { return v } } }; return -1 }\ninLoop()":                                                                                                                                 "3",
 	} {
 		if got := value(t, e, "import (\"fmt\"; \"maps\"; \"slices\")\n"+code); got != want {
 			t.Errorf("%q = %s, want %s", code, got, want)
 		}
 	}
 	for code, want := range map[string]string{
-		"func first() int { for v := range seq(3) { return v }; return -1 }":                   "with a return in its body",
-		"outer2:\nfor i := 0; i < 2; i++ { for v := range seq(3) { continue outer2; _ = v } }": "with a continue to an enclosing loop (outer2)",
-		"func d() { for v := range seq(2) { defer println(v) } }":                              "with a defer in its body",
-		"import \"maps\"\n_ = maps.Nope":                                                       "maps.Nope is not among the parts of maps the kernel provides",
+		"func nested() int { for v := range seq(3) { for w := range seq(3) { if v+w == 3 { return v } } }; return -1 }": "with a return inside a nested range over a function",
+		"outer2:\nfor i := 0; i < 2; i++ { for v := range seq(3) { continue outer2; _ = v } }":                          "with a continue to an enclosing loop (outer2)",
+		"func d() { for v := range seq(2) { defer println(v) } }":                                                       "with a defer in its body",
+		"import \"maps\"\n_ = maps.Nope": "maps.Nope is not among the parts of maps the kernel provides",
 	} {
 		if r := run(t, e, code); r.Err == nil || !strings.Contains(r.Err.Value, want) {
 			t.Errorf("%q: %+v, want an error with %q", code, r.Err, want)
