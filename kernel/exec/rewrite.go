@@ -30,6 +30,8 @@ import (
 //     helpers (rt.go), or the constant when min or max is constant;
 //   - a go statement reports a panic of its goroutine on the cell's stderr
 //     instead of ending the kernel process;
+//   - %T of a value of a cell type in a literal Printf format prints the
+//     type's name (printf.go);
 //   - range over a function (Go 1.23 iterators) becomes a call of the
 //     function with the loop body as its yield function (rangefunc.go).
 //
@@ -125,6 +127,7 @@ func (r *rewriter) walk(n ast.Node, depth int, label *ast.LabeledStmt) {
 		r.builtinCall(n, depth)
 		r.callArgs(n, depth)
 		r.errorsAs(n)
+		r.typeVerbs(n)
 	case *ast.SelectorExpr:
 		if r.genericRef(n, n) {
 			return

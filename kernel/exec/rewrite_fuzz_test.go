@@ -19,6 +19,7 @@ func FuzzRewrite(f *testing.F) {
 		"min(1, 2) + max(3.0, 4)",
 		"func Map[T, U any](xs []T, f func(T) U) []U { return nil }\nMap([]int{1}, func(i int) string { return \"\" })",
 		"go func() { panic(1) }()",
+		"type Pt struct{ X int }\nfmt.Printf(\"%5.*f %T %[1]v\", 2, 1.0, Pt{})",
 		"for x := range seq {",
 		"for k, v = range f() {}\n}",
 	} {

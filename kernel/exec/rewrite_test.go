@@ -215,3 +215,32 @@ func sortedInts(xs ...int) []int {
 	slices.Sort(xs)
 	return xs
 }
+
+// %T of a value of a cell type names the type as Go does (main.Pt), after
+// * widths too; an interface operand, an explicit index and a non-literal
+// format are left to the interpreter.
+func TestPrintfTypeVerb(t *testing.T) {
+	e, _, _ := newExec(t)
+	mustOK(t, e, "import \"fmt\"\ntype Pt struct{ X, Y int }\np := Pt{1, 2}")
+	for code, want := range map[string]string{
+		`fmt.Sprintf("%v %T %T %T %d%%", p, p, &p, []Pt{p}, 5)`: "{1 2} main.Pt *main.Pt []main.Pt 5%",
+		`fmt.Sprintf("%5.*f|%T|%T", 2, 3.14159, p, 3)`:          " 3.14|main.Pt|int",
+		`fmt.Sprintf("%T", map[string]Pt{})`:                    "map[string]main.Pt",
+	} {
+		if got := value(t, e, code); got != want {
+			t.Errorf("%s = %q, want %q", code, got, want)
+		}
+	}
+	for f, want := range map[string][]fmtVerb{
+		"%d %%|%*.*f %T": {{1, 0, 'd'}, {10, 3, 'f'}, {13, 4, 'T'}},
+		"%-08.3v%+q":     {{6, 0, 'v'}, {9, 1, 'q'}},
+		"trailing %":     nil,
+	} {
+		if got, ok := fmtVerbs(f); !ok || !slices.Equal(got, want) {
+			t.Errorf("fmtVerbs(%q) = %v, %v; want %v", f, got, ok, want)
+		}
+	}
+	if _, ok := fmtVerbs("%[2]d %[1]T"); ok {
+		t.Error("fmtVerbs followed explicit indexes")
+	}
+}
