@@ -1,5 +1,6 @@
 """Drives the installed rlvrworld kernelspec with Debian's jupyter_client on
-issue 24's snippets: Go 1.22+ semantics, output complete before idle at any
+issue 24's snippets: Go 1.22+ semantics (and 1.23 iterators, auto-import,
+Go's run-time error words), output complete before idle at any
 size, "run all" stopping at the first error, goroutine panics and a stack
 overflow that neither hang nor silently kill the kernel.
 
@@ -98,6 +99,21 @@ try:
     _, outs = run("for e := werr; e != nil; e = errors.Unwrap(e) { if t, ok := e.(*MyErr); ok { me = t; break } }\nme.Code")
     check(value(outs) == "3", "the advised loop finds the cell error: %r" % value(outs))
 
+    # A package used without an import (slices is the kernel's generic one),
+    # range over a function with break and an early return, %T of a cell
+    # type, and a run-time error in Go's words with the cell position.
+    _, outs = run('xs := []int{3, 1, 2}\nslices.Sort(xs)\nstrings.Repeat("a", 2) + fmt.Sprint(xs)')
+    check(value(outs) in ('"aa[1 2 3]"', "aa[1 2 3]"), "auto-import of strings, fmt and slices: %r" % value(outs))
+    reply, _ = run('func seq(n int) func(func(int) bool) { return func(yield func(int) bool) { for i := 0; i < n; i++ { if !yield(i) { return } } } }\n'
+                   'func firstOver(n, k int) int { for v := range seq(n) { if v > k { return v } }; return -1 }')
+    _, outs = run('s := 0\nfor v := range seq(10) { if v == 4 { break }; s += v }\nfmt.Sprint(s, firstOver(9, 6), firstOver(3, 6))')
+    check(value(outs) in ('"6 7 -1"', "6 7 -1"), "range over a function: %r %r" % (value(outs), reply.get("evalue")))
+    _, outs = run('type Pt struct{ X int }\nfmt.Sprintf("%T", &Pt{})')
+    check(value(outs) in ('"*main.Pt"', "*main.Pt"), "%%T of a cell type: %r" % value(outs))
+    reply, _ = run('ys := []int{1, 2}\nj := 3\nys[j]')
+    check(reply["status"] == "error" and reply.get("evalue") == "runtime error: index out of range (at cell:3:1)",
+          "index out of range in Go's words: %r" % reply.get("evalue"))
+
     # A request whose content does not decode gets an error reply, not an
     # answer about empty code.
     msg = kc.session.msg("complete_request", {"code": 5, "cursor_pos": "x"})
@@ -166,4 +182,4 @@ finally:
 if fails:
     print("check_language: FAILED:\n  " + "\n  ".join(fails))
     sys.exit(1)
-print("check_language: Go 1.22 loops, range int, min/max/clear, errors.As refusal, stdlib docs, BadRequest, goroutine panic, 50 large outputs, 100 run-all trials, stack overflow ok")
+print("check_language: Go 1.22 loops, range int, min/max/clear, auto-import, range over func, %T, Go panic words, errors.As refusal, stdlib docs, BadRequest, goroutine panic, 50 large outputs, 100 run-all trials, stack overflow ok")
