@@ -19,8 +19,9 @@ import (
 // scope but is the name of a package the kernel has (the standard library,
 // os/exec, rlvr/...) gets that package imported, once for the session. When
 // several packages of that name export every selector the cell uses (rand:
-// math/rand, crypto/rand, math/rand/v2), the one with the shortest path,
-// then the first in order, is taken, and the kernel says so on stderr.
+// math/rand, crypto/rand), the one with the fewest path elements, then
+// the first in alphabetical order, is taken, and the kernel says so on
+// stderr.
 
 // pkgEntry is one importable package: its path and exported names (nil
 // for slices, maps and cmp, which the kernel loads from source, generic.go:
@@ -49,7 +50,7 @@ func (e *Executor) indexPackages(tables []interp.Exports) {
 			}
 			path, name := key[:i], key[i+1:]
 			if _, generic := genericDeps[path]; generic {
-				names = nil // the kernel's own generic package: any selector (see fits)
+				names = nil // the kernel's own generic package: any selector (has)
 			}
 			e.byName[name] = append(e.byName[name], pkgEntry{path: path, syms: names})
 		}
