@@ -165,3 +165,38 @@ func InSplit(split Split, key string) bool {
 // far above the ten times n that Val and Test need on average. Reaching it
 // means the split's share of the state space is too small for n.
 func MaxDraws(n int) int { return 100*n + 1000 }
+
+// DrawSplit is the generator loop that Task.Generate implementations share:
+// it draws candidates from split's random source (SplitRand with base) with
+// draw, keeping those it returns (nil: a candidate of another split,
+// skipped), until it has n. Each kept example's ID is "TASK-SPLIT-SEED-I".
+// It checks ctx every 64 draws and fails after MaxDraws(n), naming task.
+func DrawSplit(ctx context.Context, task string, split Split, n int, seed int64, base uint64,
+	draw func(r *rand.Rand, id string) (*Example, error)) ([]Example, error) {
+	r, err := SplitRand(split, seed, base)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", task, err)
+	}
+	if n < 0 {
+		return nil, fmt.Errorf("%s: negative example count %d", task, n)
+	}
+	out := make([]Example, 0, n)
+	for draws := 0; len(out) < n; draws++ {
+		if draws%64 == 0 {
+			if err := ctx.Err(); err != nil {
+				return nil, err
+			}
+		}
+		if draws >= MaxDraws(n) {
+			return nil, fmt.Errorf("%s: only %d %s transitions in %d draws", task, len(out), split, draws)
+		}
+		ex, err := draw(r, fmt.Sprintf("%s-%s-%d-%d", task, split, seed, len(out)))
+		if err != nil {
+			return nil, err
+		}
+		if ex != nil {
+			out = append(out, *ex)
+		}
+	}
+	return out, nil
+}

@@ -12,6 +12,7 @@ import (
 func init() {
 	Symbols["github.com/rlvrworld/rlvrworld/stdlib/envs/envs"] = map[string]reflect.Value{
 		// function, constant and variable definitions
+		"DrawSplit":    reflect.ValueOf(envs.DrawSplit),
 		"Heldout":      reflect.ValueOf(envs.Heldout),
 		"InSplit":      reflect.ValueOf(envs.InSplit),
 		"KeySplit":     reflect.ValueOf(envs.KeySplit),

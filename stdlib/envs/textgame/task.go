@@ -83,36 +83,15 @@ func (t *Task) Decoding() envs.Decoding {
 // draws of other splits are skipped. Heldout uses only the held-out variant
 // of each game (combinations of names never seen in training).
 func (t *Task) Generate(ctx context.Context, split envs.Split, n int, seed int64) ([]envs.Example, error) {
-	r, err := envs.SplitRand(split, seed, 0)
-	if err != nil {
-		return nil, fmt.Errorf("textgame: %w", err)
-	}
-	if n < 0 {
-		return nil, fmt.Errorf("textgame: negative example count %d", n)
-	}
-	out := make([]envs.Example, 0, n)
-	for draws := 0; len(out) < n; draws++ {
-		if draws%64 == 0 {
-			if err := ctx.Err(); err != nil {
-				return nil, err
-			}
-		}
-		if draws >= envs.MaxDraws(n) {
-			return nil, fmt.Errorf("textgame: only %d %s transitions in %d draws", len(out), split, draws)
-		}
+	return envs.DrawSplit(ctx, "textgame", split, n, seed, 0, func(r *rand.Rand, id string) (*envs.Example, error) {
 		tr := sampleTransition(r, split == envs.Heldout)
 		// The key is the prompt: the game's rules (name variant), the state
 		// and the action. Its hash decides the split.
 		if !envs.InSplit(split, promptText(t.findRules(tr.Game), tr.Before, tr.Action)) {
-			continue
+			return nil, nil
 		}
-		ex, err := t.example(tr, fmt.Sprintf("textgame-%s-%d-%d", split, seed, len(out)), split)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, *ex)
-	}
-	return out, nil
+		return t.example(tr, id, split)
+	})
 }
 
 // sampleTransition plays a random game for a few steps with a mixed policy

@@ -192,30 +192,13 @@ func Match(pred, truth Sections) verify.LineMatch {
 // sites sell only colour-kind pairs and discuss topics that the other
 // splits never show.
 func (t *Task) Generate(ctx context.Context, split envs.Split, n int, seed int64) ([]envs.Example, error) {
-	r, err := envs.SplitRand(split, seed, 10)
-	if err != nil {
-		return nil, fmt.Errorf("web: %w", err)
-	}
-	if n < 0 {
-		return nil, fmt.Errorf("web: negative example count %d", n)
-	}
-	out := make([]envs.Example, 0, n)
-	for draws := 0; len(out) < n; draws++ {
-		if draws%64 == 0 {
-			if err := ctx.Err(); err != nil {
-				return nil, err
-			}
-		}
-		if draws >= envs.MaxDraws(n) {
-			return nil, fmt.Errorf("web: only %d %s transitions in %d draws", len(out), split, draws)
-		}
+	return envs.DrawSplit(ctx, "web", split, n, seed, 10, func(r *rand.Rand, id string) (*envs.Example, error) {
 		tr := sampleTransition(r, split == envs.Heldout)
 		if !envs.InSplit(split, splitKey(tr)) {
-			continue
+			return nil, nil
 		}
-		out = append(out, *t.example(tr, fmt.Sprintf("web-%s-%d-%d", split, seed, len(out)), split))
-	}
-	return out, nil
+		return t.example(tr, id, split), nil
+	})
 }
 
 // splitKey is a transition's canonical key for envs.KeySplit: the page (its
