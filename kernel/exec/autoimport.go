@@ -179,3 +179,32 @@ func (e *Executor) unimported(name string) []string {
 	}
 	return out
 }
+
+// pkgSelector matches "name.Sel" ending where inspection points.
+var pkgSelector = regexp.MustCompile(`\b([a-z][a-z0-9_]*)\.([A-Za-z_][A-Za-z0-9_]*)$`)
+
+// unimportedAt is the package that autoImport would bring for the
+// selector around byte pos of code (name.Sel, name neither imported nor a
+// global), or "".
+func (e *Executor) unimportedAt(code string, pos int) string {
+	end := pos
+	for end < len(code) && isIdent(code[end]) {
+		end++
+	}
+	m := pkgSelector.FindStringSubmatch(code[:end])
+	if m == nil {
+		return ""
+	}
+	if _, bound := e.pkgs[m[1]]; bound {
+		return ""
+	}
+	if _, global := e.globals()[m[1]]; global || e.declNames[m[1]] {
+		return ""
+	}
+	for _, p := range e.byName[m[1]] {
+		if p.has(m[2]) {
+			return p.path
+		}
+	}
+	return ""
+}

@@ -92,3 +92,19 @@ func TestCompleteUnimported(t *testing.T) {
 		t.Errorf("a variable named strings: %v", got)
 	}
 }
+
+// Inspecting name.Sel of a package not imported yet describes what the
+// auto-import will bring; a variable of that name is described instead.
+func TestInspectUnimported(t *testing.T) {
+	e := newExecSymbols(t)
+	if got, found := e.Inspect("x := strings.ToUpper", len("x := strings.ToUpper")); !found || !strings.Contains(got, "func strings.ToUpper(") || !strings.Contains(got, "ToUpper returns s with all Unicode letters") {
+		t.Errorf("strings.ToUpper before any import: %v %q", found, got)
+	}
+	if got, found := e.Inspect("nn.Load", 4); !found || !strings.Contains(got, "func nn.Load(") {
+		t.Errorf("nn.Load (cursor inside the name): %v %q", found, got)
+	}
+	mustOK(t, e, "type Q struct{ Field int }\nvar strings Q")
+	if got, _ := e.Inspect("strings.Field", len("strings.Field")); strings.Contains(got, "package strings") || strings.Contains(got, "func strings.") {
+		t.Errorf("a variable named strings described as the package: %q", got)
+	}
+}

@@ -204,6 +204,22 @@ func (e *Executor) Inspect(code string, pos int) (text string, found bool) {
 	if pos < 0 || pos > len(code) {
 		pos = len(code)
 	}
+	if s, ok := e.inspectChecked(code, pos); ok {
+		return s, true
+	}
+	// name.Sel of a package not imported yet: as it will be when the cell
+	// runs (autoImport).
+	if path := e.unimportedAt(code, pos); path != "" {
+		imp := "import " + strconvQuote(path) + "\n"
+		if s, ok := e.inspectChecked(imp+code, pos+len(imp)); ok {
+			return s, true
+		}
+	}
+	return e.inspectByName(code, pos)
+}
+
+// inspectChecked is Inspect from the checked cell.
+func (e *Executor) inspectChecked(code string, pos int) (string, bool) {
 	if cf := e.checkCell(code); cf != nil {
 		if at, ok := cf.fileOffset(pos); ok {
 			if id := cf.identAt(at); id == nil && at > 0 {
@@ -216,7 +232,7 @@ func (e *Executor) Inspect(code string, pos int) (text string, found bool) {
 			}
 		}
 	}
-	return e.inspectByName(code, pos)
+	return "", false
 }
 
 // describeObject describes what id denotes in the checked cell.
