@@ -46,3 +46,26 @@ func TestPanicsReadAsGo(t *testing.T) {
 		}
 	}
 }
+
+// recover() in a cell gets Go's runtime.Error for a run-time error the
+// interpreter raised through reflect, its own value for the cell's own
+// panic, and nil outside a panic; a goroutine's report words it as Go does.
+func TestRecoverSeesGoRuntimeErrors(t *testing.T) {
+	e, _, errb := newExec(t)
+	mustOK(t, e, "import (\n\t\"fmt\"\n\t\"runtime\"\n\t\"time\"\n)")
+	for code, want := range map[string]string{
+		"func safe(xs []int, i int) (v int, err error) {\n\tdefer func() {\n\t\tif r := recover(); r != nil {\n\t\t\terr = fmt.Errorf(\"recovered: %v\", r)\n\t\t}\n\t}()\n\treturn xs[i], nil\n}\n_, err := safe([]int{1}, 5)\nerr.Error()": "recovered: runtime error: index out of range",
+		"func isRT() (ok bool) { defer func() { _, ok = recover().(runtime.Error) }(); var m []int; _ = m[2]; return }\nisRT()":                                                                                                              "true",
+		"func mine() (s string) { defer func() { s = fmt.Sprint(recover()) }(); panic(\"reflect: slice index out of range\") }\nmine()":                                                                                                      "reflect: slice index out of range",
+		"func nilp() (s string) { defer func() { s = fmt.Sprint(recover()) }(); type P struct{ X int }; var p *P; p.X = 1; return }\nnilp()":                                                                                                 "runtime error: invalid memory address or nil pointer dereference",
+		"func none() any { return recover() }\nnone() == nil": "true",
+	} {
+		if got := value(t, e, code); got != want {
+			t.Errorf("%q = %q, want %q", code, got, want)
+		}
+	}
+	mustOK(t, e, "go func() { var q []int; _ = q[1] }()\ntime.Sleep(200 * time.Millisecond)")
+	if !strings.Contains(errb.String(), "panic in a goroutine started by a cell: runtime error: index out of range") {
+		t.Errorf("goroutine report: %q", errb.String())
+	}
+}

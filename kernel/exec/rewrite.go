@@ -28,6 +28,8 @@ import (
 //     variable;
 //   - the min, max and clear builtins (Go 1.21) become calls of compiled
 //     helpers (rt.go), or the constant when min or max is constant;
+//   - recover() gives a run-time error raised inside reflect as Go's
+//     runtime.Error (rt.go's Recovered);
 //   - a go statement reports a panic of its goroutine on the cell's stderr
 //     instead of ending the kernel process;
 //   - %T of a value of a cell type in a literal Printf format prints the
@@ -520,6 +522,9 @@ func (r *rewriter) builtinCall(n *ast.CallExpr, depth int) {
 		return
 	}
 	switch id.Name {
+	case "recover":
+		r.insert(n.Pos(), rtAlias+".Recovered(", openOrder(depth))
+		r.insert(n.End(), ")", closeOrder(depth))
 	case "clear":
 		r.replace(n.Fun.Pos(), n.Fun.End(), rtAlias+".Clear")
 	case "min", "max":

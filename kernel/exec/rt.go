@@ -5,9 +5,11 @@ import (
 	"fmt"
 	"io"
 	"reflect"
+	"runtime"
 	"slices"
 	"sort"
 	"strconv"
+	"strings"
 	"sync"
 
 	"github.com/traefik/yaegi/interp"
@@ -33,7 +35,14 @@ func rtExports(stdin io.Reader, stderr io.Writer) interp.Exports {
 		defer mu.Unlock()
 		fmt.Fprintf(stderr, "panic in a goroutine started by a cell: %v\n(the goroutine ended; the kernel and its variables are kept)\n", v)
 	}
+	report = func(report func(any)) func(any) {
+		return func(v any) { report(recovered(v)) }
+	}(report)
 	syms := map[string]reflect.Value{
+		// Recovered is what recover() gives a cell (the rewrite wraps every
+		// call): a panic raised inside reflect for the cell is Go's
+		// runtime.Error, not the reflect call's message.
+		"Recovered": reflect.ValueOf(recovered),
 		// GoPanic reports a panic that ended a goroutine a cell started
 		// (the rewrite defers it in every go statement): without it the
 		// panic would end the kernel process.
@@ -224,4 +233,33 @@ func sortFunc(x, c any, stable bool) {
 	} else {
 		sort.Slice(x, less)
 	}
+}
+
+// goRuntimeError is a run-time error that reflect raised for a cell, worded
+// as Go's runtime words it; like the runtime's own, it is a runtime.Error.
+type goRuntimeError struct{ msg string }
+
+func (e goRuntimeError) Error() string { return e.msg }
+
+// RuntimeError marks the error as a runtime.Error.
+func (goRuntimeError) RuntimeError() {}
+
+// recovered is a recovered panic value as a Go program sees it: a panic
+// that reflect raised on the cell's behalf (xs[3] past the end, a nil
+// pointer's field) becomes the runtime.Error Go would raise (goPanics);
+// anything else is left as it is. It must run while the panic is being
+// recovered, since it reads the panicking frames from the stack.
+func recovered(v any) any {
+	if v == nil {
+		return nil
+	}
+	pcs := make([]uintptr, 512)
+	pcs = pcs[:runtime.Callers(1, pcs)]
+	if !strings.HasPrefix(raisedBy(pcs), "reflect.") {
+		return v
+	}
+	if text, interp := goPanicText(fmt.Sprint(v), true); interp != "" {
+		return goRuntimeError{text}
+	}
+	return v
 }
