@@ -29,24 +29,27 @@ func runCheckpoint(args []string) int {
 		}
 		return 2
 	}
+	run := sealCheckpoint
+	if args[0] == "info" {
+		run = printCheckpoint
+	}
 	code := 0
 	for _, path := range args[1:] {
-		run := sealCheckpoint
-		if args[0] == "info" {
-			run = func(w io.Writer, path string) error {
-				info, err := nn.Inspect(path)
-				if err == nil {
-					fmt.Fprint(w, info)
-				}
-				return err
-			}
-		}
 		if err := run(os.Stdout, path); err != nil {
 			fmt.Fprintf(os.Stderr, "rlvrworld checkpoint %s: %v\n", args[0], err)
 			code = 1
 		}
 	}
 	return code
+}
+
+// printCheckpoint describes one checkpoint (nn.CheckpointInfo's report).
+func printCheckpoint(w io.Writer, path string) error {
+	info, err := nn.Inspect(path)
+	if err == nil {
+		fmt.Fprint(w, info)
+	}
+	return err
 }
 
 // sealCheckpoint seals one checkpoint and says what changed.

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"go/ast"
 	"go/token"
+	"reflect"
 	"regexp"
 	"slices"
 	"sort"
@@ -52,6 +53,12 @@ func (e *Executor) indexPackages(tables []interp.Exports) {
 			if _, generic := genericDeps[path]; generic {
 				names = nil // the kernel's own generic package: any selector (has)
 			}
+			if j := slices.IndexFunc(e.byName[name], func(p pkgEntry) bool { return p.path == path }); j >= 0 {
+				if names == nil { // one entry a path: yaegi's table of slices is the generic one's part
+					e.byName[name][j].syms = nil
+				}
+				continue
+			}
 			e.byName[name] = append(e.byName[name], pkgEntry{path: path, syms: names})
 		}
 	}
@@ -87,8 +94,6 @@ func (e *Executor) autoImport(ctx context.Context, code string) {
 	if cf == nil {
 		return
 	}
-	// A global of an earlier cell whose type the checker could not be told
-	// is unresolved there too, but it is no package.
 	globals := e.globals()
 	sels := map[string]map[string]bool{} // unresolved base -> selectors used
 	for _, n := range cf.nodes {
@@ -101,8 +106,7 @@ func (e *Executor) autoImport(ctx context.Context, code string) {
 			if !ok {
 				return true
 			}
-			_, global := globals[x.Name]
-			if cf.info.Uses[x] == nil && cf.info.Defs[x] == nil && !global && !e.declNames[x.Name] && len(e.byName[x.Name]) > 0 {
+			if cf.unresolved(x) && e.importable(x.Name, globals) {
 				if sels[x.Name] == nil {
 					sels[x.Name] = map[string]bool{}
 				}
@@ -117,16 +121,7 @@ func (e *Executor) autoImport(ctx context.Context, code string) {
 	}
 	sort.Strings(names)
 	for _, name := range names {
-		var fits []string
-		for _, p := range e.byName[name] {
-			all := !slices.Contains(fits, p.path)
-			for s := range sels[name] {
-				all = all && p.has(s)
-			}
-			if all {
-				fits = append(fits, p.path)
-			}
-		}
+		fits := e.packagesFor(name, sels[name])
 		if len(fits) == 0 {
 			continue
 		}
@@ -141,6 +136,32 @@ func (e *Executor) autoImport(ctx context.Context, code string) {
 				fits[0], name, strings.Join(quoteAll(fits[1:]), ", "))
 		}
 	}
+}
+
+// importable reports whether name may stand for a package autoImport
+// brings: not imported, not a global or declaration of an earlier cell (a
+// global whose type the checker could not be told is unresolved there
+// too), and the name of a package the kernel has. globals is e.globals().
+func (e *Executor) importable(name string, globals map[string]reflect.Value) bool {
+	_, bound := e.pkgs[name]
+	_, global := globals[name]
+	return !bound && !global && !e.declNames[name] && len(e.byName[name]) > 0
+}
+
+// packagesFor is the paths of the packages named name that export every
+// selector in sels, in the order of preference (indexPackages).
+func (e *Executor) packagesFor(name string, sels map[string]bool) []string {
+	var fits []string
+	for _, p := range e.byName[name] {
+		all := true
+		for s := range sels {
+			all = all && p.has(s)
+		}
+		if all {
+			fits = append(fits, p.path)
+		}
+	}
+	return fits
 }
 
 // quoteAll quotes each path.
@@ -195,16 +216,11 @@ func (e *Executor) unimportedAt(code string, pos int) string {
 	if m == nil {
 		return ""
 	}
-	if _, bound := e.pkgs[m[1]]; bound {
+	if !e.importable(m[1], e.globals()) {
 		return ""
 	}
-	if _, global := e.globals()[m[1]]; global || e.declNames[m[1]] {
-		return ""
-	}
-	for _, p := range e.byName[m[1]] {
-		if p.has(m[2]) {
-			return p.path
-		}
+	if fits := e.packagesFor(m[1], map[string]bool{m[2]: true}); len(fits) > 0 {
+		return fits[0]
 	}
 	return ""
 }

@@ -139,6 +139,11 @@ func (e *Executor) checkCell(code string) *cellFile {
 	return cf
 }
 
+// unresolved reports whether the checker found nothing that id names.
+func (cf *cellFile) unresolved(id *ast.Ident) bool {
+	return cf.info.Uses[id] == nil && cf.info.Defs[id] == nil
+}
+
 // inCell reports whether p lies in a piece of the cell.
 func (cf *cellFile) inCell(p token.Pos) bool {
 	_, ok := cf.cellOffset(cf.fset.Position(p).Offset)

@@ -74,10 +74,8 @@ func (e *Executor) completeFromSource(code string, start, pos int) ([]string, bo
 		return nil, false
 	}
 	if sel := cf.selectorOf(id); sel != nil {
-		if x, ok := sel.X.(*ast.Ident); ok && cf.info.Uses[x] == nil && cf.info.Defs[x] == nil {
-			if _, global := e.globals()[x.Name]; !global {
-				return e.unimported(x.Name), true // imported when the cell runs (autoImport)
-			}
+		if x, ok := sel.X.(*ast.Ident); ok && cf.unresolved(x) && e.importable(x.Name, e.globals()) {
+			return e.unimported(x.Name), true // imported when the cell runs (autoImport)
 		}
 		return cf.membersOf(sel.X), true
 	}

@@ -213,9 +213,10 @@ func (e *Executor) Execute(ctx context.Context, code string) (res Result) {
 		cancel()
 		cell.SetContext(nil)
 		if r := recover(); r != nil {
-			v, _ := goPanicText(fmt.Sprint(r), false)
-			res = Result{Err: &Error{Name: "panic", Value: v, Traceback: []string{"panic: " + fmt.Sprint(r)}}}
-			if ce := undefinedName(fmt.Sprint(r)); ce != nil {
+			raw := fmt.Sprint(r)
+			v, _ := goPanicText(raw, false)
+			res = Result{Err: &Error{Name: "panic", Value: v, Traceback: []string{"panic: " + raw}}}
+			if ce := undefinedName(raw); ce != nil {
 				res = Result{Err: ce}
 			}
 		}
@@ -652,10 +653,11 @@ func (e *Executor) toError(ctx context.Context, err error) *Error {
 	}
 	var p interp.Panic
 	if errors.As(err, &p) {
-		if ce := undefinedName(fmt.Sprint(p.Value)); ce != nil {
+		v := fmt.Sprint(p.Value)
+		if ce := undefinedName(v); ce != nil {
 			return ce
 		}
-		v, interp := goPanicText(fmt.Sprint(p.Value), strings.HasPrefix(raisedBy(p.Callers), "reflect."))
+		v, interp := goPanicText(v, strings.HasPrefix(raisedBy(p.Callers), "reflect."))
 		tb := []string{"panic: " + v}
 		if interp != "" {
 			tb[0] += " [the interpreter's message: " + interp + "]"

@@ -18,13 +18,20 @@ import (
 // explicit argument indexes, and a format that is not a literal are left
 // as they are.
 func (r *rewriter) typeVerbs(n *ast.CallExpr) {
-	first := -1
-	for name, at := range map[string]int{"Printf": 0, "Sprintf": 0, "Fprintf": 1, "Appendf": 1} {
-		if r.pkgMember(n.Fun, "fmt", name) {
-			first = at
-		}
+	sel, ok := ast.Unparen(n.Fun).(*ast.SelectorExpr)
+	if !ok || !r.pkgMember(sel, "fmt", sel.Sel.Name) {
+		return
 	}
-	if first < 0 || len(n.Args) <= first || n.Ellipsis.IsValid() {
+	var first int // the format's argument index
+	switch sel.Sel.Name {
+	case "Printf", "Sprintf":
+		first = 0
+	case "Fprintf", "Appendf":
+		first = 1
+	default:
+		return
+	}
+	if len(n.Args) <= first || n.Ellipsis.IsValid() {
 		return
 	}
 	lit, ok := n.Args[first].(*ast.BasicLit)

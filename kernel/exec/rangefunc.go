@@ -84,7 +84,11 @@ func (r *rewriter) rangeFunc(n *ast.RangeStmt, sig *types.Signature, depth int, 
 	r.replace(n.For, n.X.Pos(), lines(n.For, n.X.Pos()))
 	r.replace(n.X.End(), n.Body.Lbrace+1, "(func("+strings.Join(params, ", ")+") bool {"+assign+lines(n.X.End(), n.Body.Lbrace))
 	for _, b := range exits {
-		r.replace(b.Pos(), b.End(), map[token.Token]string{token.CONTINUE: "return true", token.BREAK: "return false"}[b.Tok])
+		stmt := "return false" // break: stop the iteration
+		if b.Tok == token.CONTINUE {
+			stmt = "return true"
+		}
+		r.replace(b.Pos(), b.End(), stmt)
 	}
 	r.insert(n.Body.Rbrace, "; return true ", closeOrder(depth))
 	r.insert(n.Body.Rbrace+1, ")", closeOrder(depth)-1) // before returns' tail
@@ -200,10 +204,9 @@ func (r *rewriter) loopExits(body *ast.BlockStmt, lbl string, exits *[]*ast.Bran
 				bad = c
 			case *ast.BranchStmt:
 				switch {
-				case c.Tok == token.GOTO || c.Tok == token.FALLTHROUGH:
-					if c.Tok == token.GOTO {
-						bad = c
-					}
+				case c.Tok == token.GOTO:
+					bad = c
+				case c.Tok == token.FALLTHROUGH: // stays in its switch
 				case c.Label != nil && c.Label.Name == lbl:
 					*exits = append(*exits, c)
 				case c.Label != nil:

@@ -1,6 +1,7 @@
 package exec
 
 import (
+	"context"
 	"strings"
 	"testing"
 	"time"
@@ -29,7 +30,9 @@ func FuzzRewrite(f *testing.F) {
 	if err != nil {
 		f.Fatal(err)
 	}
-	mustOK(&testing.T{}, e, "func seq(n int) func(func(int) bool) { return func(yield func(int) bool) {} }")
+	if r := e.Execute(context.Background(), "func seq(n int) func(func(int) bool) { return func(yield func(int) bool) {} }"); r.Err != nil {
+		f.Fatal(r.Err)
+	}
 	f.Fuzz(func(t *testing.T, code string) {
 		var out string
 		var rerr *Error

@@ -27,17 +27,15 @@ const (
 // rtExports is the helper package of one executor.
 func rtExports(stdin io.Reader, stderr io.Writer) interp.Exports {
 	var mu sync.Mutex
-	report := func(v any) {
+	report := func(v any) { // called while the panic is recovered, as recovered needs
 		if v == nil {
 			return
 		}
+		v = recovered(v)
 		mu.Lock()
 		defer mu.Unlock()
 		fmt.Fprintf(stderr, "panic in a goroutine started by a cell: %v\n(the goroutine ended; the kernel and its variables are kept)\n", v)
 	}
-	report = func(report func(any)) func(any) {
-		return func(v any) { report(recovered(v)) }
-	}(report)
 	syms := map[string]reflect.Value{
 		// Recovered is what recover() gives a cell (the rewrite wraps every
 		// call): a panic raised inside reflect for the cell is Go's

@@ -169,10 +169,11 @@ func MaxDraws(n int) int { return 100*n + 1000 }
 // DrawSplit is the generator loop that Task.Generate implementations share:
 // it draws candidates from split's random source (SplitRand with base) with
 // draw, keeping those it returns (nil: a candidate of another split,
-// skipped), until it has n. Each kept example's ID is "TASK-SPLIT-SEED-I".
+// skipped), until it has n. id gives the ID of the example being drawn,
+// "TASK-SPLIT-SEED-I" (formatted only for a candidate that is kept).
 // It checks ctx every 64 draws and fails after MaxDraws(n), naming task.
 func DrawSplit(ctx context.Context, task string, split Split, n int, seed int64, base uint64,
-	draw func(r *rand.Rand, id string) (*Example, error)) ([]Example, error) {
+	draw func(r *rand.Rand, id func() string) (*Example, error)) ([]Example, error) {
 	r, err := SplitRand(split, seed, base)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", task, err)
@@ -190,7 +191,7 @@ func DrawSplit(ctx context.Context, task string, split Split, n int, seed int64,
 		if draws >= MaxDraws(n) {
 			return nil, fmt.Errorf("%s: only %d %s transitions in %d draws", task, len(out), split, draws)
 		}
-		ex, err := draw(r, fmt.Sprintf("%s-%s-%d-%d", task, split, seed, len(out)))
+		ex, err := draw(r, func() string { return fmt.Sprintf("%s-%s-%d-%d", task, split, seed, len(out)) })
 		if err != nil {
 			return nil, err
 		}

@@ -43,13 +43,13 @@ func TestKeySplit(t *testing.T) {
 func TestDrawSplit(t *testing.T) {
 	ctx := context.Background()
 	var seen []uint64
-	exs, err := DrawSplit(ctx, "toy", Val, 3, 7, 5, func(r *rand.Rand, id string) (*Example, error) {
+	exs, err := DrawSplit(ctx, "toy", Val, 3, 7, 5, func(r *rand.Rand, id func() string) (*Example, error) {
 		v := r.Uint64()
 		seen = append(seen, v)
 		if v%2 == 0 {
 			return nil, nil
 		}
-		return &Example{ID: id}, nil
+		return &Example{ID: id()}, nil
 	})
 	if err != nil || len(exs) != 3 {
 		t.Fatalf("%d examples, %v", len(exs), err)
@@ -65,7 +65,7 @@ func TestDrawSplit(t *testing.T) {
 			t.Fatalf("draw %d got %d from the stream, want SplitRand's %d", i, v, w)
 		}
 	}
-	never := func(*rand.Rand, string) (*Example, error) { return nil, nil }
+	never := func(*rand.Rand, func() string) (*Example, error) { return nil, nil }
 	if _, err := DrawSplit(ctx, "toy", Test, 2, 1, 0, never); err == nil || !strings.Contains(err.Error(), "toy: only 0 test transitions in 1200 draws") {
 		t.Errorf("a split with nothing in it: %v", err)
 	}
@@ -81,7 +81,7 @@ func TestDrawSplit(t *testing.T) {
 		t.Errorf("cancelled: %v", err)
 	}
 	boom := errors.New("boom")
-	if _, err := DrawSplit(ctx, "toy", Train, 1, 1, 0, func(*rand.Rand, string) (*Example, error) { return nil, boom }); !errors.Is(err, boom) {
+	if _, err := DrawSplit(ctx, "toy", Train, 1, 1, 0, func(*rand.Rand, func() string) (*Example, error) { return nil, boom }); !errors.Is(err, boom) {
 		t.Errorf("draw's error: %v", err)
 	}
 }

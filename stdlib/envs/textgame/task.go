@@ -83,14 +83,14 @@ func (t *Task) Decoding() envs.Decoding {
 // draws of other splits are skipped. Heldout uses only the held-out variant
 // of each game (combinations of names never seen in training).
 func (t *Task) Generate(ctx context.Context, split envs.Split, n int, seed int64) ([]envs.Example, error) {
-	return envs.DrawSplit(ctx, "textgame", split, n, seed, 0, func(r *rand.Rand, id string) (*envs.Example, error) {
+	return envs.DrawSplit(ctx, "textgame", split, n, seed, 0, func(r *rand.Rand, id func() string) (*envs.Example, error) {
 		tr := sampleTransition(r, split == envs.Heldout)
 		// The key is the prompt: the game's rules (name variant), the state
 		// and the action. Its hash decides the split.
 		if !envs.InSplit(split, promptText(t.findRules(tr.Game), tr.Before, tr.Action)) {
 			return nil, nil
 		}
-		return t.example(tr, id, split)
+		return t.example(tr, id(), split)
 	})
 }
 

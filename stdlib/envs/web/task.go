@@ -192,12 +192,12 @@ func Match(pred, truth Sections) verify.LineMatch {
 // sites sell only colour-kind pairs and discuss topics that the other
 // splits never show.
 func (t *Task) Generate(ctx context.Context, split envs.Split, n int, seed int64) ([]envs.Example, error) {
-	return envs.DrawSplit(ctx, "web", split, n, seed, 10, func(r *rand.Rand, id string) (*envs.Example, error) {
+	return envs.DrawSplit(ctx, "web", split, n, seed, 10, func(r *rand.Rand, id func() string) (*envs.Example, error) {
 		tr := sampleTransition(r, split == envs.Heldout)
 		if !envs.InSplit(split, splitKey(tr)) {
 			return nil, nil
 		}
-		return t.example(tr, id, split), nil
+		return t.example(tr, id(), split), nil
 	})
 }
 
